@@ -1,0 +1,129 @@
+"""The exceptions tracker raises, in one place.
+
+    TrackerError
+    ├── ConfigError               feeds.toml or a subject definition is invalid (names file and key)
+    ├── StoreError                events.db cannot be used
+    │   ├── StoreNotFound         a read command was pointed at a file that does not exist
+    │   ├── StoreVersionError     the file is not ours, or newer than this code
+    │   ├── ConcurrencyError      an expected stream version did not match
+    │   └── EventDecodeError      a stored row could not be decoded (names its position)
+    ├── LockHeld                  another daemon owns the store
+    ├── VerificationFailed        hash chain or integrity check failed (names the position)
+    └── FeedError                 one poll of one feed failed; recorded, never fatal to a pass
+        ├── FetchError            HTTP-level failure
+        │   ├── FetchTimeout          the per-feed deadline or a socket timeout expired
+        │   ├── ConnectFailed         DNS, refused, reset, TLS
+        │   ├── TooManyRedirects      redirect loop or chain over the cap
+        │   ├── BodyTooLarge          raw or decoded body over the cap (bombs stop here)
+        │   ├── UnsupportedEncoding   a Content-Encoding we did not ask for
+        │   └── HTTPStatusFailure     a 4xx/5xx answer (carries status and Retry-After)
+        └── ParseError            the body is not a usable feed
+            ├── NotAFeed              HTML, empty, or otherwise not RSS/Atom/JSON Feed
+            └── FeedRejected          refused for safety (entity declarations, nesting)
+
+Every FeedError has a short `category` used in the poll log and in feed-health events.
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base class of every error tracker raises on purpose."""
+
+
+class ConfigError(TrackerError):
+    """Invalid configuration. The message names the file and the key."""
+
+
+class StoreError(TrackerError):
+    """The event store cannot be used as asked."""
+
+
+class StoreNotFound(StoreError):
+    """A read-only command was given a database path that does not exist."""
+
+
+class StoreVersionError(StoreError):
+    """The database is not a tracker store, or was written by a newer tracker."""
+
+
+class ConcurrencyError(StoreError):
+    """An append's expected stream version did not match the stored one."""
+
+
+class EventDecodeError(StoreError):
+    """A stored event row could not be decoded into an event model."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(f"event at position {position} cannot be decoded: {reason}")
+        self.position = position
+
+
+class LockHeld(TrackerError):
+    """Another process holds the daemon lock on this store."""
+
+
+class VerificationFailed(TrackerError):
+    """The hash chain or SQLite's integrity check found a problem."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class FeedError(TrackerError):
+    """One poll of one feed failed. Recorded in the poll log; never stops other feeds."""
+
+    category = "error"
+
+
+class FetchError(FeedError):
+    category = "fetch"
+
+
+class FetchTimeout(FetchError):
+    category = "timeout"
+
+
+class ConnectFailed(FetchError):
+    category = "connect"
+
+
+class TooManyRedirects(FetchError):
+    category = "redirects"
+
+
+class BodyTooLarge(FetchError):
+    category = "too-large"
+
+
+class UnsupportedEncoding(FetchError):
+    category = "encoding"
+
+
+class HTTPStatusFailure(FetchError):
+    """A 4xx/5xx answer. `retry_after` is in seconds when the server sent a usable one."""
+
+    category = "http"
+
+    def __init__(self, status: int, reason: str = "", retry_after: float | None = None) -> None:
+        text = f"HTTP {status}" + (f" {reason}" if reason else "")
+        super().__init__(text)
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+
+class ParseError(FeedError):
+    category = "parse"
+
+
+class NotAFeed(ParseError):
+    category = "not-a-feed"
+
+
+class FeedRejected(ParseError):
+    category = "rejected"
