@@ -1,0 +1,168 @@
+"""The event store: append-only in the database itself, idempotent appends, the hash chain."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import ConcurrencyError, EventDecodeError, StoreNotFound, StoreVersionError, VerificationFailed
+from tracker.events import ArticleObserved, FeedFailed, article_stream
+from tracker.store import Store
+
+
+def article(key: str, text: str = "body", feed: str = "wire") -> ArticleObserved:
+    return ArticleObserved(
+        feed_id=feed, entry_key=key, title=f"title {key}", content=text, content_hash=f"hash-{key}-{text}",
+        published=datetime(2025, 9, 11, 12, tzinfo=UTC),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / "events.db")
+    with s.transaction():
+        s.append([article("a"), article("b"), article("c")])
+    return s
+
+
+def test_append_assigns_dense_positions_and_versions(store: Store) -> None:
+    events = list(store.read())
+    assert [e.position for e in events] == [1, 2, 3]
+    assert all(e.version == 1 for e in events)
+    assert events[0].stream == article_stream("wire", "a")
+    assert events[0].occurred_at == "2025-09-11T12:00:00.000000Z"
+
+
+def test_appending_the_same_observation_again_adds_nothing(store: Store) -> None:
+    with store.transaction():
+        result = store.append([article("a"), article("b"), article("d")])
+    assert result.already_present == 2
+    assert [e.event.entry_key for e in result.appended] == ["d"]  # type: ignore[union-attr]
+    assert store.count() == 4
+
+
+def test_expected_version_mismatch_raises_and_appends_nothing(store: Store) -> None:
+    stream = article_stream("wire", "a")
+    with pytest.raises(ConcurrencyError), store.transaction():
+        store.append([article("e")], expected_versions={stream: 0})
+    assert store.count() == 3
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append([article("x"), article("y")])
+        raise RuntimeError("crash inside the batch")
+    assert store.count() == 3
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET type = 'X' WHERE position = 1",
+        "DELETE FROM events WHERE position = 3",
+        "INSERT OR REPLACE INTO events SELECT * FROM events WHERE position = 1",
+        "REPLACE INTO events SELECT * FROM events WHERE position = 2",
+        "INSERT INTO events (position, id, stream, version, type, data, meta, recorded_at, prev_hash, hash) "
+        "VALUES (9, 'x:1', 's', 1, 'T', '{}', '{}', 'now', 'a', 'b')",
+    ],
+)
+def test_the_database_refuses_to_rewrite_the_log(store: Store, statement: str) -> None:
+    path = store.path
+    store.close()
+    # A plain connection, as a person's sqlite3 session has it: no recursive_triggers.
+    conn = sqlite3.connect(path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute(statement)
+    conn.close()
+    reopened = Store.open(path)
+    assert reopened.verify().events == 3
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is installed by .ci/run")
+def test_the_sqlite3_shell_is_refused_too(store: Store) -> None:
+    for statement in (
+        "UPDATE events SET type = 'X';",
+        "DELETE FROM events;",
+        "INSERT OR REPLACE INTO events SELECT * FROM events WHERE position = 1;",
+    ):
+        result = subprocess.run(["sqlite3", str(store.path), statement], capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "append-only" in result.stderr
+    assert store.verify().events == 3
+
+
+def test_verify_names_the_first_forged_position(store: Store) -> None:
+    assert store.verify().head_position == 3
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET data = json_set(data, '$.title', 'forged') WHERE position = 2")
+    conn.commit()
+    conn.close()
+    with pytest.raises(VerificationFailed) as caught:
+        store.verify()
+    assert caught.value.position == 2
+    assert "position 2" in str(caught.value)
+
+
+def test_read_only_open_never_creates_a_file(tmp_path: Path) -> None:
+    missing = tmp_path / "evnts.db"
+    with pytest.raises(StoreNotFound):
+        Store.open(missing, readonly=True)
+    assert not missing.exists()
+
+
+def test_read_only_store_cannot_write(store: Store) -> None:
+    reader = Store.open(store.path, readonly=True)
+    assert reader.count() == 3
+    with pytest.raises(Exception, match="read-only"), reader.transaction():
+        pass
+
+
+def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(StoreVersionError, match="not a tracker database"):
+        Store.open(path)
+
+
+def test_a_newer_schema_is_refused(store: Store) -> None:
+    store.conn.execute("PRAGMA user_version = 99")
+    store.close()
+    with pytest.raises(StoreVersionError, match="newer tracker"):
+        Store.open(store.path)
+
+
+def test_pragmas_on_every_connection(store: Store) -> None:
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_an_undecodable_row_names_its_position(store: Store) -> None:
+    with store.transaction():
+        store.append([FeedFailed(feed_id="wire", category="http", reason="HTTP 500", url="http://x")])
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET data = '{\"feed_id\": 5}' WHERE position = 4")
+    conn.commit()
+    conn.close()
+    with pytest.raises(EventDecodeError, match="position 4"):
+        list(store.read())
+
+
+def test_health_event_ids_are_per_transition(store: Store) -> None:
+    failed = FeedFailed(feed_id="wire", category="http", reason="HTTP 500", url="http://x")
+    with store.transaction():
+        first = store.append([failed])
+    with store.transaction():
+        second = store.append([failed])  # a second transition of the same stream is a new event
+    assert first.appended[0].id != second.appended[0].id
+    assert second.appended[0].version == 2

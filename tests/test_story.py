@@ -1,0 +1,188 @@
+"""The story fold, on hand-made facts: merging outlets, forward-only states, conflicts,
+retrospective mentions, analysts' word, retractions and --as-of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from tracker.story import Fact, Retraction, fold_story
+
+
+@dataclass(frozen=True)
+class State:
+    id: str
+    label: str
+    settled: bool = False
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    title: str
+    kind: str
+    states: tuple[State, ...] = ()
+    initial_state: str | None = None
+    initial_since: date | None = None
+    transitions: str = "forward"
+    initial_source: str | None = None
+    initial_note: str | None = None
+    aliases: tuple[str, ...] = field(default=())
+
+
+EMBASSY = Subject(
+    "us-embassy-minsk", "U.S. Embassy in Minsk", "state",
+    (State("suspended", "suspended", True), State("reopening-discussed", "reopening discussed"),
+     State("reopened", "reopened", True)),
+    "suspended", date(2022, 2, 28), initial_source="https://example.org/2022", initial_note="Operations suspended.",
+)  # fmt: skip
+BELAVIA = Subject(
+    "belavia-sanctions", "U.S. sanctions on Belavia", "state",
+    (State("in-force", "in force", True), State("relief-promised", "relief promised"),
+     State("eased", "eased", True), State("lifted", "lifted", True)),
+    "in-force", date(2023, 8, 9),
+)  # fmt: skip
+RELEASES = Subject("prisoner-releases", "Prisoners released by Belarus", "tally")
+SUBJECTS = (EMBASSY, BELAVIA, RELEASES)
+
+
+def fact(
+    n: int,
+    subject: str,
+    *,
+    state: str | None = None,
+    count: int | None = None,
+    day: date = date(2025, 9, 11),
+    modality: str = "asserted",
+    moves: bool = True,
+    publisher: str = "wire",
+    precision: str = "day",
+    basis: str = "sentence",
+) -> Fact:
+    return Fact(
+        fact_id=f"fact:{n}", subject=subject, state=state, count=count, modality=modality, moves=moves,
+        reversal=False, event_date=day, date_precision=precision, date_basis=basis,  # type: ignore[arg-type]
+        sentence=f"sentence {n}", url=f"https://{publisher}.example/{n}", title=f"title {n}", feed=publisher,
+        publisher=publisher, published=f"{day.isoformat()}T12:00:00.000000Z", article=f"article:{publisher}:{n}",
+    )  # fmt: skip
+
+
+def view(story: object, subject_id: str) -> object:
+    return next(v for v in story.subjects if v.id == subject_id)  # type: ignore[attr-defined]
+
+
+def test_one_release_reported_by_three_outlets_is_one_entry_counted_once() -> None:
+    facts = [
+        fact(1, "prisoner-releases", count=52, publisher="wire"),
+        fact(2, "prisoner-releases", count=52, publisher="digest"),
+        fact(3, "prisoner-releases", count=52, publisher="monitor", day=date(2025, 9, 12), basis="published"),
+    ]
+    story = fold_story(SUBJECTS, facts)
+    releases = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert len(releases) == 1
+    assert releases[0].count == 52 and releases[0].date == date(2025, 9, 11)
+    assert releases[0].publishers == 3 and len(releases[0].sources) == 3
+    assert view(story, "prisoner-releases").total == 52  # type: ignore[attr-defined]
+
+
+def test_distinct_releases_add_up() -> None:
+    facts = [
+        fact(1, "prisoner-releases", count=3, day=date(2025, 2, 12)),
+        fact(2, "prisoner-releases", count=14, day=date(2025, 6, 21)),
+        fact(3, "prisoner-releases", count=52, day=date(2025, 9, 11)),
+    ]
+    tally = view(fold_story(SUBJECTS, facts), "prisoner-releases")
+    assert tally.total == 69 and tally.since == date(2025, 9, 11)  # type: ignore[attr-defined]
+
+
+def test_a_retrospective_mention_joins_the_release_and_adds_nothing() -> None:
+    facts = [
+        fact(1, "prisoner-releases", count=52),
+        fact(2, "prisoner-releases", count=52, day=date(2025, 9, 1), precision="month", modality="retrospective",
+             moves=False, publisher="digest"),
+    ]  # fmt: skip
+    story = fold_story(SUBJECTS, facts)
+    (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert entry.count == 52
+    assert [s.retrospective for s in entry.sources] == [False, True]
+    assert entry.publishers == 1
+
+
+def test_hedged_or_non_moving_claims_never_settle_a_state() -> None:
+    facts = [
+        fact(1, "us-embassy-minsk", state="reopened", modality="hedged", moves=True),  # extractor bug guard
+        fact(2, "us-embassy-minsk", state="reopened", modality="asserted", moves=False),
+        fact(3, "us-embassy-minsk", state="reopening-discussed", modality="intent"),
+    ]
+    embassy = view(fold_story(SUBJECTS, facts), "us-embassy-minsk")
+    assert embassy.state == "reopening-discussed"  # type: ignore[attr-defined]
+    assert embassy.since == date(2025, 9, 11)  # type: ignore[attr-defined]
+
+
+def test_states_only_move_forward_without_a_reversal() -> None:
+    facts = [
+        fact(1, "belavia-sanctions", state="eased", day=date(2025, 9, 11)),
+        fact(2, "belavia-sanctions", state="relief-promised", modality="promise", day=date(2025, 10, 1)),
+    ]
+    belavia = view(fold_story(SUBJECTS, facts), "belavia-sanctions")
+    assert belavia.state == "eased"  # type: ignore[attr-defined]
+    reversal = replace(fact(3, "belavia-sanctions", state="in-force", day=date(2025, 12, 1)), reversal=True)
+    assert view(fold_story(SUBJECTS, [*facts, reversal]), "belavia-sanctions").state == "in-force"  # type: ignore[attr-defined]
+
+
+def test_disagreeing_outlets_show_a_conflict_instead_of_picking_silently() -> None:
+    facts = [
+        fact(1, "belavia-sanctions", state="eased", publisher="wire"),
+        fact(2, "belavia-sanctions", state="eased", publisher="digest"),
+        fact(3, "belavia-sanctions", state="lifted", publisher="monitor"),
+    ]
+    story = fold_story(SUBJECTS, facts)
+    belavia = view(story, "belavia-sanctions")
+    assert belavia.state == "eased"  # type: ignore[attr-defined]
+    (conflict,) = belavia.conflicts  # type: ignore[attr-defined]
+    assert conflict.state == "lifted" and conflict.sources[0].publisher == "monitor"
+    # A tie goes to the more cautious state.
+    tie = fold_story(SUBJECTS, [facts[0], facts[2]])
+    assert view(tie, "belavia-sanctions").state == "eased"  # type: ignore[attr-defined]
+
+
+def test_an_analyst_outranks_extraction_and_a_retraction_stops_a_fact_counting() -> None:
+    analyst = replace(
+        fact(9, "belavia-sanctions", state="lifted", publisher="analyst"), analyst=True, date_basis="analyst"
+    )
+    facts = [fact(1, "belavia-sanctions", state="eased"), fact(2, "belavia-sanctions", state="eased", publisher="b")]
+    story = fold_story(SUBJECTS, [*facts, analyst])
+    assert view(story, "belavia-sanctions").state == "lifted"  # type: ignore[attr-defined]
+    assert view(story, "belavia-sanctions").analyst  # type: ignore[attr-defined]
+    retracted = fold_story(SUBJECTS, [*facts, analyst], [Retraction("fact:9", "wrong")])
+    assert view(retracted, "belavia-sanctions").state == "eased"  # type: ignore[attr-defined]
+    assert [r.fact_id for r in retracted.retracted] == ["fact:9"]
+
+
+def test_as_of_counts_a_month_precision_event_only_after_its_month() -> None:
+    facts = [fact(1, "prisoner-releases", count=52, day=date(2025, 9, 1), precision="month")]
+    assert view(fold_story(SUBJECTS, facts, as_of=date(2025, 9, 15)), "prisoner-releases").total == 0  # type: ignore[attr-defined]
+    assert view(fold_story(SUBJECTS, facts, as_of=date(2025, 9, 30)), "prisoner-releases").total == 52  # type: ignore[attr-defined]
+
+
+def test_as_of_before_any_change_shows_the_initial_state_with_its_source() -> None:
+    facts = [fact(1, "us-embassy-minsk", state="reopening-discussed", modality="intent")]
+    story = fold_story(SUBJECTS, facts, as_of=date(2025, 9, 10))
+    embassy = view(story, "us-embassy-minsk")
+    assert embassy.state == "suspended" and embassy.since == date(2022, 2, 28)  # type: ignore[attr-defined]
+    assert embassy.evidence[0].url == "https://example.org/2022"  # type: ignore[attr-defined]
+    before_everything = fold_story(SUBJECTS, facts, as_of=date(2020, 1, 1))
+    assert view(before_everything, "us-embassy-minsk").state is None  # type: ignore[attr-defined]
+
+
+def test_the_timeline_is_ordered_and_stable() -> None:
+    facts = [
+        fact(3, "prisoner-releases", count=52),
+        fact(1, "us-embassy-minsk", state="reopening-discussed", modality="intent"),
+        fact(2, "belavia-sanctions", state="relief-promised", modality="promise"),
+    ]
+    first = fold_story(SUBJECTS, facts)
+    second = fold_story(SUBJECTS, list(reversed(facts)))
+    assert first == second
+    dates = [e.date for e in first.timeline]
+    assert dates == sorted(dates)

@@ -1,0 +1,365 @@
+"""The `tracker` command: parse arguments, call the application, format the output.
+
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 a handled error (bad
+configuration, lock held, verification failed), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from tracker import __version__, app, output
+from tracker.clock import format_utc, parse_duration, parse_utc, system_clock
+from tracker.config import Config, default_config, load_config
+from tracker.errors import ConfigError, TrackerError
+from tracker.polling import PollResult
+from tracker.store import Store
+
+DEFAULT_CONFIG = "feeds.toml"
+DEFAULT_DB = "events.db"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Paths:
+    """Where this command's configuration and database are, after flag > env > default."""
+
+    def __init__(self, config: str | None, db: str | None) -> None:
+        self.config_explicit = config is not None
+        self.config = Path(config or DEFAULT_CONFIG)
+        self.db = Path(db or DEFAULT_DB)
+
+    def load_config(self, *, require_feeds: bool = False) -> Config:
+        if not self.config_explicit and not self.config.exists():
+            if require_feeds:
+                raise ConfigError(
+                    f"{self.config}: file not found (create it, or pass --config PATH; `tracker demo` needs none)"
+                )
+            return default_config()
+        config = load_config(self.config)
+        if require_feeds and not config.feeds:
+            raise ConfigError(f"{self.config}: feeds: no [[feeds]] tables")
+        return config
+
+
+def store_options(func: F) -> F:
+    """--config and --db, accepted after every command's name."""
+    func = click.option(
+        "--db",
+        "db",
+        envvar="TRACKER_DB",
+        metavar="PATH",
+        help=f"Event store (default ./{DEFAULT_DB}; env TRACKER_DB).",
+    )(func)
+    func = click.option(
+        "--config",
+        "config",
+        envvar="TRACKER_CONFIG",
+        metavar="PATH",
+        help=f"Feed list and subjects (default ./{DEFAULT_CONFIG}; env TRACKER_CONFIG).",
+    )(func)
+    return func
+
+
+def handled(func: F) -> F:
+    """TrackerError → `Error: …` on stderr and exit 1, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrackerError as exc:
+            raise click.ClickException(output.error_text(str(exc))) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def open_store(paths: Paths, *, readonly: bool) -> Iterator[Store]:
+    store = Store.open(paths.db, readonly=readonly)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tracker")
+def main() -> None:
+    """Track developing news stories: poll feeds into an append-only log, fold it into the
+    sourced state of tracked subjects and a dated timeline."""
+
+
+# --- fetch --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--feed", "feed_ids", multiple=True, metavar="ID", help="Poll only this feed (repeatable).")
+@store_options
+@handled
+def fetch(feed_ids: tuple[str, ...], config: str | None, db: str | None) -> None:
+    """Poll every feed now (or --feed ID), whatever its schedule or back-off."""
+    paths = Paths(config, db)
+    cfg = paths.load_config(require_feeds=True)
+    feeds = [cfg.feed(feed_id) for feed_id in feed_ids] if feed_ids else None
+    with open_store(paths, readonly=False) as store:
+        summary = _run_fetch(cfg, store, feeds)
+    _print_fetch_summary(summary)
+
+
+def _run_fetch(cfg: Config, store: Store, feeds: Any) -> app.FetchSummary:
+    total = len(feeds if feeds is not None else [f for f in cfg.feeds if f.enabled])
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+            console=Console(stderr=True), transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("", total=total)
+
+            def advance(result: PollResult) -> None:
+                progress.update(task, advance=1, description=output.neutralise(result.feed_id))
+
+            return asyncio.run(app.fetch_feeds(cfg, store, feeds, on_result=advance))
+    return asyncio.run(app.fetch_feeds(cfg, store, feeds))
+
+
+def _print_fetch_summary(summary: app.FetchSummary) -> None:
+    for result in summary.results:
+        if result.failed:
+            output.note(f"  {result.feed_id}: FAILED ({result.category}) {output.error_text(result.error or '')}")
+        else:
+            detail = {"ok": f"{result.entries} entries", "not-modified": "not modified (304)"}.get(
+                result.outcome, "unchanged body"
+            )
+            output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised")
+    output.note(
+        f"{len(summary.results)} feeds polled: {summary.ok} ok, {len(summary.failed)} failed; "
+        f"{summary.new} new articles, {summary.revised} revisions"
+    )
+    for error in summary.projection_errors:
+        output.note(f"warning: {error}")
+
+
+# --- rebuild / verify / prune ----------------------------------------------------------------------
+
+
+@main.command()
+@store_options
+@handled
+def rebuild(config: str | None, db: str | None) -> None:
+    """Drop every projection and replay the whole log."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    with open_store(paths, readonly=False) as store:
+        result = app.rebuild(cfg, store)
+    for name, count in result.applied.items():
+        output.note(f"{name}: {count} events applied")
+    for failure in result.failures:
+        output.note(f"warning: {failure}")
+
+
+@main.command()
+@store_options
+@handled
+def verify(config: str | None, db: str | None) -> None:
+    """Check the hash chain and SQLite's integrity; exit 1 naming the first bad position."""
+    paths = Paths(config, db)
+    with open_store(paths, readonly=True) as store:
+        report = store.verify()
+    output.echo(f"ok: {report.events} events, chain head {report.head_position} {report.head_hash}")
+
+
+@main.command()
+@click.option("--polls-older-than", "older", required=True, metavar="AGE", help='e.g. "30d", "12h".')
+@store_options
+@handled
+def prune(older: str, config: str | None, db: str | None) -> None:
+    """Delete old rows of the poll log (never events)."""
+    paths = Paths(config, db)
+    try:
+        age = parse_duration(older)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--polls-older-than") from None
+    with open_store(paths, readonly=False) as store:
+        removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
+    output.note(f"{removed} poll rows removed")
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def _since(value: str | None) -> tuple[int, str | None]:
+    """--since POS|DATE → (position, recorded_after)."""
+    if value is None:
+        return 0, None
+    if value.isdigit():
+        return int(value), None
+    try:
+        moment = parse_utc(value)
+    except ValueError:
+        raise click.BadParameter("expected an event position or an ISO date/datetime", param_hint="--since") from None
+    return 0, format_utc(moment - timedelta(microseconds=1))
+
+
+@main.command()
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this event type (repeatable).")
+@click.option("--since", metavar="POS|DATE", help="After this position, or recorded since this date.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@store_options
+@handled
+def events(
+    types: tuple[str, ...], since: str | None, limit: int | None, fmt: str, config: str | None, db: str | None
+) -> None:
+    """List events from the log, oldest first."""
+    paths = Paths(config, db)
+    after, recorded_after = _since(since)
+    with open_store(paths, readonly=True) as store, store.snapshot():
+        rows = list(store.read(after=after, types=types or None, recorded_after=recorded_after, limit=limit))
+    if fmt == "json":
+        output.echo_json(
+            [
+                {
+                    "position": e.position,
+                    "id": e.id,
+                    "stream": e.stream,
+                    "version": e.version,
+                    "type": e.type,
+                    "data": e.event.model_dump(mode="json", exclude={"type"}),
+                    "meta": e.meta,
+                    "occurred_at": e.occurred_at,
+                    "recorded_at": e.recorded_at,
+                }
+                for e in rows
+            ]
+        )
+        return
+    output.table(
+        None,
+        ["position", "recorded_at", "type", "stream", "summary"],
+        [(e.position, e.recorded_at, e.type, e.stream, _event_summary(e.event)) for e in rows],
+    )
+
+
+def _event_summary(event: Any) -> str:
+    for attribute in ("title", "reason", "new_url", "note", "url"):
+        value = getattr(event, attribute, None)
+        if value:
+            return str(value)[:100]
+    return ""
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@store_options
+@click.pass_context
+@handled
+def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
+    """Feed health: last poll, status, failures, back-off and next attempt."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = Paths(config, db)
+        return
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    from tracker.report.feeds import feed_health
+
+    with open_store(paths, readonly=True) as store:
+        health = feed_health(store, cfg)
+    output.table(
+        None,
+        ["feed", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        [
+            (
+                h.feed_id, h.health, h.last_poll_at or "never", h.last_status or "", h.consecutive_failures,
+                h.next_due_at or "", h.articles, h.last_error or "",
+            )
+            for h in health.feeds
+        ],
+    )  # fmt: skip
+    for line in health.notes:
+        output.note(line)
+
+
+@feeds.command("reset")
+@click.argument("feed_id")
+@store_options
+@click.pass_obj
+@handled
+def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
+    """Clear a feed's failures and gone mark so it is polled again."""
+    paths = Paths(config or (str(parent.config) if parent and parent.config_explicit else None), db or (
+        str(parent.db) if parent else None))  # fmt: skip
+    with open_store(paths, readonly=False) as store:
+        if not app.reset_feed(store, feed_id):
+            raise TrackerError(f"no polling state for feed {feed_id!r}")
+    output.note(f"{feed_id}: failures cleared; it will be polled at the next opportunity")
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True)  # fmt: skip
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="World time: changes by the end of this day (UTC).")
+@click.option("--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime.")
+@click.option("--subject", "subject_ids", multiple=True, metavar="ID", help="Only this subject (repeatable).")
+@store_options
+@handled
+def report(
+    fmt: str,
+    as_of: datetime | None,
+    known_at: str | None,
+    subject_ids: tuple[str, ...],
+    config: str | None,
+    db: str | None,
+) -> None:
+    """The state of every subject, with evidence, and the dated timeline of changes."""
+    from tracker.report import build_report, render
+
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    known: datetime | None = None
+    if known_at is not None:
+        try:
+            known = parse_utc(known_at)
+        except ValueError:
+            raise click.BadParameter("expected an ISO date or datetime", param_hint="--known-at") from None
+    with open_store(paths, readonly=True) as store:
+        data = build_report(
+            store, cfg, as_of=as_of.date() if as_of else None, known_at=known, subjects=subject_ids or None
+        )
+    output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True)  # fmt: skip
+@store_options
+@handled
+def demo(fmt: str, config: str | None, db: str | None) -> None:
+    """Serve the bundled demo feeds on loopback, fetch them into the store, print the report.
+
+    Needs no network and no feeds.toml (--config is ignored: the demo brings its own feeds)."""
+    from tracker.demo.run import run_demo
+
+    paths = Paths(config, db)
+    output.echo(run_demo(paths.db, fmt=fmt, terminal=output.stdout_is_terminal(), note=output.note))
+

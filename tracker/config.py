@@ -1,0 +1,194 @@
+"""feeds.toml → validated configuration. Every error names the file, the table and the key.
+
+    feeds.toml: feeds[2] (id 'belta'): interval: must be a duration like "90s", "15m", "2h" or "1d" (got '-5')
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tracker.clock import parse_duration
+from tracker.errors import ConfigError
+from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
+
+DEFAULT_INTERVAL = "30m"
+_FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch"}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class FeedConfig(BaseModel):
+    """One `[[feeds]]` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    url: str
+    title: str | None = None
+    interval: str = DEFAULT_INTERVAL
+    publisher: str | None = None  # outlet name for corroboration counts; default: the feed id
+    tags: tuple[str, ...] = ()
+    headers: dict[str, str] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if not _FEED_ID.match(value):
+            raise ValueError(f"must be lower-case letters, digits and '-' (got {value!r})")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
+        return value
+
+    @field_validator("interval")
+    @classmethod
+    def _check_interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name.lower() in ("host", "content-length", "accept-encoding", "if-none-match", "if-modified-since"):
+                raise ValueError(f"header {name!r} is set by tracker itself")
+        return value
+
+    @property
+    def interval_seconds(self) -> int:
+        return parse_duration(self.interval)
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.id
+
+
+class FetchSettings(BaseModel):
+    """The optional `[fetch]` table: limits shared by every poll."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    deadline: str = "30s"  # whole poll: connect, headers, body
+    connect_timeout: str = "5s"
+    read_timeout: str = "10s"
+    max_body_mb: Annotated[int, Field(ge=1, le=256)] = 10
+    max_connections: Annotated[int, Field(ge=1, le=500)] = 20
+    max_per_host: Annotated[int, Field(ge=1, le=50)] = 2
+    user_agent: str | None = None
+
+    @field_validator("deadline", "connect_timeout", "read_timeout")
+    @classmethod
+    def _check_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # None: no feeds.toml, shipped subjects only
+    feeds: tuple[FeedConfig, ...] = ()
+    subjects: tuple[Subject, ...] = field(default_factory=tuple)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    def feed(self, feed_id: str) -> FeedConfig:
+        for feed in self.feeds:
+            if feed.id == feed_id:
+                return feed
+        known = ", ".join(f.id for f in self.feeds) or "none"
+        raise ConfigError(f"{self.source}: no feed with id {feed_id!r} (known: {known})")
+
+    @property
+    def publishers(self) -> dict[str, str]:
+        """feed id → publisher: corroboration counts distinct publishers, not feeds."""
+        return {feed.id: feed.publisher or feed.id for feed in self.feeds}
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "feeds.toml"
+
+
+def default_config() -> Config:
+    """No feeds.toml: no feeds, the shipped subjects."""
+    return Config(path=None, subjects=load_shipped_subjects())
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(document, path)
+
+
+def parse_config(document: Mapping[str, Any], path: Path) -> Config:
+    """Validate a parsed TOML document."""
+    for key in document:
+        if key not in _TOP_LEVEL_KEYS:
+            raise ConfigError(f"{path}: {key}: unknown key (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})")
+    feeds = _parse_feeds(document.get("feeds", []), path)
+    fetch = _validate(FetchSettings, document.get("fetch", {}), path, "fetch")
+    user_subjects = document.get("subjects", [])
+    if not isinstance(user_subjects, list) or not all(isinstance(t, dict) for t in user_subjects):
+        raise ConfigError(f"{path}: subjects: must be an array of tables ([[subjects]])")
+    subjects = merge_subjects(load_shipped_subjects(), user_subjects, str(path))
+    return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch)
+
+
+def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: feeds: must be an array of tables ([[feeds]])")
+    feeds: list[FeedConfig] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: feeds[{index}]: must be a table")
+        label = f"feeds[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
+        feed = _validate(FeedConfig, table, path, label)
+        if feed.id in seen:
+            raise ConfigError(f"{path}: {label}: id: duplicate of feeds[{seen[feed.id]}]")
+        seen[feed.id] = index
+        feeds.append(feed)
+    return tuple(feeds)
+
+
+def _validate(model: type[_M], table: object, path: Path, label: str) -> _M:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {label}: must be a table")
+    try:
+        return model.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {label}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "(table)"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{key}: {message}"

@@ -1,0 +1,12 @@
+"""The bundled demo: sample feeds about U.S.–Belarus relations and a loopback server for them.
+
+`tracker demo` starts a `DemoServer` on 127.0.0.1, points the real fetch pipeline at the feeds in
+`demo_feeds()` and prints the report, with no network needed. The three outlets are fictional, their
+links use the reserved ``.invalid`` domain, and every article is written for this demo.
+"""
+
+from __future__ import annotations
+
+from tracker.demo.server import BUNDLED_DOCUMENTS, DemoServer, bundled_documents, demo_feeds, load_document
+
+__all__ = ["BUNDLED_DOCUMENTS", "DemoServer", "bundled_documents", "demo_feeds", "load_document"]

@@ -1,0 +1,42 @@
+"""`tracker demo`: the real pipeline against the bundled feeds, served on loopback.
+
+Two passes, as a daemon would see them: the first fetch records every article; then the wire
+publishes a correction and a new story, and the second fetch records exactly that (one
+revision, one new article; the unchanged feeds answer 304).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from tracker import app
+from tracker.config import Config, FeedConfig
+from tracker.demo.server import DemoServer, demo_feeds
+from tracker.report import build_report, render
+from tracker.store import Store
+from tracker.subjects import load_shipped_subjects
+
+
+def demo_config(server: DemoServer) -> Config:
+    feeds = tuple(
+        FeedConfig(id=feed["id"], url=server.url(feed["file"]), title=feed["title"], interval="15m")
+        for feed in demo_feeds()
+    )
+    return Config(path=None, feeds=feeds, subjects=load_shipped_subjects())
+
+
+def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: Callable[[str], None]) -> str:
+    with DemoServer() as server, Store.open(db_path) as store:
+        config = demo_config(server)
+        note(f"demo feeds served at {server.base_url}; store: {db_path}")
+        first = asyncio.run(app.fetch_feeds(config, store))
+        note(f"first fetch: {len(first.results)} feeds, {first.new} new articles, {first.revised} revisions")
+        server.publish_wire_update()
+        second = asyncio.run(app.fetch_feeds(config, store))
+        note(f"wire updated; second fetch: {second.new} new articles, {second.revised} revisions")
+        for failure in (*first.failed, *second.failed):
+            note(f"warning: {failure.feed_id} failed: {failure.error}")
+        report = build_report(store, config)
+    return render(report, fmt, terminal=terminal)

@@ -1,0 +1,294 @@
+"""Event models: what the log records, and how stored rows become models again.
+
+Events are facts about observation (an article was seen, a feed began failing, an analyst
+asserted something). They are frozen pydantic models, one class per `type`, registered by a
+stable name — never a Python path — with a schema version. When a model changes shape its
+`schema_version` is bumped and an upcaster turns older stored dicts into the current shape on
+read, so the log itself is never rewritten.
+
+Each event knows its stream and its deterministic id: observing the same thing twice yields the
+same id, which the store turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from tracker.errors import EventDecodeError
+
+# Sentinel used by the store for the first event's `prev_hash`.
+GENESIS_HASH = "0" * 64
+
+
+def stable_id(kind: str, *parts: object) -> str:
+    """`kind:` + 32 hex digits of sha256 over the parts, joined by the unit separator."""
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return f"{kind}:{hashlib.sha256(joined.encode('utf-8')).hexdigest()[:32]}"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: ClassVar[int] = 1
+
+    def stream(self) -> str:
+        raise NotImplementedError
+
+    def event_id(self, version: int) -> str:
+        """Deterministic id. `version` is the stream version this event will take."""
+        raise NotImplementedError
+
+    def occurred_at(self) -> datetime | None:
+        """World time of what was observed, when known."""
+        return None
+
+
+# --- articles -----------------------------------------------------------------------------------
+
+
+def article_stream(feed_id: str, entry_key: str) -> str:
+    digest = hashlib.sha256(entry_key.encode("utf-8")).hexdigest()[:24]
+    return f"article:{feed_id}:{digest}"
+
+
+class _ArticleFields(_Event):
+    feed_id: str
+    entry_key: str
+    guid: str | None = None
+    link: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published_raw: str | None = None  # exactly as the feed gave it
+    published: AwareDatetime | None = None  # None when the feed gave no usable date
+    updated_raw: str | None = None
+    summary: str | None = None
+    content: str | None = None
+    content_hash: str
+    revision: int = Field(ge=1)
+
+    def stream(self) -> str:
+        return article_stream(self.feed_id, self.entry_key)
+
+    def event_id(self, version: int) -> str:
+        return stable_id("article", self.feed_id, self.entry_key, self.revision, self.content_hash)
+
+    def occurred_at(self) -> datetime | None:
+        return self.published
+
+
+class ArticleObserved(_ArticleFields):
+    """An entry seen for the first time in a feed."""
+
+    type: Literal["ArticleObserved"] = "ArticleObserved"
+    revision: int = Field(default=1, ge=1, le=1)
+
+
+class ArticleRevised(_ArticleFields):
+    """The same entry seen again with different content; earlier versions stay in the log."""
+
+    type: Literal["ArticleRevised"] = "ArticleRevised"
+    previous_hash: str
+
+
+# --- feed health ----------------------------------------------------------------------------------
+
+
+def feed_stream(feed_id: str) -> str:
+    return f"feed:{feed_id}"
+
+
+class _FeedEvent(_Event):
+    feed_id: str
+
+    def stream(self) -> str:
+        return feed_stream(self.feed_id)
+
+    def event_id(self, version: int) -> str:
+        # One id per transition of the feed's health stream: two processes recording the same
+        # transition collide on the id instead of recording it twice.
+        return stable_id("feed", self.feed_id, version)
+
+
+class FeedFailed(_FeedEvent):
+    """The feed went from healthy (or new) to failing."""
+
+    type: Literal["FeedFailed"] = "FeedFailed"
+    category: str
+    reason: str
+    status: int | None = None
+    url: str
+
+
+class FeedRecovered(_FeedEvent):
+    """A failing feed answered successfully again."""
+
+    type: Literal["FeedRecovered"] = "FeedRecovered"
+    failures: int = Field(ge=1)  # consecutive failed polls before this recovery
+    url: str
+
+
+class FeedGone(_FeedEvent):
+    """The server said 410 Gone: polling stops until the user acts."""
+
+    type: Literal["FeedGone"] = "FeedGone"
+    status: int = 410
+    url: str
+
+
+class FeedMoved(_FeedEvent):
+    """The server answered with a permanent redirect; feeds.toml is never rewritten."""
+
+    type: Literal["FeedMoved"] = "FeedMoved"
+    url: str
+    new_url: str
+
+    def event_id(self, version: int) -> str:
+        return stable_id("moved", self.feed_id, self.url, self.new_url)  # once per move
+
+
+# --- analysts' word -------------------------------------------------------------------------------
+
+ANALYST_STREAM = "analyst"
+
+
+class FactAsserted(_Event):
+    """An analyst's own statement about a subject, with its source; outranks extraction."""
+
+    type: Literal["FactAsserted"] = "FactAsserted"
+    subject: str
+    state: str | None = None
+    count: int | None = Field(default=None, ge=0)
+    date: date
+    date_precision: Literal["day", "month", "year"] = "day"
+    source: str
+    note: str | None = None
+    analyst: str | None = None
+
+    def stream(self) -> str:
+        return ANALYST_STREAM
+
+    def event_id(self, version: int) -> str:
+        return stable_id(
+            "assert", self.subject, self.state, self.count, self.date.isoformat(), self.source, self.note
+        )
+
+    def occurred_at(self) -> datetime | None:
+        return None
+
+
+class FactRetracted(_Event):
+    """An analyst withdraws a fact (an extracted one or an assertion); it stops counting."""
+
+    type: Literal["FactRetracted"] = "FactRetracted"
+    fact_id: str
+    reason: str
+    analyst: str | None = None
+
+    def stream(self) -> str:
+        return ANALYST_STREAM
+
+    def event_id(self, version: int) -> str:
+        return stable_id("retract", self.fact_id)
+
+
+Event = Annotated[
+    ArticleObserved
+    | ArticleRevised
+    | FeedFailed
+    | FeedRecovered
+    | FeedGone
+    | FeedMoved
+    | FactAsserted
+    | FactRetracted,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        ArticleObserved,
+        ArticleRevised,
+        FeedFailed,
+        FeedRecovered,
+        FeedGone,
+        FeedMoved,
+        FactAsserted,
+        FactRetracted,
+    )
+}
+
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# (type, stored schema_version) -> function turning that version's dict into the next version's.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a stored dict up to the current schema version of its type."""
+    current = EVENT_TYPES[type_name].schema_version
+    while schema_version < current:
+        step = UPCASTERS.get((type_name, schema_version))
+        if step is None:
+            raise KeyError(f"no upcaster for {type_name} v{schema_version}")
+        data = step(data)
+        schema_version += 1
+    if schema_version > current:
+        raise KeyError(f"{type_name} v{schema_version} is newer than this code (v{current})")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: its payload plus the envelope the store gave it."""
+
+    position: int
+    id: str
+    stream: str
+    version: int
+    event: Event
+    meta: dict[str, Any]
+    occurred_at: str | None
+    recorded_at: str
+
+    @property
+    def type(self) -> str:
+        return self.event.type
+
+
+def decode(
+    position: int,
+    id: str,
+    stream: str,
+    version: int,
+    type_name: str,
+    schema_version: int,
+    data: str,
+    meta: str,
+    occurred_at: str | None,
+    recorded_at: str,
+) -> RecordedEvent:
+    """Turn a stored row into a RecordedEvent; failures name the position."""
+    try:
+        if type_name not in EVENT_TYPES:
+            raise KeyError(f"unknown event type {type_name!r}")
+        payload = upcast(type_name, schema_version, json.loads(data))
+        payload["type"] = type_name
+        event = _ADAPTER.validate_python(payload)
+        meta_dict = json.loads(meta)
+    except (KeyError, ValueError, ValidationError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EventDecodeError(position, reason) from None
+    return RecordedEvent(position, id, stream, version, event, meta_dict, occurred_at, recorded_at)
+
+
+def encode(event: Event) -> str:
+    """The `data` column: the payload as JSON text, without the `type` already stored beside it."""
+    return event.model_dump_json(exclude={"type"})

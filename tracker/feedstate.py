@@ -1,0 +1,133 @@
+"""The operational side of polling: each feed's HTTP state and the prunable poll log.
+
+Not history: validators, last poll and next due live in `feed_state`; every poll adds a row to
+`polls`. Both are written in the same transaction as the poll's events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.clock import format_utc
+from tracker.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    feed_id: str
+    url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    consecutive_failures: int = 0
+    gone: bool = False
+    next_due_at: str | None = None
+    last_poll_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """What one poll did; one row of `polls`, and the new `feed_state`."""
+
+    feed_id: str
+    url: str
+    started_at: datetime
+    duration_ms: int
+    outcome: str  # ok | not-modified | unchanged | failed
+    status: int | None = None
+    error_category: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    bytes: int = 0
+    entries: int = 0
+    new_articles: int = 0
+    revisions: int = 0
+
+
+def load(store: Store, feed_id: str) -> FeedState:
+    row = store.conn.execute(
+        "SELECT url, etag, last_modified, body_hash, consecutive_failures, gone, next_due_at, last_poll_at "
+        "FROM feed_state WHERE feed_id = ?",
+        (feed_id,),
+    ).fetchone()
+    if row is None:
+        return FeedState(feed_id)
+    return FeedState(feed_id, row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
+
+
+def load_all(store: Store) -> dict[str, FeedState]:
+    rows = store.conn.execute("SELECT feed_id FROM feed_state").fetchall()
+    return {feed_id: load(store, feed_id) for (feed_id,) in rows}
+
+
+def record(
+    store: Store,
+    poll: PollRecord,
+    *,
+    consecutive_failures: int,
+    gone: bool,
+    next_due: datetime | None,
+    backoff_reason: str | None,
+) -> None:
+    """Append the poll to the log of polls and update the feed's state (inside a transaction)."""
+    started = format_utc(poll.started_at)
+    store.conn.execute(
+        "INSERT INTO polls (feed_id, url, started_at, duration_ms, outcome, status, error_category, error, "
+        "etag, last_modified, bytes, entries, new_articles, revisions) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            poll.feed_id, poll.url, started, poll.duration_ms, poll.outcome, poll.status,
+            poll.error_category, poll.error, poll.etag, poll.last_modified, poll.bytes, poll.entries,
+            poll.new_articles, poll.revisions,
+        ),
+    )  # fmt: skip
+    succeeded = poll.outcome != "failed"
+    store.conn.execute(
+        "INSERT INTO feed_state (feed_id, url, etag, last_modified, body_hash, last_poll_at, last_success_at, "
+        "last_status, last_outcome, last_error, consecutive_failures, next_due_at, backoff_reason, gone) "
+        "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
+        ":error, :failures, :next_due, :reason, :gone) "
+        "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "
+        "etag = CASE WHEN :succeeded THEN excluded.etag ELSE etag END, "
+        "last_modified = CASE WHEN :succeeded THEN excluded.last_modified ELSE last_modified END, "
+        "body_hash = coalesce(excluded.body_hash, body_hash), last_poll_at = excluded.last_poll_at, "
+        "last_success_at = coalesce(excluded.last_success_at, last_success_at), "
+        "last_status = excluded.last_status, last_outcome = excluded.last_outcome, "
+        "last_error = excluded.last_error, consecutive_failures = excluded.consecutive_failures, "
+        "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone",
+        {
+            "feed_id": poll.feed_id,
+            "url": poll.url,
+            "etag": poll.etag,
+            "last_modified": poll.last_modified,
+            "body_hash": poll.body_hash,
+            "started": started,
+            "success": started if succeeded else None,
+            "status": poll.status,
+            "outcome": poll.outcome,
+            "error": poll.error,
+            "failures": consecutive_failures,
+            "next_due": format_utc(next_due) if next_due else None,
+            "reason": backoff_reason,
+            "gone": int(gone),
+            "succeeded": int(succeeded),
+        },
+    )
+
+
+def reset(store: Store, feed_id: str) -> bool:
+    """Forget a feed's failures and gone mark so it is polled again (`tracker feeds reset`)."""
+    cursor = store.conn.execute(
+        "UPDATE feed_state SET gone = 0, consecutive_failures = 0, next_due_at = NULL, backoff_reason = NULL "
+        "WHERE feed_id = ?",
+        (feed_id,),
+    )
+    return cursor.rowcount > 0
+
+
+def prune_polls(store: Store, older_than: datetime) -> int:
+    cursor = store.conn.execute("DELETE FROM polls WHERE started_at < ?", (format_utc(older_than),))
+    return cursor.rowcount

@@ -1,0 +1,392 @@
+"""HTTP fetching of feeds. The only module that imports httpx.
+
+One shared client; a global and a per-host concurrency bound; a total deadline per fetch on top of
+httpx's per-operation timeouts; bodies capped on their decoded size, with gzip inflated here in bounded
+steps so a compression bomb stops at the cap. Every failure is raised as a `tracker.errors.FetchError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import re
+import time
+import zlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from tracker import __version__
+from tracker.errors import (
+    BodyTooLarge,
+    ConnectFailed,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusFailure,
+    TooManyRedirects,
+    UnsupportedEncoding,
+)
+
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_USER_AGENT", "FetchLimits", "FetchResult", "Fetcher"]
+
+# Some CDNs answer 403 to library User-Agents; a product name with a contact URL gets through.
+DEFAULT_USER_AGENT = f"tracker/{__version__} (+https://github.com/tracker-news/tracker)"
+
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+_CHUNK = 64 * 1024  # most bytes the inflater may produce per step
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+_GZIP_MAGIC = b"\x1f\x8b"
+_PERMANENT = frozenset({301, 308})
+_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
+_MAX_DETAIL = 160
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    pool_timeout: float = 30.0
+    deadline: float = 30.0  # whole fetch (connect, headers, body, redirects), not the wait for a slot
+    max_body_bytes: int = 10 * 2**20  # decoded bytes
+    max_redirects: int = 5
+    max_connections: int = 20  # fetches in flight at once
+    max_per_host: int = 2  # fetches in flight per host:port
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "pool_timeout", "deadline"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FetchLimits.{name} must be positive")
+        for name in ("max_body_bytes", "max_connections", "max_per_host"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"FetchLimits.{name} must be at least 1")
+        if self.max_redirects < 0:
+            raise ValueError("FetchLimits.max_redirects must not be negative")
+
+
+DEFAULT_LIMITS = FetchLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str  # final URL after redirects
+    status: int  # 200 or 304
+    body: bytes | None  # None on 304
+    content_type: str | None
+    etag: str | None  # on 304: the new validator if sent, else the one we sent
+    last_modified: str | None
+    permanent_redirect: str | None  # where the feed moved, if the chain began with 301/308 hops
+    max_age: float | None  # seconds, from Cache-Control max-age or Expires
+    bytes_read: int  # decoded body bytes
+    elapsed: float  # seconds, excluding the wait for a concurrency slot
+
+
+class Fetcher:
+    """Fetches feeds over one shared `httpx.AsyncClient`; use as `async with Fetcher() as f`."""
+
+    def __init__(self, limits: FetchLimits = DEFAULT_LIMITS, user_agent: str = DEFAULT_USER_AGENT) -> None:
+        self._limits = limits
+        self._user_agent = user_agent
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(limits.max_connections)
+        self._hosts: dict[str, _HostSlot] = {}
+
+    async def __aenter__(self) -> Self:
+        if self._client is not None:
+            raise RuntimeError("Fetcher is already open")
+        lim = self._limits
+        self._global = asyncio.Semaphore(lim.max_connections)
+        self._hosts = {}
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.pool_timeout),
+            limits=httpx.Limits(
+                max_connections=lim.max_connections, max_keepalive_connections=lim.max_connections
+            ),
+            # Redirects are followed in `_send`: httpx reads every redirect body whole through its own
+            # unbounded decoder, so a 302 carrying a gzip bomb would be inflated in memory.
+            follow_redirects=False,
+            headers={"User-Agent": self._user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip"},
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """GET `url`, conditionally when validators are given. Returns only on 200 or 304."""
+        client = self._client
+        if client is None:
+            raise RuntimeError("Fetcher is not open; use 'async with Fetcher() as fetcher'")
+        target = _checked_url(url)
+        request_headers = httpx.Headers(headers or {})
+        request_headers["Accept-Encoding"] = "gzip"  # the only coding the body reader inflates
+        if etag:
+            request_headers["If-None-Match"] = etag
+        if last_modified:
+            request_headers["If-Modified-Since"] = last_modified
+        deadline = self._limits.deadline
+
+        async with self._host_slot(_host_key(target)), self._global:
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(deadline):
+                    request = client.build_request("GET", target, headers=request_headers)
+                    return await self._send(client, request, etag, last_modified, started)
+            except TimeoutError:
+                raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
+            except httpx.TimeoutException as exc:
+                raise FetchTimeout(_timeout_message(exc)) from exc
+            except httpx.UnsupportedProtocol as exc:
+                raise ConnectFailed(_detail("unsupported protocol", exc)) from exc
+            except httpx.LocalProtocolError as exc:
+                raise FetchError(_detail("invalid request", exc)) from exc
+            except httpx.ProtocolError as exc:
+                raise ConnectFailed(_detail("protocol error", exc)) from exc
+            except httpx.TransportError as exc:  # DNS, refused, reset, TLS
+                raise ConnectFailed(_detail("connection failed", exc)) from exc
+            except httpx.InvalidURL as exc:
+                raise ConnectFailed(_detail("invalid URL", exc)) from exc
+            except (httpx.HTTPError, httpx.StreamError) as exc:
+                raise FetchError(_detail("HTTP error", exc)) from exc
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        sent_etag: str | None,
+        sent_last_modified: str | None,
+        started: float,
+    ) -> FetchResult:
+        moved_to: str | None = None
+        only_permanent = True  # a 302 before a 301 means the original URL is still the right one
+        for _ in range(self._limits.max_redirects + 1):
+            response = await client.send(request, stream=True)
+            try:
+                next_request = response.next_request
+                if next_request is None:
+                    return await self._finish(response, moved_to, sent_etag, sent_last_modified, started)
+            finally:
+                await response.aclose()  # a redirect's body is never read
+            if next_request.url.scheme not in ("http", "https"):
+                raise ConnectFailed(f"redirect to unsupported scheme {next_request.url.scheme[:20]!r}")
+            if only_permanent and response.status_code in _PERMANENT:
+                moved_to = str(next_request.url)
+            else:
+                only_permanent = False
+            request = next_request
+        raise TooManyRedirects(f"more than {self._limits.max_redirects} redirects")
+
+    async def _finish(
+        self,
+        response: httpx.Response,
+        moved_to: str | None,
+        sent_etag: str | None,
+        sent_last_modified: str | None,
+        started: float,
+    ) -> FetchResult:
+        status = response.status_code
+        now = datetime.now(UTC)
+        if status not in (200, 304):
+            retry_after = _retry_after(response.headers.get("Retry-After"), now)
+            raise HTTPStatusFailure(status, httpx.codes.get_reason_phrase(status), retry_after)
+        body: bytes | None = None
+        if status == 200:
+            body = await _read_body(response, self._limits.max_body_bytes)
+        headers = response.headers
+        return FetchResult(
+            url=str(response.url),
+            status=status,
+            body=body,
+            content_type=headers.get("Content-Type"),
+            etag=headers.get("ETag") or (sent_etag if status == 304 else None),
+            last_modified=headers.get("Last-Modified") or (sent_last_modified if status == 304 else None),
+            permanent_redirect=moved_to,
+            max_age=_max_age(headers, now),
+            bytes_read=len(body) if body is not None else 0,
+            elapsed=time.monotonic() - started,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, key: str) -> AsyncIterator[None]:
+        # Keyed by the requested URL's host:port (redirect targets are not counted), and taken before
+        # the global slot so that a queue for one busy host never holds global slots.
+        slot = self._hosts.get(key)
+        if slot is None:
+            slot = self._hosts[key] = _HostSlot(asyncio.Semaphore(self._limits.max_per_host))
+        slot.users += 1
+        try:
+            async with slot.semaphore:
+                yield
+        finally:
+            slot.users -= 1
+            if slot.users == 0:
+                del self._hosts[key]  # idle hosts do not accumulate
+
+
+@dataclass(slots=True)
+class _HostSlot:
+    semaphore: asyncio.Semaphore
+    users: int = 0
+
+
+class _BoundedBody:
+    """Accumulates a body, inflating gzip in steps of at most `_CHUNK` bytes so output stops at the cap."""
+
+    def __init__(self, gzip: bool, cap: int) -> None:
+        self._cap = cap
+        self._out = bytearray()
+        self._inflater = zlib.decompressobj(_GZIP_WBITS) if gzip else None
+        self._pending = b""  # start of a possible next gzip member, split across reads
+        self._trailing = False  # bytes after the gzip stream that are not another member: ignored
+
+    def feed(self, data: bytes) -> None:
+        if self._inflater is None:
+            self._append(data)
+            return
+        data = self._pending + data
+        self._pending = b""
+        while data and not self._trailing:
+            if self._inflater.eof:  # concatenated gzip members are one body
+                if len(data) < len(_GZIP_MAGIC):
+                    self._pending = data
+                    return
+                if not data.startswith(_GZIP_MAGIC):
+                    self._trailing = True
+                    return
+                self._inflater = zlib.decompressobj(_GZIP_WBITS)
+            self._append(self._inflate(data))
+            data = self._inflater.unused_data if self._inflater.eof else self._inflater.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._inflater is not None:
+            # Output still held back by the step limit; a truncated stream yields what it decoded.
+            while not self._inflater.eof and (piece := self._inflate(b"")):
+                self._append(piece)
+        return bytes(self._out)
+
+    def _inflate(self, data: bytes) -> bytes:
+        assert self._inflater is not None
+        try:
+            return self._inflater.decompress(data, _CHUNK)
+        except zlib.error:
+            raise FetchError("corrupt gzip body") from None
+
+    def _append(self, piece: bytes) -> None:
+        self._out += piece
+        if len(self._out) > self._cap:
+            raise BodyTooLarge(f"body over the {self._cap:,}-byte cap")
+
+
+async def _read_body(response: httpx.Response, cap: int) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > cap:
+        raise BodyTooLarge(f"Content-Length {int(declared):,} over the {cap:,}-byte cap")
+    codings = [c.strip().lower() for c in response.headers.get("Content-Encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if codings and codings != ["gzip"] and codings != ["x-gzip"]:
+        raise UnsupportedEncoding(f"Content-Encoding {', '.join(codings)[:40]!r} not requested")
+    reader = _BoundedBody(gzip=bool(codings), cap=cap)
+    async for raw in response.aiter_raw():  # still-encoded bytes: httpx's decoder never runs
+        reader.feed(raw)
+    return reader.finish()
+
+
+def _checked_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConnectFailed(_detail("invalid URL", exc)) from None
+    if parsed.scheme not in ("http", "https"):
+        raise ConnectFailed(f"unsupported URL scheme {parsed.scheme[:20]!r}")
+    if not parsed.host:
+        raise ConnectFailed("URL has no host")
+    return parsed
+
+
+def _host_key(url: httpx.URL) -> str:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.host}:{port}"
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP-date (a past date is 0); anything else None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _max_age(headers: httpx.Headers, now: datetime) -> float | None:
+    """Freshness lifetime in seconds: Cache-Control max-age, else Expires minus Date (or now)."""
+    for directive in headers.get_list("Cache-Control", split_commas=True):
+        name, _, value = directive.partition("=")
+        if name.strip().lower() == "max-age":
+            value = value.strip().strip('"')
+            return float(value) if _DELTA_SECONDS.fullmatch(value) else None
+    expires = headers.get("Expires")
+    if expires is None:
+        return None
+    expires_at = _http_date(expires)
+    if expires_at is None:
+        return None
+    served_at = _http_date(headers.get("Date", "")) or now
+    return max(0.0, (expires_at - served_at).total_seconds())
+
+
+def _http_date(value: str) -> datetime | None:
+    if not value or value.lstrip().startswith("-"):
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC with no claim about the origin's zone
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def _timeout_message(exc: httpx.TimeoutException) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect timed out"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "read timed out"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "write timed out"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "timed out waiting for a pooled connection"
+    return "timed out"
+
+
+def _detail(prefix: str, exc: BaseException) -> str:
+    """A short one-line message: the prefix and the underlying error's text."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > _MAX_DETAIL:
+        text = text[: _MAX_DETAIL - 1] + "…"
+    return f"{prefix}: {text}"

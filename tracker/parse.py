@@ -1,0 +1,417 @@
+"""Feed bytes → entries, with no I/O.
+
+RSS and Atom go through feedparser, which only ever receives an in-memory stream (given a `str` it would
+open a path or fetch a URL) and sits behind defusedxml. JSON Feed 1.0/1.1 is read by the small parser here.
+Text is kept raw (HTML is sanitised at render time); dates are kept as the feed wrote them, and parsed
+only when the string holds a full calendar date.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import feedparser.api
+from defusedxml import DefusedXmlException
+from feedparser.encodings import convert_to_utf8
+from feedparser.sanitizer import replace_doctype
+
+from tracker.errors import FeedRejected, NotAFeed, ParseError
+
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_TEXT_CHARS",
+    "MAX_TITLE_CHARS",
+    "ParsedEntry",
+    "ParsedFeed",
+    "parse_feed",
+]
+
+# defusedxml's reader refuses entity declarations and external references outright.
+_DEFUSED_READER = "defusedxml.expatreader"
+if _DEFUSED_READER not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, _DEFUSED_READER)
+
+MAX_ENTRIES = 1_000
+MAX_TITLE_CHARS = 1_000
+MAX_TEXT_CHARS = 1_000_000  # summary and content
+_MAX_SHORT_CHARS = 4_096  # guid, link, author, raw dates
+_MAX_WARNING_CHARS = 200
+
+_JSON_MEDIA_TYPES = frozenset({"application/feed+json", "application/json"})
+_JSON_FEED_VERSION = re.compile(r"https?://jsonfeed\.org/version/(?P<v>[^/\s]+)/?")
+_JSON_FORMATS = {"1": "json10", "1.1": "json11"}
+_MONTH_NAME = re.compile(r"(?i)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_DIGITS = re.compile(r"\d+")
+_HTTP_URL = re.compile(r"(?i)https?://[^\s/?#]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    guid: str | None
+    link: str | None
+    title: str | None
+    published_raw: str | None  # as the feed wrote it
+    published: datetime | None  # aware UTC, only when published_raw holds a full date
+    updated_raw: str | None
+    updated: datetime | None
+    author: str | None
+    summary: str | None  # raw HTML or text
+    content: str | None  # the longest full-content element, raw
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    format: str  # "rss20", "rss10", "rss091u", "atom10", "json11", ...
+    title: str | None
+    link: str | None
+    entries: tuple[ParsedEntry, ...]
+    warnings: tuple[str, ...]  # what was recovered from, dropped or truncated
+
+
+def parse_feed(body: bytes, *, content_type: str | None = None, url: str | None = None) -> ParsedFeed:
+    """Parse an RSS, Atom or JSON Feed document.
+
+    `content_type` is the response's Content-Type (its charset is honoured); `url` is the feed's final URL,
+    used only to resolve relative entry links. Raises NotAFeed or FeedRejected.
+    """
+    if not isinstance(body, bytes | bytearray | memoryview):
+        # A str reaching feedparser would be opened as a path or fetched as a URL.
+        raise TypeError(f"parse_feed() needs bytes, not {type(body).__name__}")
+    body = bytes(body)
+    if not body.strip():
+        raise NotAFeed("not a feed (empty body)")
+    if _looks_like_json(body, content_type):
+        return _parse_json_feed(body, url)
+    return _parse_xml_feed(body, content_type, url)
+
+
+# --- RSS and Atom -------------------------------------------------------------------------------------
+
+
+def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> ParsedFeed:
+    # No Content-Location: feedparser would then resolve guids as URLs too ("12" → "https://host/12"),
+    # changing entry identity whenever the feed moves. Links are resolved here instead.
+    headers = {"content-type": content_type} if content_type else {}
+    _refuse_entity_declarations(body, headers)
+    try:
+        result = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except DefusedXmlException as exc:
+        raise FeedRejected(f"refused for safety: {type(exc).__name__}") from None
+    except RecursionError:
+        raise FeedRejected("refused for safety: nested too deeply") from None
+    except Exception as exc:  # feedparser bugs on odd input must not escape as anything but a ParseError
+        raise ParseError(f"feedparser failed: {type(exc).__name__}") from exc
+
+    version = result.get("version") or ""
+    raw_entries: list[Any] = result.get("entries") or []
+    if not version and not raw_entries:
+        raise NotAFeed(_not_a_feed_message(content_type))
+
+    notes = _Notes()
+    if not version:
+        notes.add("no feed format detected; entries read anyway")
+    if result.get("bozo"):
+        problem = result.get("bozo_exception")
+        notes.add(_short(f"recovered from {type(problem).__name__}: {problem}"))
+
+    entries: list[ParsedEntry] = []
+    phantoms = 0
+    over_cap = 0
+    base = _base_url(url)
+    for raw in raw_entries:
+        entry = _xml_entry(raw, base, notes)
+        if entry is None:
+            phantoms += 1
+        elif len(entries) >= MAX_ENTRIES:
+            over_cap += 1
+        else:
+            entries.append(entry)
+    notes.dropped(phantoms, over_cap)
+
+    feed = result.get("feed") or {}
+    return ParsedFeed(
+        format=version or "unknown",
+        title=notes.text(dict.get(feed, "title"), MAX_TITLE_CHARS, "feed title"),
+        link=_absolute(notes.text(dict.get(feed, "link"), _MAX_SHORT_CHARS, "feed link"), base),
+        entries=tuple(entries),
+        warnings=notes.finish(),
+    )
+
+
+def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None:
+    """Refuse documents whose entity declarations feedparser's fallback parser would expand.
+
+    The strict parser (defusedxml) refuses them, but when a document is malformed *before* its DOCTYPE the
+    strict parser gives up first and feedparser's loose parser expands the declared entities itself: a
+    quadratic blowup then gets through. Running feedparser's own decoding and DOCTYPE handling finds
+    exactly the declarations the loose parser would use.
+    """
+    scratch: dict[str, Any] = {}
+    try:
+        decoded = convert_to_utf8(dict(headers), body, scratch)
+        entities = replace_doctype(decoded)[2]
+    except Exception:  # undecodable input is the parser's problem, reported there
+        return
+    if entities:
+        raise FeedRejected("refused for safety: entity declarations")
+
+
+def _xml_entry(raw: Any, base: str | None, notes: _Notes) -> ParsedEntry | None:
+    guid = notes.text(dict.get(raw, "id"), _MAX_SHORT_CHARS, "guid")
+    link = _absolute(_xml_link(raw, guid, notes), base)
+    if guid is None and link is None:
+        return None  # a truncated document leaves such a phantom behind
+    published_raw = notes.text(dict.get(raw, "published"), _MAX_SHORT_CHARS, "date")
+    updated_raw = notes.text(dict.get(raw, "updated"), _MAX_SHORT_CHARS, "date")
+    summary = None
+    if "summary_detail" in raw:  # without it, feedparser copied the content into summary
+        summary = notes.text(dict.get(raw, "summary"), MAX_TEXT_CHARS, "summary")
+    contents = [c.get("value") for c in dict.get(raw, "content") or () if isinstance(c, Mapping)]
+    longest = max((c for c in contents if isinstance(c, str)), key=len, default=None)
+    return ParsedEntry(
+        guid=guid,
+        link=link,
+        title=notes.text(dict.get(raw, "title"), MAX_TITLE_CHARS, "title"),
+        published_raw=published_raw,
+        published=_struct_date(published_raw, dict.get(raw, "published_parsed")),
+        updated_raw=updated_raw,
+        updated=_struct_date(updated_raw, dict.get(raw, "updated_parsed")),
+        author=notes.text(dict.get(raw, "author"), _MAX_SHORT_CHARS, "author"),
+        summary=summary,
+        content=notes.text(longest, MAX_TEXT_CHARS, "content"),
+    )
+
+
+def _xml_link(raw: Any, guid: str | None, notes: _Notes) -> str | None:
+    link = notes.text(dict.get(raw, "link"), _MAX_SHORT_CHARS, "link")
+    if link is None or link != guid:
+        return link
+    # feedparser copies a permalink guid (or an Atom id) into `link` when there is no link element;
+    # "12" or "urn:uuid:…" is not a link, so keep the copy only when it is an http(s) URL.
+    hrefs = {d.get("href") for d in dict.get(raw, "links") or () if isinstance(d, Mapping)}
+    if link in hrefs or _HTTP_URL.match(link):
+        return link
+    return None
+
+
+def _struct_date(raw: str | None, parsed: Any) -> datetime | None:
+    """feedparser's UTC struct_time as an aware datetime, if the raw string is a full date."""
+    if raw is None or not isinstance(parsed, time.struct_time):
+        return None
+    try:
+        value = datetime(*parsed[:6], tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+    return value if _has_full_date(raw, value) else None
+
+
+def _has_full_date(raw: str, value: datetime) -> bool:
+    """Whether `raw` names a day, a month and `value`'s year.
+
+    feedparser fills gaps: "2024" becomes 1 Jan 2024, "12" becomes Nov 1101, "2025-W23" 1 Nov 2025.
+    Those are guesses, not dates the feed gave.
+    """
+    numbers = _DIGITS.findall(raw)
+    month_named = _MONTH_NAME.search(raw) is not None
+    if len(numbers) + month_named < 3:
+        return False
+    for n in numbers:
+        if len(n) == 4 and abs(int(n) - value.year) <= 1:  # ±1: a zone offset can cross New Year
+            return True
+    # RFC 822 allows a two-digit year ("10 Jun 25").
+    return month_named and any(len(n) == 2 and int(n) in _near(value.year % 100) for n in numbers)
+
+
+def _near(two_digit_year: int) -> set[int]:
+    return {(two_digit_year - 1) % 100, two_digit_year, (two_digit_year + 1) % 100}
+
+
+def _not_a_feed_message(content_type: str | None) -> str:
+    media = (content_type or "").split(";", 1)[0].strip()
+    if media:
+        return _short(f"not a feed (Content-Type {media})")
+    return "not a feed (no RSS, Atom or JSON Feed found)"
+
+
+# --- JSON Feed ----------------------------------------------------------------------------------------
+
+
+def _looks_like_json(body: bytes, content_type: str | None) -> bool:
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"{"):
+        return True
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return (media in _JSON_MEDIA_TYPES or media.endswith("+json")) and not start.startswith(b"<")
+
+
+def _parse_json_feed(body: bytes, url: str | None) -> ParsedFeed:
+    try:
+        doc = json.loads(body)
+    except RecursionError:
+        raise FeedRejected("refused for safety: JSON nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise NotAFeed("not a feed (invalid JSON)") from None
+    except ValueError:  # integers past the int-to-str digit limit
+        raise FeedRejected("refused for safety: JSON number too large") from None
+
+    version = doc.get("version") if isinstance(doc, dict) else None
+    match = _JSON_FEED_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
+    if match is None or not isinstance(doc, dict):
+        raise NotAFeed("not a feed (JSON without a JSON Feed version)")
+    notes = _Notes()
+    fmt = _JSON_FORMATS.get(match["v"])
+    if fmt is None:
+        notes.add(_short(f"unknown JSON Feed version {match['v']!r}; read as 1.1"))
+        fmt = "json"
+
+    items = doc.get("items")
+    if not isinstance(items, list):
+        notes.add("JSON Feed without an items list")
+        items = []
+    entries: list[ParsedEntry] = []
+    phantoms = 0
+    over_cap = 0
+    base = _base_url(url)
+    for item in items:
+        entry = _json_entry(item, base, notes) if isinstance(item, dict) else None
+        if entry is None:
+            phantoms += 1
+        elif len(entries) >= MAX_ENTRIES:
+            over_cap += 1
+        else:
+            entries.append(entry)
+    notes.dropped(phantoms, over_cap)
+    return ParsedFeed(
+        format=fmt,
+        title=notes.text(doc.get("title"), MAX_TITLE_CHARS, "feed title"),
+        link=_absolute(notes.text(doc.get("home_page_url"), _MAX_SHORT_CHARS, "feed link"), base),
+        entries=tuple(entries),
+        warnings=notes.finish(),
+    )
+
+
+def _json_entry(item: dict[str, Any], base: str | None, notes: _Notes) -> ParsedEntry | None:
+    raw_id = item.get("id")
+    # The spec says to coerce a numeric id to a string.
+    if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    guid = notes.text(raw_id, _MAX_SHORT_CHARS, "guid")
+    link = _absolute(notes.text(item.get("url"), _MAX_SHORT_CHARS, "link"), base)
+    if guid is None and link is None:
+        return None
+    published_raw = notes.text(item.get("date_published"), _MAX_SHORT_CHARS, "date")
+    updated_raw = notes.text(item.get("date_modified"), _MAX_SHORT_CHARS, "date")
+    content = item.get("content_html")
+    if not isinstance(content, str) or not content.strip():
+        content = item.get("content_text")
+    return ParsedEntry(
+        guid=guid,
+        link=link,
+        title=notes.text(item.get("title"), MAX_TITLE_CHARS, "title"),
+        published_raw=published_raw,
+        published=_iso_date(published_raw),
+        updated_raw=updated_raw,
+        updated=_iso_date(updated_raw),
+        author=notes.text(_json_authors(item), _MAX_SHORT_CHARS, "author"),
+        summary=notes.text(item.get("summary"), MAX_TEXT_CHARS, "summary"),
+        content=notes.text(content, MAX_TEXT_CHARS, "content"),
+    )
+
+
+def _json_authors(item: dict[str, Any]) -> str | None:
+    authors = item.get("authors")  # 1.1
+    if not isinstance(authors, list):
+        authors = [item.get("author")]  # 1.0
+    names = [a["name"].strip() for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+    return ", ".join(n for n in names if n) or None
+
+
+def _iso_date(raw: str | None) -> datetime | None:
+    """An RFC 3339 date as aware UTC; a date without a zone is not a point in time."""
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    return value.astimezone(UTC)
+
+
+# --- shared -------------------------------------------------------------------------------------------
+
+
+def _base_url(url: str | None) -> str | None:
+    return url if url and _HTTP_URL.match(url) else None
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    """Resolve a relative link against the feed's URL; anything with a scheme is left alone."""
+    if link is None or base is None or urlsplit(link).scheme:
+        return link
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
+class _Notes:
+    """Collects warnings, counting truncations per field instead of repeating them."""
+
+    def __init__(self) -> None:
+        self._messages: list[str] = []
+        self._truncated: Counter[str] = Counter()
+
+    def add(self, message: str) -> None:
+        self._messages.append(message)
+
+    def dropped(self, phantoms: int, over_cap: int) -> None:
+        if phantoms:
+            self.add(f"{_entries(phantoms)} without id or link dropped")
+        if over_cap:
+            self.add(f"{_entries(over_cap)} over the cap of {MAX_ENTRIES:,} dropped")
+
+    def text(self, value: Any, limit: int, field: str) -> str | None:
+        """A stripped string, None when empty or not a string, cut to `limit` characters."""
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if not text:
+            return None
+        if len(text) > limit:
+            self._truncated[f"{field}:{limit}"] += 1
+            text = text[:limit]
+        return text
+
+    def finish(self) -> tuple[str, ...]:
+        cut = []
+        for key, count in self._truncated.items():
+            field, limit = key.rsplit(":", 1)
+            noun = "value" if count == 1 else "values"
+            cut.append(f"{count:,} {field} {noun} truncated to {int(limit):,} characters")
+        return (*self._messages, *cut)
+
+
+def _entries(n: int) -> str:
+    return f"{n:,} entry" if n == 1 else f"{n:,} entries"
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_WARNING_CHARS else text[: _MAX_WARNING_CHARS - 1] + "…"

@@ -1,0 +1,199 @@
+"""One poll of one feed, end to end: fetch → parse → one transaction that appends the events,
+records the poll and the feed's new HTTP state, and catches projections up.
+
+Whatever goes wrong with a feed (network, HTTP status, hostile body, a parser crash) becomes a
+failed poll of that feed, recorded like any other; it never escapes to stop other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tracker import feedstate, ingest
+from tracker.clock import Clock, system_clock
+from tracker.config import FeedConfig
+from tracker.errors import FeedError, HTTPStatusFailure
+from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
+from tracker.fetch import Fetcher, FetchResult
+from tracker.parse import ParsedFeed, parse_feed
+from tracker.projections.runner import ProjectionRunner
+from tracker.schedule import next_poll
+from tracker.store import Store
+
+HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
+_MAX_ERROR_TEXT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    feed_id: str
+    outcome: str  # ok | not-modified | unchanged | failed
+    status: int | None
+    entries: int
+    new: int
+    revised: int
+    bytes: int
+    duration: float
+    error: str | None
+    category: str | None
+    health_event: str | None  # type of the feed-health event this poll appended, if any
+    next_due_reason: str
+    projection_errors: tuple[str, ...]
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
+
+
+class _InternalFailure(FeedError):
+    """An unexpected exception while handling one feed's response (a parser crash, say)."""
+
+    category = "internal"
+
+
+async def poll_feed(
+    feed: FeedConfig,
+    *,
+    fetcher: Fetcher,
+    store: Store,
+    runner: ProjectionRunner,
+    projections: Sequence[str] | None = None,
+    clock: Clock = system_clock,
+) -> PollResult:
+    """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up."""
+    state = feedstate.load(store, feed.id)
+    same_url = state.url == feed.url
+    started_at, started = clock(), time.monotonic()
+    result: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: FeedError | None = None
+    body_hash: str | None = None
+    try:
+        result = await fetcher.fetch(
+            feed.url,
+            etag=state.etag if same_url else None,
+            last_modified=state.last_modified if same_url else None,
+            headers=feed.headers,
+        )
+        if result.body is not None:
+            body_hash = hashlib.sha256(result.body).hexdigest()
+            # Many servers ignore validators: an identical body is not parsed again.
+            if not (same_url and body_hash == state.body_hash):
+                parsed = await asyncio.to_thread(
+                    parse_feed, result.body, content_type=result.content_type, url=result.url
+                )
+    except FeedError as exc:
+        error = exc
+    except Exception as exc:  # a bug or a resource error on hostile input: this feed fails, not the pass
+        error = _InternalFailure(f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_TEXT])
+    duration = time.monotonic() - started
+
+    if error is not None:
+        outcome = "failed"
+    elif result is not None and result.status == 304:
+        outcome = "not-modified"
+    elif parsed is None:
+        outcome = "unchanged"
+    else:
+        outcome = "ok"
+
+    with store.transaction():
+        events: list[Event] = []
+        plan = None
+        if parsed is not None:
+            heads = store.stream_heads(ingest.streams_for(feed.id, parsed.entries))
+            plan = ingest.plan(feed.id, parsed.entries, heads)
+            events.extend(plan.events)
+        events.extend(_health_events(store, feed, state.consecutive_failures, error, result))
+
+        failures = state.consecutive_failures + 1 if error else 0
+        gone = isinstance(error, HTTPStatusFailure) and error.gone
+        retry_after = error.retry_after if isinstance(error, HTTPStatusFailure) else None
+        schedule = next_poll(
+            clock(),
+            feed.interval_seconds,
+            consecutive_failures=failures,
+            retry_after=retry_after,
+            max_age=result.max_age if result else None,
+            gone=gone,
+        )
+        status = error.status if isinstance(error, HTTPStatusFailure) else (result.status if result else None)
+        # The appended events, not the plan, are counted: another process may have been first.
+        appended = store.append(events, meta={"feed": feed.id}).appended
+        new = sum(1 for e in appended if e.type == "ArticleObserved")
+        revised = sum(1 for e in appended if e.type == "ArticleRevised")
+        health = next((e.type for e in appended if e.type in (*HEALTH_TYPES, "FeedMoved")), None)
+        feedstate.record(
+            store,
+            feedstate.PollRecord(
+                feed_id=feed.id,
+                url=feed.url,
+                started_at=started_at,
+                duration_ms=round(duration * 1000),
+                outcome=outcome,
+                status=status,
+                error_category=error.category if error else None,
+                error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+                etag=result.etag if result else None,
+                last_modified=result.last_modified if result else None,
+                body_hash=body_hash if parsed is not None or outcome == "unchanged" else None,
+                bytes=result.bytes_read if result else 0,
+                entries=len(parsed.entries) if parsed else 0,
+                new_articles=new,
+                revisions=revised,
+            ),
+            consecutive_failures=failures,
+            gone=gone,
+            next_due=schedule.due,
+            backoff_reason=schedule.reason,
+        )
+        caught_up = runner.catch_up(store, only=projections)
+
+    return PollResult(
+        feed_id=feed.id,
+        outcome=outcome,
+        status=status,
+        entries=len(parsed.entries) if parsed else 0,
+        new=new,
+        revised=revised,
+        bytes=result.bytes_read if result else 0,
+        duration=duration,
+        error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+        category=error.category if error else None,
+        health_event=health,
+        next_due_reason=schedule.reason,
+        projection_errors=tuple(str(f) for f in caught_up.failures),
+    )
+
+
+def _health_events(
+    store: Store,
+    feed: FeedConfig,
+    consecutive_failures: int,
+    error: FeedError | None,
+    result: FetchResult | None,
+) -> list[Event]:
+    """Feed-health transitions, judged against the last one in the log: a poll that changes
+    nothing about the feed's health appends nothing."""
+    last = store.last_in_stream(feed_stream(feed.id), HEALTH_TYPES)
+    health = {"FeedFailed": "failing", "FeedGone": "gone"}.get(last.type, "ok") if last else "ok"
+    events: list[Event] = []
+    if error is not None:
+        status = error.status if isinstance(error, HTTPStatusFailure) else None
+        if isinstance(error, HTTPStatusFailure) and error.gone:
+            if health != "gone":
+                events.append(FeedGone(feed_id=feed.id, url=feed.url))
+        elif health == "ok":
+            reason = str(error)[:_MAX_ERROR_TEXT]
+            events.append(
+                FeedFailed(feed_id=feed.id, category=error.category, reason=reason, status=status, url=feed.url)
+            )
+    elif health != "ok":
+        events.append(FeedRecovered(feed_id=feed.id, failures=max(1, consecutive_failures), url=feed.url))
+    if result is not None and result.permanent_redirect:
+        events.append(FeedMoved(feed_id=feed.id, url=feed.url, new_url=result.permanent_redirect))
+    return events

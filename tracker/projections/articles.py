@@ -1,0 +1,89 @@
+"""`articles`: the current version of every article, with its revision count."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sqlite_utils
+
+from tracker.clock import format_utc
+from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent
+from tracker.projections.runner import Projection
+
+_TABLE = """
+CREATE TABLE articles (
+    stream          TEXT PRIMARY KEY,      -- article:<feed>:<key digest>, the article's event stream
+    feed_id         TEXT NOT NULL,
+    entry_key       TEXT NOT NULL,
+    guid            TEXT,
+    link            TEXT,
+    title           TEXT,
+    author          TEXT,
+    published       TEXT,                  -- ISO-8601 UTC, NULL when the feed gave no usable date
+    published_raw   TEXT,                  -- the date exactly as the feed gave it
+    summary         TEXT,
+    content         TEXT,
+    content_hash    TEXT NOT NULL,
+    revisions       INTEGER NOT NULL,      -- 1 for an article never revised
+    first_seen_at   TEXT NOT NULL,         -- recorded_at of its first version
+    revised_at      TEXT,                  -- recorded_at of its latest revision, if any
+    first_position  INTEGER NOT NULL,
+    position        INTEGER NOT NULL       -- event position of the current version
+) STRICT
+"""
+_INDEXES = (
+    "CREATE INDEX articles_feed ON articles (feed_id, published)",
+    "CREATE INDEX articles_published ON articles (published)",
+)
+
+
+class ArticlesProjection(Projection):
+    name: ClassVar[str] = "articles"
+    version: ClassVar[int] = 1
+    handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
+
+    def create(self, db: sqlite_utils.Database) -> None:
+        db.execute(_TABLE)
+        for statement in _INDEXES:
+            db.execute(statement)
+
+    def drop(self, db: sqlite_utils.Database) -> None:
+        db.execute("DROP TABLE IF EXISTS articles")
+
+    def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        event = recorded.event
+        if not isinstance(event, ArticleObserved | ArticleRevised):
+            return
+        values = (
+            event.guid,
+            event.link,
+            event.title,
+            event.author,
+            format_utc(event.published) if event.published else None,
+            event.published_raw,
+            event.summary,
+            event.content,
+            event.content_hash,
+        )
+        if isinstance(event, ArticleObserved):
+            db.execute(
+                "INSERT INTO articles (stream, feed_id, entry_key, guid, link, title, author, published, "
+                "published_raw, summary, content, content_hash, revisions, first_seen_at, first_position, "
+                "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                (
+                    recorded.stream,
+                    event.feed_id,
+                    event.entry_key,
+                    *values,
+                    recorded.recorded_at,
+                    recorded.position,
+                    recorded.position,
+                ),
+            )
+        else:
+            db.execute(
+                "UPDATE articles SET guid = ?, link = ?, title = ?, author = ?, published = ?, "
+                "published_raw = ?, summary = ?, content = ?, content_hash = ?, revisions = ?, "
+                "revised_at = ?, position = ? WHERE stream = ?",
+                (*values, event.revision, recorded.recorded_at, recorded.position, recorded.stream),
+            )

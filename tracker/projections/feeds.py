@@ -1,0 +1,97 @@
+"""`feed_status`: each feed's health as the log tells it (failing, recovered, gone, moved), with
+article counts. The `feed_health` view joins it with the operational `feed_state` table
+(validators, last poll, consecutive failures, next due), which is not history and survives rebuilds.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sqlite_utils
+
+from tracker.events import (
+    ArticleObserved,
+    ArticleRevised,
+    FeedFailed,
+    FeedGone,
+    FeedMoved,
+    FeedRecovered,
+    RecordedEvent,
+)
+from tracker.projections.runner import Projection
+
+_TABLE = """
+CREATE TABLE feed_status (
+    feed_id          TEXT PRIMARY KEY,
+    health           TEXT NOT NULL DEFAULT 'ok',  -- ok | failing | gone
+    health_since     TEXT,                        -- recorded_at of the last health change
+    category         TEXT,                        -- failure category while failing
+    reason           TEXT,                        -- failure reason while failing
+    moved_to         TEXT,                        -- target of a permanent redirect, if one was seen
+    failures_recorded INTEGER NOT NULL DEFAULT 0, -- FeedFailed events so far
+    articles         INTEGER NOT NULL DEFAULT 0,
+    revisions        INTEGER NOT NULL DEFAULT 0,
+    last_article_at  TEXT                         -- recorded_at of the newest article
+) STRICT
+"""
+
+_VIEW = """
+CREATE VIEW feed_health AS
+SELECT
+    coalesce(s.feed_id, f.feed_id) AS feed_id,
+    s.url, coalesce(f.health, 'ok') AS health, f.health_since, f.category, f.reason, f.moved_to,
+    s.last_poll_at, s.last_success_at, s.last_status, s.last_outcome, s.last_error,
+    coalesce(s.consecutive_failures, 0) AS consecutive_failures, s.next_due_at, s.backoff_reason,
+    s.etag, s.last_modified, coalesce(f.articles, 0) AS articles, coalesce(f.revisions, 0) AS revisions,
+    f.last_article_at
+FROM feed_state AS s LEFT JOIN feed_status AS f ON f.feed_id = s.feed_id
+UNION ALL
+SELECT f.feed_id, NULL, f.health, f.health_since, f.category, f.reason, f.moved_to,
+    NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, f.articles, f.revisions, f.last_article_at
+FROM feed_status AS f WHERE f.feed_id NOT IN (SELECT feed_id FROM feed_state)
+"""
+
+
+class FeedStatusProjection(Projection):
+    name: ClassVar[str] = "feed_status"
+    version: ClassVar[int] = 1
+    handles: ClassVar[frozenset[str] | None] = frozenset(
+        {"ArticleObserved", "ArticleRevised", "FeedFailed", "FeedRecovered", "FeedGone", "FeedMoved"}
+    )
+
+    def create(self, db: sqlite_utils.Database) -> None:
+        db.execute(_TABLE)
+        db.execute(_VIEW)
+
+    def drop(self, db: sqlite_utils.Database) -> None:
+        db.execute("DROP VIEW IF EXISTS feed_health")
+        db.execute("DROP TABLE IF EXISTS feed_status")
+
+    def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        event = recorded.event
+        if not isinstance(
+            event, ArticleObserved | ArticleRevised | FeedFailed | FeedRecovered | FeedGone | FeedMoved
+        ):
+            return
+        db.execute("INSERT INTO feed_status (feed_id) VALUES (?) ON CONFLICT DO NOTHING", [event.feed_id])
+        at = recorded.recorded_at
+        if isinstance(event, ArticleObserved):
+            sql, params = "articles = articles + 1, last_article_at = ?", [at]
+        elif isinstance(event, ArticleRevised):
+            sql, params = "revisions = revisions + 1", []
+        elif isinstance(event, FeedFailed):
+            sql = (
+                "health = 'failing', health_since = ?, category = ?, reason = ?, "
+                "failures_recorded = failures_recorded + 1"
+            )
+            params = [at, event.category, event.reason]
+        elif isinstance(event, FeedRecovered):
+            sql, params = "health = 'ok', health_since = ?, category = NULL, reason = NULL", [at]
+        elif isinstance(event, FeedGone):
+            sql, params = (
+                "health = 'gone', health_since = ?, category = 'gone', reason = ?",
+                [at, f"HTTP {event.status} Gone"],
+            )
+        else:
+            sql, params = "moved_to = ?", [event.new_url]
+        db.execute(f"UPDATE feed_status SET {sql} WHERE feed_id = ?", [*params, event.feed_id])  # noqa: S608

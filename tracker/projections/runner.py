@@ -1,0 +1,194 @@
+"""Projections: named, versioned folds of the log into ordinary tables, each with a checkpoint.
+
+A projection's rows and its checkpoint are written in the same transaction, so they never
+disagree. A projection whose fingerprint (code version, plus the rules it depends on) differs
+from the stored one is dropped and replayed from the start. Catch-up reads the log once for all
+projections that need it.
+
+A projection that fails on an event stops at the event before it: its checkpoint never passes
+an unrecorded failure, the error is kept in `projection_errors`, and the others go on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import sqlite_utils
+
+from tracker.clock import format_utc
+from tracker.errors import StoreError, TrackerError
+from tracker.events import RecordedEvent
+from tracker.store import Store
+
+
+class Projection:
+    """Base class: subclasses set `name`, `version`, and implement create/drop/apply."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    # Event types this projection reads; None means all of them.
+    handles: ClassVar[frozenset[str] | None] = None
+
+    def fingerprint(self) -> str:
+        return f"{self.name}/v{self.version}"
+
+    def create(self, db: sqlite_utils.Database) -> None:
+        raise NotImplementedError
+
+    def drop(self, db: sqlite_utils.Database) -> None:
+        raise NotImplementedError
+
+    def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
+        raise NotImplementedError
+
+    def finish(self, db: sqlite_utils.Database) -> None:
+        """Called once after a catch-up that applied events (derived tables are refreshed here)."""
+
+
+class ProjectionFailed(TrackerError):
+    def __init__(self, name: str, position: int, error: str) -> None:
+        super().__init__(f"projection {name} stopped at position {position}: {error}")
+        self.name, self.position, self.error = name, position, error
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    head: int
+    fingerprint_ok: bool
+    error: str | None
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.position
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    applied: dict[str, int]  # projection name -> events applied
+    rebuilt: tuple[str, ...]
+    failures: tuple[ProjectionFailed, ...]
+
+
+class ProjectionRunner:
+    def __init__(self, projections: Sequence[Projection]) -> None:
+        names = [p.name for p in projections]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate projection names: {names}")
+        self.projections = tuple(projections)
+
+    def by_name(self, name: str) -> Projection:
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        raise KeyError(name)
+
+    def catch_up(self, store: Store, *, only: Sequence[str] | None = None, rebuild: bool = False) -> CatchUp:
+        """Bring projections up to the head of the log. Runs inside the caller's transaction."""
+        if not store.conn.in_transaction:
+            raise StoreError("catch_up() must run inside store.transaction()")
+        db = store.db
+        selected = [p for p in self.projections if only is None or p.name in only]
+        checkpoints = _checkpoints(db)
+        starts: dict[str, int] = {}
+        rebuilt: list[str] = []
+        for projection in selected:
+            stored = checkpoints.get(projection.name)
+            if rebuild or stored is None or stored[0] != projection.fingerprint():
+                projection.drop(db)
+                projection.create(db)
+                db.execute("DELETE FROM projection_errors WHERE name = ?", [projection.name])
+                starts[projection.name] = 0
+                if stored is not None or rebuild:
+                    rebuilt.append(projection.name)
+            else:
+                starts[projection.name] = stored[1]
+        head, _ = store.head()
+        positions = dict(starts)
+        applied = dict.fromkeys(starts, 0)
+        failed: dict[str, ProjectionFailed] = {}
+        active = [p for p in selected if starts[p.name] < head]
+        if active:
+            first = min(starts[p.name] for p in active)
+            for event in store.read(after=first):
+                for projection in active:
+                    if projection.name in failed or event.position <= positions[projection.name]:
+                        continue
+                    if projection.handles is None or event.type in projection.handles:
+                        failure = self._apply_one(store, projection, event)
+                        if failure:
+                            failed[projection.name] = failure
+                            continue
+                        applied[projection.name] += 1
+                    positions[projection.name] = event.position
+        for projection in selected:
+            if applied[projection.name] or projection.name in rebuilt or starts[projection.name] == 0:
+                projection.finish(db)
+            _save_checkpoint(store, projection, positions[projection.name])
+        return CatchUp(applied, tuple(rebuilt), tuple(failed.values()))
+
+    def _apply_one(
+        self, store: Store, projection: Projection, event: RecordedEvent
+    ) -> ProjectionFailed | None:
+        savepoint = f"apply_{projection.name.replace('-', '_')}"
+        store.conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            projection.apply(store.db, event)
+        except Exception as exc:  # a projection bug must not take the log down with it
+            if store.conn.in_transaction:
+                store.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            error = "".join(traceback.format_exception_only(exc)).strip()[:500]
+            now = format_utc(store.clock())
+            store.conn.execute(
+                "INSERT INTO projection_errors (name, position, error, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
+                "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1",
+                (projection.name, event.position, error, now, now),
+            )
+            return ProjectionFailed(projection.name, event.position, error)
+        store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return None
+
+    def status(self, store: Store) -> list[ProjectionStatus]:
+        """Per projection: checkpoint, head, whether its fingerprint is current, last error."""
+        head, _ = store.head()
+        checkpoints = _checkpoints(store.db)
+        result = []
+        for projection in self.projections:
+            stored = checkpoints.get(projection.name)
+            row = store.conn.execute(
+                "SELECT error FROM projection_errors WHERE name = ? ORDER BY position DESC LIMIT 1",
+                (projection.name,),
+            ).fetchone()
+            result.append(
+                ProjectionStatus(
+                    projection.name,
+                    stored[1] if stored else 0,
+                    head,
+                    stored is not None and stored[0] == projection.fingerprint(),
+                    row[0] if row else None,
+                )
+            )
+        return result
+
+    def is_current(self, store: Store) -> bool:
+        return all(s.fingerprint_ok and s.lag == 0 for s in self.status(store))
+
+
+def _checkpoints(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
+    rows = db.execute("SELECT name, fingerprint, position FROM projection_checkpoints").fetchall()
+    return {name: (fingerprint, position) for name, fingerprint, position in rows}
+
+
+def _save_checkpoint(store: Store, projection: Projection, position: int) -> None:
+    store.conn.execute(
+        "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, "
+        "position = excluded.position, updated_at = excluded.updated_at",
+        (projection.name, projection.fingerprint(), position, format_utc(store.clock())),
+    )

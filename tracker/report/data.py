@@ -1,0 +1,233 @@
+"""The report as plain data (the JSON contract), from one consistent read of the store.
+
+The report describes the story, not the polling: the same log gives the same report, in a
+stable order; only `generated_at` differs between runs. `--known-at` folds only what had been
+recorded by then; `--as-of` folds everything known now whose event happened by the end of
+that day. Both use `tracker.story.fold_story`, the function behind the `subject_state` and
+`timeline` tables.
+
+Facts come from the `facts` projection where it is current; article versions it has not
+caught up with (a daemon lagging, or subject rules edited since the last fetch) are extracted
+here in memory, so a read-only report is never stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from tracker.clock import Clock, end_of_day, format_utc, system_clock
+from tracker.config import Config
+from tracker.events import FactAsserted, FactRetracted
+from tracker.projections import runner_for
+from tracker.projections.facts import FactsProjection, facts_from_article
+from tracker.projections.story import assertion_fact, fact_from_row, load_facts
+from tracker.story import Entry, Fact, Retraction, Source, Story, SubjectView, fold_story
+from tracker.store import Store
+
+COVERAGE_PER_FEED = 10
+
+
+def build_report(
+    store: Store,
+    config: Config,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    subjects: Sequence[str] | None = None,
+    clock: Clock = system_clock,
+) -> dict[str, Any]:
+    known = [s.id for s in config.subjects]
+    for subject_id in subjects or ():
+        if subject_id not in known:
+            from tracker.errors import ConfigError
+
+            raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
+    with store.snapshot():
+        until = _position_known_at(store, known_at)
+        facts, retractions = story_inputs(store, config, until)
+        coverage = _coverage(store, config, until=until, as_of=as_of)
+    story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
+    return {
+        "generated_at": format_utc(clock()),
+        "as_of": as_of.isoformat() if as_of else None,
+        "known_at": format_utc(known_at) if known_at else None,
+        "subjects": [_subject_json(view) for view in story.subjects],
+        "timeline": [_entry_json(entry) for entry in story.timeline],
+        "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
+        "coverage": coverage,
+    }
+
+
+def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
+    """Facts and retractions as known at position `until`."""
+    facts_projection = next(p for p in runner_for(config).projections if isinstance(p, FactsProjection))
+    checkpoint = 0
+    row = store.conn.execute(
+        "SELECT fingerprint, position FROM projection_checkpoints WHERE name = ?", (facts_projection.name,)
+    ).fetchone()
+    if row and row[0] == facts_projection.fingerprint():
+        checkpoint = min(row[1], until)
+    publishers = config.publishers
+    by_article: dict[str, list[Fact]] = {}
+    for fact in load_facts(store.db, publishers, checkpoint) if checkpoint else ():
+        by_article.setdefault(fact.article, []).append(fact)
+    # Article versions the projection has not folded yet are extracted here; a version replaces
+    # the facts of the one before it.
+    for recorded in store.read(after=checkpoint, until=until, types=("ArticleObserved", "ArticleRevised")):
+        rows = facts_from_article(recorded, config.subjects)
+        by_article[recorded.stream] = [fact_from_row(row, publishers) for row in rows]
+    facts = [fact for article_facts in by_article.values() for fact in article_facts]
+    retractions: list[Retraction] = []
+    for recorded in store.read(until=until, types=("FactAsserted", "FactRetracted")):
+        event = recorded.event
+        if isinstance(event, FactAsserted):
+            facts.append(
+                assertion_fact(
+                    recorded.id, recorded.recorded_at, event.subject, event.state, event.count, event.date,
+                    event.date_precision, event.source, event.note,
+                )
+            )  # fmt: skip
+        elif isinstance(event, FactRetracted):
+            retractions.append(Retraction(event.fact_id, event.reason))
+    return facts, retractions
+
+
+def _position_known_at(store: Store, known_at: datetime | None) -> int:
+    """The last position recorded at or before `known_at` (the head when None)."""
+    if known_at is None:
+        return store.head()[0]
+    row = store.conn.execute(
+        "SELECT max(position) FROM events WHERE recorded_at <= ?", (format_utc(known_at),)
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+# --- JSON shapes ----------------------------------------------------------------------------------
+
+
+def _source_json(source: Source) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "url": source.url,
+        "title": source.title,
+        "feed": source.feed,
+        "published": source.published[:10] if source.published else None,
+        "publisher": source.publisher,
+    }
+    if source.retrospective:
+        data["retrospective"] = True
+    return data
+
+
+def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
+    result = []
+    for item in items:
+        data: dict[str, Any] = {"sentence": item.sentence, "url": item.url, "modality": item.modality}
+        if item.analyst:
+            data["analyst"] = True
+        result.append(data)
+    return result
+
+
+def _conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
+    result = []
+    for conflict in conflicts:
+        data: dict[str, Any] = {"state": conflict.state} if conflict.state else {"count": conflict.count}
+        data["sources"] = [_source_json(s) for s in conflict.sources]
+        data["evidence"] = _evidence_json(conflict.evidence)
+        result.append(data)
+    return result
+
+
+def _subject_json(view: SubjectView) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": view.id, "title": view.title, "kind": view.kind}
+    if view.kind == "tally":
+        data["total"] = view.total
+    else:
+        data["state"] = view.state
+        data["state_label"] = view.state_label
+    data["since"] = view.since.isoformat() if view.since else None
+    data["date_precision"] = view.date_precision
+    if view.quote:
+        data["quote"] = view.quote
+    data["evidence"] = _evidence_json(view.evidence)
+    data["sources"] = [_source_json(s) for s in view.sources]
+    if view.conflicts:
+        data["conflicts"] = _conflicts_json(view.conflicts)
+    if view.analyst:
+        data["analyst"] = True
+    return data
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "date": entry.date.isoformat(),
+        "date_precision": entry.date_precision,
+        "subject": entry.subject,
+        "kind": entry.kind,
+    }
+    if entry.count is not None:
+        data["count"] = entry.count
+    if entry.state is not None:
+        data["state"] = entry.state
+    data["summary"] = entry.summary
+    if entry.quote:
+        data["quote"] = entry.quote
+    data["publishers"] = entry.publishers
+    data["sources"] = [_source_json(s) for s in entry.sources]
+    data["evidence"] = _evidence_json(entry.evidence)
+    if entry.conflicts:
+        data["conflicts"] = _conflicts_json(entry.conflicts)
+    if entry.analyst:
+        data["analyst"] = True
+    return data
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
+    """The latest articles of each feed, as known at position `until`, published by `as_of`."""
+    latest: dict[str, dict[str, Any]] = {}
+    rows = store.conn.execute(
+        "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
+        "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
+        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
+        (until,),
+    )
+    for stream, feed_id, title, link, occurred_at, revision in rows:
+        latest[stream] = {
+            "feed": feed_id,
+            "title": title,
+            "url": link,
+            "published": occurred_at[:10] if occurred_at else None,
+            "published_at": occurred_at,
+            "revisions": revision,
+        }
+    cutoff = format_utc(end_of_day(as_of)) if as_of else None
+    titles = {feed.id: feed.display_name for feed in config.feeds}
+    by_feed: dict[str, list[dict[str, Any]]] = {}
+    for article in latest.values():
+        if cutoff and (article["published_at"] is None or article["published_at"] >= cutoff):
+            continue
+        by_feed.setdefault(article["feed"], []).append(article)
+    result = []
+    for feed_id in sorted(by_feed):
+        articles = sorted(by_feed[feed_id], key=lambda a: (a["published_at"] or "", a["url"] or ""), reverse=True)
+        result.append(
+            {
+                "feed": feed_id,
+                "title": titles.get(feed_id, feed_id),
+                "articles": len(articles),
+                "latest": [
+                    {k: v for k, v in a.items() if k not in ("feed", "published_at")}
+                    for a in articles[:COVERAGE_PER_FEED]
+                ],
+            }
+        )
+    return result
+
+
+__all__ = ["Story", "build_report", "story_inputs"]

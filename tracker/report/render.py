@@ -1,0 +1,215 @@
+"""Renderers of the report data: text (rich tables on a terminal, plain when piped), JSON,
+Markdown and HTML. Every string from a feed passes through `neutralise` (text) or is escaped
+(Markdown, HTML)."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from tracker.output import neutralise
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2)
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "html":
+        from tracker.report.html import render_html
+
+        return render_html(report)
+    return render_rich(report) if terminal else render_plain(report)
+
+
+def show_date(iso: str | None, precision: str = "day") -> str:
+    """2025-09-11 → "2025-09-11"; month precision → "Sep 2025"; year → "2025"."""
+    if not iso:
+        return "undated"
+    day = date.fromisoformat(iso[:10])
+    if precision == "month":
+        return f"{_MONTHS[day.month - 1]} {day.year}"
+    if precision == "year":
+        return str(day.year)
+    return day.isoformat()
+
+
+def _clean(value: object) -> str:
+    return neutralise("" if value is None else str(value))
+
+
+def heading(report: dict[str, Any]) -> str:
+    text = "Story report"
+    if report.get("as_of"):
+        text += f", as of the end of {report['as_of']}"
+    if report.get("known_at"):
+        text += f", as known at {report['known_at']}"
+    return text
+
+
+def subject_status(subject: dict[str, Any]) -> str:
+    if subject["kind"] == "tally":
+        status = f"{subject['total']} in total"
+        if subject.get("since"):
+            status += f", last on {show_date(subject['since'], subject['date_precision'])}"
+        return status
+    if subject.get("state") is None:
+        return "no state yet"
+    status = f"{subject.get('state_label') or subject['state']} since {show_date(subject['since'], subject['date_precision'])}"
+    return status + (" (analyst)" if subject.get("analyst") else "")
+
+
+def entry_change(entry: dict[str, Any]) -> str:
+    text = _clean(entry["summary"])
+    if entry["kind"] == "reaffirmed":
+        text += " (again)"
+    if entry.get("analyst"):
+        text += " (analyst)"
+    return text
+
+
+def _outlets(item: dict[str, Any]) -> str:
+    sources = [s for s in item["sources"] if not s.get("retrospective")]
+    publishers = sorted({s["publisher"] for s in sources})
+    if not publishers:
+        return ""
+    return f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"
+
+
+# --- plain text -----------------------------------------------------------------------------------
+
+
+def render_plain(report: dict[str, Any]) -> str:
+    out: list[str] = [heading(report), ""]
+    out.append("SUBJECTS")
+    for subject in report["subjects"]:
+        out.append(f"- {_clean(subject['title'])}: {subject_status(subject)}")
+        if subject.get("quote"):
+            out.append(f"    quote: “{_clean(subject['quote'])}”")
+        for item in subject["evidence"][:3]:
+            out.extend(_wrapped(f"“{_clean(item['sentence'])}”", "    "))
+            if item.get("url"):
+                out.append(f"      {_clean(item['url'])}")
+        if subject["sources"]:
+            out.append(f"    sources: {len(subject['sources'])} ({_outlets(subject)})")
+        for conflict in subject.get("conflicts", []):
+            out.append(f"    CONFLICT: {_conflict_text(conflict)}")
+    out += ["", "TIMELINE"]
+    for entry in report["timeline"]:
+        when = show_date(entry["date"], entry["date_precision"])
+        out.append(f"{when:<11} {_clean(entry['subject'])}: {entry_change(entry)}")
+        if entry["evidence"]:
+            first = entry["evidence"][0]
+            out.extend(_wrapped(f"“{_clean(first['sentence'])}”", "            "))
+            if first.get("url"):
+                out.append(f"              {_clean(first['url'])}")
+        outlets = _outlets(entry)
+        if outlets:
+            out.append(f"            {outlets}")
+        for conflict in entry.get("conflicts", []):
+            out.append(f"            CONFLICT: {_conflict_text(conflict)}")
+    if report.get("retracted"):
+        out += ["", "RETRACTED"]
+        for item in report["retracted"]:
+            out.append(f"- {item['fact_id']} ({_clean(item['subject'])}): {_clean(item['reason'])}")
+    out += ["", "LATEST COVERAGE"]
+    for feed in report["coverage"]:
+        out.append(f"{_clean(feed['title'])} ({feed['articles']} articles)")
+        for article in feed["latest"]:
+            out.append(f"  {show_date(article['published'])}  {_clean(article['title'])}")
+    if not report["coverage"]:
+        out.append("no articles yet: run `tracker fetch`")
+    return "\n".join(out)
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + " ") or [indent]
+
+
+def _conflict_text(conflict: dict[str, Any]) -> str:
+    what = conflict.get("state") or f"{conflict.get('count')}"
+    publishers = sorted({s["publisher"] for s in conflict["sources"]})
+    return f"{_clean(what)} according to {', '.join(_clean(p) for p in publishers)}"
+
+
+# --- rich (terminal) ------------------------------------------------------------------------------
+
+
+def render_rich(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
+    console.print(heading(report), style="bold")
+    subjects = Table(title="Subjects", title_justify="left", show_lines=True)
+    for column in ("subject", "state", "evidence", "sources"):
+        subjects.add_column(column, overflow="fold")
+    for subject in report["subjects"]:
+        evidence = "\n".join(
+            f"“{_clean(e['sentence'])}”\n{_clean(e['url'] or '')}" for e in subject["evidence"][:2]
+        )
+        conflicts = "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in subject.get("conflicts", []))
+        subjects.add_row(_clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject))
+    console.print(subjects)
+    timeline = Table(title="Timeline", title_justify="left")
+    for column in ("date", "subject", "change", "reported by"):
+        timeline.add_column(column, overflow="fold")
+    for entry in report["timeline"]:
+        timeline.add_row(
+            show_date(entry["date"], entry["date_precision"]),
+            _clean(entry["subject"]),
+            entry_change(entry) + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
+            _outlets(entry),
+        )
+    console.print(timeline)
+    if report.get("retracted"):
+        console.print(f"{len(report['retracted'])} retracted facts not counted (see --format json).")
+    return buffer.getvalue().rstrip("\n")
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+
+
+def _md(text: object) -> str:
+    cleaned = _clean(text)
+    for ch in "\\`*_[]<>#|":
+        cleaned = cleaned.replace(ch, "\\" + ch)
+    return cleaned
+
+
+def _md_link(title: object, url: str | None) -> str:
+    label = _md(title or url or "source")
+    if not url or not url.startswith(("http://", "https://")):
+        return label
+    return f"[{label}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [f"# {heading(report)}", "", "## Subjects", ""]
+    for subject in report["subjects"]:
+        lines.append(f"### {_md(subject['title'])}")
+        lines.append("")
+        lines.append(f"**{_md(subject_status(subject))}**")
+        lines.append("")
+        for item in subject["evidence"][:3]:
+            lines.append(f"> {_md(item['sentence'])} — {_md_link('source', item.get('url'))}")
+            lines.append("")
+        for conflict in subject.get("conflicts", []):
+            lines.append(f"- ⚠ conflict: {_md(_conflict_text(conflict))}")
+        if subject["sources"]:
+            lines.append("Sources: " + ", ".join(_md_link(s["title"], s["url"]) for s in subject["sources"]))
+            lines.append("")
+    lines += ["## Timeline", "", "| date | subject | change | sources |", "|---|---|---|---|"]
+    for entry in report["timeline"]:
+        sources = ", ".join(_md_link(s["publisher"], s["url"]) for s in entry["sources"])
+        lines.append(
+            f"| {show_date(entry['date'], entry['date_precision'])} | {_md(entry['subject'])} | "
+            f"{_md(entry_change(entry))} | {sources} |"
+        )
+    return "\n".join(lines)

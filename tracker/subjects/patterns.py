@@ -1,0 +1,257 @@
+"""The small pattern language of subject definitions.
+
+Aliases, exclusions and cues are written as phrases, not regular expressions, so that a user
+tracking a new story can write them without knowing regex:
+
+    embassy in Minsk              literal words, matched case-insensitively on word boundaries
+    US  OFAC                      a word in capitals is matched case-sensitively ("US" is not "us")
+    U.S.                          dotted initials also match the undotted form (U.S. / US)
+    {reopen}                      every inflection: reopen, reopens, reopened, reopening, re-open...
+    {ease|relax}                  several verbs in one slot
+    (the|its|U.S.)                alternatives, each itself a phrase
+    (the|its)?                    an optional group
+    {lift} .. sanctions           `..` lets up to three words stand between its neighbours
+    sanction*                     a trailing `*` accepts any word ending (sanction, sanctions, sanctioned)
+
+Every pattern must contain at least one plain word or verb outside optional groups: those words
+are the pattern's anchors, and a paragraph that contains none of them is never examined further.
+That prefilter is what keeps extraction fast.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from tracker.subjects.inflect import VerbForm, inflect
+
+_TOKEN = re.compile(r"\{[^{}]*\}|\(|\)\??|\||\.\.(?=\s|$)|[^\s(){}|]+")
+_DOTTED_INITIALS = re.compile(r"^(?:[A-Z]\.){2,}$")
+_CAPITALS = re.compile(r"^[A-Z]{2,}$")
+_SEP = r"[\s\u00a0]+"
+_GAP = r"(?:[^\s,;:.!?]+[\s\u00a0]+){0,3}"
+_WORD_PIECES = re.compile(r"[a-z0-9]+")
+_WEAK_ANCHORS = frozenset(
+    "the a an of in on to and its their his her for with by at is are was were be been u s us it as "
+    "from into over".split()
+)
+
+
+def words_of(text: str) -> set[str]:
+    """The lower-case word pieces of `text`, the unit the anchor prefilter works in."""
+    return set(_WORD_PIECES.findall(text.lower()))
+
+
+def _longest_piece(word: str) -> str | None:
+    pieces = _WORD_PIECES.findall(word.lower())
+    return max(pieces, key=len) if pieces else None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    """A pattern ready for matching: its regex, anchor words and the verb forms it can match."""
+
+    source: str
+    regex: re.Pattern[str]
+    anchors: frozenset[str]
+    verb_forms: dict[str, VerbForm] = field(hash=False, compare=False)
+
+
+class PatternError(ValueError):
+    """A pattern cannot be compiled; the message says why."""
+
+
+# --------------------------------------------------------------------------- parsing
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Verb:
+    verbs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    alternatives: tuple[tuple[_Item, ...], ...]
+    optional: bool
+
+
+_Item = _Word | _Verb | _Gap | _Group
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = _TOKEN.findall(source)
+        self.pos = 0
+
+    def parse(self) -> tuple[_Item, ...]:
+        seq = self._sequence()
+        if self.pos != len(self.tokens):
+            raise PatternError(f"unexpected {self.tokens[self.pos]!r}")
+        return seq
+
+    def _sequence(self) -> tuple[_Item, ...]:
+        items: list[_Item] = []
+        while self.pos < len(self.tokens):
+            tok = self.tokens[self.pos]
+            if tok == "|" or tok.startswith(")"):
+                break
+            self.pos += 1
+            if tok == "(":
+                items.append(self._group())
+            elif tok == "..":
+                items.append(_Gap())
+            elif tok.startswith("{"):
+                verbs = tuple(v.strip().lower() for v in tok[1:-1].split("|"))
+                if not verbs or not all(re.fullmatch(r"[a-z][a-z-]*", v) for v in verbs):
+                    raise PatternError(f"bad verb slot {tok!r}: use letters, e.g. {{reopen}} or {{ease|relax}}")
+                items.append(_Verb(verbs))
+            elif "{" in tok or "}" in tok:
+                raise PatternError(f"unbalanced brace in {tok!r}")
+            else:
+                items.append(_Word(tok))
+        return tuple(items)
+
+    def _group(self) -> _Group:
+        alternatives = [self._sequence()]
+        while self.pos < len(self.tokens) and self.tokens[self.pos] == "|":
+            self.pos += 1
+            alternatives.append(self._sequence())
+        if self.pos >= len(self.tokens) or not self.tokens[self.pos].startswith(")"):
+            raise PatternError("unclosed '('")
+        optional = self.tokens[self.pos] == ")?"
+        self.pos += 1
+        if any(not alt for alt in alternatives):
+            raise PatternError("empty alternative in a group")
+        return _Group(tuple(alternatives), optional)
+
+
+# --------------------------------------------------------------------------- compiling
+def _word_regex(word: str) -> str:
+    if _DOTTED_INITIALS.match(word):
+        letters = word.replace(".", "")
+        dotted = r"\.".join(letters) + r"\.?"
+        return f"(?-i:{dotted}|{letters})"
+    if _CAPITALS.match(word):
+        return f"(?-i:{re.escape(word)})"
+    wildcard = word.endswith("*") and len(word) > 1
+    core = word[:-1] if wildcard else word
+    out = []
+    for ch in core:
+        if ch in "'’":
+            out.append("['’]")
+        elif ch == "-":
+            out.append("[-\u2010\u2011]")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out) + (r"\w*" if wildcard else "")
+
+
+def _alternation(options: list[str]) -> str:
+    # Longest first: Python's alternation takes the first branch that matches, not the longest.
+    return "(?:" + "|".join(sorted(set(options), key=lambda s: (-len(s), s))) + ")"
+
+
+def _item_regex(item: _Item, forms: dict[str, VerbForm]) -> str:
+    if isinstance(item, _Word):
+        return _word_regex(item.text)
+    if isinstance(item, _Verb):
+        words: list[str] = []
+        for verb in item.verbs:
+            for surface, form in inflect(verb).items():
+                forms.setdefault(surface, form)
+                words.append(_word_regex(surface))
+        return _alternation(words)
+    if isinstance(item, _Group):
+        return _alternation([_sequence_regex(alt, forms) for alt in item.alternatives])
+    raise PatternError("'..' cannot stand alone")
+
+
+def _sequence_regex(items: tuple[_Item, ...], forms: dict[str, VerbForm]) -> str:
+    if isinstance(items[0], _Gap) or isinstance(items[-1], _Gap):
+        raise PatternError("'..' must stand between two words")
+    out = ""
+    need_sep = False  # True when the next item must be preceded by whitespace
+    for item in items:
+        if isinstance(item, _Gap):
+            out += _SEP + _GAP
+            need_sep = False
+            continue
+        body = _item_regex(item, forms)
+        optional = isinstance(item, _Group) and item.optional
+        if optional:
+            out += f"(?:{_SEP}{body})?" if need_sep else f"(?:{body}{_SEP})?"
+            continue
+        out += (_SEP if need_sep else "") + body
+        need_sep = True
+    return out
+
+
+def _item_anchors(item: _Item) -> frozenset[str] | None:
+    if isinstance(item, _Word):
+        if item.text.endswith("*"):
+            return None
+        if _DOTTED_INITIALS.match(item.text):
+            letters = item.text.replace(".", "").lower()
+            return frozenset({letters, *letters})
+        piece = _longest_piece(item.text)
+        return frozenset({piece}) if piece else None
+    if isinstance(item, _Verb):
+        found = set()
+        for verb in item.verbs:
+            for surface in inflect(verb):
+                piece = _longest_piece(surface)
+                if piece:
+                    found.add(piece)
+        return frozenset(found)
+    if isinstance(item, _Group):
+        if item.optional:
+            return None
+        union: set[str] = set()
+        for alt in item.alternatives:
+            anchors = _sequence_anchors(alt)
+            if anchors is None:
+                return None
+            union |= anchors
+        return frozenset(union)
+    return None
+
+
+def _sequence_anchors(items: tuple[_Item, ...]) -> frozenset[str] | None:
+    candidates = [a for a in (_item_anchors(i) for i in items) if a]
+
+    def weakness(anchors: frozenset[str]) -> tuple[bool, int, int]:
+        # Prefer anchors that are not common function words, then longer words, then fewer of them.
+        return (bool(anchors & _WEAK_ANCHORS), -min(len(a) for a in anchors), len(anchors))
+
+    return min(candidates, key=weakness) if candidates else None
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(source: str) -> CompiledPattern:
+    """Compile one pattern; raises PatternError with a short reason."""
+    text = source.strip()
+    if not text:
+        raise PatternError("empty pattern")
+    items = _Parser(text).parse()
+    if not items:
+        raise PatternError("empty pattern")
+    forms: dict[str, VerbForm] = {}
+    body = _sequence_regex(items, forms)
+    anchors = _sequence_anchors(items)
+    if not anchors:
+        raise PatternError("needs at least one plain word or verb outside optional groups")
+    try:
+        regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    except re.error as exc:  # pragma: no cover - the parser only emits valid regex
+        raise PatternError(str(exc)) from None
+    return CompiledPattern(source=text, regex=regex, anchors=anchors, verb_forms=forms)
