@@ -36,22 +36,37 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
     assert config.feeds[0].interval_seconds == 900
     assert config.feeds[1].interval_seconds == 1800
     assert {s.id for s in config.subjects} >= {
-        "us-embassy-minsk", "belavia-sanctions", "prisoner-releases", "us-belarus-relations"
-    }  # fmt: skip
+        "us-embassy-minsk",
+        "belavia-sanctions",
+        "prisoner-releases",
+        "us-belarus-relations",
+    }
 
 
 @pytest.mark.parametrize(
     ("addition", "expected"),
     [
-        ('[[feeds]]\nid = "bad"\nurl = "https://x.org"\ninterval = "-5"\n', "feeds[2] (id 'bad'): interval: must be"),
-        ('[[feeds]]\nid = "bad"\nurl = "https://x.org"\nintervall = "5m"\n', "feeds[2] (id 'bad'): intervall: unknown key"),
-        ('[[feeds]]\nid = "wire"\nurl = "https://x.org"\n', "feeds[2] (id 'wire'): id: duplicate of feeds[0]"),
+        (
+            '[[feeds]]\nid = "bad"\nurl = "https://x.org"\ninterval = "-5"\n',
+            "feeds[2] (id 'bad'): interval: must be",
+        ),
+        (
+            '[[feeds]]\nid = "bad"\nurl = "https://x.org"\nintervall = "5m"\n',
+            "feeds[2] (id 'bad'): intervall: unknown key",
+        ),
+        (
+            '[[feeds]]\nid = "wire"\nurl = "https://x.org"\n',
+            "feeds[2] (id 'wire'): id: duplicate of feeds[0]",
+        ),
         ('[[feeds]]\nid = "ftp"\nurl = "ftp://x.org/feed"\n', "feeds[2] (id 'ftp'): url: must be an http"),
-        ('[[feeds]]\nid = "Bad_ID"\nurl = "https://x.org"\n', "feeds[2] (id 'Bad_ID'): id: must be lower-case"),
+        (
+            '[[feeds]]\nid = "Bad_ID"\nurl = "https://x.org"\n',
+            "feeds[2] (id 'Bad_ID'): id: must be lower-case",
+        ),
         ('[[feeds]]\nurl = "https://x.org"\n', "feeds[2]: id: required key is missing"),
         ('[[feeds]]\nid = "n"\nurl = "https://x.org"\ninterval = 5\n', "feeds[2] (id 'n'): interval:"),
-        ('[fetch]\nmax_per_host = 0\n', "fetch: max_per_host:"),
-        ('[fetsh]\nx = 1\n', "fetsh: unknown key"),
+        ("[fetch]\nmax_per_host = 0\n", "fetch: max_per_host:"),
+        ("[fetsh]\nx = 1\n", "fetsh: unknown key"),
     ],
 )
 def test_errors_name_the_file_the_table_and_the_key(tmp_path: Path, addition: str, expected: str) -> None:

@@ -38,8 +38,10 @@ def test_sigkill_loses_nothing_committed_and_leaves_no_partial_batch(tmp_path: P
         next_batch = round_index * 100_000  # batch ids never collide across runs
         writer = subprocess.Popen(
             [sys.executable, "-m", "tests.helpers.crash_writer", str(db), str(next_batch)],
-            stdout=subprocess.PIPE, text=True, cwd=root,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
         time.sleep(rng.uniform(0.3, 0.9))  # interpreter start-up takes ~0.25 s of this
         writer.send_signal(signal.SIGKILL)
         out, _ = writer.communicate()
@@ -51,7 +53,9 @@ def test_sigkill_loses_nothing_committed_and_leaves_no_partial_batch(tmp_path: P
         "SELECT json_extract(meta, '$.batch'), count(*) FROM events GROUP BY 1 HAVING count(*) != ?", (BATCH,)
     ).fetchall()
     assert partial == []
-    stored = {row[0] for row in store.conn.execute("SELECT DISTINCT json_extract(meta, '$.batch') FROM events")}
+    stored = {
+        row[0] for row in store.conn.execute("SELECT DISTINCT json_extract(meta, '$.batch') FROM events")
+    }
     assert acknowledged <= stored, f"acknowledged but lost: {sorted(acknowledged - stored)[:5]}"
     assert len(acknowledged) >= KILLS // 2, "the writer hardly ever committed: the test proves nothing"
     assert store.verify().events == len(stored) * BATCH

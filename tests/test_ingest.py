@@ -7,11 +7,21 @@ from tracker.ingest import content_hash, entry_keys, plan
 from tracker.parse import ParsedEntry
 
 
-def entry(guid: str | None = "g1", link: str | None = "https://x.org/a", title: str = "T", text: str = "Body") -> ParsedEntry:
+def entry(
+    guid: str | None = "g1", link: str | None = "https://x.org/a", title: str = "T", text: str = "Body"
+) -> ParsedEntry:
     return ParsedEntry(
-        guid=guid, link=link, title=title, published_raw=None, published=None, updated_raw=None, updated=None,
-        author=None, summary=text, content=None,
-    )  # fmt: skip
+        guid=guid,
+        link=link,
+        title=title,
+        published_raw=None,
+        published=None,
+        updated_raw=None,
+        updated=None,
+        author=None,
+        summary=text,
+        content=None,
+    )
 
 
 def test_keys_prefer_guid_then_link_then_text() -> None:
@@ -22,7 +32,9 @@ def test_keys_prefer_guid_then_link_then_text() -> None:
 
 
 def test_repeated_guids_in_one_document_are_told_apart() -> None:
-    keys = entry_keys([entry("g", "https://x.org/1"), entry("g", "https://x.org/2"), entry("g", "https://x.org/2")])
+    keys = entry_keys(
+        [entry("g", "https://x.org/1"), entry("g", "https://x.org/2"), entry("g", "https://x.org/2")]
+    )
     assert len(set(keys)) == 3
 
 

@@ -40,10 +40,15 @@ def histories(draw: st.DrawFn) -> list[list[Event]]:
                 revisions[key] += 1
                 batch.append(
                     ArticleRevised(
-                        feed_id="wire", entry_key=key, summary=text, content_hash=f"{key}-{revisions[key]}-{text}",
-                        revision=revisions[key], previous_hash="x", published=day,
+                        feed_id="wire",
+                        entry_key=key,
+                        summary=text,
+                        content_hash=f"{key}-{revisions[key]}-{text}",
+                        revision=revisions[key],
+                        previous_hash="x",
+                        published=day,
                     )
-                )  # fmt: skip
+                )
             elif choice == 2:
                 event: Event = (
                     FeedFailed(feed_id="wire", category="http", reason="HTTP 500", url="http://x")
@@ -56,10 +61,14 @@ def histories(draw: st.DrawFn) -> list[list[Event]]:
                 revisions[key] = 1
                 batch.append(
                     ArticleObserved(
-                        feed_id=draw(st.sampled_from(["wire", "digest"])), entry_key=key, title=key, summary=text,
-                        content_hash=f"{key}-1-{text}", published=day,
+                        feed_id=draw(st.sampled_from(["wire", "digest"])),
+                        entry_key=key,
+                        title=key,
+                        summary=text,
+                        content_hash=f"{key}-1-{text}",
+                        published=day,
                     )
-                )  # fmt: skip
+                )
         # Re-appending an earlier batch is a no-op and must not disturb anything.
         if batches and draw(st.booleans()):
             batch = [*draw(st.sampled_from(batches)), *batch]
@@ -90,7 +99,9 @@ def test_any_batching_gives_dense_positions_unique_ids_and_rebuild_equals_catch_
             with incremental.transaction():
                 incremental.append(batch)
             app.catch_up(config, incremental)  # caught up after every batch, as the daemon does
-        positions = [row[0] for row in incremental.conn.execute("SELECT position FROM events ORDER BY position")]
+        positions = [
+            row[0] for row in incremental.conn.execute("SELECT position FROM events ORDER BY position")
+        ]
         assert positions == list(range(1, len(positions) + 1))
         ids = [row[0] for row in incremental.conn.execute("SELECT id FROM events")]
         assert len(ids) == len(set(ids))

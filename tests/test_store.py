@@ -10,16 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from tracker.errors import ConcurrencyError, EventDecodeError, StoreNotFound, StoreVersionError, VerificationFailed
+from tracker.errors import (
+    ConcurrencyError,
+    EventDecodeError,
+    StoreNotFound,
+    StoreVersionError,
+    VerificationFailed,
+)
 from tracker.events import ArticleObserved, FeedFailed, article_stream
 from tracker.store import Store
 
 
 def article(key: str, text: str = "body", feed: str = "wire") -> ArticleObserved:
     return ArticleObserved(
-        feed_id=feed, entry_key=key, title=f"title {key}", content=text, content_hash=f"hash-{key}-{text}",
+        feed_id=feed,
+        entry_key=key,
+        title=f"title {key}",
+        content=text,
+        content_hash=f"hash-{key}-{text}",
         published=datetime(2025, 9, 11, 12, tzinfo=UTC),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

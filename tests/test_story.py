@@ -31,17 +31,32 @@ class Subject:
 
 
 EMBASSY = Subject(
-    "us-embassy-minsk", "U.S. Embassy in Minsk", "state",
-    (State("suspended", "suspended", True), State("reopening-discussed", "reopening discussed"),
-     State("reopened", "reopened", True)),
-    "suspended", date(2022, 2, 28), initial_source="https://example.org/2022", initial_note="Operations suspended.",
-)  # fmt: skip
+    "us-embassy-minsk",
+    "U.S. Embassy in Minsk",
+    "state",
+    (
+        State("suspended", "suspended", True),
+        State("reopening-discussed", "reopening discussed"),
+        State("reopened", "reopened", True),
+    ),
+    "suspended",
+    date(2022, 2, 28),
+    initial_source="https://example.org/2022",
+    initial_note="Operations suspended.",
+)
 BELAVIA = Subject(
-    "belavia-sanctions", "U.S. sanctions on Belavia", "state",
-    (State("in-force", "in force", True), State("relief-promised", "relief promised"),
-     State("eased", "eased", True), State("lifted", "lifted", True)),
-    "in-force", date(2023, 8, 9),
-)  # fmt: skip
+    "belavia-sanctions",
+    "U.S. sanctions on Belavia",
+    "state",
+    (
+        State("in-force", "in force", True),
+        State("relief-promised", "relief promised"),
+        State("eased", "eased", True),
+        State("lifted", "lifted", True),
+    ),
+    "in-force",
+    date(2023, 8, 9),
+)
 RELEASES = Subject("prisoner-releases", "Prisoners released by Belarus", "tally")
 SUBJECTS = (EMBASSY, BELAVIA, RELEASES)
 
@@ -60,11 +75,24 @@ def fact(
     basis: str = "sentence",
 ) -> Fact:
     return Fact(
-        fact_id=f"fact:{n}", subject=subject, state=state, count=count, modality=modality, moves=moves,
-        reversal=False, event_date=day, date_precision=precision, date_basis=basis,  # type: ignore[arg-type]
-        sentence=f"sentence {n}", url=f"https://{publisher}.example/{n}", title=f"title {n}", feed=publisher,
-        publisher=publisher, published=f"{day.isoformat()}T12:00:00.000000Z", article=f"article:{publisher}:{n}",
-    )  # fmt: skip
+        fact_id=f"fact:{n}",
+        subject=subject,
+        state=state,
+        count=count,
+        modality=modality,
+        moves=moves,
+        reversal=False,
+        event_date=day,
+        date_precision=precision,
+        date_basis=basis,  # type: ignore[arg-type]
+        sentence=f"sentence {n}",
+        url=f"https://{publisher}.example/{n}",
+        title=f"title {n}",
+        feed=publisher,
+        publisher=publisher,
+        published=f"{day.isoformat()}T12:00:00.000000Z",
+        article=f"article:{publisher}:{n}",
+    )
 
 
 def view(story: object, subject_id: str) -> object:
@@ -98,9 +126,17 @@ def test_distinct_releases_add_up() -> None:
 def test_a_retrospective_mention_joins_the_release_and_adds_nothing() -> None:
     facts = [
         fact(1, "prisoner-releases", count=52),
-        fact(2, "prisoner-releases", count=52, day=date(2025, 9, 1), precision="month", modality="retrospective",
-             moves=False, publisher="digest"),
-    ]  # fmt: skip
+        fact(
+            2,
+            "prisoner-releases",
+            count=52,
+            day=date(2025, 9, 1),
+            precision="month",
+            modality="retrospective",
+            moves=False,
+            publisher="digest",
+        ),
+    ]
     story = fold_story(SUBJECTS, facts)
     (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
     assert entry.count == 52
@@ -150,7 +186,10 @@ def test_an_analyst_outranks_extraction_and_a_retraction_stops_a_fact_counting()
     analyst = replace(
         fact(9, "belavia-sanctions", state="lifted", publisher="analyst"), analyst=True, date_basis="analyst"
     )
-    facts = [fact(1, "belavia-sanctions", state="eased"), fact(2, "belavia-sanctions", state="eased", publisher="b")]
+    facts = [
+        fact(1, "belavia-sanctions", state="eased"),
+        fact(2, "belavia-sanctions", state="eased", publisher="b"),
+    ]
     story = fold_story(SUBJECTS, [*facts, analyst])
     assert view(story, "belavia-sanctions").state == "lifted"  # type: ignore[attr-defined]
     assert view(story, "belavia-sanctions").analyst  # type: ignore[attr-defined]

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlsplit
 
 from tracker import feedstate
 from tracker.clock import Clock, parse_duration, system_clock
 from tracker.config import Config, FeedConfig
+from tracker.errors import ConfigError, TrackerError
+from tracker.events import FactAsserted, FactRetracted
 from tracker.fetch import Fetcher, FetchLimits
 from tracker.polling import PollResult, poll_feed
 from tracker.projections import runner_for
@@ -87,7 +90,9 @@ async def fetch_feeds(
         results = await asyncio.gather(*(one(feed) for feed in selected))
     with store.transaction():
         final = runner.catch_up(store)
-    errors = tuple(dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures]))
+    errors = tuple(
+        dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
+    )
     return FetchSummary(tuple(results), final, errors)
 
 
@@ -112,3 +117,67 @@ def prune_polls(store: Store, older_than: datetime) -> int:
 def reset_feed(store: Store, feed_id: str) -> bool:
     with store.transaction():
         return feedstate.reset(store, feed_id)
+
+
+def assert_fact(
+    config: Config,
+    store: Store,
+    *,
+    subject_id: str,
+    value: str,
+    day: date,
+    precision: str,
+    source: str,
+    note: str | None,
+    analyst: str | None,
+) -> str:
+    """Record an analyst's assertion (a state, or a count for a tally); returns its fact id."""
+    subject = next((s for s in config.subjects if s.id == subject_id), None)
+    if subject is None:
+        raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(s.id for s in config.subjects)})")
+    state: str | None = None
+    count: int | None = None
+    if subject.kind == "tally":
+        if not value.isdigit():
+            raise TrackerError(f"{subject_id} is a tally: give a count, not {value!r}")
+        count = int(value)
+    else:
+        known = [s.id for s in subject.states]
+        if value not in known:
+            raise TrackerError(f"{subject_id} has no state {value!r} (states: {', '.join(known)})")
+        state = value
+    if urlsplit(source).scheme not in ("http", "https"):
+        raise TrackerError(f"--source must be an http(s) URL (got {source!r})")
+    event = FactAsserted(
+        subject=subject_id,
+        state=state,
+        count=count,
+        date=day,
+        date_precision=precision,  # type: ignore[arg-type]
+        source=source,
+        note=note,
+        analyst=analyst,
+    )
+    with store.transaction():
+        result = store.append([event], meta={"by": analyst or "analyst"})
+        runner_for(config).catch_up(store)
+    if result.appended:
+        return result.appended[0].id
+    return event.event_id(0)  # the same assertion was already recorded
+
+
+def retract_fact(config: Config, store: Store, *, fact_id: str, reason: str, analyst: str | None) -> bool:
+    """Record a retraction; False if that fact was already retracted."""
+    with store.transaction():
+        runner_for(config).catch_up(store)
+        known = store.conn.execute(
+            "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
+            (fact_id, fact_id),
+        ).fetchone()
+        if known is None:
+            raise TrackerError(
+                f"no fact {fact_id!r} (fact ids are in `tracker report --format json` evidence)"
+            )
+        result = store.append([FactRetracted(fact_id=fact_id, reason=reason, analyst=analyst)])
+        runner_for(config).catch_up(store)
+    return bool(result.appended)

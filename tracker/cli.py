@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +42,8 @@ class Paths:
         if not self.config_explicit and not self.config.exists():
             if require_feeds:
                 raise ConfigError(
-                    f"{self.config}: file not found (create it, or pass --config PATH; `tracker demo` needs none)"
+                    f"{self.config}: file not found (create it, or pass --config PATH; "
+                    "`tracker demo` needs no configuration)"
                 )
             return default_config()
         config = load_config(self.config)
@@ -123,9 +124,13 @@ def _run_fetch(cfg: Config, store: Store, feeds: Any) -> app.FetchSummary:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(
-            TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=True,
-        ) as progress:  # fmt: skip
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
             task = progress.add_task("", total=total)
 
             def advance(result: PollResult) -> None:
@@ -138,7 +143,9 @@ def _run_fetch(cfg: Config, store: Store, feeds: Any) -> app.FetchSummary:
 def _print_fetch_summary(summary: app.FetchSummary) -> None:
     for result in summary.results:
         if result.failed:
-            output.note(f"  {result.feed_id}: FAILED ({result.category}) {output.error_text(result.error or '')}")
+            output.note(
+                f"  {result.feed_id}: FAILED ({result.category}) {output.error_text(result.error or '')}"
+            )
         else:
             detail = {"ok": f"{result.entries} entries", "not-modified": "not modified (304)"}.get(
                 result.outcome, "unchanged body"
@@ -209,7 +216,9 @@ def _since(value: str | None) -> tuple[int, str | None]:
     try:
         moment = parse_utc(value)
     except ValueError:
-        raise click.BadParameter("expected an event position or an ISO date/datetime", param_hint="--since") from None
+        raise click.BadParameter(
+            "expected an event position or an ISO date/datetime", param_hint="--since"
+        ) from None
     return 0, format_utc(moment - timedelta(microseconds=1))
 
 
@@ -284,12 +293,18 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
         ["feed", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
         [
             (
-                h.feed_id, h.health, h.last_poll_at or "never", h.last_status or "", h.consecutive_failures,
-                h.next_due_at or "", h.articles, h.last_error or "",
+                h.feed_id,
+                h.health,
+                h.last_poll_at or "never",
+                h.last_status or "",
+                h.consecutive_failures,
+                h.next_due_at or "",
+                h.articles,
+                h.last_error or "",
             )
             for h in health.feeds
         ],
-    )  # fmt: skip
+    )
     for line in health.notes:
         output.note(line)
 
@@ -301,8 +316,10 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
 @handled
 def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
     """Clear a feed's failures and gone mark so it is polled again."""
-    paths = Paths(config or (str(parent.config) if parent and parent.config_explicit else None), db or (
-        str(parent.db) if parent else None))  # fmt: skip
+    paths = Paths(
+        config or (str(parent.config) if parent and parent.config_explicit else None),
+        db or (str(parent.db) if parent else None),
+    )
     with open_store(paths, readonly=False) as store:
         if not app.reset_feed(store, feed_id):
             raise TrackerError(f"no polling state for feed {feed_id!r}")
@@ -313,10 +330,22 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
-              show_default=True)  # fmt: skip
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="World time: changes by the end of this day (UTC).")
-@click.option("--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="World time: changes by the end of this day (UTC).",
+)
+@click.option(
+    "--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime."
+)
 @click.option("--subject", "subject_ids", multiple=True, metavar="ID", help="Only this subject (repeatable).")
 @store_options
 @handled
@@ -346,12 +375,100 @@ def report(
     output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
 
 
+# --- analysts' word --------------------------------------------------------------------------------
+
+
+@main.command("assert")
+@click.argument("subject_id", metavar="SUBJECT")
+@click.argument("value", metavar="STATE|COUNT")
+@click.option(
+    "--date", "day", required=True, metavar="DATE", help="When it happened: YYYY-MM-DD, or YYYY-MM."
+)
+@click.option("--source", required=True, metavar="URL", help="The article or document that supports it.")
+@click.option("--note", metavar="TEXT", help="The supporting sentence or a comment, shown as evidence.")
+@click.option(
+    "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who asserts it (env TRACKER_ANALYST)."
+)
+@store_options
+@handled
+def assert_(
+    subject_id: str,
+    value: str,
+    day: str,
+    source: str,
+    note: str | None,
+    analyst: str | None,
+    config: str | None,
+    db: str | None,
+) -> None:
+    """Record an analyst's assertion; it outranks extracted facts."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    try:
+        when, precision = (
+            (date.fromisoformat(day + "-01"), "month") if len(day) == 7 else (date.fromisoformat(day), "day")
+        )
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD or YYYY-MM", param_hint="--date") from None
+    with open_store(paths, readonly=False) as store:
+        fact_id = app.assert_fact(
+            cfg,
+            store,
+            subject_id=subject_id,
+            value=value,
+            day=when,
+            precision=precision,
+            source=source,
+            note=note,
+            analyst=analyst,
+        )
+    output.echo(fact_id)
+
+
+@main.command()
+@click.argument("fact_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the fact should stop counting.")
+@click.option(
+    "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who retracts it (env TRACKER_ANALYST)."
+)
+@store_options
+@handled
+def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, db: str | None) -> None:
+    """Withdraw a fact (extracted or asserted): it stops counting, and the report says so."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    with open_store(paths, readonly=False) as store:
+        recorded = app.retract_fact(cfg, store, fact_id=fact_id, reason=reason, analyst=analyst)
+    output.note(f"{fact_id}: retracted" if recorded else f"{fact_id}: already retracted")
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+@main.command("eval")
+@click.argument("path", default="tests/data/labelled.jsonl", type=click.Path(dir_okay=False, exists=True))
+@click.option("--details", is_flag=True, help="List every miss and false positive.")
+@store_options
+@handled
+def eval_(path: str, details: bool, config: str | None, db: str | None) -> None:
+    """Precision and recall of state changes per subject on a labelled set (JSON lines)."""
+    from tracker.extract.evaluate import evaluate, format_report, load_labelled
+
+    cfg = Paths(config, db).load_config()
+    output.echo(format_report(evaluate(load_labelled(path), cfg.subjects), details=details))
+
+
 # --- demo ----------------------------------------------------------------------------------------
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+)
 @store_options
 @handled
 def demo(fmt: str, config: str | None, db: str | None) -> None:
@@ -363,3 +480,45 @@ def demo(fmt: str, config: str | None, db: str | None) -> None:
     paths = Paths(config, db)
     output.echo(run_demo(paths.db, fmt=fmt, terminal=output.stdout_is_terminal(), note=output.note))
 
+
+# --- daemon --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per poll on stderr, as text or as JSON objects.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="info logs every poll; warning only failures and trouble.",
+)
+@click.option(
+    "--drain-timeout",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="After SIGTERM/SIGINT, how long polls in flight may take to finish.",
+)
+@store_options
+@handled
+def daemon(log_format: str, log_level: str, drain_timeout: float, config: str | None, db: str | None) -> None:
+    """Poll every enabled feed on its schedule until stopped.
+
+    SIGTERM or SIGINT stops it cleanly (a second one at once); SIGHUP re-reads feeds.toml. One
+    daemon per store: a second one exits 1, naming the first one's pid."""
+    from tracker.daemon import DaemonOptions, run_daemon
+    from tracker.daemon_log import configure
+
+    paths = Paths(config, db)
+    cfg = paths.load_config(require_feeds=True)
+    logger = configure(log_format, log_level)
+    options = DaemonOptions(config_path=paths.config, db_path=paths.db, drain_timeout=drain_timeout)
+    sys.exit(run_daemon(cfg, options, logger))

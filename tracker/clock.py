@@ -21,7 +21,9 @@ def format_utc(moment: datetime) -> str:
     """`2025-09-11T10:00:00.000000Z`. Naive datetimes are refused: they have no place in the store."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    m = moment.astimezone(UTC)
+    day = f"{m.year:04d}-{m.month:02d}-{m.day:02d}"
+    return f"{day}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}.{m.microsecond:06d}Z"
 
 
 def parse_utc(text: str) -> datetime:

@@ -1,6 +1,6 @@
 """feeds.toml → validated configuration. Every error names the file, the table and the key.
 
-    feeds.toml: feeds[2] (id 'belta'): interval: must be a duration like "90s", "15m", "2h" or "1d" (got '-5')
+feeds.toml: feeds[2] (id 'belta'): interval: must be a duration like "90s", "15m", "2h" or "1d" (got '-5')
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class FeedConfig(BaseModel):
     title: str | None = None
     interval: str = DEFAULT_INTERVAL
     publisher: str | None = None  # outlet name for corroboration counts; default: the feed id
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = Field(default=(), strict=False)  # TOML arrays are lists
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
 
@@ -64,7 +64,13 @@ class FeedConfig(BaseModel):
     @classmethod
     def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
         for name in value:
-            if name.lower() in ("host", "content-length", "accept-encoding", "if-none-match", "if-modified-since"):
+            if name.lower() in (
+                "host",
+                "content-length",
+                "accept-encoding",
+                "if-none-match",
+                "if-modified-since",
+            ):
                 raise ValueError(f"header {name!r} is set by tracker itself")
         return value
 
@@ -147,7 +153,9 @@ def parse_config(document: Mapping[str, Any], path: Path) -> Config:
     """Validate a parsed TOML document."""
     for key in document:
         if key not in _TOP_LEVEL_KEYS:
-            raise ConfigError(f"{path}: {key}: unknown key (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})")
+            raise ConfigError(
+                f"{path}: {key}: unknown key (expected one of: {', '.join(sorted(_TOP_LEVEL_KEYS))})"
+            )
     feeds = _parse_feeds(document.get("feeds", []), path)
     fetch = _validate(FetchSettings, document.get("fetch", {}), path, "fetch")
     user_subjects = document.get("subjects", [])

@@ -86,8 +86,9 @@ def record(
     )  # fmt: skip
     succeeded = poll.outcome != "failed"
     store.conn.execute(
-        "INSERT INTO feed_state (feed_id, url, etag, last_modified, body_hash, last_poll_at, last_success_at, "
-        "last_status, last_outcome, last_error, consecutive_failures, next_due_at, backoff_reason, gone) "
+        "INSERT INTO feed_state (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
+        "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
+        "backoff_reason, gone) "
         "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
         ":error, :failures, :next_due, :reason, :gone) "
         "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "

@@ -73,7 +73,7 @@ def plan(
     new = revised = unchanged = 0
     for key, entry in zip(entry_keys(entries), entries, strict=True):
         digest = content_hash(entry)
-        fields = {
+        fields: dict[str, object] = {
             "feed_id": feed_id,
             "entry_key": key,
             "guid": entry.guid,
@@ -89,14 +89,13 @@ def plan(
         }
         head = heads.get(article_stream(feed_id, key))
         if head is None:
-            events.append(ArticleObserved(**fields))
+            events.append(ArticleObserved.model_validate(fields))
             new += 1
         elif head[1].get("content_hash") == digest:
             unchanged += 1
         else:
-            events.append(
-                ArticleRevised(**fields, revision=head[0] + 1, previous_hash=str(head[1].get("content_hash")))
-            )
+            revision = {"revision": head[0] + 1, "previous_hash": str(head[1].get("content_hash"))}
+            events.append(ArticleRevised.model_validate({**fields, **revision}))
             revised += 1
     return Plan(tuple(events), new, revised, unchanged)
 

@@ -76,6 +76,7 @@ class ParsedFeed:
     link: str | None
     entries: tuple[ParsedEntry, ...]
     warnings: tuple[str, ...]  # what was recovered from, dropped or truncated
+    ttl_seconds: int | None = None  # RSS <ttl> (given in minutes): how long the feed may be cached
 
 
 def parse_feed(body: bytes, *, content_type: str | None = None, url: str | None = None) -> ParsedFeed:
@@ -150,7 +151,16 @@ def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> P
         link=_absolute(notes.text(dict.get(feed, "link"), _MAX_SHORT_CHARS, "feed link"), base),
         entries=tuple(entries),
         warnings=notes.finish(),
+        ttl_seconds=_ttl_seconds(dict.get(feed, "ttl")),
     )
+
+
+def _ttl_seconds(raw: object) -> int | None:
+    """RSS `<ttl>` minutes as seconds; anything but a plain positive number of minutes is ignored."""
+    if not isinstance(raw, str) or not raw.strip().isdigit() or len(raw.strip()) > 7:
+        return None
+    minutes = int(raw.strip())
+    return minutes * 60 if minutes > 0 else None
 
 
 def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None:

@@ -7,11 +7,11 @@ failed poll of that feed, recorded like any other; it never escapes to stop othe
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from tracker import feedstate, ingest
 from tracker.clock import Clock, system_clock
@@ -19,7 +19,8 @@ from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
 from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
 from tracker.fetch import Fetcher, FetchResult
-from tracker.parse import ParsedFeed, parse_feed
+from tracker.parse import ParsedFeed
+from tracker.parsing_pool import ParsePool, shared_pool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
 from tracker.store import Store
@@ -43,6 +44,8 @@ class PollResult:
     health_event: str | None  # type of the feed-health event this poll appended, if any
     next_due_reason: str
     projection_errors: tuple[str, ...]
+    next_due: datetime | None = None  # None: gone, not polled again until the user acts
+    ttl_seconds: int | None = None  # the feed's <ttl> if this poll parsed it, else the hint given
 
     @property
     def failed(self) -> bool:
@@ -62,9 +65,15 @@ async def poll_feed(
     store: Store,
     runner: ProjectionRunner,
     projections: Sequence[str] | None = None,
+    parser: ParsePool | None = None,
+    ttl_hint: int | None = None,
     clock: Clock = system_clock,
 ) -> PollResult:
-    """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up."""
+    """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up.
+
+    Parsing runs in `parser`'s worker processes (the process-wide pool by default). `ttl_hint` is
+    the feed's `<ttl>` from an earlier poll, used for scheduling when this poll parses nothing.
+    """
     state = feedstate.load(store, feed.id)
     same_url = state.url == feed.url
     started_at, started = clock(), time.monotonic()
@@ -83,8 +92,8 @@ async def poll_feed(
             body_hash = hashlib.sha256(result.body).hexdigest()
             # Many servers ignore validators: an identical body is not parsed again.
             if not (same_url and body_hash == state.body_hash):
-                parsed = await asyncio.to_thread(
-                    parse_feed, result.body, content_type=result.content_type, url=result.url
+                parsed = await (parser or shared_pool()).parse_async(
+                    result.body, content_type=result.content_type, url=result.url
                 )
     except FeedError as exc:
         error = exc
@@ -113,12 +122,14 @@ async def poll_feed(
         failures = state.consecutive_failures + 1 if error else 0
         gone = isinstance(error, HTTPStatusFailure) and error.gone
         retry_after = error.retry_after if isinstance(error, HTTPStatusFailure) else None
+        ttl = parsed.ttl_seconds if parsed is not None else ttl_hint
         schedule = next_poll(
             clock(),
             feed.interval_seconds,
             consecutive_failures=failures,
             retry_after=retry_after,
             max_age=result.max_age if result else None,
+            ttl=ttl if error is None else None,
             gone=gone,
         )
         status = error.status if isinstance(error, HTTPStatusFailure) else (result.status if result else None)
@@ -167,6 +178,8 @@ async def poll_feed(
         health_event=health,
         next_due_reason=schedule.reason,
         projection_errors=tuple(str(f) for f in caught_up.failures),
+        next_due=schedule.due,
+        ttl_seconds=ttl,
     )
 
 
@@ -190,7 +203,9 @@ def _health_events(
         elif health == "ok":
             reason = str(error)[:_MAX_ERROR_TEXT]
             events.append(
-                FeedFailed(feed_id=feed.id, category=error.category, reason=reason, status=status, url=feed.url)
+                FeedFailed(
+                    feed_id=feed.id, category=error.category, reason=reason, status=status, url=feed.url
+                )
             )
     elif health != "ok":
         events.append(FeedRecovered(feed_id=feed.id, failures=max(1, consecutive_failures), url=feed.url))

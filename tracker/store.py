@@ -139,13 +139,14 @@ CREATE TABLE daemon_heartbeat (
 ) STRICT;
 """
 
-_COLUMNS = (
-    "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
-)
+_COLUMNS = "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
 
 
 def _canonical(row: Sequence[object]) -> bytes:
-    return json.dumps(list(row), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Fields joined by the unit separator: no stored value can contain a raw U+001F (data and
+    # meta are JSON, which escapes it; ids, streams and timestamps are generated), so the
+    # encoding is unambiguous; NULL is the empty field, which no stored value is.
+    return "\x1f".join("" if value is None else str(value) for value in row).encode("utf-8")
 
 
 def chain_hash(prev_hash: str, row: Sequence[object]) -> str:
@@ -291,7 +292,8 @@ class Store:
         """
         if not self.conn.in_transaction:
             raise StoreError("append() must run inside store.transaction()")
-        meta_json = json.dumps(dict(meta or {}), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        meta_dict = dict(meta or {})
+        meta_json = json.dumps(meta_dict, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         position, prev_hash = self.head()
         versions: dict[str, int] = {}
         for stream, expected in (expected_versions or {}).items():
@@ -300,17 +302,25 @@ class Store:
                 raise ConcurrencyError(f"stream {stream}: expected version {expected}, found {actual}")
             versions[stream] = actual
         recorded_at = format_utc(self.clock())
+        events = list(events)
+        streams = [event.stream() for event in events]
+        versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
+        # Ids as they would be if nothing were skipped, looked up in one query; an id that a skip
+        # changes (a version-dependent id) is looked up on its own below.
+        planned: dict[str, int] = dict(versions)
+        candidates = []
+        for event, stream in zip(events, streams, strict=True):
+            planned[stream] += 1
+            candidates.append(event.event_id(planned[stream]))
+        present = self._existing_ids(candidates)
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
         skipped = 0
-        seen_ids: set[str] = set()
-        for event in events:
-            stream = event.stream()
-            if stream not in versions:
-                versions[stream] = self.stream_version(stream)
+        for event, stream, candidate in zip(events, streams, candidates, strict=True):
             version = versions[stream] + 1
             event_id = event.event_id(version)
-            if event_id in seen_ids or self._has_id(event_id):
+            exists = event_id in present if event_id == candidate else self._has_id(event_id)
+            if exists:
                 skipped += 1
                 continue
             occurred = event.occurred_at()
@@ -329,14 +339,36 @@ class Store:
             digest = chain_hash(prev_hash, row)
             rows.append((*row, prev_hash, digest))
             appended.append(
-                RecordedEvent(row[0], event_id, stream, version, event, dict(meta or {}), row[8], recorded_at)
+                RecordedEvent(row[0], event_id, stream, version, event, meta_dict, row[8], recorded_at)
             )
             position, prev_hash, versions[stream] = position + 1, digest, version
-            seen_ids.add(event_id)
+            present.add(event_id)  # the same observation twice in one batch is one event
         self.conn.executemany(
-            f"INSERT INTO events ({_COLUMNS}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            f"INSERT INTO events ({_COLUMNS}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+            rows,
         )
         return AppendResult(tuple(appended), skipped)
+
+    def _stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
+        """Current version of each stream (0 for a new one), in chunked queries."""
+        wanted = list(dict.fromkeys(streams))
+        versions = dict.fromkeys(wanted, 0)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT stream, max(version) FROM events WHERE stream IN ({marks}) GROUP BY stream"  # noqa: S608
+            versions.update(self.conn.execute(sql, chunk).fetchall())
+        return versions
+
+    def _existing_ids(self, ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id FROM events WHERE id IN ({marks})"  # noqa: S608 - placeholders only
+            found.update(row[0] for row in self.conn.execute(sql, chunk))
+        return found
 
     def _has_id(self, event_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
@@ -370,7 +402,7 @@ class Store:
 
     def last_in_stream(self, stream: str, types: Sequence[str] | None = None) -> RecordedEvent | None:
         """The stream's latest event (of one of `types`, if given)."""
-        sql = f"SELECT {_COLUMNS} FROM events WHERE stream = ?"
+        sql = f"SELECT {_COLUMNS} FROM events WHERE stream = ?"  # noqa: S608 - constant columns
         if types:
             sql += f" AND type IN ({','.join('?' * len(types))})"
         row = self.conn.execute(sql + " ORDER BY version DESC LIMIT 1", (stream, *(types or ()))).fetchone()
@@ -399,8 +431,9 @@ class Store:
                 clauses.append("recorded_at > ?")
                 params.append(recorded_after)  # type: ignore[arg-type]
             batch = _READ_BATCH if remaining is None else min(_READ_BATCH, remaining)
-            sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY position LIMIT ?"
-            rows = self.conn.execute(sql, (*params, batch)).fetchall()  # noqa: S608 - fixed clauses
+            where = " AND ".join(clauses)  # fixed clauses with placeholders
+            sql = f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY position LIMIT ?"  # noqa: S608
+            rows = self.conn.execute(sql, (*params, batch)).fetchall()
             for row in rows:
                 yield decode(*row)
             if len(rows) < batch:
@@ -420,7 +453,8 @@ class Store:
         if integrity != "ok":
             raise VerificationFailed(f"integrity_check: {integrity[:300]}")
         prev_hash, expected_position, count = GENESIS_HASH, 1, 0
-        cursor = self.conn.execute(f"SELECT {_COLUMNS}, prev_hash, hash FROM events ORDER BY position")
+        sql = f"SELECT {_COLUMNS}, prev_hash, hash FROM events ORDER BY position"  # noqa: S608
+        cursor = self.conn.execute(sql)
         for row in cursor:
             position = row[0]
             if position != expected_position:

@@ -112,6 +112,7 @@ class Evidence:
     url: str | None
     modality: str
     analyst: bool = False
+    fact_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +223,11 @@ class _Cluster:
     @property
     def date(self) -> date:
         """The analyst's date, else the most reported sentence date, else the earliest date."""
-        pool = [f for f in self.facts if f.analyst] or [
-            f for f in self.facts if f.date_precision == self.precision and f.date_basis == "sentence"
-        ] or [f for f in self.facts if f.date_precision == self.precision]
+        pool = (
+            [f for f in self.facts if f.analyst]
+            or [f for f in self.facts if f.date_precision == self.precision and f.date_basis == "sentence"]
+            or [f for f in self.facts if f.date_precision == self.precision]
+        )
         counts = Counter(f.event_date for f in pool)
         best = max(counts.values())
         return min(d for d, n in counts.items() if n == best)
@@ -277,7 +280,10 @@ def _sources(facts: Iterable[Fact], *, retrospective: Iterable[Fact] = ()) -> tu
 def _evidence(facts: Iterable[Fact]) -> tuple[Evidence, ...]:
     seen: dict[tuple[str, str | None], Evidence] = {}
     for fact in sorted(facts, key=lambda f: (not f.analyst, f.published or "", f.url or "", f.sentence)):
-        seen.setdefault((fact.sentence, fact.url), Evidence(fact.sentence, fact.url, fact.modality, fact.analyst))
+        seen.setdefault(
+            (fact.sentence, fact.url),
+            Evidence(fact.sentence, fact.url, fact.modality, fact.analyst, fact.fact_id),
+        )
     return tuple(seen.values())
 
 
@@ -359,16 +365,27 @@ def _fold_state(
     initial = subject.initial_state
     if initial and subject.initial_since and (as_of is None or subject.initial_since <= as_of):
         current = initial
-        evidence = (Evidence(subject.initial_note, subject.initial_source, "asserted"),) if subject.initial_note else ()
+        evidence = (
+            (Evidence(subject.initial_note, subject.initial_source, "asserted"),)
+            if subject.initial_note
+            else ()
+        )
         source = (
             (Source(subject.initial_source, subject.initial_note, "subject definition", None, "definition"),)
             if subject.initial_source
             else ()
         )
         current_entry = Entry(
-            subject.initial_since, "day", subject.id, "initial", initial, None,
-            f"{subject.title}: {label(initial)}", source, evidence,
-        )  # fmt: skip
+            subject.initial_since,
+            "day",
+            subject.id,
+            "initial",
+            initial,
+            None,
+            f"{subject.title}: {label(initial)}",
+            source,
+            evidence,
+        )
         entries.append(current_entry)
 
     later_conflicts: list[Conflict] = []
@@ -377,8 +394,12 @@ def _fold_state(
             confirmations.extend(facts_for)
             later_conflicts.extend(conflicts)
             when = _Cluster(list(facts_for))
-            if states[state].settled and current_entry is not None and not _same_period(
-                current_entry.date, current_entry.date_precision, when.date, when.precision
+            if (
+                states[state].settled
+                and current_entry is not None
+                and not _same_period(
+                    current_entry.date, current_entry.date_precision, when.date, when.precision
+                )
             ):
                 entries.append(_state_entry(subject, state, "reaffirmed", facts_for, conflicts, label(state)))
             continue
@@ -431,10 +452,13 @@ def _state_changes(
         rivals = [
             (j, other_state, other)
             for j, (other_state, other) in enumerate(clusters)
-            if j != index and j not in used and other_state != state_id
-            and states[other_state].settled and states[state_id].settled
+            if j != index
+            and j not in used
+            and other_state != state_id
+            and states[other_state].settled
+            and states[state_id].settled
             and _same_period(cluster.date, cluster.precision, other.date, other.precision)
-        ]  # fmt: skip
+        ]
         if not rivals:
             result.append((state_id, cluster.facts, ()))
             continue
@@ -442,9 +466,7 @@ def _state_changes(
         # Analyst first, then most publishers, then the more cautious (earlier) state.
         group.sort(key=lambda g: (not g[2].analyst, -_publishers(g[2].facts), order[g[1]]))
         _, best_state, best = group[0]
-        conflicts = tuple(
-            Conflict(s, None, _sources(c.facts), _evidence(c.facts)) for _, s, c in group[1:]
-        )
+        conflicts = tuple(Conflict(s, None, _sources(c.facts), _evidence(c.facts)) for _, s, c in group[1:])
         used.update(g[0] for g in group)
         result.append((best_state, best.facts, conflicts))
     return result
@@ -476,17 +498,22 @@ def _state_entry(
 
 
 def _fold_tally(subject: SubjectLike, facts: list[Fact]) -> tuple[SubjectView, list[Entry]]:
-    moving = [f for f in facts if f.count is not None and (f.analyst or (f.moves and f.modality == "asserted"))]
+    moving = [
+        f for f in facts if f.count is not None and (f.analyst or (f.moves and f.modality == "asserted"))
+    ]
     retrospective = [
-        f for f in facts if f.count is not None and not f.moves and f.modality == "retrospective" and not f.analyst
+        f
+        for f in facts
+        if f.count is not None and not f.moves and f.modality == "retrospective" and not f.analyst
     ]
     entries: list[Entry] = []
     for cluster in _cluster(moving, match_count=True):
         count, conflicts = _settle_count(cluster.facts)
         joined = [
-            f for f in retrospective
+            f
+            for f in retrospective
             if f.count == count and _same_period(cluster.date, "month", f.event_date, "month")
-        ]  # fmt: skip
+        ]
         entries.append(
             Entry(
                 date=cluster.date,
@@ -513,7 +540,7 @@ def _fold_tally(subject: SubjectLike, facts: list[Fact]) -> tuple[SubjectView, l
         total=total,
         since=last.date if last else None,
         date_precision=last.date_precision if last else "day",
-        evidence=tuple(ev for e in entries for ev in e.evidence),
+        evidence=last.evidence if last else (),  # the latest release's own words
         sources=_dedupe_sources([s for e in entries for s in e.sources]),
         conflicts=tuple(c for e in entries for c in e.conflicts),
         quote=None,

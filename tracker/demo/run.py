@@ -21,7 +21,13 @@ from tracker.subjects import load_shipped_subjects
 
 def demo_config(server: DemoServer) -> Config:
     feeds = tuple(
-        FeedConfig(id=feed["id"], url=server.url(feed["file"]), title=feed["title"], interval="15m")
+        FeedConfig(
+            id=feed["id"],
+            url=server.url(feed["file"]),
+            title=feed["title"],
+            publisher=feed["title"],
+            interval="15m",
+        )
         for feed in demo_feeds()
     )
     return Config(path=None, feeds=feeds, subjects=load_shipped_subjects())

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import sqlite_utils
 
-from tracker.clock import format_utc
+from tracker.clock import format_utc, parse_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
 from tracker.extract import EXTRACTOR_VERSION, Document, extract_claims, html_to_text
 from tracker.projections.runner import Projection
@@ -58,10 +58,32 @@ _INDEXES = (
     "CREATE INDEX facts_stream ON facts (stream, superseded_at)",
 )
 _COLUMNS = (
-    "fact_id", "position", "superseded_at", "stream", "revision", "feed_id", "url", "title", "published",
-    "subject", "state", "count", "modality", "moves", "reversal", "event_date", "date_precision", "date_basis",
-    "sentence", "start", "end", "cue", "quote", "names", "extractor",
-)  # fmt: skip
+    "fact_id",
+    "position",
+    "superseded_at",
+    "stream",
+    "revision",
+    "feed_id",
+    "url",
+    "title",
+    "published",
+    "subject",
+    "state",
+    "count",
+    "modality",
+    "moves",
+    "reversal",
+    "event_date",
+    "date_precision",
+    "date_basis",
+    "sentence",
+    "start",
+    "end",
+    "cue",
+    "quote",
+    "names",
+    "extractor",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +115,32 @@ class FactRow:
 
     def values(self) -> tuple[Any, ...]:
         return (
-            self.fact_id, self.position, self.superseded_at, self.stream, self.revision, self.feed_id, self.url,
-            self.title, self.published, self.subject, self.state, self.count, self.modality, int(self.moves),
-            int(self.reversal), self.event_date.isoformat(), self.date_precision, self.date_basis,
-            self.sentence, self.start, self.end, self.cue, self.quote, json.dumps(list(self.names)),
+            self.fact_id,
+            self.position,
+            self.superseded_at,
+            self.stream,
+            self.revision,
+            self.feed_id,
+            self.url,
+            self.title,
+            self.published,
+            self.subject,
+            self.state,
+            self.count,
+            self.modality,
+            int(self.moves),
+            int(self.reversal),
+            self.event_date.isoformat(),
+            self.date_precision,
+            self.date_basis,
+            self.sentence,
+            self.start,
+            self.end,
+            self.cue,
+            self.quote,
+            json.dumps(list(self.names)),
             EXTRACTOR_VERSION,
-        )  # fmt: skip
+        )
 
 
 def article_text(event: ArticleObserved | ArticleRevised) -> str:
@@ -112,7 +154,9 @@ def facts_from_article(recorded: RecordedEvent, subjects: Sequence[Subject]) -> 
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
-    document = Document(text=article_text(event), published=event.published, title=event.title)
+    # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
+    anchor = event.published or parse_utc(recorded.recorded_at)
+    document = Document(text=article_text(event), published=anchor, title=event.title)
     rows: dict[str, FactRow] = {}
     published = format_utc(event.published) if event.published else None
     for claim in extract_claims(document, subjects):
@@ -157,7 +201,9 @@ class FactsProjection(Projection):
 
     def __init__(self, subjects: Sequence[Subject]) -> None:
         self.subjects = tuple(subjects)
-        self._fingerprint = f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
+        self._fingerprint = (
+            f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
+        )
 
     def fingerprint(self) -> str:
         return self._fingerprint

@@ -12,7 +12,7 @@ an unrecorded failure, the error is kept in `projection_errors`, and the others 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,6 +22,8 @@ from tracker.clock import format_utc
 from tracker.errors import StoreError, TrackerError
 from tracker.events import RecordedEvent
 from tracker.store import Store
+
+_BATCH = 500  # events applied under one savepoint
 
 
 class Projection:
@@ -87,8 +89,19 @@ class ProjectionRunner:
                 return projection
         raise KeyError(name)
 
-    def catch_up(self, store: Store, *, only: Sequence[str] | None = None, rebuild: bool = False) -> CatchUp:
-        """Bring projections up to the head of the log. Runs inside the caller's transaction."""
+    def catch_up(
+        self,
+        store: Store,
+        *,
+        only: Sequence[str] | None = None,
+        rebuild: bool = False,
+        max_events: int | None = None,
+    ) -> CatchUp:
+        """Bring projections up to the head of the log. Runs inside the caller's transaction.
+
+        `max_events` bounds the work: projections advance at most that many log positions past the
+        furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
+        """
         if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
         db = store.db
@@ -114,43 +127,103 @@ class ProjectionRunner:
         active = [p for p in selected if starts[p.name] < head]
         if active:
             first = min(starts[p.name] for p in active)
-            for event in store.read(after=first):
-                for projection in active:
-                    if projection.name in failed or event.position <= positions[projection.name]:
-                        continue
-                    if projection.handles is None or event.type in projection.handles:
-                        failure = self._apply_one(store, projection, event)
-                        if failure:
-                            failed[projection.name] = failure
-                            continue
-                        applied[projection.name] += 1
-                    positions[projection.name] = event.position
+            until = None if max_events is None else first + max(1, max_events)
+            batch: list[RecordedEvent] = []
+            for event in store.read(after=first, until=until):
+                batch.append(event)
+                if len(batch) == _BATCH:
+                    self._apply_batch(store, active, batch, positions, applied, failed)
+                    batch = []
+            self._apply_batch(store, active, batch, positions, applied, failed)
+        pending = _pending_finish(store)
         for projection in selected:
-            if applied[projection.name] or projection.name in rebuilt or starts[projection.name] == 0:
-                projection.finish(db)
+            needs_finish = (
+                applied[projection.name]
+                or projection.name in rebuilt
+                or starts[projection.name] == 0
+                or projection.name in pending
+            )
+            if needs_finish and projection.name not in failed:
+                failure = self._guarded(
+                    store, projection, positions[projection.name], projection.finish, "finish"
+                )
+                if failure:
+                    failed[projection.name] = failure
+                else:
+                    store.conn.execute(
+                        "DELETE FROM projection_errors WHERE name = ? AND error LIKE 'finish: %'",
+                        (projection.name,),
+                    )
             _save_checkpoint(store, projection, positions[projection.name])
         return CatchUp(applied, tuple(rebuilt), tuple(failed.values()))
 
-    def _apply_one(
-        self, store: Store, projection: Projection, event: RecordedEvent
+    def _apply_batch(
+        self,
+        store: Store,
+        active: Sequence[Projection],
+        batch: Sequence[RecordedEvent],
+        positions: dict[str, int],
+        applied: dict[str, int],
+        failed: dict[str, ProjectionFailed],
+    ) -> None:
+        """Apply a batch to each projection under one savepoint; on an error, redo the batch up
+        to the failing event so the projection stops exactly before it."""
+        for projection in active:
+            if projection.name in failed:
+                continue
+            todo = [e for e in batch if e.position > positions[projection.name]]
+            relevant = [e for e in todo if projection.handles is None or e.type in projection.handles]
+
+            if not todo:
+                continue
+            if (
+                self._guarded(store, projection, todo[-1].position, _applying(projection, relevant), "")
+                is None
+            ):
+                positions[projection.name] = todo[-1].position
+                applied[projection.name] += len(relevant)
+                continue
+            # Find the failing event, keeping everything before it.
+            for event in todo:
+                if projection.handles is not None and event.type not in projection.handles:
+                    positions[projection.name] = event.position
+                    continue
+                failure = self._guarded(store, projection, event.position, _applying(projection, [event]), "")
+                if failure:
+                    failed[projection.name] = failure
+                    break
+                positions[projection.name] = event.position
+                applied[projection.name] += 1
+
+    def _guarded(
+        self,
+        store: Store,
+        projection: Projection,
+        position: int,
+        step: Callable[[sqlite_utils.Database], None],
+        label: str,
     ) -> ProjectionFailed | None:
-        savepoint = f"apply_{projection.name.replace('-', '_')}"
+        """Run one step of a projection under a savepoint: a projection bug must never take the
+        log (or the other projections) down with it. Failures go to `projection_errors`."""
+        savepoint = f"projection_{projection.name}"
         store.conn.execute(f"SAVEPOINT {savepoint}")
         try:
-            projection.apply(store.db, event)
-        except Exception as exc:  # a projection bug must not take the log down with it
+            step(store.db)
+        except Exception as exc:
             if store.conn.in_transaction:
                 store.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
                 store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-            error = "".join(traceback.format_exception_only(exc)).strip()[:500]
+            error = (f"{label}: " if label else "") + "".join(traceback.format_exception_only(exc)).strip()[
+                :500
+            ]
             now = format_utc(store.clock())
             store.conn.execute(
                 "INSERT INTO projection_errors (name, position, error, first_seen, last_seen) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
                 "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1",
-                (projection.name, event.position, error, now, now),
+                (projection.name, position, error, now, now),
             )
-            return ProjectionFailed(projection.name, event.position, error)
+            return ProjectionFailed(projection.name, position, error)
         store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
         return None
 
@@ -178,6 +251,22 @@ class ProjectionRunner:
 
     def is_current(self, store: Store) -> bool:
         return all(s.fingerprint_ok and s.lag == 0 for s in self.status(store))
+
+
+def _applying(
+    projection: Projection, events: Sequence[RecordedEvent]
+) -> Callable[[sqlite_utils.Database], None]:
+    def run(db: sqlite_utils.Database) -> None:
+        for event in events:
+            projection.apply(db, event)
+
+    return run
+
+
+def _pending_finish(store: Store) -> set[str]:
+    """Projections whose last finish() failed: it is retried on the next catch-up."""
+    rows = store.conn.execute("SELECT DISTINCT name FROM projection_errors WHERE error LIKE 'finish: %'")
+    return {name for (name,) in rows}
 
 
 def _checkpoints(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:

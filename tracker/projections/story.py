@@ -115,9 +115,20 @@ class StoryProjection(Projection):
         if isinstance(event, FactAsserted):
             db.execute(
                 "INSERT INTO assertions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [recorded.id, recorded.position, recorded.recorded_at, event.subject, event.state, event.count,
-                 event.date.isoformat(), event.date_precision, event.source, event.note, event.analyst],
-            )  # fmt: skip
+                [
+                    recorded.id,
+                    recorded.position,
+                    recorded.recorded_at,
+                    event.subject,
+                    event.state,
+                    event.count,
+                    event.date.isoformat(),
+                    event.date_precision,
+                    event.source,
+                    event.note,
+                    event.analyst,
+                ],
+            )
         elif isinstance(event, FactRetracted):
             db.execute(
                 "INSERT INTO retractions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -169,25 +180,44 @@ def load_inputs(
 
 def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
     """Extracted facts of the article versions current at position `until`."""
-    limit = until
     rows = db.execute(
         "SELECT fact_id, position, stream, revision, feed_id, url, title, published, subject, state, count, "
-        "modality, moves, reversal, event_date, date_precision, date_basis, sentence, start, \"end\", cue, "
+        'modality, moves, reversal, event_date, date_precision, date_basis, sentence, start, "end", cue, '
         "quote, names FROM facts WHERE position <= ? AND (superseded_at IS NULL OR superseded_at > ?) "
         "ORDER BY position, start",
-        [limit, limit],
+        [until, until],
     ).fetchall()
     return [
         fact_from_row(
             FactRow(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], bool(r[12]), bool(r[13]),
-                date.fromisoformat(r[14]), r[15], r[16], r[17], r[18], r[19], r[20], r[21], tuple(json.loads(r[22])),
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                bool(r[12]),
+                bool(r[13]),
+                date.fromisoformat(r[14]),
+                r[15],
+                r[16],
+                r[17],
+                r[18],
+                r[19],
+                r[20],
+                r[21],
+                tuple(json.loads(r[22])),
             ),
             publishers,
         )
         for r in rows
-    ]  # fmt: skip
-    return facts
+    ]
 
 
 def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
@@ -197,7 +227,9 @@ def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
         [until],
     ).fetchall()
     return [
-        assertion_fact(fact_id, recorded_at, subject, state, count, date.fromisoformat(day), precision, source, note)
+        assertion_fact(
+            fact_id, recorded_at, subject, state, count, date.fromisoformat(day), precision, source, note
+        )
         for fact_id, recorded_at, subject, state, count, day, precision, source, note in rows
     ]
 
@@ -235,7 +267,9 @@ def assertion_fact(
 
 
 def _retractions(db: sqlite_utils.Database, until: int) -> list[Retraction]:
-    rows = db.execute("SELECT fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until])
+    rows = db.execute(
+        "SELECT fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
+    )
     return [Retraction(fact_id, reason) for fact_id, reason in rows.fetchall()]
 
 
@@ -249,15 +283,39 @@ def write_story(db: sqlite_utils.Database, story: Story) -> None:
     for view in story.subjects:
         db.execute(
             "INSERT INTO subject_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [view.id, view.title, view.kind, view.state, view.state_label, view.total,
-             view.since.isoformat() if view.since else None, view.date_precision, int(view.analyst), view.quote,
-             _json(view.evidence), _json(view.sources), _json(view.conflicts)],
-        )  # fmt: skip
+            [
+                view.id,
+                view.title,
+                view.kind,
+                view.state,
+                view.state_label,
+                view.total,
+                view.since.isoformat() if view.since else None,
+                view.date_precision,
+                int(view.analyst),
+                view.quote,
+                _json(view.evidence),
+                _json(view.sources),
+                _json(view.conflicts),
+            ],
+        )
     for seq, entry in enumerate(story.timeline, start=1):
         db.execute(
             "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [seq, entry.date.isoformat(), entry.date_precision, entry.subject, entry.kind, entry.state, entry.count,
-             entry.summary, entry.publishers, int(entry.analyst), entry.quote, _json(entry.sources),
-             _json(entry.evidence), _json(entry.conflicts)],
-        )  # fmt: skip
-
+            [
+                seq,
+                entry.date.isoformat(),
+                entry.date_precision,
+                entry.subject,
+                entry.kind,
+                entry.state,
+                entry.count,
+                entry.summary,
+                entry.publishers,
+                int(entry.analyst),
+                entry.quote,
+                _json(entry.sources),
+                _json(entry.evidence),
+                _json(entry.conflicts),
+            ],
+        )

@@ -24,8 +24,8 @@ from tracker.events import FactAsserted, FactRetracted
 from tracker.projections import runner_for
 from tracker.projections.facts import FactsProjection, facts_from_article
 from tracker.projections.story import assertion_fact, fact_from_row, load_facts
-from tracker.story import Entry, Fact, Retraction, Source, Story, SubjectView, fold_story
 from tracker.store import Store
+from tracker.story import Entry, Fact, Retraction, Source, Story, SubjectView, fold_story
 
 COVERAGE_PER_FEED = 10
 
@@ -86,10 +86,17 @@ def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], 
         if isinstance(event, FactAsserted):
             facts.append(
                 assertion_fact(
-                    recorded.id, recorded.recorded_at, event.subject, event.state, event.count, event.date,
-                    event.date_precision, event.source, event.note,
+                    recorded.id,
+                    recorded.recorded_at,
+                    event.subject,
+                    event.state,
+                    event.count,
+                    event.date,
+                    event.date_precision,
+                    event.source,
+                    event.note,
                 )
-            )  # fmt: skip
+            )
         elif isinstance(event, FactRetracted):
             retractions.append(Retraction(event.fact_id, event.reason))
     return facts, retractions
@@ -125,6 +132,8 @@ def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for item in items:
         data: dict[str, Any] = {"sentence": item.sentence, "url": item.url, "modality": item.modality}
+        if item.fact_id:
+            data["fact_id"] = item.fact_id
         if item.analyst:
             data["analyst"] = True
         result.append(data)
@@ -215,7 +224,9 @@ def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -
         by_feed.setdefault(article["feed"], []).append(article)
     result = []
     for feed_id in sorted(by_feed):
-        articles = sorted(by_feed[feed_id], key=lambda a: (a["published_at"] or "", a["url"] or ""), reverse=True)
+        articles = sorted(
+            by_feed[feed_id], key=lambda a: (a["published_at"] or "", a["url"] or ""), reverse=True
+        )
         result.append(
             {
                 "feed": feed_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from tracker.clock import Clock, format_duration, parse_utc, system_clock
 from tracker.config import Config
@@ -40,13 +41,17 @@ class FeedHealthReport:
 
 def feed_health(store: Store, config: Config, clock: Clock = system_clock) -> FeedHealthReport:
     with store.snapshot():
-        rows = {
-            row["feed_id"]: row
-            for row in store.db.query(
-                "SELECT feed_id, url, health, last_poll_at, last_status, last_outcome, last_error, "
-                "consecutive_failures, next_due_at, backoff_reason, articles, moved_to FROM feed_health"
-            )
-        } if store.db["feed_health"].exists() else {}  # fmt: skip
+        rows = (
+            {
+                row["feed_id"]: row
+                for row in store.db.query(
+                    "SELECT feed_id, url, health, last_poll_at, last_status, last_outcome, last_error, "
+                    "consecutive_failures, next_due_at, backoff_reason, articles, moved_to FROM feed_health"
+                )
+            }
+            if store.db["feed_health"].exists()
+            else {}
+        )
         feeds: list[FeedHealthRow] = []
         configured = {feed.id: feed for feed in config.feeds}
         for feed_id in [*configured, *sorted(set(rows) - set(configured))]:
@@ -56,7 +61,9 @@ def feed_health(store: Store, config: Config, clock: Clock = system_clock) -> Fe
                     feed_id=feed_id,
                     url=configured[feed_id].url if feed_id in configured else (row or {}).get("url"),
                     configured=feed_id in configured,
-                    health=row["health"] if row and row["last_poll_at"] else ("never polled" if not row else row["health"]),
+                    health=row["health"]
+                    if row and row["last_poll_at"]
+                    else ("never polled" if not row else row["health"]),
                     last_poll_at=row["last_poll_at"] if row else None,
                     last_status=row["last_status"] if row else None,
                     last_outcome=row["last_outcome"] if row else None,
@@ -79,11 +86,34 @@ def _daemon_notes(store: Store, clock: Clock) -> list[str]:
     pid, started_at, beat_at, detail = row
     age = clock() - parse_utc(beat_at)
     info = json.loads(detail)
+    if info.get("state") == "stopped":
+        return [f"daemon: stopped at {info.get('stopped_at', beat_at)} (pid {pid})"]
     if age > HEARTBEAT_STALE:
         return [f"daemon: not running (last heartbeat {format_duration(age.total_seconds())} ago, pid {pid})"]
-    extra = ", ".join(f"{k} {v}" for k, v in info.items())
-    return [f"daemon: alive (pid {pid}, since {started_at}, heartbeat {format_duration(age.total_seconds())} ago"
-            + (f", {extra}" if extra else "") + ")"]
+    notes = [
+        f"daemon: alive (pid {pid}, since {started_at}, heartbeat {format_duration(age.total_seconds())} ago)"
+        + (f": {summary}" if (summary := _daemon_summary(info)) else "")
+    ]
+    if info.get("storage"):
+        notes.append(f"daemon: polling paused, the store cannot be written: {info['storage']}")
+    return notes  # the heartbeat's "lag" is shown live by the projection notes
+
+
+def _daemon_summary(info: dict[str, Any]) -> str:
+    """The heartbeat's counters in words; unknown keys are shown as they are."""
+    parts = []
+    if "feeds" in info:
+        parts.append(f"{info['feeds']} feeds scheduled")
+    if "polls" in info:
+        parts.append(f"{info['polls']} polls")
+    for key, label in (("failing", "failing"), ("gone", "gone")):
+        ids = info.get(key)
+        if isinstance(ids, list) and ids:
+            shown = ", ".join(map(str, ids[:5])) + (", …" if len(ids) > 5 else "")
+            parts.append(f"{len(ids)} {label} ({shown})")
+    known = {"state", "feeds", "polls", "failing", "gone", "lag", "storage", "stopped_at"}
+    parts.extend(f"{key} {value}" for key, value in info.items() if key not in known)
+    return ", ".join(parts)
 
 
 def _projection_notes(store: Store, config: Config) -> list[str]:
@@ -91,7 +121,10 @@ def _projection_notes(store: Store, config: Config) -> list[str]:
     notes = []
     for status in runner.status(store):
         if not status.fingerprint_ok:
-            notes.append(f"projection {status.name}: out of date with the code or subject rules (rebuilds on next fetch)")
+            notes.append(
+                f"projection {status.name}: out of date with the code or the subject rules "
+                "(it rebuilds on the next fetch)"
+            )
         elif status.lag:
             notes.append(f"projection {status.name}: {status.lag} events behind the log")
         if status.error:

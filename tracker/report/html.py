@@ -51,7 +51,8 @@ def render_html(report: dict[str, Any]) -> str:
         sources = ", ".join(_link(s["publisher"], s["url"]) for s in entry["sources"])
         evidence = "".join(f"<blockquote>{_e(e['sentence'])}</blockquote>" for e in entry["evidence"][:1])
         timeline.append(
-            f"<tr><td>{_e(show_date(entry['date'], entry['date_precision']))}</td><td>{_e(entry['subject'])}</td>"
+            f"<tr><td>{_e(show_date(entry['date'], entry['date_precision']))}</td>"
+            f"<td>{_e(entry['subject'])}</td>"
             f"<td>{_e(entry_change(entry))}{evidence}{_conflicts(entry)}</td><td>{sources}</td></tr>"
         )
     return (

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from tracker.output import neutralise
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
@@ -63,7 +63,8 @@ def subject_status(subject: dict[str, Any]) -> str:
         return status
     if subject.get("state") is None:
         return "no state yet"
-    status = f"{subject.get('state_label') or subject['state']} since {show_date(subject['since'], subject['date_precision'])}"
+    since = show_date(subject["since"], subject["date_precision"])
+    status = f"{subject.get('state_label') or subject['state']} since {since}"
     return status + (" (analyst)" if subject.get("analyst") else "")
 
 
@@ -155,7 +156,9 @@ def render_rich(report: dict[str, Any]) -> str:
             f"“{_clean(e['sentence'])}”\n{_clean(e['url'] or '')}" for e in subject["evidence"][:2]
         )
         conflicts = "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in subject.get("conflicts", []))
-        subjects.add_row(_clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject))
+        subjects.add_row(
+            _clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject)
+        )
     console.print(subjects)
     timeline = Table(title="Timeline", title_justify="left")
     for column in ("date", "subject", "change", "reported by"):
@@ -164,7 +167,8 @@ def render_rich(report: dict[str, Any]) -> str:
         timeline.add_row(
             show_date(entry["date"], entry["date_precision"]),
             _clean(entry["subject"]),
-            entry_change(entry) + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
+            entry_change(entry)
+            + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
             _outlets(entry),
         )
     console.print(timeline)

@@ -11,6 +11,7 @@ tracking a new story can write them without knowing regex:
     (the|its|U.S.)                alternatives, each itself a phrase
     (the|its)?                    an optional group
     {lift} .. sanctions           `..` lets up to three words stand between its neighbours
+    {close} ... again             `...` lets up to six
     sanction*                     a trailing `*` accepts any word ending (sanction, sanctions, sanctioned)
 
 Every pattern must contain at least one plain word or verb outside optional groups: those words
@@ -26,16 +27,42 @@ from functools import lru_cache
 
 from tracker.subjects.inflect import VerbForm, inflect
 
-_TOKEN = re.compile(r"\{[^{}]*\}|\(|\)\??|\||\.\.(?=\s|$)|[^\s(){}|]+")
+_TOKEN = re.compile(r"\{[^{}]*\}|\(|\)\??|\||\.{2,3}(?=\s|$)|[^\s(){}|]+")
 _DOTTED_INITIALS = re.compile(r"^(?:[A-Z]\.){2,}$")
 _CAPITALS = re.compile(r"^[A-Z]{2,}$")
 _SEP = r"[\s\u00a0]+"
-_GAP = r"(?:[^\s,;:.!?]+[\s\u00a0]+){0,3}"
+# Gap words never cross a clause break (patterns run one sentence at a time, so a full stop
+# inside a gap can only be an abbreviation such as "U.S.").
+_GAP = r"(?:[^\s,;:!?]+[\s\u00a0]+){0,3}"
+_LONG_GAP = r"(?:[^\s,;:!?]+[\s\u00a0]+){0,6}"
 _WORD_PIECES = re.compile(r"[a-z0-9]+")
 _WEAK_ANCHORS = frozenset(
-    "the a an of in on to and its their his her for with by at is are was were be been u s us it as "
-    "from into over".split()
+    {
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "to",
+        "and",
+        "its",
+        "their",
+        "his",
+        "her",
+        "for",
+        "with",
+        "by",
+        "at",
+        "is",
+    }
+    | {"are", "was", "were", "be", "been", "u", "s", "us", "it", "as", "from", "into", "over"}
 )
+
+
+def word_set(words: str) -> frozenset[str]:
+    """A frozen set from a space-separated word list (keeps long vocabularies compact in code)."""
+    return frozenset(words.split())
 
 
 def words_of(text: str) -> set[str]:
@@ -75,7 +102,7 @@ class _Verb:
 
 @dataclass(frozen=True, slots=True)
 class _Gap:
-    pass
+    long: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +119,8 @@ class _Parser:
         self.source = source
         self.tokens = _TOKEN.findall(source)
         self.pos = 0
+        if sum(map(len, self.tokens)) != len(re.sub(r"\s", "", source)):
+            raise PatternError("unbalanced brace")
 
     def parse(self) -> tuple[_Item, ...]:
         seq = self._sequence()
@@ -108,12 +137,14 @@ class _Parser:
             self.pos += 1
             if tok == "(":
                 items.append(self._group())
-            elif tok == "..":
-                items.append(_Gap())
+            elif tok in ("..", "..."):
+                items.append(_Gap(long=tok == "..."))
             elif tok.startswith("{"):
                 verbs = tuple(v.strip().lower() for v in tok[1:-1].split("|"))
                 if not verbs or not all(re.fullmatch(r"[a-z][a-z-]*", v) for v in verbs):
-                    raise PatternError(f"bad verb slot {tok!r}: use letters, e.g. {{reopen}} or {{ease|relax}}")
+                    raise PatternError(
+                        f"bad verb slot {tok!r}: use letters, e.g. {{reopen}} or {{ease|relax}}"
+                    )
                 items.append(_Verb(verbs))
             elif "{" in tok or "}" in tok:
                 raise PatternError(f"unbalanced brace in {tok!r}")
@@ -173,17 +204,17 @@ def _item_regex(item: _Item, forms: dict[str, VerbForm]) -> str:
         return _alternation(words)
     if isinstance(item, _Group):
         return _alternation([_sequence_regex(alt, forms) for alt in item.alternatives])
-    raise PatternError("'..' cannot stand alone")
+    raise PatternError("'..' and '...' cannot stand alone")
 
 
 def _sequence_regex(items: tuple[_Item, ...], forms: dict[str, VerbForm]) -> str:
     if isinstance(items[0], _Gap) or isinstance(items[-1], _Gap):
-        raise PatternError("'..' must stand between two words")
+        raise PatternError("'..' and '...' must stand between two words")
     out = ""
     need_sep = False  # True when the next item must be preceded by whitespace
     for item in items:
         if isinstance(item, _Gap):
-            out += _SEP + _GAP
+            out += _SEP + (_LONG_GAP if item.long else _GAP)
             need_sep = False
             continue
         body = _item_regex(item, forms)

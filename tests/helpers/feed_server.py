@@ -1,0 +1,161 @@
+"""A scripted loopback feed server for daemon tests: good, changing, slow and failing feeds.
+
+Every route is a path on one `ThreadingHTTPServer` at 127.0.0.1. Feeds answer with an ETag and
+honour If-None-Match (304); `hits` keeps the monotonic time of every request per path, and
+`served` every guid a 200 response carried, so tests can check "everything served was stored".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from xml.sax.saxutils import escape
+
+
+@dataclass(frozen=True)
+class Item:
+    guid: str
+    title: str
+    text: str
+    published: str = "Mon, 02 Mar 2026 10:00:00 GMT"
+
+
+@dataclass
+class _Route:
+    kind: str  # feed | slow | status
+    items: list[Item] = field(default_factory=list)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    ttl_minutes: int | None = None
+
+
+def rss(items: Sequence[Item], *, title: str = "Test feed", ttl_minutes: int | None = None) -> bytes:
+    entries = "".join(
+        f"<item><title>{escape(i.title)}</title><link>https://news.invalid/{escape(i.guid)}</link>"
+        f"<guid isPermaLink='false'>{escape(i.guid)}</guid><pubDate>{i.published}</pubDate>"
+        f"<description>{escape(i.text)}</description></item>"
+        for i in items
+    )
+    ttl = f"<ttl>{ttl_minutes}</ttl>" if ttl_minutes else ""
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{escape(title)}</title>"
+        f"<link>https://news.invalid/</link>{ttl}{entries}</channel></rss>"
+    ).encode()
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._routes: dict[str, _Route] = {}
+        self.hits: defaultdict[str, list[float]] = defaultdict(list)
+        self.served: defaultdict[str, set[str]] = defaultdict(set)
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+            def do_GET(self) -> None:
+                owner._handle(self)
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                """Quiet: clients hanging up (deadlines, kill -9) are part of the tests."""
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
+
+    # --- routes -------------------------------------------------------------------------------------
+
+    def feed(self, path: str, items: Sequence[Item] = (), *, ttl_minutes: int | None = None) -> str:
+        with self._lock:
+            self._routes[path] = _Route("feed", list(items), ttl_minutes=ttl_minutes)
+        return self.url(path)
+
+    def add_items(self, path: str, *items: Item) -> None:
+        with self._lock:
+            self._routes[path].items[:0] = items  # newest first, as feeds do
+
+    def slow(self, path: str, delay: float, items: Sequence[Item] = ()) -> str:
+        with self._lock:
+            self._routes[path] = _Route("slow", list(items), delay=delay)
+        return self.url(path)
+
+    def status(self, path: str, status: int, headers: dict[str, str] | None = None) -> str:
+        with self._lock:
+            self._routes[path] = _Route("status", status=status, headers=dict(headers or {}))
+        return self.url(path)
+
+    # --- addresses and lifecycle ------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
+
+    def hit_times(self, path: str) -> list[float]:
+        with self._lock:
+            return list(self.hits[path])
+
+    def served_guids(self) -> set[str]:
+        with self._lock:
+            return {guid for guids in self.served.values() for guid in guids}
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    # --- serving --------------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path.split("?", 1)[0]
+        with self._lock:
+            self.hits[path].append(time.monotonic())
+            route = self._routes.get(path)
+            items = list(route.items) if route else []
+        if route is None:
+            self._send(request, 404, b"not found\n", {})
+            return
+        if route.kind == "status":
+            self._send(request, route.status, b"nope\n", route.headers)
+            return
+        if route.kind == "slow":
+            time.sleep(route.delay)
+        body = rss(items, ttl_minutes=route.ttl_minutes)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            self._send(request, 304, b"", {"ETag": etag})
+            return
+        with self._lock:
+            self.served[path].update(i.guid for i in items)
+        self._send(request, 200, body, {"ETag": etag, "Content-Type": "application/rss+xml"})
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            request.send_response(status)
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            if body:
+                request.wfile.write(body)
+        except OSError:
+            pass  # the client gave up (a deadline): not the server's problem

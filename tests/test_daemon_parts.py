@@ -1,0 +1,317 @@
+"""The daemon's parts, in process: lock, clock watch, log rate-limiting, parse workers, chunked
+catch-up, and the running daemon's reaction to a full disk and to clock jumps."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from tests.helpers.feed_server import FeedServer, Item, rss
+from tracker import feedstate
+from tracker.catchup_worker import CatchUpWorker
+from tracker.clockwatch import ClockWatch, DueTimes
+from tracker.config import default_config, load_config
+from tracker.daemon import Daemon, DaemonOptions
+from tracker.daemon_log import RepeatFilter, configure
+from tracker.errors import FeedRejected, LockHeld, NotAFeed
+from tracker.events import ArticleObserved
+from tracker.fetch import Fetcher
+from tracker.lock import DaemonLock, lock_path_for
+from tracker.parse import parse_feed
+from tracker.parsing_pool import ParsePool, ParseTimedOut
+from tracker.polling import poll_feed
+from tracker.projections import runner_for
+from tracker.store import Store
+
+# --- the lock -----------------------------------------------------------------------------------------
+
+
+def test_the_lock_is_exclusive_names_its_holder_and_is_released(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    lock = DaemonLock.acquire(db)
+    assert lock_path_for(db).read_text().strip().isdigit()
+    with pytest.raises(LockHeld) as held:
+        DaemonLock.acquire(db)
+    assert str(held.value) == f"another daemon (pid {lock_path_for(db).read_text().strip()}) holds {db}.lock"
+    assert not db.exists(), "the lock never touches the database file"
+    lock.release()
+    with DaemonLock.acquire(db) as again:
+        assert again.held
+
+
+# --- clocks -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jump", [timedelta(hours=1), timedelta(hours=-1), timedelta(days=3653)])
+def test_the_watch_notices_wall_clock_jumps(jump: timedelta) -> None:
+    watch = ClockWatch(threshold=10)
+    assert watch.check() is None
+    with time_machine.travel(datetime.now(UTC) + jump, tick=True):
+        seen = watch.check()
+        assert seen is not None and abs(seen - jump.total_seconds()) < 5
+        assert watch.check() is None, "a jump is reported once"
+    assert watch.check() is not None, "and the jump back as well"
+
+
+def test_planned_polls_keep_their_remaining_wait_across_a_jump() -> None:
+    due = DueTimes()
+    due.set("feed", datetime.now(UTC) + timedelta(seconds=300))
+    with time_machine.travel(datetime.now(UTC) - timedelta(hours=1), tick=True):
+        (feed_id, when), *_ = list(due.wall_times())
+        left = (when - datetime.now(UTC)).total_seconds()
+        assert feed_id == "feed" and 295 <= left <= 300
+
+
+# --- log rate-limiting --------------------------------------------------------------------------------
+
+
+def test_identical_failures_are_logged_once_per_quiet_period() -> None:
+    now = [0.0]
+    repeats = RepeatFilter(quiet=600, monotonic=lambda: now[0])
+    assert repeats.failure("f", "http:HTTP 500") == (True, 0)
+    for _ in range(5):
+        now[0] += 60
+        assert repeats.failure("f", "http:HTTP 500")[0] is False
+    assert repeats.failure("f", "timeout:deadline") == (True, 0), "a different failure is news"
+    now[0] += 700
+    assert repeats.failure("f", "timeout:deadline") == (True, 0)
+    assert repeats.failure("f", "timeout:deadline") == (False, 1)
+    now[0] += 601
+    assert repeats.failure("f", "timeout:deadline") == (True, 1), "the summary counts what was left out"
+    assert repeats.success("f") == 0
+
+
+# --- parse workers ------------------------------------------------------------------------------------
+
+SMALL = rss([Item(f"g{n}", f"Title {n}", "word " * 60) for n in range(20)])
+
+
+def slow_feed(items: int = 4000) -> bytes:
+    """~1 MB that feedparser needs about a second for: plenty against a 0.3 s timeout."""
+    return rss([Item(f"g{n}", f"T{n}", "word " * 20) for n in range(items)])
+
+
+def test_a_parse_that_runs_too_long_is_killed_and_the_worker_replaced() -> None:
+    with ParsePool(1, timeout=0.3) as pool:
+        started = time.monotonic()
+        with pytest.raises(ParseTimedOut, match="parse timed out"):
+            pool.parse(slow_feed())
+        assert time.monotonic() - started < 3
+        first_pid = pool.stats().workers_started
+        assert len(pool.parse(SMALL).entries) == 20, "the next parse gets a fresh worker"
+        stats = pool.stats()
+        assert (stats.timeouts, stats.workers_started) == (1, first_pid + 1)
+
+
+def test_parse_errors_and_memory_exhaustion_come_back_as_parse_errors() -> None:
+    with ParsePool(1, memory_limit=64 * 2**20) as pool:
+        with pytest.raises(NotAFeed):
+            pool.parse(b"<html><body>hello</body></html>", content_type="text/html")
+        with pytest.raises(FeedRejected, match="64 MiB"):
+            pool.parse(rss([Item("big", "Big", "x" * 6 * 2**20)]))  # feedparser needs well over 64 MiB
+        assert len(pool.parse(SMALL).entries) == 20
+        assert pool.stats().workers_started == 2, "a worker that ran out of memory is replaced"
+
+
+def test_a_reused_worker_adds_little_to_a_parse() -> None:
+    with ParsePool(1) as pool:
+        pool.parse(SMALL)  # start the worker
+        inline, pooled = [], []
+        for _ in range(30):
+            started = time.perf_counter()
+            parse_feed(SMALL)
+            inline.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            pool.parse(SMALL)
+            pooled.append(time.perf_counter() - started)
+        overhead = statistics.median(pooled) - statistics.median(inline)
+        assert overhead < 0.010, f"{overhead * 1000:.1f} ms per parse"
+
+
+def test_a_poll_whose_parse_times_out_is_a_recorded_failure(tmp_path: Path) -> None:
+    with (
+        FeedServer() as server,
+        Store.open(tmp_path / "events.db") as store,
+        ParsePool(1, timeout=0.3) as pool,
+    ):
+        server.feed("/huge.xml", [Item(f"g{n}", f"T{n}", "word " * 20) for n in range(4000)])
+        config_path = tmp_path / "feeds.toml"
+        config_path.write_text(f'[[feeds]]\nid = "huge"\nurl = "{server.url("/huge.xml")}"\n')
+        config = load_config(config_path)
+
+        async def poll() -> None:
+            async with Fetcher() as fetcher:
+                result = await poll_feed(
+                    config.feeds[0], fetcher=fetcher, store=store, runner=runner_for(config), parser=pool
+                )
+            assert result.failed and result.category == "parse-timeout"
+
+        asyncio.run(poll())
+        row = store.conn.execute("SELECT outcome, error_category, error FROM polls").fetchone()
+        assert row[:2] == ("failed", "parse-timeout") and "parse timed out" in row[2]
+        assert store.conn.execute("SELECT consecutive_failures FROM feed_state").fetchone()[0] == 1
+
+
+# --- chunked catch-up ---------------------------------------------------------------------------------
+
+
+def test_the_catch_up_worker_works_in_short_transactions(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    with Store.open(db) as store, store.transaction():
+        store.append(
+            ArticleObserved(feed_id="f", entry_key=f"k{n}", title=f"t{n}", content_hash=f"h{n}")
+            for n in range(3000)
+        )
+    errors: list[BaseException] = []
+    runner = runner_for(default_config())
+    cheap = ("articles", "feed_status")
+    worker = CatchUpWorker(
+        db,
+        runner,
+        projections=cheap,
+        target_seconds=0.01,
+        on_storage_failure=errors.append,
+        on_error=errors.append,
+    )
+    worker.start()
+    try:
+        with Store.open(db, readonly=True) as reader:
+            wait_until(lambda: all(s.lag == 0 for s in runner.status(reader) if s.name in cheap), 30)
+    finally:
+        assert worker.stop()
+    assert not errors
+    assert worker.chunks > 3, "one long transaction would block polls"
+
+
+def wait_until(condition: Callable[[], object], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+# --- the daemon in process ----------------------------------------------------------------------------
+
+
+def daemon_for(tmp_path: Path, feeds: dict[str, str], interval: str = "1s") -> tuple[Daemon, io.StringIO]:
+    config_path = tmp_path / "feeds.toml"
+    config_path.write_text(
+        "".join(
+            f'[[feeds]]\nid = "{fid}"\nurl = "{url}"\ninterval = "{interval}"\n' for fid, url in feeds.items()
+        )
+    )
+    log = io.StringIO()
+    options = DaemonOptions(
+        config_path=config_path,
+        db_path=tmp_path / "events.db",
+        heartbeat_every=0.3,
+        reconcile_every=0.3,
+        watchdog_every=0.2,
+        probe_first=0.2,
+        probe_max=0.5,
+        install_signals=False,
+    )
+    logger = configure("text", "info", stream=log)
+    return Daemon(load_config(config_path), options, logger=logger), log
+
+
+async def run_with(daemon: Daemon, scenario: Callable[[], Awaitable[None]]) -> None:
+    task = asyncio.create_task(daemon.run())
+    try:
+        await asyncio.wait_for(daemon.ready.wait(), 30)
+        await scenario()
+    finally:
+        daemon.request_stop()
+        assert await asyncio.wait_for(task, 30) == 0
+
+
+async def until(condition: Callable[[], object], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.05)
+
+
+def test_a_full_disk_pauses_polling_once_and_resumes_when_space_returns(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        url = server.feed("/feed.xml", [Item("first", "First", "text")])
+        daemon, log = daemon_for(tmp_path, {"feed": url})
+
+        def stored() -> int:
+            assert daemon.store is not None
+            row = daemon.store.conn.execute("SELECT count(*) FROM events WHERE type = 'ArticleObserved'")
+            return int(row.fetchone()[0])
+
+        async def scenario() -> None:
+            store = daemon.store
+            assert store is not None
+            await until(lambda: stored() == 1)
+            pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+            store.conn.execute(f"PRAGMA max_page_count = {pages + 3}")  # SQLITE_FULL on the next batch
+            server.add_items("/feed.xml", *(Item(f"n{n}", f"New {n}", "long text " * 300) for n in range(40)))
+            await until(lambda: daemon.storage_problem is not None)
+            assert "full" in (daemon.storage_problem or "")
+            polls = daemon.polls
+            await asyncio.sleep(2.5)  # several probes fail meanwhile
+            assert daemon.polls == polls, "no polling while the store cannot be written"
+            assert stored() == 1, "the failed batch left nothing behind"
+            assert log.getvalue().count(" ERROR storage ") == 1, "the outage is reported once"
+            store.conn.execute("PRAGMA max_page_count = 1073741823")
+            await until(lambda: daemon.storage_problem is None)
+            await until(lambda: stored() == 41)
+
+        asyncio.run(run_with(daemon, scenario))
+        assert "writable again: polling resumed" in log.getvalue()
+        assert Store.open(tmp_path / "events.db", readonly=True).verify().events >= 41
+
+
+def test_after_a_clock_jump_every_job_keeps_the_wait_it_had_left(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        url = server.feed("/feed.xml", [Item("a", "A", "text")])
+        db = tmp_path / "events.db"
+        with Store.open(db) as store, store.transaction():  # polled a moment ago; next poll in 5 min
+            now = datetime.now(UTC)
+            record = feedstate.PollRecord(
+                feed_id="feed", url=url, started_at=now, duration_ms=1, outcome="ok"
+            )
+            feedstate.record(
+                store, record, consecutive_failures=0, gone=False, next_due=now + timedelta(minutes=5),
+                backoff_reason="interval",
+            )  # fmt: skip
+        daemon, log = daemon_for(tmp_path, {"feed": url}, interval="5m")
+
+        def wait_left() -> float:
+            assert daemon._scheduler is not None
+            job = daemon._scheduler.get_job("feed")
+            return float((job.next_run_time - datetime.now(UTC)).total_seconds())
+
+        async def scenario() -> None:
+            assert 290 <= wait_left() <= 300, "a restart waits for the stored next poll"
+            for jump in (timedelta(hours=1), timedelta(hours=-1), timedelta(days=3653)):
+                lines = log.getvalue().count("clock-jump")
+                with time_machine.travel(datetime.now(UTC) + jump, tick=True):
+                    await until(lambda: log.getvalue().count("clock-jump") > lines, 5)  # noqa: B023
+                    assert 280 <= wait_left() <= 300, (jump, wait_left())
+                await until(lambda: log.getvalue().count("clock-jump") > lines + 1, 5)  # noqa: B023
+                assert 280 <= wait_left() <= 300
+            assert len(server.hit_times("/feed.xml")) == 0, "no poll was fired by the jumps"
+
+        asyncio.run(run_with(daemon, scenario))
+
+
+@pytest.fixture(autouse=True)
+def _detach_daemon_log() -> Iterator[None]:
+    yield
+    logging.getLogger("tracker.daemon").handlers.clear()
+    logging.getLogger("apscheduler").handlers.clear()

@@ -1,0 +1,131 @@
+"""Numbers in digits and words, and which of them are release counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tracker.extract import Claim, Document, extract_claims
+from tracker.extract.numbers import find_numbers
+from tracker.subjects import load_shipped_subjects
+
+SUBJECTS = load_shipped_subjects()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fifty-two people were released", [(52, False)]),
+        ("fifty two prisoners", [(52, False)]),
+        ("One hundred and twenty-three prisoners", [(123, False)]),
+        ("a dozen prisoners", [(12, False)]),
+        ("half a dozen activists", [(6, False)]),
+        ("a hundred people", [(100, False)]),
+        ("1,300 prisoners", [(1300, False)]),
+        ("two people and three others", [(2, False), (3, False)]),
+        ("more than 1,000 political prisoners", [(1000, True)]),
+        ("up to 150 more", [(150, True)]),
+        ("about 50", [(50, True)]),
+        ("dozens of detainees", [(None, True)]),
+        ("3.5 percent", []),
+        ("millions of dollars", []),
+    ],
+)
+def test_find_numbers(text: str, expected: list[tuple[int | None, bool]]) -> None:
+    assert [(n.value, n.vague) for n in find_numbers(text)] == expected
+
+
+def test_number_offsets_point_at_the_words() -> None:
+    text = "Officials said Fifty-two people left."
+    (number,) = find_numbers(text)
+    assert text[number.start : number.end] == "Fifty-two"
+
+
+def counts(text: str, published: str = "2025-09-13T09:00:00+00:00") -> list[Claim]:
+    doc = Document(text, datetime.fromisoformat(published))
+    return [c for c in extract_claims(doc, SUBJECTS) if c.subject == "prisoner-releases"]
+
+
+def moving_counts(text: str, published: str = "2025-09-13T09:00:00+00:00") -> list[int | None]:
+    return [c.count for c in counts(text, published) if c.moves]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Belarus freed 52 prisoners, including 14 foreigners, on Thursday.", [52]),
+        ("Fifty-two prisoners, 14 of them foreigners, were freed by Belarus on Thursday.", [52]),
+        ("Belarus released Siarhei Tsikhanouski and 13 others on Saturday.", [14]),
+        ("Tsikhanouski and thirteen other prisoners were freed by Belarus.", [14]),
+        ("Belarus freed Bialiatski, Kalesnikava and 121 other prisoners on Saturday.", [123]),
+        ("Belarus freed a dozen political prisoners on Wednesday.", [12]),
+        ("One hundred and twenty-three detainees were pardoned by Lukashenko.", [123]),
+        ("Minsk set 52 detainees free on Thursday.", [52]),
+        ("The 52 prisoners released by Belarus crossed into Lithuania.", [52]),
+        ("Belarus freed three prisoners, including an American.", [3]),
+    ],
+)
+def test_release_counts(text: str, expected: list[int]) -> None:
+    assert moving_counts(text) == expected
+
+
+def test_coordinated_counts_get_their_own_dates() -> None:
+    found = counts(
+        "Belarus released 52 in September and another 123 on Saturday.", "2025-12-14T09:00:00+00:00"
+    )
+    assert [(c.count, c.moves, c.event_date.isoformat(), c.date_precision) for c in found] == [
+        (52, False, "2025-09-01", "month"),
+        (123, True, "2025-12-13", "day"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More than 1,000 political prisoners remain behind bars in Belarus.",
+        "Trump asked for 1,300 prisoners in Belarus to be freed.",
+        "Belarus may release up to 150 more inmates.",
+        "European leaders called for the release of 1,150 prisoners held in Belarus.",
+        "Since February, Belarus has freed more than 300 people.",
+        "Belarus freed its latest group on Thursday, bringing the total released this year to 430.",
+        "Lukashenko has pardoned 300 people in Belarus so far this year.",
+        "Six Lithuanians were among the 52 freed by Belarus.",
+        "Fourteen of those freed by Belarus were foreign nationals.",
+        "A 52-year-old activist was freed by Belarus along with others.",
+        "Belarus released its figures for 2025 on Thursday.",
+        "The prisoners were freed at 10 a.m. on Sept. 11 in Belarus.",
+        "Belarus freed dozens of political prisoners over the summer.",
+        "More than 120 prisoners were freed in Belarus on Saturday.",
+        "Belarus released a statement on Thursday saying 1,100 people remain jailed.",
+        "Belarus released 52 pages of documents on Thursday.",
+    ],
+)
+def test_numbers_that_are_not_release_counts(text: str) -> None:
+    assert moving_counts(text) == []
+
+
+def test_cumulative_total_is_not_added_but_the_new_release_is() -> None:
+    text = "Belarus freed 123 prisoners on Saturday, bringing the total released this year to more than 250."
+    assert moving_counts(text) == [123]
+
+
+def test_vague_count_is_recorded_but_does_not_move() -> None:
+    (claim,) = counts("More than 120 prisoners were freed in Belarus on Saturday.")
+    assert (claim.count, claim.moves, claim.modality) == (120, False, "asserted")
+
+
+def test_names_of_released_people() -> None:
+    (claim,) = counts(
+        "Belarus released 123 prisoners on Saturday, among them Nobel laureate Ales Bialiatski and "
+        "opposition figure Maria Kalesnikava."
+    )
+    assert claim.names == ("Ales Bialiatski", "Maria Kalesnikava")
+    (claim,) = counts(
+        "Belarus on Saturday released opposition figure Siarhei Tsikhanouski and 13 other prisoners."
+    )
+    assert (claim.count, claim.names) == (14, ("Siarhei Tsikhanouski",))
+
+
+def test_release_needs_the_story_context() -> None:
+    assert moving_counts("Venezuela freed 52 prisoners on Thursday.") == []

@@ -1,0 +1,287 @@
+"""End to end through the real CLI: feeds.toml → HTTP on loopback → events.db → report.
+
+Hostile and broken feeds sit beside a good one; each must end as a recorded, readable failure of
+that feed while the good feed's articles go in, within the deadline and a bounded amount of
+memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GOOD_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Good wire</title><link>https://good.example/</link>
+<item><guid>good-1</guid><title>Belarus frees 52 prisoners</title><link>https://good.example/52</link>
+<pubDate>Thu, 11 Sep 2025 14:00:00 GMT</pubDate>
+<description>Belarus released 52 prisoners on Thursday.
+John Coale said Washington wants to reopen its embassy in Minsk.</description></item>
+<item><guid>good-2</guid><title>Embassy remains closed</title><link>https://good.example/closed</link>
+<pubDate>Fri, 12 Sep 2025 09:00:00 GMT</pubDate>
+<description>The U.S. embassy in Minsk remains closed, officials said.</description></item>
+</channel></rss>"""
+
+# Quadratic blowup: one ~50 KB entity, on its own line (the layout that reaches feedparser's
+# loose parser), referenced many times.
+ENTITY_RSS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "' + b"x" * 50_000 + b'">\n]>\n'
+    b'<rss version="2.0"><channel><title>&a;&a;&a;&a;&a;&a;&a;&a;</title><item><title>'
+    + b"&a;" * 800
+    + b"</title><guid>e</guid></item></channel></rss>"
+)
+
+HTML = b"<!doctype html><html><head><title>Sign in</title></head><body><p>Please log in.</p></body></html>"
+
+
+def gzip_bomb(size: int = 100 * 2**20) -> bytes:
+    return gzip.compress(b"\0" * size, compresslevel=9)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    bomb = b""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        route = self.path.split("?")[0]
+        self.server.hits[route] = self.server.hits.get(route, 0) + 1  # type: ignore[attr-defined]
+        if route == "/good.xml":
+            etag = '"good-v1"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self._send(200, GOOD_RSS, "application/rss+xml", {"ETag": etag})
+        elif route == "/html":
+            self._send(200, HTML, "text/html; charset=utf-8")
+        elif route == "/500":
+            self._send(500, b"oops", "text/plain")
+        elif route == "/entity":
+            self._send(200, ENTITY_RSS, "application/rss+xml")
+        elif route == "/bomb":
+            self._send(200, Handler.bomb, "application/rss+xml", {"Content-Encoding": "gzip"})
+        elif route == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif route == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+        else:
+            self._send(404, b"", "text/plain")
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        with contextlib.suppress(OSError):  # the client may hang up on a body it refuses
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadingHTTPServer]:
+    Handler.bomb = gzip_bomb()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.hits = {}  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def base(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def write_config(tmp_path: Path, feeds: dict[str, str], deadline: str = "3s") -> Path:
+    lines = [f'[fetch]\ndeadline = "{deadline}"\nread_timeout = "2s"\n']
+    for feed_id, url in feeds.items():
+        lines.append(f'[[feeds]]\nid = "{feed_id}"\nurl = "{url}"\ninterval = "15m"\n')
+    path = tmp_path / "feeds.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def tracker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run the CLI as a child process: (exit code, stdout, stderr)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+# A small interpreter launches the CLI and reports the peak RSS of its children (the CLI and its
+# parse workers). Measured from pytest itself, wait4() would also count pages the child shared
+# with pytest before exec.
+_LAUNCHER = """
+import json, resource, subprocess, sys, time
+start = time.monotonic()
+proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"code": proc.returncode, "out": proc.stdout, "err": proc.stderr,
+                  "seconds": time.monotonic() - start,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def run_measured(args: list[str], cwd: Path) -> tuple[int, str, str, float, float]:
+    """Run the CLI: (exit code, stdout, stderr, seconds, peak RSS in MB of it and its children)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "tracker", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    result = json.loads(proc.stdout)
+    return result["code"], result["out"], result["err"], result["seconds"], result["peak_kb"] / 1024
+
+
+def poll_rows(db: Path) -> dict[str, tuple[str, str | None, str | None]]:
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT feed_id, outcome, error_category, error FROM polls ORDER BY id").fetchall()
+    conn.close()
+    return {feed: (outcome, category, error) for feed, outcome, category, error in rows}
+
+
+def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(
+    server: ThreadingHTTPServer, tmp_path: Path
+) -> None:
+    url = base(server)
+    config = write_config(
+        tmp_path,
+        {
+            "good": f"{url}/good.xml",
+            "html": f"{url}/html",
+            "error": f"{url}/500",
+            "entity": f"{url}/entity",
+            "bomb": f"{url}/bomb",
+            "trickle": f"{url}/trickle",
+            "loop": f"{url}/loop",
+        },
+    )
+    code, _, err, elapsed, peak_mb = run_measured(
+        ["fetch", "--config", str(config), "--db", "events.db"], tmp_path
+    )
+    assert code == 0, err
+    assert elapsed < 3 + 12, f"fetch took {elapsed:.1f} s"  # deadline + interpreter start-up and margin
+    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB"
+    polls = poll_rows(tmp_path / "events.db")
+    assert polls["good"][0] == "ok"
+    expected = {
+        "html": "not-a-feed",
+        "error": "http",
+        "entity": "rejected",
+        "bomb": "too-large",
+        "trickle": "timeout",
+        "loop": "redirects",
+    }
+    for feed, category in expected.items():
+        outcome, got, error = polls[feed]
+        assert (outcome, got) == ("failed", category), (feed, polls[feed])
+        assert error and "\n" not in error and len(error) <= 300
+    assert "6 failed" in err and "2 new articles" in err
+    # Each failing feed has a FeedFailed event; the good feed's articles are in the report.
+    code, out, _ = tracker(
+        "events", "--type", "FeedFailed", "--format", "json", "--db", "events.db", cwd=tmp_path
+    )
+    assert {e["data"]["feed_id"] for e in json.loads(out)} == set(expected)
+    code, out, _ = tracker(
+        "report", "--format", "json", "--config", str(config), "--db", "events.db", cwd=tmp_path
+    )
+    report = json.loads(out)
+    titles = {a["title"] for feed in report["coverage"] for a in feed["latest"]}
+    assert titles == {"Belarus frees 52 prisoners", "Embassy remains closed"}
+
+
+def test_fetching_unchanged_feeds_again_adds_no_event(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
+    args = ("fetch", "--config", str(config), "--db", "events.db")
+    assert tracker(*args, cwd=tmp_path)[0] == 0
+    conn = sqlite3.connect(tmp_path / "events.db")
+    events_before = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    code, _, err = tracker(*args, cwd=tmp_path)
+    assert code == 0, err
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == events_before
+    outcomes = [r[0] for r in conn.execute("SELECT outcome FROM polls ORDER BY id")]
+    assert outcomes == ["ok", "not-modified"]  # 304: nothing was parsed
+    etags = [r[0] for r in conn.execute("SELECT etag FROM polls ORDER BY id")]
+    assert etags == ['"good-v1"', '"good-v1"']
+    assert "not modified (304), 0 new" in err
+
+
+def test_an_unreachable_feed_is_a_recorded_failure_not_a_crash(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"offline": "http://127.0.0.1:9/feed.xml"})
+    code, _, err = tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)
+    assert code == 0
+    assert "offline: FAILED (connect)" in err
+    code, out, _ = tracker("feeds", "--config", str(config), "--db", "events.db", cwd=tmp_path)
+    assert code == 0 and "offline" in out and "failing" in out
+
+
+def test_usage_config_and_store_errors_have_distinct_exit_codes(tmp_path: Path) -> None:
+    code, _, err = tracker("report", "--as-of", "yesterday", cwd=tmp_path)
+    assert code == 2 and "Traceback" not in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[feeds]]\nid = "x"\nurl = "https://x.org"\nintervall = "5m"\n')
+    code, _, err = tracker("fetch", "--config", str(bad), cwd=tmp_path)
+    assert code == 1 and f"{bad}: feeds[0] (id 'x'): intervall: unknown key" in err and "Traceback" not in err
+    code, _, err = tracker("report", "--db", "evnts.db", cwd=tmp_path)
+    assert code == 1 and "no such database" in err
+    assert not (tmp_path / "evnts.db").exists()
+    code, _, err = tracker("events", cwd=tmp_path, env={"TRACKER_DB": str(tmp_path / "nope.db")})
+    assert code == 1 and "nope.db" in err
+
+
+def test_verify_passes_then_names_a_forged_position(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
+    assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, out, _ = tracker("verify", "--db", "events.db", cwd=tmp_path)
+    assert code == 0 and out.startswith("ok:")
+    conn = sqlite3.connect(tmp_path / "events.db")
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute(
+        "UPDATE events SET data = json_set(data, '$.title', 'Belarus frees 520 prisoners') WHERE position = 1"
+    )
+    conn.commit()
+    conn.close()
+    code, _, err = tracker("verify", "--db", "events.db", cwd=tmp_path)
+    assert code == 1 and "position 1" in err

@@ -1,0 +1,132 @@
+"""Catching the interpretation projections up in the background, without blocking polling.
+
+Extraction (facts) and the story fold are the expensive projections. In the daemon they run in
+this worker thread, on the thread's own SQLite connection (connections belong to their thread),
+in short transactions: each chunk is sized so that it holds the write lock for about
+`target_seconds`, then the worker pauses about as long, so a poll waiting to commit gets in.
+The worker wakes when a poll appended events (`poke()`) and every `period` seconds regardless.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tracker.projections.runner import ProjectionRunner
+from tracker.storage_health import is_storage_failure
+from tracker.store import Store
+
+INTERPRETATION = ("facts", "story")
+MIN_CHUNK, MAX_CHUNK = 10, 5000
+
+
+class CatchUpWorker:
+    def __init__(
+        self,
+        db_path: Path,
+        runner: ProjectionRunner,
+        *,
+        projections: Sequence[str] = INTERPRETATION,
+        period: float = 30.0,
+        target_seconds: float = 0.2,
+        on_storage_failure: Callable[[BaseException], object],
+        on_error: Callable[[BaseException], object],
+    ) -> None:
+        self.db_path = db_path
+        self.projections = tuple(projections)
+        self.period = period
+        self.target_seconds = target_seconds
+        self._runner = runner
+        self._on_storage_failure = on_storage_failure
+        self._on_error = on_error
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._paused = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tracker-catch-up", daemon=True)
+        self._chunk = 200
+        self.chunks = 0  # transactions committed, for the heartbeat and tests
+        self.events_applied = 0
+
+    # --- control, from the daemon's thread ----------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def poke(self) -> None:
+        """New events were appended: catch up soon."""
+        self._wake.set()
+
+    def set_runner(self, runner: ProjectionRunner) -> None:
+        """Use new projection definitions (a reload changed the subjects) from the next chunk on."""
+        self._runner = runner
+        self._wake.set()
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Finish the current chunk (they are short) and end the thread; False if it did not end."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- the thread ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            store = Store.open(self.db_path)
+        except Exception as exc:
+            self._report(exc)
+            return
+        try:
+            while not self._stopping.is_set():
+                if not self._paused.is_set():
+                    try:
+                        self._drain(store)
+                    except Exception as exc:
+                        self._report(exc)
+                self._wake.wait(self.period)
+                self._wake.clear()
+        finally:
+            store.close()
+
+    def _drain(self, store: Store) -> None:
+        """Chunk after chunk until the projections reach the head (or the daemon stops)."""
+        while not (self._stopping.is_set() or self._paused.is_set()):
+            runner = self._runner
+            started = time.monotonic()
+            with store.transaction():
+                result = runner.catch_up(store, only=self.projections, max_events=self._chunk)
+            elapsed = time.monotonic() - started
+            self.chunks += 1
+            self.events_applied += max(result.applied.values(), default=0)
+            self._resize(elapsed)
+            if self._lag(store, runner) == 0 or result.failures:
+                return  # caught up, or stopped on an event: the error is recorded for `tracker feeds`
+            # Leave the write lock free about as long as it was held, so waiting polls commit.
+            self._stopping.wait(max(0.02, elapsed))
+
+    def _resize(self, elapsed: float) -> None:
+        if elapsed < self.target_seconds / 2:
+            self._chunk = min(MAX_CHUNK, self._chunk * 2)
+        elif elapsed > self.target_seconds:
+            self._chunk = max(MIN_CHUNK, int(self._chunk * self.target_seconds / elapsed))
+
+    def _lag(self, store: Store, runner: ProjectionRunner) -> int:
+        statuses = [s for s in runner.status(store) if s.name in self.projections]
+        return max((s.lag if s.fingerprint_ok else s.head + 1 for s in statuses), default=0)
+
+    def _report(self, exc: BaseException) -> None:
+        if is_storage_failure(exc):
+            self._paused.set()  # the daemon resumes us once the store is writable again
+            self._on_storage_failure(exc)
+        else:
+            self._on_error(exc)

@@ -1,0 +1,32 @@
+"""Extraction of claims about tracked subjects from article text (pure: no I/O, no clock).
+
+    extract_claims(doc, subjects) -> list[Claim]   claims in text order
+    Document, Claim                                 input and output (see model.py)
+    html_to_text(html) -> str                       article HTML to paragraphs of plain text
+    EXTRACTOR_VERSION                               changes whenever extraction behaviour changes
+
+Pipeline: paragraphs (text.py) -> anchor prefilter (matching.py) -> sentences (sentences.py) ->
+tokens and clauses (tokens.py) -> cues and mentions (matching.py) -> modality (modality.py),
+dates (dates.py), counts (numbers.py, tally.py) -> claims (pipeline.py).
+"""
+
+from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document
+from tracker.extract.pipeline import extract_claims
+from tracker.extract.text import html_to_text
+from tracker.subjects.model import MODALITIES, Modality
+
+# Bump whenever a change to code here changes which claims come out: projections rebuild on it.
+EXTRACTOR_VERSION = "1.0.0"
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "MODALITIES",
+    "UNKNOWN_DATE",
+    "Claim",
+    "DateBasis",
+    "DatePrecision",
+    "Document",
+    "Modality",
+    "extract_claims",
+    "html_to_text",
+]

@@ -1,0 +1,237 @@
+"""Date phrases in a sentence and the dates they name, anchored on the publication date.
+
+Phrases are found with our own patterns (running dateparser over whole sentences invents days:
+"in May 2025" became the 13th). Weekdays, "yesterday", month names and years are resolved by
+plain calendar arithmetic; "three weeks ago" and its kin go to dateparser's DateDataParser, cached
+per (phrase, base date) because it is slow. A month-precision phrase yields the first of the month
+with precision "month": no day is ever invented.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+Precision = Literal["day", "month", "year"]
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_MONTH = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
+)
+_YEAR_DIGITS = r"(?:19|20)\d\d"
+_YEAR = _YEAR_DIGITS + r"(?![\d-])"
+_PREP = (
+    r"(?P<prep>(?i:since|in|on|by|until|till|from|during|through|throughout|before|after|of|last|this|next|"
+    r"coming|early|late|earlier\s+in|later\s+in|end\s+of|mid)(?:\s+|-))?"
+)
+_PHRASE = re.compile(
+    r"(?<![\w-])" + _PREP + r"(?:"
+    rf"(?P<iso>(?P<iso_y>{_YEAR_DIGITS})-(?P<iso_m>\d\d)-(?P<iso_d>\d\d))"
+    rf"|(?P<mdy>(?P<mdy_m>{_MONTH})\.?\s+(?P<mdy_d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s+(?P<mdy_y>{_YEAR}))?)"
+    rf"|(?P<dmy>(?P<dmy_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmy_m>{_MONTH})\b\.?(?:,?\s+(?P<dmy_y>{_YEAR}))?)"
+    rf"|(?P<my>(?P<my_m>{_MONTH})\b\.?(?:\s+(?P<my_y>{_YEAR}))?)"
+    rf"|(?P<year>{_YEAR})"
+    r"|(?P<decade>(?:the\s+)?(?:19|20)\d0s)"
+    r"|(?P<rel>(?i:yesterday|today|tonight|this\s+(?:morning|afternoon|evening)|last\s+(?:night|week|month|year)|"
+    r"earlier\s+this\s+(?:week|month|year)|this\s+(?:week|month|year)))"
+    r"|(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:['’]s)?(?:\s+(?i:morning|afternoon|evening|night))?"
+    r"|(?P<ago>(?i:(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+    r"(?:day|week|month|year)s?\s+ago))"
+    r")(?![\w])"
+)
+_FORWARD_PREPS = frozenset({"next", "coming", "by", "until", "till"})
+# After this many days a day-precision event is background, not news.
+RETROSPECTIVE_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    start: int  # sentence offsets
+    end: int
+    text: str
+    value: date | None  # None when it cannot be resolved (no publication date to anchor it)
+    precision: Precision
+    since: bool  # "since 2022": the start of a lasting condition
+    ahead: bool  # points after publication ("next Friday", "by Oct. 1")
+    wraps: bool  # a day or month without a year that had to fall back to last year
+
+
+def _first_of_month(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def _week_in_one_month(first: date, last: date) -> date | None:
+    return (
+        _first_of_month(first.year, first.month)
+        if (first.year, first.month) == (last.year, last.month)
+        else None
+    )
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_phrase(phrase: str, base: date) -> tuple[date, Precision] | None:
+    from dateparser.date import DateDataParser  # imported lazily: it is slow to load
+
+    parser = DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": datetime(base.year, base.month, base.day, 12, tzinfo=UTC),
+            "PREFER_DATES_FROM": "past",
+        },
+    )
+    data = parser.get_date_data(phrase)
+    if data.date_obj is None:
+        return None
+    found = data.date_obj.date()
+    period = data.period or "day"
+    if period == "year":
+        return date(found.year, 1, 1), "year"
+    if period == "month":
+        return _first_of_month(found.year, found.month), "month"
+    return found, "day"
+
+
+def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, Precision, bool, bool]:
+    """(value, precision, ahead, wraps) for one phrase match."""
+    prep = (match.group("prep") or "").strip().lower().rstrip("-")
+    forward = prep in _FORWARD_PREPS
+    if match.group("iso"):
+        try:
+            value = date(int(match.group("iso_y")), int(match.group("iso_m")), int(match.group("iso_d")))
+        except ValueError:
+            return None, "day", False, False
+        return value, "day", forward or (pub is not None and value > pub), False
+    for kind in ("mdy", "dmy"):
+        if match.group(kind):
+            month = _MONTHS[match.group(f"{kind}_m").lower()]
+            day = int(match.group(f"{kind}_d"))
+            year_text = match.group(f"{kind}_y")
+            try:
+                if year_text:
+                    value = date(int(year_text), month, day)
+                    return value, "day", forward or (pub is not None and value > pub), False
+                if pub is None:
+                    return None, "day", forward, False
+                value = date(pub.year, month, day)
+                if forward:
+                    return (value if value >= pub else date(pub.year + 1, month, day)), "day", True, False
+                if value > pub:
+                    return date(pub.year - 1, month, day), "day", forward, True
+                return value, "day", forward, False
+            except ValueError:
+                return None, "day", False, False
+    if match.group("my"):
+        month = _MONTHS[match.group("my_m").lower()]
+        if match.group("my_y"):
+            value = _first_of_month(int(match.group("my_y")), month)
+            ahead = forward or (pub is not None and (value.year, value.month) > (pub.year, pub.month))
+            return value, "month", ahead, False
+        if pub is None:
+            return None, "month", forward, False
+        if forward:
+            year = pub.year if month > pub.month else pub.year + 1
+            return _first_of_month(year, month), "month", True, False
+        year = pub.year if month <= pub.month else pub.year - 1
+        return _first_of_month(year, month), "month", False, month > pub.month
+    if match.group("year"):
+        value = date(int(match.group("year")), 1, 1)
+        return value, "year", forward or (pub is not None and value.year > pub.year), False
+    if match.group("decade"):
+        # "in the 1990s": dated to the decade's first year; only ever background.
+        value = date(int(match.group("decade")[-5:-1]), 1, 1)
+        return value, "year", False, False
+    if pub is None:
+        return None, "day", forward, False
+    if match.group("rel"):
+        return _relative(match.group("rel").lower(), pub)
+    if match.group("wd"):
+        weekday = _WEEKDAYS[match.group("wd").lower()]
+        if prep in ("next", "coming"):
+            return pub + timedelta(days=(weekday - pub.weekday()) % 7 or 7), "day", True, False
+        back = (pub.weekday() - weekday) % 7
+        if prep == "last" and back == 0:
+            back = 7
+        return pub - timedelta(days=back), "day", False, False
+    resolved = _dateparser_phrase(re.sub(r"\s+", " ", match.group("ago").lower()), pub)
+    if resolved is None:
+        return None, "day", False, False
+    return resolved[0], resolved[1], False, False
+
+
+def _relative(phrase: str, pub: date) -> tuple[date | None, Precision, bool, bool]:
+    words = " ".join(phrase.split())
+    monday = pub - timedelta(days=pub.weekday())
+    if words in ("yesterday", "last night"):
+        return pub - timedelta(days=1), "day", False, False
+    if words in ("today", "tonight") or (
+        words.startswith("this ") and words.split()[1] in ("morning", "afternoon", "evening")
+    ):
+        return pub, "day", False, False
+    if words == "last week":
+        return (
+            _week_in_one_month(monday - timedelta(days=7), monday - timedelta(days=1)),
+            "month",
+            False,
+            False,
+        )
+    if words in ("this week", "earlier this week"):
+        return _week_in_one_month(monday, pub), "month", False, False
+    if words == "last month":
+        previous = _first_of_month(pub.year, pub.month) - timedelta(days=1)
+        return _first_of_month(previous.year, previous.month), "month", False, False
+    if words in ("this month", "earlier this month"):
+        return _first_of_month(pub.year, pub.month), "month", False, False
+    if words == "last year":
+        return date(pub.year - 1, 1, 1), "year", False, False
+    return date(pub.year, 1, 1), "year", False, False  # this year, earlier this year
+
+
+def find_dates(text: str, published: date | None) -> list[DateMention]:
+    """Date phrases in `text` (one sentence), resolved against the publication date when needed."""
+    found: list[DateMention] = []
+    for match in _PHRASE.finditer(text):
+        prep = (match.group("prep") or "").strip().lower()
+        if (match.group("my") or match.group("year") or match.group("decade")) and not (
+            prep or match.group("my_y")
+        ):
+            continue  # a bare month or year ("May", "2022 figures") is too often something else
+        value, precision, ahead, wraps = _resolve(match, published)
+        found.append(
+            DateMention(
+                start=match.start(),
+                end=match.end(),
+                text=match.group(0),
+                value=value,
+                precision=precision,
+                since=prep == "since",
+                ahead=ahead,
+                wraps=wraps,
+            )
+        )
+    return found
+
+
+def is_retrospective(value: date, precision: Precision, published: date) -> bool:
+    """True when an event dated `value` lies clearly before the publication: background, not news."""
+    if precision == "day":
+        return (published - value).days > RETROSPECTIVE_DAYS
+    if precision == "month":
+        return (value.year, value.month) < (published.year, published.month)
+    return value.year < published.year

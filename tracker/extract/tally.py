@@ -1,0 +1,359 @@
+"""Counts for tally subjects: which number in a sentence is the size of the event its cue reports.
+
+A number counts only when it is grammatically tied to an event cue ("freed 52 prisoners", "52
+people were released", "Tsikhanouski and 13 others were freed"), and never when it is
+
+* a subset ("including 14 foreigners", "six Lithuanians among the 52"),
+* tied to a blocker ("more than 1,000 remain behind bars", "asked for 1,300 to be freed"),
+* a running total ("bringing the total to 300", "has freed 300 since 2024"),
+* a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
+
+Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
+a tally, but the fold may still cite them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.extract.dates import DateMention
+from tracker.extract.matching import CueMatch
+from tracker.extract.numbers import NUMBER_WORDS, NumberMention
+from tracker.extract.tokens import SentenceView
+from tracker.subjects.patterns import word_set
+
+_BEFORE_FILLER = word_set(
+    "a an the another further more total of all some at least over than nearly almost about around "
+    "roughly up to as many its their additional approximately just well no fewer less estimated"
+)
+_AFTER_FILLER = word_set(
+    "who that were was have has had been being are is also all later subsequently eventually then "
+    "freshly newly just recently already finally formally officially reportedly"
+)
+# Words that may follow a bare count ("freed 52 on Thursday", "frees 52 as talks go on").
+_BARE_FOLLOWERS = word_set(
+    "on in at to into from after with and more others other were was who last this overnight "
+    "yesterday today monday tuesday wednesday thursday friday saturday sunday early late by under as "
+    "amid following before during through via when while but or so then since across near toward "
+    "towards"
+)
+# Appositions a count may carry before its verb: "The prisoners, 52 in total, were released".
+_TOTAL_WORDS = frozenset({"in", "total", "all", "altogether", ","})
+_MEASURES = word_set(
+    "percent per years year months month weeks week days day hours hour minutes minute times km "
+    "kilometres kilometers miles dollars euros roubles rubles million billion tonnes tons flights "
+    "aircraft planes jets pages seats votes points degrees a.m. p.m. o'clock decades decade"
+)
+# Before a number, these make it part of a larger group ("including 14 foreigners", "among them
+# 14"). "Among the 123 freed" names the whole group, but only in passing: never counted either.
+_SUBSET_BEFORE = frozenset({"including", "incl.", "incl", "among", "includes", "included", "them", "whom"})
+_SUBSET_AFTER = frozenset({"them", "whom", "those", "these", "the"})
+_CONNECTIVES = ("along with", "together with", "as well as", "alongside", "and", "with")
+_CONNECTIVE_WORDS = frozenset({"with", "along", "together", "as", "well"})
+# Words that open a parenthetical subset after a count: "52 prisoners, including 14 foreigners, ...".
+_PARENTHETICAL_OPENERS = word_set("including incl. among mostly many most some of such")
+# Where a list of names after "including" / "among them" ends.
+_NAME_LIST_ENDS = frozenset({";", "—", "–", ")", ".", "as", "after", "who"})
+_CUMULATIVE_MARKERS = re.compile(
+    r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
+)
+_BRINGING = frozenset(
+    {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
+)
+_NOT_NAMES = word_set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+    "july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec "
+    "u.s. us usa america american americans united states belarus belarusian belarusians minsk "
+    "lithuania lithuanian lithuanians latvia latvian latvians poland polish poles germany german "
+    "germans france french britain british russia russian ukraine ukrainian europe european eu "
+    "washington vilnius warsaw moscow kyiv white house state department treasury nobel peace prize "
+    "viasna the a an he she they it his her their in on at ms. mr. mrs. dr. president opposition"
+)
+_ROLE_WORDS_SKIPPED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CountCandidate:
+    number: NumberMention
+    value: int | None
+    cue: CueMatch
+    vague: bool
+    cumulative: bool
+    names: tuple[str, ...]
+
+
+def _words_between(view: SentenceView, lo: int, hi: int) -> list[int] | None:
+    """Token indices strictly between lo and hi, or None if a clause break lies between."""
+    out = []
+    for index in range(lo + 1, hi):
+        if view.is_break(index):
+            return None
+        out.append(index)
+    return out
+
+
+class _Binder:
+    """Token-level questions about one sentence's numbers and count cues."""
+
+    def __init__(
+        self,
+        view: SentenceView,
+        cues: list[CueMatch],
+        units: frozenset[str],
+        blockers: list[tuple[int, int]],
+    ) -> None:
+        self.view = view
+        self.cues = cues
+        self.units = units
+        self.blockers = blockers
+        self.cue_tokens = [(view.index_at(c.start), view.index_at(c.end - 1)) for c in cues]
+
+    def word(self, index: int) -> str:
+        return self.view.tokens[index].lower if 0 <= index < len(self.view.tokens) else ""
+
+    # ----------------------------------------------------------------- what follows a number
+    def noun_phrase_end(self, last: int, number: NumberMention) -> int | None:
+        """End token of "52 [political] prisoners"; None if what follows the number makes it
+        something other than a head count ("five years", "52-year-old", "52 pages")."""
+        following = self.word(last + 1)
+        if following in _MEASURES or self.view.tokens[last].end > number.end:
+            return None  # a measure, or a compound such as "52-year-old"
+        for offset in range(1, 4):
+            word = self.word(last + offset)
+            if not word or self.view.is_break(last + offset):
+                break
+            if word in self.units:
+                return last + offset
+            if word in _MEASURES:
+                return None
+            if offset == 1 and word in ("other", "others"):
+                return last + offset + (1 if self.word(last + 2) in self.units else 0)
+        if not following or following in _BARE_FOLLOWERS or following in _AFTER_FILLER:
+            return last
+        if last + 1 < len(self.view.tokens) and not self.view.tokens[last + 1].is_word:
+            return last
+        # A cue may follow directly: "the 52 freed prisoners", "52 released in September".
+        if any(first == last + 1 for first, _ in self.cue_tokens):
+            return last
+        return None
+
+    # ----------------------------------------------------------------- binding a number to a cue
+    def cue_before(self, first: int, number: NumberMention) -> int | None:
+        best: int | None = None
+        for k, (_, cue_last) in enumerate(self.cue_tokens):
+            cue = self.cues[k]
+            if cue.start <= number.start and number.end <= cue.end:
+                return k  # "set 52 detainees free"
+            if cue_last >= first:
+                continue
+            between = _words_between(self.view, cue_last, first)
+            if between is None or len(between) > 4:
+                continue
+            if all(self.word(i) in _BEFORE_FILLER for i in between):
+                best = k
+        return best
+
+    def cue_after(self, np_end: int) -> int | None:
+        index = np_end + 1
+        # Skip a parenthetical subset: "52 prisoners, including 14 foreigners, were freed".
+        opener = self.word(index + 1)
+        numbered = (
+            index + 1 < len(self.view.tokens)
+            and self.word(index + 2) == "of"
+            and (opener[:1].isdigit() or opener in NUMBER_WORDS)
+        )
+        if self.word(index) in (",", "—", "–", "(") and (numbered or opener in _PARENTHETICAL_OPENERS):
+            closing = index + 2
+            while closing < len(self.view.tokens) and self.word(closing) not in (",", "—", "–", ")"):
+                closing += 1
+            index = closing + 1
+        skipped = 0
+        while index < len(self.view.tokens):
+            for k, (cue_first, _) in enumerate(self.cue_tokens):
+                if cue_first == index:
+                    return k
+            word = self.word(index)
+            if word in _AFTER_FILLER or word in ("'", "’") or word in _TOTAL_WORDS:
+                skipped += 1
+                if skipped > 5:
+                    return None
+                index += 1
+                continue
+            return None
+        return None
+
+    def others_construct(self, first: int) -> bool:
+        """Is the number at token `first` the N of "X and N others"?"""
+        if self.word(first + 1) not in ("other", "others"):
+            return False
+        before = " ".join(self.word(i) for i in range(max(0, first - 2), first))
+        return any(before.endswith(c) for c in _CONNECTIVES)
+
+    def nearest_cue(self, first: int, limit: int = 15) -> int | None:
+        best: tuple[int, int] | None = None
+        for k, (cue_first, cue_last) in enumerate(self.cue_tokens):
+            lo, hi = (cue_last, first) if cue_last < first else (first, cue_first)
+            if any(self.word(i) == ";" for i in range(lo, hi)):
+                continue
+            distance = sum(1 for i in range(lo + 1, hi) if self.view.tokens[i].is_word)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, k)
+        return best[1] if best else None
+
+    # ----------------------------------------------------------------- exclusions
+    def is_subset(self, first: int, np_end: int) -> bool:
+        for offset in (1, 2, 3):
+            index = first - offset
+            if index < 0 or (self.view.is_break(index) and self.word(index) != ","):
+                break
+            if self.word(index) in _SUBSET_BEFORE:
+                return True
+        if self.word(first + 1) == "of" and self.word(first + 2) in _SUBSET_AFTER:
+            return True
+        # "six Lithuanians among the 52", "fourteen were among those freed"; a comma ends the phrase.
+        for index in range(np_end + 1, min(np_end + 5, len(self.view.tokens))):
+            if self.view.is_break(index):
+                break
+            if self.word(index) == "among":
+                return True
+        return False
+
+    def is_blocked(self, number: NumberMention, np_end: int, cue: CueMatch) -> bool:
+        end_pos = self.view.tokens[np_end].end
+        for start, _ in self.blockers:
+            if min(cue.end, number.start) <= start < max(cue.start, number.end):
+                return True
+            if start >= end_pos:
+                gap = _words_between(self.view, np_end, self.view.index_at(start))
+                if gap is not None and len(gap) <= 4:
+                    return True
+        return False
+
+    def is_cumulative(self, first: int, cue: CueMatch, since_dated: bool) -> bool:
+        if any(self.word(i) in _BRINGING for i in range(0, first)):
+            return True
+        cue_first = self.view.index_at(cue.start)
+        perfect = any(self.word(i) in ("has", "have", "had") for i in range(max(0, cue_first - 3), cue_first))
+        return perfect and (since_dated or bool(_CUMULATIVE_MARKERS.search(self.view.text)))
+
+    # ----------------------------------------------------------------- names
+    def named_items(self, lo: int, hi: int) -> list[str]:
+        """Named people in tokens lo..hi-1, split at commas and "and" ("Bialiatski, Kalesnikava and")."""
+        items: list[list[int]] = [[]]
+        for index in range(lo, hi):
+            if self.word(index) in (",", "and", ";"):
+                items.append([])
+            else:
+                items[-1].append(index)
+        names = []
+        for item in items:
+            name = self._name_in(item)
+            if name:
+                names.append(name)
+        return names
+
+    def _name_in(self, item: list[int]) -> str | None:
+        words = [self.view.tokens[i] for i in item if self.view.tokens[i].is_word]
+        skipped = 0
+        while words and not words[0].text[0].isupper():
+            if words[0].lower in ("the", "a", "an", "his", "her", "their", "who", "which", "whose"):
+                return None
+            words = words[1:]
+            skipped += 1
+            if skipped > _ROLE_WORDS_SKIPPED:
+                return None
+        taken: list[str] = []
+        for token in words:
+            if not token.text[0].isupper() or token.lower in _NOT_NAMES:
+                if taken:
+                    break
+                continue
+            taken.append(token.text)
+        return " ".join(taken) if taken else None
+
+
+def find_counts(
+    view: SentenceView,
+    cues: list[CueMatch],
+    numbers: list[NumberMention],
+    dates: list[DateMention],
+    units: frozenset[str],
+    blockers: list[tuple[int, int]],
+) -> list[CountCandidate]:
+    """Numbers of `view` tied to one of the count `cues`, with their exclusion flags."""
+    if not cues:
+        return []
+    binder = _Binder(view, cues, units, blockers)
+    since_dated = any(d.since for d in dates)
+    bound: dict[int, int] = {}  # number index -> cue index
+    results: list[CountCandidate] = []
+    for n_index, number in enumerate(numbers):
+        if any(d.start <= number.start < d.end for d in dates):
+            continue
+        if number.value is not None and 1900 <= number.value <= 2100 and not number.text.isalpha():
+            continue  # a year
+        first = view.index_at(number.start)
+        last = view.index_at(number.end - 1)
+        np_end = binder.noun_phrase_end(last, number)
+        if np_end is None:
+            continue
+        if binder.is_subset(first, np_end):
+            continue
+        value = number.value
+        names: list[str] = []
+        cue_index: int | None
+        if binder.others_construct(first):
+            cue_index = binder.nearest_cue(first)
+            if cue_index is not None and value is not None:
+                connective_at = first - 1
+                while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
+                    connective_at -= 1
+                cue_last = binder.cue_tokens[cue_index][1]
+                lo = cue_last + 1 if cue_last < first else 0
+                names = binder.named_items(lo, connective_at + 1)
+                value += max(1, len(names))
+        else:
+            cue_index = binder.cue_before(first, number)
+            if cue_index is None:
+                cue_index = binder.cue_after(np_end)
+            if cue_index is None and binder.word(first - 1) in ("another", "further", "and"):
+                previous = [k for k in bound if numbers[k].end <= number.start]
+                if previous:
+                    cue_index = bound[previous[-1]]
+        if cue_index is None:
+            continue
+        cue = cues[cue_index]
+        if binder.is_blocked(number, np_end, cue):
+            continue
+        # "handed over 52": the "over" belongs to the cue, not to an approximate amount.
+        vague = number.value is None or (
+            number.qualifier_start is not None and not cue.start <= number.qualifier_start < cue.end
+        )
+        bound[n_index] = cue_index
+        if not names:
+            names = _subset_names(binder, view)
+        results.append(
+            CountCandidate(
+                number=number,
+                value=value,
+                cue=cue,
+                vague=vague,
+                cumulative=binder.is_cumulative(first, cue, since_dated),
+                names=tuple(dict.fromkeys(names)),
+            )
+        )
+    return results
+
+
+def _subset_names(binder: _Binder, view: SentenceView) -> list[str]:
+    """People named after "including" / "among them" / "such as" in the sentence."""
+    names: list[str] = []
+    tokens = view.tokens
+    for index, token in enumerate(tokens):
+        if token.lower in ("including", "among", "such") and index + 1 < len(tokens):
+            end = index + 1
+            while end < len(tokens) and tokens[end].lower not in _NAME_LIST_ENDS:
+                end += 1
+            names.extend(binder.named_items(index + 1, end))
+    return names

@@ -1,0 +1,150 @@
+"""HTML to plain text, boilerplate lines, and the blocks (paragraphs) of a text.
+
+Feeds carry article HTML with scripts, share buttons and newsletter prompts mixed in. Extraction
+wants clean paragraphs, one per line, so that a sentence never runs from a headline into the body
+and a "Read more" link never becomes evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from tracker.subjects.patterns import word_set
+
+# Elements whose content is never article text.
+_SKIP = word_set(
+    "script style noscript template svg head iframe object embed nav footer aside form button select "
+    "option textarea canvas audio video map"
+)
+# Elements that end a line of text.
+_BLOCK = word_set(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table blockquote section article header main hr dd "
+    "dt dl pre figcaption figure address caption summary details title"
+)
+_VOID = word_set("br hr img input meta link area base col wbr source track param embed")
+
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        read\ (?:more|next|also|the\ full\ story)(?:\ .*)?
+      | (?:related|recommended|more\ from\ \w+)(?:\ (?:articles?|stories|coverage|content))?
+      | share(?:\ (?:this|the)(?:\ (?:article|story|page|post))?)?(?:\ on\ \w+)?
+      | (?:sign\ up|subscribe)\b.*
+      | (?:get\ )?(?:our|the)\ (?:\w+\ )?newsletter\b.*
+      | advertisement | advertising | sponsored(?:\ content)? | ad
+      | ©.* | \(c\)\ .* | copyright\b.* | all\ rights\ reserved\b.*
+      | follow\ us\b.* | click\ here\b.* | tap\ here\b.*
+      | listen\ to\ (?:this|the)\ (?:article|story)\b.*
+      | skip\ to\ (?:main\ )?content | back\ to\ top | print | e-?mail | tweet
+      | (?:facebook|twitter|x|whatsapp|telegram|linkedin|reddit|pinterest)
+      | \d+\ comments? | comments? | leave\ a\ comment\b.*
+      | (?:image|photo|video)\ (?:credit|source)\b.*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SOURCE_BREAKS = re.compile(r"[\r\n]+")
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_TRAILING_NOISE = re.compile(r"[\s:.»›>→|•·-]+$")
+_SENTENCE_END = re.compile(r"""[.!?:;"'”’)\]]$""")
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP and tag not in _VOID:
+            self.skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and tag not in _VOID:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            # Line breaks in HTML source are just spaces; only block elements end a line.
+            self.parts.append(_SOURCE_BREAKS.sub(" ", data))
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for navigation and promotion lines that are never article text."""
+    stripped = _TRAILING_NOISE.sub("", line.strip())
+    return not stripped or bool(_BOILERPLATE.match(stripped))
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment or page: one paragraph per line, blank line between.
+
+    Scripts, styles and page furniture are dropped, entities unescaped, whitespace inside a
+    paragraph collapsed, and boilerplate lines ("Read more", "Share this", copyright) removed.
+    """
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    raw = "".join(collector.parts)
+    paragraphs = []
+    for line in raw.split("\n"):
+        text = _SPACES.sub(" ", line).strip()
+        if text and not is_boilerplate(text):
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+_FUNCTION_WORD_END = re.compile(
+    r"\b(?:a|an|the|of|on|in|to|for|with|at|by|from|and|or|but|that|which|who|its|their|his|her|as|than)$",
+    re.IGNORECASE,
+)
+_HEADLINE_MAX = 100
+
+
+def _is_wrapped(previous: str, following: str) -> bool:
+    """Does `previous` continue on the next line? A headline (short, no final punctuation, not
+    ending on a function word) does not."""
+    if _SENTENCE_END.search(previous):
+        return False
+    return (
+        following[0].islower() or bool(_FUNCTION_WORD_END.search(previous)) or len(previous) > _HEADLINE_MAX
+    )
+
+
+def blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs of `text`, the units sentences never cross.
+
+    Each line is a paragraph (headlines have no final full stop and must not run into the first
+    sentence), except that a hard-wrapped line (one ending mid-sentence: on a function word, or
+    followed by a lower-case start, or too long to be a headline) is joined to the next.
+    """
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    pos = 0
+    for line in text.split("\n"):
+        line_start, line_end = pos, pos + len(line)
+        pos = line_end + 1
+        content = line.strip()
+        if not content:
+            if start is not None:
+                spans.append((start, end))
+                start = None
+            continue
+        first = line_start + (len(line) - len(line.lstrip()))
+        last = line_start + len(line.rstrip())
+        if start is not None:
+            if _is_wrapped(text[start:end], content):
+                end = last
+                continue
+            spans.append((start, end))
+        start, end = first, last
+    if start is not None:
+        spans.append((start, end))
+    return spans

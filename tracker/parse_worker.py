@@ -1,0 +1,59 @@
+"""The parse worker process: `python -m tracker.parse_worker FD MEMORY_LIMIT`.
+
+Reads (body, content_type, url) requests from the socket FD, answers each with ("ok", ParsedFeed),
+("error", ParseError), ("memory", None) or ("crash", text), until the socket closes. Runs under an
+address-space limit so that a hostile document fails here, not in the daemon.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import signal
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def serve(conn: Connection, memory_limit: int) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides when a worker ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    from tracker.errors import FeedError
+    from tracker.parse import parse_feed
+
+    while True:
+        try:
+            body, content_type, url = conn.recv()
+        except (EOFError, OSError):
+            return
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", parse_feed(body, content_type=content_type, url=url))
+        except FeedError as exc:
+            # The parser reports its own MemoryError as a ParseError; the limit is what matters.
+            reply = ("memory", None) if isinstance(exc.__cause__, MemoryError) else ("error", exc)
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as exc:
+            reply = ("crash", f"{type(exc).__name__}: {exc}"[:300])
+        del body
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory", None))
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # an unpicklable result: say so rather than leave the parent waiting
+            conn.send(("crash", f"result not transferable: {type(exc).__name__}"))
+
+
+def main(argv: list[str]) -> int:
+    fd, memory_limit = int(argv[1]), int(argv[2])
+    serve(Connection(fd), memory_limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,150 @@
+"""Loading subject definitions: the shipped TOML files and a user's overrides.
+
+Overrides from feeds.toml `[[subjects]]` tables work key by key. A table whose `id` matches a
+shipped subject replaces each key it gives and keeps the others, except `states`, which are merged
+by state id: a listed state with a shipped id replaces that state's keys it gives; a new state id
+is inserted after the state listed just before it (or first, if it is listed first). So adding an
+alias list replaces the aliases, while adding one state leaves the others alone. A table with a
+new id adds a subject after the shipped ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import ValidationError
+
+from tracker.errors import ConfigError
+from tracker.subjects.model import Subject
+
+
+@lru_cache(maxsize=1)
+def load_shipped_subjects() -> tuple[Subject, ...]:
+    """Every subject defined by the TOML files shipped in this package, in file order."""
+    package = resources.files("tracker.subjects")
+    subjects: list[Subject] = []
+    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        name = f"tracker/subjects/{entry.name}"
+        try:
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+        tables = data.get("subjects", [])
+        subjects.extend(merge_subjects((), tables, name))
+    ids = [s.id for s in subjects]
+    if len(ids) != len(set(ids)):
+        raise ConfigError("shipped subjects define the same id twice")
+    return tuple(subjects)
+
+
+def merge_subjects(
+    shipped: Sequence[Subject], user_tables: list[dict[str, Any]], source: str
+) -> tuple[Subject, ...]:
+    """Apply the user's `[[subjects]]` tables to the shipped subjects (see the module docstring).
+
+    Raises ConfigError naming `source`, the table's index and id, and the offending key.
+    """
+    if not isinstance(user_tables, list):
+        raise ConfigError(f"{source}: subjects: must be an array of tables ([[subjects]])")
+    result: dict[str, Subject] = {s.id: s for s in shipped}
+    order = [s.id for s in shipped]
+    seen: set[str] = set()
+    for index, table in enumerate(user_tables):
+        where = f"{source}: subjects[{index}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: must be a table")
+        subject_id = table.get("id")
+        if not isinstance(subject_id, str) or not subject_id:
+            raise ConfigError(f"{where}: id: missing required key")
+        where = f"{where} (id {subject_id!r})"
+        if subject_id in seen:
+            raise ConfigError(f"{where}: id: defined twice")
+        seen.add(subject_id)
+        base = result.get(subject_id)
+        merged = _merge_table(base.model_dump() if base else None, table)
+        try:
+            subject = Subject.model_validate(merged)
+        except ValidationError as exc:
+            raise ConfigError(_describe(where, exc, merged, table)) from None
+        if subject_id not in result:
+            order.append(subject_id)
+        result[subject_id] = subject
+    return tuple(result[i] for i in order)
+
+
+def subjects_fingerprint(subjects: Sequence[Subject]) -> str:
+    """sha256 over the canonical JSON of the rules; any change to any rule changes it.
+
+    Subjects are sorted by id, so listing the same subjects in another order keeps the fingerprint.
+    """
+    dumped = sorted((s.model_dump(mode="json") for s in subjects), key=lambda d: str(d["id"]))
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- merging
+def _merge_table(base: dict[str, Any] | None, table: dict[str, Any]) -> dict[str, Any]:
+    if base is None:
+        return dict(table)
+    merged = dict(base)
+    for key, value in table.items():
+        if key == "states" and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            merged["states"] = _merge_states(list(base.get("states", [])), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_states(base: list[dict[str, Any]], user: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    states = [dict(s) for s in base]
+    position = {s["id"]: i for i, s in enumerate(states)}
+    insert_at = 0
+    for table in user:
+        state_id = table.get("id")
+        if isinstance(state_id, str) and state_id in position:
+            states[position[state_id]].update(table)
+            insert_at = position[state_id] + 1
+            continue
+        states.insert(insert_at, dict(table))
+        insert_at += 1
+        position = {s.get("id"): i for i, s in enumerate(states)}
+    return states
+
+
+# --------------------------------------------------------------------------- error messages
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "missing required key",
+}
+
+
+def _describe(where: str, exc: ValidationError, merged: dict[str, Any], table: dict[str, Any]) -> str:
+    lines = []
+    user_state_ids = [s.get("id") for s in table.get("states", []) if isinstance(s, dict)]
+    merged_states = merged.get("states", [])
+    for error in exc.errors():
+        loc = list(error["loc"])
+        if len(loc) >= 2 and loc[0] == "states" and isinstance(loc[1], int):
+            # Report the position in the user's own list when the state came from it.
+            k = loc[1]
+            state_id = merged_states[k].get("id") if k < len(merged_states) else None
+            if state_id in user_state_ids:
+                loc[1] = user_state_ids.index(state_id)
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = _MESSAGES.get(error["type"], error["msg"])
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        if not path and ": " in message and message.split(": ", 1)[0].isidentifier():
+            path, message = message.split(": ", 1)
+        lines.append(f"{where}: {path}: {message}" if path else f"{where}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""Subject definitions: what a story tracks, as validated data.
+
+A subject is either a *state machine* (`kind = "state"`: the U.S. embassy is suspended, then its
+reopening is discussed, then it reopens) or a *tally* (`kind = "tally"`: each distinct prisoner
+release adds its count). The rules that connect article text to a subject live here as data so
+that a user can add or override subjects in feeds.toml without touching code.
+
+How a sentence is tied to a subject:
+
+* `aliases` name the subject outright ("U.S. embassy in Minsk").
+* `context_aliases` are vaguer ("the embassy") and count only when every group in `context` is
+  named somewhere in the article (a Belarus word *and* a U.S. word), and the nearest earlier full
+  mention sharing a word with them is not an exclusion.
+* `exclusions` name look-alikes ("embassy in Vilnius", "Lithuanian embassy"). An exclusion hides
+  the aliases it overlaps, and a cue whose nearest mention is an exclusion is about that other
+  thing and is ignored. A cue reaches a mention only within 15 words and not across a contrast
+  ("but", "although", ";") unless its clause refers back with a pronoun.
+* `topic`, when given, must also appear in the sentence (sanctions vocabulary for an airline, so
+  that "Belavia lifted its baggage fee" is not sanctions news).
+* A subject with neither kind of alias (a tally such as prisoner releases) is tied by `context`
+  alone: any sentence of an article naming its context may count.
+
+How a sentence moves a state subject (each state lists three kinds of cue patterns):
+
+* `cues` move the subject *to* this state when the sentence's modality is one of the state's
+  `modalities`. A `settled` state accepts only "asserted". When the modality is not accepted but
+  the state names a `tentative` state that accepts it, the claim goes there instead: "wants to
+  reopen" reaches `reopening-discussed` through the `reopened` cues. Verb-less cues ("thaw",
+  "normalisation") assert by default, so put nominalised actions only in states that are not
+  settled.
+* `confirms` say the state persists or once held ("remains closed", "suspended operations in
+  2022"); they never move the subject.
+* `reversals` are explicit returns to this earlier state ("closed again", "re-imposed"); asserted,
+  they may move the subject back. Nothing else ever moves a subject backwards.
+
+`transitions` tells the fold how to read moves: "forward" (states advance along their order) or
+"latest" (a characterisation: the most recent moving claim stands). `initial_note` and
+`initial_source` are the evidence shown for the initial state.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from tracker.subjects.patterns import PatternError, compile_pattern
+
+Modality = Literal[
+    "asserted", "negated", "hedged", "intent", "promise", "conditional", "question", "retrospective", "denied"
+]
+MODALITIES: tuple[str, ...] = get_args(Modality)
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _check_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in value:
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
+    return value
+
+
+def _check_id(value: str, what: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{what} {value!r} must be lower-case letters, digits and '-'")
+    return value
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class SubjectState(_Frozen):
+    """One state of a state subject, with the cues that lead to it."""
+
+    id: str
+    label: str
+    settled: bool = False
+    modalities: tuple[Modality, ...] = ("asserted",)
+    tentative: str | None = None
+    cues: tuple[str, ...] = ()
+    confirms: tuple[str, ...] = ()
+    reversals: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return _check_id(value, "state id")
+
+    @field_validator("modalities", mode="before")
+    @classmethod
+    def _known_modalities(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of modalities")
+        for item in value:
+            if item not in MODALITIES:
+                raise ValueError(f"unknown modality {item!r} (known: {', '.join(MODALITIES)})")
+        if not value:
+            raise ValueError("must list at least one modality")
+        if info.data.get("settled") and tuple(value) != ("asserted",):
+            raise ValueError("a settled state accepts only 'asserted'")
+        return tuple(value)
+
+    @field_validator("cues", "confirms", "reversals")
+    @classmethod
+    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_patterns(value)
+
+
+class TallyRules(_Frozen):
+    """How a tally subject finds counted events in a sentence.
+
+    `cues` are the event verbs ("{free}", "{set} .. free"); `units` the nouns a count may carry
+    ("prisoners", "detainees"); `blockers` phrases that make a nearby number something else
+    ("{remain} behind bars"): a number tied to a blocker is never counted.
+    """
+
+    cues: tuple[str, ...] = Field(min_length=1)
+    units: tuple[str, ...] = ()
+    blockers: tuple[str, ...] = ()
+
+    @field_validator("cues", "blockers")
+    @classmethod
+    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_patterns(value)
+
+    @field_validator("units")
+    @classmethod
+    def _plain_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for unit in value:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z' -]*", unit):
+                raise ValueError(f"unit {unit!r} must be plain words")
+        return value
+
+
+class Subject(_Frozen):
+    """A tracked subject; see the module docstring for how its rules are applied."""
+
+    id: str
+    title: str
+    kind: Literal["state", "tally"]
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    context_aliases: tuple[str, ...] = ()
+    context: tuple[tuple[str, ...], ...] = ()
+    exclusions: tuple[str, ...] = ()
+    topic: tuple[str, ...] = ()
+    quote: bool = False
+    initial_state: str | None = None
+    initial_since: date | None = None
+    initial_source: str | None = None  # URL supporting the initial state (shown as its evidence)
+    initial_note: str | None = None  # the sentence shown with it
+    # "forward": states only advance along their order (an asserted reversal may go back);
+    # "latest": the most recent report wins (a characterisation such as the tone of relations).
+    transitions: Literal["forward", "latest"] = "forward"
+    states: tuple[SubjectState, ...] = ()
+    tally: TallyRules | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return _check_id(value, "id")
+
+    @field_validator("aliases", "context_aliases", "exclusions", "topic")
+    @classmethod
+    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_patterns(value)
+
+    @field_validator("context")
+    @classmethod
+    def _valid_context(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for group in value:
+            if not group:
+                raise ValueError("every context group needs at least one pattern")
+            _check_patterns(group)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Subject:
+        if not (self.aliases or self.context_aliases or self.context):
+            raise ValueError(
+                "aliases: give aliases, context_aliases or context so sentences can be tied to it"
+            )
+        if self.context_aliases and not self.context:
+            raise ValueError("context: context_aliases need context groups")
+        if self.kind == "state":
+            self._check_state_machine()
+        else:
+            if self.tally is None:
+                raise ValueError("tally: a tally subject needs a [subjects.tally] table")
+            if self.states or self.initial_state is not None:
+                raise ValueError("states: a tally subject has no states")
+        return self
+
+    def _check_state_machine(self) -> None:
+        if self.tally is not None:
+            raise ValueError("tally: only tally subjects have a tally table")
+        if not self.states:
+            raise ValueError("states: a state subject needs at least one state")
+        ids = [s.id for s in self.states]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"states: duplicate state id {duplicates[0]!r}")
+        if self.initial_state is None or self.initial_state not in ids:
+            raise ValueError(f"initial_state: must be one of the states ({', '.join(ids)})")
+        if self.initial_since is None:
+            raise ValueError("initial_since: a state subject needs the date its initial state began")
+        by_id = {s.id: s for s in self.states}
+        for state in self.states:
+            if state.tentative is None:
+                continue
+            target = by_id.get(state.tentative)
+            if target is None or target.id == state.id:
+                raise ValueError(f"states: {state.id}.tentative {state.tentative!r} is not another state")
+            if target.settled:
+                raise ValueError(f"states: {state.id}.tentative {state.tentative!r} must not be settled")
+
+    def state(self, state_id: str) -> SubjectState:
+        """The state with this id; KeyError if the subject has none."""
+        for state in self.states:
+            if state.id == state_id:
+                return state
+        raise KeyError(f"subject {self.id!r} has no state {state_id!r}")
+
+    def state_index(self, state_id: str) -> int:
+        """Position of the state in the subject's order (earlier states come first)."""
+        for index, state in enumerate(self.states):
+            if state.id == state_id:
+                return index
+        raise KeyError(f"subject {self.id!r} has no state {state_id!r}")
