@@ -39,11 +39,12 @@ RELEASE_2 = Item(
 )
 
 
-def feeds_toml(feeds: dict[str, str], *, interval: str = "2s", extra: str = "") -> str:
+def feeds_toml(feeds: dict[str, str], *, interval: str = "2s", deadline: str = "2s", extra: str = "") -> str:
     tables = "".join(
         f'\n[[feeds]]\nid = "{fid}"\nurl = "{url}"\ninterval = "{interval}"\n' for fid, url in feeds.items()
     )
-    return f'[fetch]\ndeadline = "2s"\nconnect_timeout = "1s"\nread_timeout = "2s"\n{extra}{tables}'
+    fetch = f'[fetch]\ndeadline = "{deadline}"\nconnect_timeout = "1s"\nread_timeout = "{deadline}"\n'
+    return fetch + extra + tables
 
 
 class Daemon:
@@ -213,10 +214,14 @@ def test_polls_on_schedule_backs_off_reports_live_and_restarts_without_duplicate
         again = Daemon(config, db, tmp_path / "daemon2.log")
         daemons.append(again)
         wait_for(lambda: len(server.hit_times("/steady.xml")) >= len(steady) + 2, 15, "polls after restart")
-        code, _ = again.stop()
-        assert code == 0
         assert event_count(db) == before
         assert len(server.hit_times("/gone.xml")) == 1
+        # Until the user acts: `tracker feeds reset` from another process reaches the running daemon.
+        reset = tracker("feeds", "reset", "gone", "--config", str(config), "--db", str(db))
+        assert reset.returncode == 0, reset.stderr
+        wait_for(lambda: len(server.hit_times("/gone.xml")) == 2, 15, "the reset feed to be polled")
+        code, _ = again.stop()
+        assert code == 0
         assert tracker("verify", "--db", str(db)).returncode == 0
 
 
@@ -292,3 +297,30 @@ def test_one_daemon_per_store_and_sighup_reloads(tmp_path: Path, daemons: list[D
         assert code == 0
     assert os.path.exists(f"{db}.lock")
     assert json.loads(query(db, "SELECT detail FROM daemon_heartbeat")[0][0])["state"] == "stopped"
+
+
+def test_sigterm_lets_a_poll_in_flight_commit_and_a_second_signal_exits_at_once(
+    tmp_path: Path, daemons: list[Daemon]
+) -> None:
+    config, db = tmp_path / "feeds.toml", tmp_path / "events.db"
+    with FeedServer() as server:
+        url = server.slow("/slow.xml", 2.0, [Item("late", "Late", "Worth the wait.")])
+        config.write_text(feeds_toml({"slow": url}, deadline="8s"))
+        daemon = Daemon(config, db, tmp_path / "first.log")
+        daemons.append(daemon)
+        wait_for(lambda: server.hit_times("/slow.xml"), 15, "the poll to start")
+        code, took = daemon.stop()
+        assert code == 0 and took >= 1.0, "stopped without waiting for the poll in flight"
+        assert query(db, "SELECT outcome FROM polls") == [("ok",)]
+        assert stored_guids(db) == {"late"}
+
+        again = Daemon(config, db, tmp_path / "second.log")
+        daemons.append(again)
+        wait_for(lambda: len(server.hit_times("/slow.xml")) == 2, 15, "the next poll to start")
+        again.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        code, took = again.stop(signal.SIGTERM)
+        assert code == 128 + signal.SIGTERM and took < 1.5, (code, took)
+        assert "second SIGTERM: exiting now" in again.text()
+    assert count(db, "SELECT count(*) FROM polls") == 1, "the interrupted poll left nothing"
+    assert tracker("verify", "--db", str(db)).returncode == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import statistics
 import time
@@ -21,7 +22,7 @@ from tracker.catchup_worker import CatchUpWorker
 from tracker.clockwatch import ClockWatch, DueTimes
 from tracker.config import default_config, load_config
 from tracker.daemon import Daemon, DaemonOptions
-from tracker.daemon_log import RepeatFilter, configure
+from tracker.daemon_log import RepeatFilter, configure, emit
 from tracker.errors import FeedRejected, LockHeld, NotAFeed
 from tracker.events import ArticleObserved
 from tracker.fetch import Fetcher
@@ -90,6 +91,19 @@ def test_identical_failures_are_logged_once_per_quiet_period() -> None:
     assert repeats.success("f") == 0
 
 
+def test_log_lines_neutralise_what_servers_send() -> None:
+    for fmt in ("text", "json"):
+        stream = io.StringIO()
+        logger = configure(fmt, "info", stream=stream)
+        emit(logger, logging.WARNING, "poll", feed="evil", error='HTTP 500 "x"\x1b[2J\u202e\nforged line')
+        line = stream.getvalue()
+        assert line.count("\n") == 1 and "\x1b" not in line and "\u202e" not in line, line
+        if fmt == "json":
+            assert json.loads(line)["error"] == 'HTTP 500 "x"\x1b[2J\u202e\nforged line'
+        else:
+            assert 'error="HTTP 500 \\"x\\"\\x1b[2J\\u202e forged line"' in line
+
+
 # --- parse workers ------------------------------------------------------------------------------------
 
 SMALL = rss([Item(f"g{n}", f"Title {n}", "word " * 60) for n in range(20)])
@@ -102,6 +116,7 @@ def slow_feed(items: int = 4000) -> bytes:
 
 def test_a_parse_that_runs_too_long_is_killed_and_the_worker_replaced() -> None:
     with ParsePool(1, timeout=0.3) as pool:
+        pool.warm()
         started = time.monotonic()
         with pytest.raises(ParseTimedOut, match="parse timed out"):
             pool.parse(slow_feed())

@@ -186,3 +186,37 @@ def test_any_text_gives_well_formed_claims(words: list[str], day: int, dated: bo
             assert claim.moves
         if claim.date_basis == "unknown":
             assert not claim.moves
+
+
+def test_the_minsk_embassy_after_the_vilnius_one() -> None:
+    text = (
+        "Staff of the U.S. embassy in Vilnius helped the freed prisoners contact their families. "
+        "In Minsk, the U.S. envoy said Washington is eager to reopen its embassy in the Belarusian capital."
+    )
+    claims = [c for c in extract_claims(Document(text, PUBLISHED), SUBJECTS) if c.moves]
+    assert [(c.subject, c.state, c.modality) for c in claims] == [
+        ("us-embassy-minsk", "reopening-discussed", "intent")
+    ]
+    # A vague mention after the Vilnius embassy counts once its sentence is set in Minsk...
+    text = (
+        "Consular staff at the U.S. embassy in Vilnius handled the paperwork for Belarusians. "
+        "Speaking in Minsk, the envoy said Washington hopes to restore its own embassy there soon."
+    )
+    (claim,) = [c for c in extract_claims(Document(text, PUBLISHED), SUBJECTS) if c.moves]
+    assert (claim.subject, claim.state) == ("us-embassy-minsk", "reopening-discussed")
+    # ...and not when it only mentions Belarusians.
+    text = (
+        "The U.S. embassy in Vilnius handles visas for Belarusians. "
+        "On Monday the embassy reopened its visa section for Belarusian applicants."
+    )
+    assert [c for c in extract_claims(Document(text, PUBLISHED), SUBJECTS) if c.moves] == []
+
+
+def test_headline_evidence_is_the_whole_headline() -> None:
+    text = "Belarus frees 52 prisoners; U.S. offers relief for state airline Belavia\n\nBody text."
+    claims = extract_claims(Document(text, PUBLISHED, title=text.split("\n")[0]), SUBJECTS)
+    assert {c.sentence for c in claims} == {text.split("\n")[0]}
+    assert [(c.subject, c.count or c.state, c.moves) for c in claims] == [
+        ("prisoner-releases", 52, True),
+        ("belavia-sanctions", "relief-promised", True),
+    ]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from tracker.extract import UNKNOWN_DATE, Claim, Document, extract_claims
-from tracker.extract.dates import find_dates, is_retrospective
+from tracker.extract.dates import find_dates, find_offsets, is_retrospective, shift
 from tracker.subjects import load_shipped_subjects
 
 SUBJECTS = load_shipped_subjects()
@@ -129,3 +129,158 @@ def test_unknown_date_without_publication() -> None:
     assert (claim.date_basis, claim.event_date, claim.moves) == ("unknown", UNKNOWN_DATE, False)
     (claim,) = claims("Belarus freed 52 prisoners on Sept. 11, 2025.", None)
     assert (claim.date_basis, claim.event_date, claim.moves) == ("sentence", date(2025, 9, 11), True)
+
+
+# --- offsets: dated from another date ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "unit", "sign", "kind"),
+    [
+        ("two days after 123 people were released", 2, "day", -1, "subordinate"),
+        ("a day earlier.", 1, "day", -1, "adverbial"),
+        ("the day before Kellogg left", 1, "day", 1, "subordinate"),
+        ("the previous day, officials said", 1, "day", -1, "adverbial"),
+        ("the same day", 0, "day", 1, "adverbial"),
+        ("Later that day, the Treasury", 0, "day", 1, "adverbial"),
+        ("hours after the vote", 0, "day", -1, "subordinate"),
+        ("weeks later", None, "week", 1, "adverbial"),
+        ("three weeks before the talks", 3, "week", 1, "subordinate"),
+    ],
+)
+def test_offsets(text: str, amount: int | None, unit: str, sign: int, kind: str) -> None:
+    (offset,) = find_offsets(text)
+    assert (offset.amount, offset.unit, offset.sign, offset.kind) == (amount, unit, sign, kind)
+
+
+def test_shift_keeps_honest_precision() -> None:
+    (two_days,) = find_offsets("two days earlier")
+    assert shift(SATURDAY, "day", two_days) == (date(2025, 9, 11), "day")
+    assert shift(date(2025, 9, 1), "month", two_days) == (date(2025, 8, 1), "month")
+    (weeks,) = find_offsets("three weeks earlier")
+    assert shift(SATURDAY, "day", weeks) == (date(2025, 8, 1), "month")
+    (vague,) = find_offsets("days earlier")
+    assert shift(SATURDAY, "day", vague)[1] == "month"
+    (following,) = find_offsets("the following week")
+    assert shift(SATURDAY, "day", following) == (date(2025, 9, 1), "month")
+
+
+@pytest.mark.parametrize(
+    ("published", "phrase", "value"),
+    [
+        (date(2025, 9, 22), "last week", "2025-09-01"),  # Mon 15 - Sun 21 Sep
+        (date(2025, 10, 6), "last week", "2025-10-01"),  # Mon 29 Sep - Sun 5 Oct: its Thursday is 2 Oct
+        (date(2025, 10, 1), "earlier this week", "2025-09-01"),  # Mon 29 - Tue 30 Sep
+    ],
+)
+def test_weeks_are_dated_to_the_month_holding_most_of_them(published: date, phrase: str, value: str) -> None:
+    (mention,) = find_dates(phrase, published)
+    assert (mention.value, mention.precision) == (date.fromisoformat(value), "month")
+
+
+def test_a_clause_set_on_a_date_takes_that_date() -> None:
+    # "Sept. 11, the day Minsk freed 52": the release is dated by the appositive, and a date that
+    # far before publication makes it background.
+    (claim,) = claims(
+        "The new licence builds on one issued on Sept. 11, the day Belarus freed 52 prisoners.",
+        "2025-11-04T19:10:00+00:00",
+    )
+    assert (claim.count, claim.event_date, claim.modality, claim.moves) == (
+        52, date(2025, 9, 11), "retrospective", False,
+    )  # fmt: skip
+    (claim,) = claims("On Thursday, the day Belarus freed 52 prisoners, Coale met Lukashenko in Minsk.")
+    assert (claim.event_date, claim.modality, claim.moves) == (date(2025, 9, 11), "asserted", True)
+
+
+def test_an_event_days_before_the_main_clause_is_background() -> None:
+    (claim,) = claims(
+        "An official said on Monday that Belarus could free more prisoners, two days after 123 people "
+        "were released in exchange for the lifting of sanctions on potash.",
+        "2025-12-15T14:40:00+00:00",
+    )
+    assert (claim.count, claim.event_date, claim.date_precision) == (123, date(2025, 12, 13), "day")
+    assert (claim.modality, claim.moves) == ("retrospective", False)
+    # With no date in the main clause, the publication governs.
+    (claim,) = claims(
+        "Three days after Belarus released 123 prisoners, Washington said more could follow.",
+        "2025-12-16T08:00:00+00:00",
+    )
+    assert (claim.event_date, claim.moves) == (date(2025, 12, 13), False)
+
+
+def test_the_main_clause_keeps_its_own_date() -> None:
+    (claim,) = claims("Belarus freed 14 prisoners on Saturday, the day after Kellogg arrived in Minsk.")
+    assert (claim.count, claim.event_date, claim.moves) == (14, date(2025, 9, 13), True)
+    (claim,) = claims("Two days before Belarus freed the 52, Coale met Lukashenko for five hours.")
+    assert claim.moves is False  # an undated main clause cannot place what came two days later
+
+
+def test_adverbial_offsets_count_from_the_right_date() -> None:
+    # From the reporting clause: the Treasury confirmed on Friday (12th) that it happened the day before.
+    (claim,) = claims("Sanctions on Belavia were eased the previous day, the Treasury confirmed on Friday.")
+    assert (claim.state, claim.event_date, claim.moves) == ("eased", date(2025, 9, 11), True)
+    # From an earlier date in the sentence.
+    (claim,) = claims(
+        "The State Department said on Friday that 52 detainees had been released by Belarus a day earlier."
+    )
+    assert (claim.count, claim.event_date) == (52, date(2025, 9, 11))
+    # From an earlier sentence of the article.
+    found = claims(
+        "Belarus freed 52 prisoners on Thursday.\n\n"
+        "A day later, the Treasury issued a general licence for Belavia."
+    )
+    assert [(c.subject, c.event_date) for c in found] == [
+        ("prisoner-releases", date(2025, 9, 11)),
+        ("belavia-sanctions", date(2025, 9, 12)),
+    ]
+    # With nothing before it, from the publication.
+    (claim,) = claims("The licence for Belavia was issued the previous day.")
+    assert claim.event_date == date(2025, 9, 12)
+
+
+def test_offset_from_a_date_dates_its_own_clause() -> None:
+    (claim,) = claims("Two days after Sept. 9, Belarus freed 52 prisoners.")
+    assert (claim.event_date, claim.moves) == (date(2025, 9, 11), True)
+
+
+def test_last_week_is_a_month() -> None:
+    text = "Sanctions against Belavia were partially eased last week, a U.S. official said."
+    (claim,) = claims(text, "2025-09-22T09:00:00+00:00")
+    assert (claim.event_date, claim.date_precision, claim.moves) == (date(2025, 9, 1), "month", True)
+
+
+def test_dates_in_a_since_clause_date_only_that_clause() -> None:
+    found = claims(
+        "It is the first visible sign of a thaw since Washington suspended the work of its embassy in "
+        "Minsk on Feb. 28, 2022.",
+        "2025-02-12T18:30:00+00:00",
+    )
+    by_subject = {c.subject: c for c in found}
+    thaw, embassy = by_subject["us-belarus-relations"], by_subject["us-embassy-minsk"]
+    assert (thaw.event_date, thaw.date_basis, thaw.modality, thaw.moves) == (
+        date(2025, 2, 12), "published", "hedged", False,
+    )  # fmt: skip
+    assert (embassy.event_date, embassy.modality) == (date(2022, 2, 28), "retrospective")
+    # A persisting condition is still dated from the clause that says when it began.
+    (claim,) = claims("Belavia has been under U.S. sanctions since it was designated in August 2023.")
+    assert (claim.state, claim.event_date, claim.modality) == ("in-force", date(2023, 8, 1), "retrospective")
+
+
+def test_dates_in_a_comparison_are_not_the_event_date() -> None:
+    (claim,) = claims(
+        "Relations between the United States and Belarus are far better than they were a year ago, "
+        "Coale said on Thursday."
+    )
+    assert (claim.state, claim.event_date, claim.moves) == ("thawing", date(2025, 9, 11), True)
+
+
+def test_hours_after_is_the_same_news() -> None:
+    (release, _) = claims("Hours after Belarus freed 52 prisoners, Washington eased sanctions on Belavia.")
+    assert (release.count, release.event_date, release.modality, release.moves) == (
+        52, SATURDAY, "asserted", True,
+    )  # fmt: skip
+
+
+def test_more_than_an_amount_is_not_a_comparison_clause() -> None:
+    (claim,) = claims("Belarus freed more than 50 prisoners on Thursday.")
+    assert (claim.count, claim.event_date, claim.moves) == (50, date(2025, 9, 11), False)

@@ -274,3 +274,69 @@ def test_every_shipped_settled_state_is_asserted_only() -> None:
         for state in subject.states:
             if state.settled:
                 assert state.modalities == ("asserted",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The licence allows Belavia to service its Boeing jets, a Treasury spokesperson said on Friday.",
+        "Belavia remains on the sanctions list, though a licence now allows it to buy parts.",
+        "Under the current licence, Belavia is allowed to buy spare parts.",
+        "The general licences permit transactions with Belavia's Boeing fleet.",
+        "Belavia is now able to buy spare parts for its Boeing jets.",
+    ],
+)
+def test_present_tense_descriptions_confirm_and_do_not_move(sentence: str) -> None:
+    claim = only(claims_for(sentence), "belavia-sanctions")
+    assert (claim.state, claim.modality, claim.moves) == ("eased", "asserted", False)
+
+
+def test_the_change_itself_is_told_in_the_past_or_in_a_headline() -> None:
+    found = claims_for("The Treasury issued a licence on Thursday that allows Belavia to buy parts.")
+    (claim,) = [c for c in found if c.moves]
+    assert (claim.state, claim.cue) == ("eased", "issued a licence")
+    claim = only(claims_for("U.S. eases sanctions on Belavia"), "belavia-sanctions")
+    assert (claim.state, claim.moves) == ("eased", True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "modality"),
+    [
+        ("Analysts saw the release as a sign of a thaw between Washington and Minsk.", "hedged"),
+        ("Officials called it a sign that relations with Washington were improving in Belarus.", "hedged"),
+        ("Belavia says it expects U.S. sanctions to be fully lifted within a year.", "hedged"),
+        ("The earlier licences for Belavia amounted to relief for one airline.", "retrospective"),
+    ],
+)
+def test_evidentials_expectations_and_earlier_things(sentence: str, modality: str) -> None:
+    claims = claims_for(sentence)
+    assert claims and {c.modality for c in claims} == {modality}
+    assert [c for c in claims if c.moves] == []
+
+
+def test_a_presupposed_clause_keeps_its_own_modality() -> None:
+    # "could" hedges the future releases, not the release two days before.
+    claims = claims_for(
+        "Officials said Belarus could free more prisoners, two days after 123 people were released.",
+        "2025-12-15T09:00:00+00:00",
+    )
+    (claim,) = [c for c in claims if c.count == 123]
+    assert (claim.modality, claim.moves) == ("retrospective", False)
+
+
+def test_one_sentence_one_step() -> None:
+    # A licence that "gives some relief" is the relief in effect, not a further promise of it.
+    claims = claims_for(
+        "The Treasury issued a general licence on Thursday that gives Belavia some relief from sanctions."
+    )
+    assert [(c.state, c.moves) for c in claims] == [("eased", True), ("relief-promised", False)]
+
+
+def test_talk_of_normalising_relations_is_intent_toward_it() -> None:
+    claim = only(
+        claims_for(
+            "Officials on both sides of U.S.-Belarus ties now talk openly about normalising relations."
+        ),
+        "us-belarus-relations",
+    )
+    assert (claim.state, claim.modality, claim.moves) == ("thawing", "intent", True)

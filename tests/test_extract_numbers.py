@@ -129,3 +129,90 @@ def test_names_of_released_people() -> None:
 
 def test_release_needs_the_story_context() -> None:
     assert moving_counts("Venezuela freed 52 prisoners on Thursday.") == []
+
+
+def test_among_the_whole_group_counts_when_the_sentence_dates_it() -> None:
+    text = "Among the 123 freed by Belarus on Saturday were Maria Kalesnikava and Ales Bialiatski."
+    (claim,) = counts(text, "2025-12-14T09:00:00+00:00")
+    assert (claim.count, claim.moves, claim.event_date.isoformat()) == (123, True, "2025-12-13")
+    # Headlines are news: "X among 14 freed".
+    assert moving_counts("Tsikhanouski among 14 freed as U.S. envoy visits Minsk") == [14]
+    # Undated, in running text, the group is mentioned in passing and attaches as background.
+    (claim,) = counts("Six Latvians were among the 52 freed by Belarus.")
+    assert (claim.count, claim.modality, claim.moves) == (52, "retrospective", False)
+
+
+def test_and_n_others_across_an_apposition() -> None:
+    (claim,) = counts(
+        "Belarus on Saturday released Siarhei Tsikhanouski, the opposition blogger whose wife challenged "
+        "Lukashenko in the 2020 election, and 13 others, hours after a U.S. envoy held talks in Minsk."
+    )
+    assert (claim.count, claim.names, claim.moves) == (14, ("Siarhei Tsikhanouski",), True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "names"),
+    [
+        (
+            "Maria Kalesnikava was released by Belarus on Saturday, her sister said.",
+            1,
+            ("Maria Kalesnikava",),
+        ),
+        ("RFE/RL journalist Andrey Kuznechyk was freed by Belarus on Wednesday.", 1, ("Andrey Kuznechyk",)),
+        ("Lukashenko pardoned blogger Ihar Losik on Tuesday.", 1, ("Ihar Losik",)),
+        (
+            "Ales Bialiatski, who was freed by Belarus on Saturday, spoke to reporters.",
+            1,
+            ("Ales Bialiatski",),
+        ),
+        (
+            "Belarus freed laureate Ales Bialiatski and opposition figure Maria Kalesnikava on Saturday.",
+            2,
+            ("Ales Bialiatski", "Maria Kalesnikava"),
+        ),
+    ],
+)
+def test_a_named_person_released_counts_one(text: str, expected: int, names: tuple[str, ...]) -> None:
+    (claim,) = counts(text)
+    assert (claim.count, claim.names, claim.moves) == (expected, names, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ihar Losik remains behind bars in Belarus despite U.S. appeals for his release.",
+        "Tsikhanouskaya urged Lukashenko to free Ihar Losik.",
+        "Maria Kalesnikava was not released by Belarus on Saturday.",
+        "Lukashenko said he might free Ales Bialiatski.",
+        "Maria Kalesnikava was freed by Belarus along with other prisoners.",
+        "Ales Bialiatski was among those freed by Belarus.",
+        "Belarus released Belavia Airlines from its debts.",
+        "Lukashenko was freed from house arrest in 1995.",  # a single name is too often something else
+    ],
+)
+def test_named_people_who_were_not_released_alone(text: str) -> None:
+    assert moving_counts(text) == []
+
+
+def test_a_named_person_in_an_article_about_a_larger_release_is_part_of_it() -> None:
+    found = counts(
+        "Belarus freed 123 prisoners on Saturday.\n\nMaria Kalesnikava was released on Saturday as well.",
+        "2025-12-14T09:00:00+00:00",
+    )
+    assert [(c.count, c.moves) for c in found] == [(123, True), (1, False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia released two Lithuanian citizens on Tuesday in a swap brokered by Minsk.",
+        "Moscow freed two Belarusian activists on Tuesday.",
+        "Two Belarusians were freed by Russia on Tuesday.",
+    ],
+)
+def test_releases_by_other_governments(text: str) -> None:
+    assert moving_counts(text) == []
+
+
+def test_names_unique_to_the_story_give_the_context() -> None:
+    assert moving_counts("Bialiatski, freed on Saturday along with 122 others, spoke in Vilnius.") == [123]

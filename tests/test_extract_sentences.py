@@ -97,3 +97,13 @@ def test_line_breaks_in_html_source_are_spaces() -> None:
 
 def test_html_with_unclosed_and_void_tags() -> None:
     assert html_to_text("<p>One<embed src=x>two</p><p>Three") == "Onetwo\n\nThree"
+
+
+def test_a_semicolon_never_ends_a_sentence() -> None:
+    assert sentences("Belarus frees 52 prisoners; U.S. offers relief for state airline Belavia") == [
+        "Belarus frees 52 prisoners; U.S. offers relief for state airline Belavia"
+    ]
+    assert sentences("Minsk freed 52 prisoners; Washington eased sanctions. Talks go on.") == [
+        "Minsk freed 52 prisoners; Washington eased sanctions.",
+        "Talks go on.",
+    ]

@@ -285,3 +285,27 @@ def test_verify_passes_then_names_a_forged_position(server: ThreadingHTTPServer,
     conn.close()
     code, _, err = tracker("verify", "--db", "events.db", cwd=tmp_path)
     assert code == 1 and "position 1" in err
+
+
+def test_events_listing_and_pruning_the_poll_log(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"good": f"{base(server)}/good.xml", "error": f"{base(server)}/500"})
+    for _ in range(2):
+        assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, out, _ = tracker("events", "--format", "json", "--db", "events.db", cwd=tmp_path)
+    everything = json.loads(out)
+    assert sorted(e["type"] for e in everything) == ["ArticleObserved", "ArticleObserved", "FeedFailed"]
+    assert [e["position"] for e in everything] == [1, 2, 3]
+    code, out, _ = tracker("events", "--since", "2", "--format", "json", "--db", "events.db", cwd=tmp_path)
+    assert [e["position"] for e in json.loads(out)] == [3]
+    code, out, _ = tracker(
+        "events", "--since", "2000-01-01", "--limit", "1", "--db", "events.db", cwd=tmp_path
+    )
+    assert code == 0 and len(out.strip().splitlines()) == 2  # header + one row when piped
+    code, _, err = tracker("prune", "--polls-older-than", "1d", "--db", "events.db", cwd=tmp_path)
+    assert code == 0 and err.startswith("0 poll rows removed")
+    time.sleep(1.1)
+    code, _, err = tracker("prune", "--polls-older-than", "1s", "--db", "events.db", cwd=tmp_path)
+    assert code == 0 and err.startswith("4 poll rows removed")
+    conn = sqlite3.connect(tmp_path / "events.db")
+    assert conn.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3  # the log is never pruned

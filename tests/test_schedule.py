@@ -13,6 +13,7 @@ from tracker.schedule import (
     MAX_FRESHNESS,
     MAX_RETRY_AFTER,
     first_due,
+    longest_wait,
     next_poll,
 )
 
@@ -109,6 +110,14 @@ def test_gone_is_not_polled_again() -> None:
     assert result.reason == "gone"
 
 
+def test_no_plan_reaches_beyond_the_longest_wait() -> None:
+    rng = random.Random(11)
+    for interval in (2, 600, 86400, 3 * 86400):
+        limit = longest_wait(interval)
+        for kwargs in ({}, {"consecutive_failures": 50}, {"retry_after": 10**9}, {"max_age": 10**9}):
+            assert next_poll(NOW, interval, rng=rng, **kwargs).delay <= limit  # type: ignore[arg-type]
+
+
 def test_first_due_waits_for_a_stored_time_ahead_and_spreads_the_rest() -> None:
     ahead = NOW + timedelta(minutes=20)
     assert first_due(NOW, 600, next_due_at=ahead) == ahead, "a restart does not hammer anyone"
@@ -118,5 +127,7 @@ def test_first_due_waits_for_a_stored_time_ahead_and_spreads_the_rest() -> None:
     for due in past + never:
         assert NOW <= due <= NOW + timedelta(seconds=60)
     assert len({d.second for d in never}) > 20, "a thousand feeds do not start in the same second"
+    wrong_clock = NOW + timedelta(days=365 * 200)  # written while the clock said 2226
+    assert first_due(NOW, 600, next_due_at=wrong_clock, rng=rng) <= NOW + timedelta(seconds=60)
     short = [first_due(NOW, 2, next_due_at=None, rng=rng) for _ in range(50)]
     assert all(NOW <= due <= NOW + timedelta(seconds=2) for due in short)

@@ -225,3 +225,21 @@ def test_the_timeline_is_ordered_and_stable() -> None:
     assert first == second
     dates = [e.date for e in first.timeline]
     assert dates == sorted(dates)
+
+
+def test_a_named_person_freed_in_a_larger_release_is_part_of_it_not_a_rival() -> None:
+    named = replace(fact(1, "prisoner-releases", count=1, publisher="monitor"), names=("Maria Kalesnikava",))
+    total = fact(2, "prisoner-releases", count=123, publisher="wire")
+    story = fold_story(SUBJECTS, [named, total])
+    (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert entry.count == 123 and entry.conflicts == () and entry.publishers == 2
+    assert "Maria Kalesnikava" in entry.summary
+
+
+def test_a_surname_beside_the_full_name_is_one_person() -> None:
+    facts = [
+        replace(fact(1, "prisoner-releases", count=14), names=("Siarhei Tsikhanouski",)),
+        replace(fact(2, "prisoner-releases", count=14, publisher="b"), names=("Tsikhanouski",)),
+    ]
+    (entry,) = [e for e in fold_story(SUBJECTS, facts).timeline if e.subject == "prisoner-releases"]
+    assert entry.summary == "14 people released, including Siarhei Tsikhanouski"

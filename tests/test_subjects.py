@@ -188,3 +188,24 @@ def test_pattern_language() -> None:
 def test_bad_patterns(bad: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern(bad)
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind", "text"),
+    [
+        ("us-embassy-minsk", "aliases", "its embassy in the Belarusian capital"),
+        ("us-embassy-minsk", "context_aliases", "its own embassy"),
+        ("prisoner-releases", "exclusions", "Russia released two Lithuanians"),
+        ("prisoner-releases", "exclusions", "freed by Moscow"),
+    ],
+)
+def test_shipped_patterns_cover(subject: str, kind: str, text: str) -> None:
+    (found,) = [s for s in load_shipped_subjects() if s.id == subject]
+    patterns = getattr(found, kind)
+    assert any(compile_pattern(p).regex.search(text) for p in patterns), (subject, kind, text)
+
+
+def test_story_names_give_the_release_context() -> None:
+    (releases,) = [s for s in load_shipped_subjects() if s.id == "prisoner-releases"]
+    (group,) = releases.context
+    assert {"Bialiatski", "Kalesnikava", "Tsikhanouski", "Viasna"} <= set(group)

@@ -76,7 +76,7 @@ class DaemonOptions:
     drain_timeout: float = 5.0  # seconds polls in flight get to finish after SIGTERM
     heartbeat_every: float = 15.0
     watchdog_every: float = 60.0
-    reconcile_every: float = 10.0
+    reconcile_every: float = 5.0
     catch_up_every: float = 30.0
     probe_first: float = 5.0  # first wait before probing a failed store; doubles up to probe_max
     probe_max: float = 300.0
@@ -160,7 +160,10 @@ class Daemon:
     async def _run_with_store(self, store: Store) -> int:
         loop = asyncio.get_running_loop()
         self._started_at = self.clock()
-        self._catch_up_cheap(store)
+        try:
+            self._catch_up_cheap(store)
+        except sqlite3.Error as exc:  # the first poll meets it again, and pauses if it must
+            emit(self.log, logging.ERROR, "catch-up", f"before polling: {exc}")
         self._parser = ParsePool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(self._parser.warm)
         self._worker = CatchUpWorker(
@@ -184,7 +187,7 @@ class Daemon:
                 self._scheduler.start()
                 self._schedule_all(store)
                 self._worker.start()
-                self._write_heartbeat(store)
+                self._heartbeat()  # a store that cannot be written pauses polling here already
                 tasks = [
                     asyncio.create_task(self._every(self.options.heartbeat_every, self._heartbeat)),
                     asyncio.create_task(self._watch_clock()),
@@ -276,6 +279,8 @@ class Daemon:
             self._due.discard(feed.id)
         else:
             self._gone.discard(feed.id)
+            if state is not None and same_url and state.consecutive_failures:
+                self._failing.setdefault(feed.id, "failing")  # failing before this start
             stored = state.next_due_at if state is not None and same_url else None
             due = first_due(
                 self.clock(), interval, next_due_at=parse_utc(stored) if stored else None, rng=self._rng
@@ -413,6 +418,16 @@ class Daemon:
             "next": result.next_due,
             "reason": result.next_due_reason,
         }
+        if result.next_due is None:
+            emit(
+                self.log,
+                logging.WARNING,
+                "poll",
+                "gone: not polled again until `tracker feeds reset "
+                f"{result.feed_id}` or a new URL in the configuration",
+                **fields,
+            )
+            return
         if result.failed:
             signature = f"{result.category}:{result.error}"
             log_it, repeated = self._repeats.failure(result.feed_id, signature)
@@ -703,7 +718,11 @@ class Daemon:
             emit(self.log, logging.ERROR, "internal", f"job {event.job_id}: {event.exception!r}")
 
     def _worker_failed(self, exc: BaseException) -> None:
-        emit(self.log, logging.ERROR, "catch-up", f"{type(exc).__name__}: {exc}")
+        log_it, repeated = self._repeats.failure("(catch-up)", repr(exc))
+        if log_it:
+            emit(
+                self.log, logging.ERROR, "catch-up", f"{type(exc).__name__}: {exc}", repeated=repeated or None
+            )
 
     # --- start-up ----------------------------------------------------------------------------------
 

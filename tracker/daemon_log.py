@@ -75,7 +75,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "event": getattr(record, "event", None) or record.name,
         }
-        line.update(getattr(record, "fields", {}))
+        line.update(
+            {k: _iso(v) if isinstance(v, datetime) else v for k, v in getattr(record, "fields", {}).items()}
+        )
         message = record.getMessage()
         if message:
             line["message"] = message
@@ -120,14 +122,18 @@ def _utc(created: float) -> str:
     return datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _text_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _iso(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if text and all(ch in _BARE for ch in text):
         return text
-    return json.dumps(neutralise(text), ensure_ascii=False)
+    return '"' + neutralise(text).replace('"', '\\"') + '"'  # control characters come out as \x1b

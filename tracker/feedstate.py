@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tracker.clock import format_utc
 from tracker.store import Store
@@ -47,20 +48,27 @@ class PollRecord:
     revisions: int = 0
 
 
+_STATE_COLUMNS = (
+    "feed_id, url, etag, last_modified, body_hash, consecutive_failures, gone, next_due_at, last_poll_at"
+)
+
+
+def _state(row: tuple[Any, ...]) -> FeedState:
+    return FeedState(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8])
+
+
 def load(store: Store, feed_id: str) -> FeedState:
     row = store.conn.execute(
-        "SELECT url, etag, last_modified, body_hash, consecutive_failures, gone, next_due_at, last_poll_at "
-        "FROM feed_state WHERE feed_id = ?",
+        f"SELECT {_STATE_COLUMNS} FROM feed_state WHERE feed_id = ?",  # noqa: S608 - fixed columns
         (feed_id,),
     ).fetchone()
-    if row is None:
-        return FeedState(feed_id)
-    return FeedState(feed_id, row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
+    return FeedState(feed_id) if row is None else _state(row)
 
 
 def load_all(store: Store) -> dict[str, FeedState]:
-    rows = store.conn.execute("SELECT feed_id FROM feed_state").fetchall()
-    return {feed_id: load(store, feed_id) for (feed_id,) in rows}
+    """Every feed's state in one query (the daemon reads it every few seconds)."""
+    rows = store.conn.execute(f"SELECT {_STATE_COLUMNS} FROM feed_state").fetchall()  # noqa: S608
+    return {row[0]: _state(row) for row in rows}
 
 
 def record(

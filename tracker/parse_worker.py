@@ -1,6 +1,7 @@
 """The parse worker process: `python -m tracker.parse_worker FD MEMORY_LIMIT`.
 
-Reads (body, content_type, url) requests from the socket FD, answers each with ("ok", ParsedFeed),
+Says ("ready", None) once imported, then reads (body, content_type, url) requests from the socket
+FD and answers each with ("ok", ParsedFeed),
 ("error", ParseError), ("memory", None) or ("crash", text), until the socket closes. Runs under an
 address-space limit so that a hostile document fails here, not in the daemon.
 """
@@ -23,6 +24,7 @@ def serve(conn: Connection, memory_limit: int) -> None:
     from tracker.errors import FeedError
     from tracker.parse import parse_feed
 
+    conn.send(("ready", None))  # the parse timeout starts counting after the imports
     while True:
         try:
             body, content_type, url = conn.recv()

@@ -45,6 +45,7 @@ __all__ = [
 PARSE_TIMEOUT = 15.0  # seconds of wall time per parse; a 200-item feed takes ~0.1 s
 MEMORY_LIMIT = 512 * 2**20  # address space of a worker
 RECYCLE_AFTER = 500  # parses per worker: feedparser's heap only grows, so workers are renewed
+START_TIMEOUT = 60.0  # seconds a new worker may take to import the parser (a loaded machine)
 
 
 class ParseTimedOut(ParseError):
@@ -83,8 +84,21 @@ class _Worker:
             theirs.close()
         self.conn = Connection(ours.detach())
         self.parses = 0
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the worker's imports, so that its start-up never counts against a parse."""
+        if self.ready:
+            return
+        if not self.conn.poll(START_TIMEOUT):
+            raise ParseWorkerDied(f"parser process did not start within {START_TIMEOUT:g} s")
+        kind, _ = self.conn.recv()
+        if kind != "ready":
+            raise ParseWorkerDied(f"parser process said {kind!r} instead of ready")
+        self.ready = True
 
     def call(self, request: tuple[bytes, str | None, str | None], timeout: float) -> tuple[str, Any]:
+        self.wait_ready()
         self.conn.send(request)
         if not self.conn.poll(timeout):
             raise ParseTimedOut(f"parse timed out after {timeout:g} s (parser stopped)")
@@ -182,12 +196,17 @@ class ParsePool:
     # --- lifecycle --------------------------------------------------------------------------------
 
     def warm(self) -> None:
-        """Start the workers now (blocking), so that the first parses do not wait for them."""
+        """Start the workers now and wait until they are ready, so that no parse waits for them."""
         started: list[_Worker] = []
         while self._slots.acquire(blocking=False):
             started.append(self._checkout())
         for worker in started:
-            self._checkin(worker)
+            try:
+                worker.wait_ready()
+            except (ParseWorkerDied, EOFError, OSError):
+                self._discard(worker, crashed=True)  # the next parse starts another
+            else:
+                self._checkin(worker)
             self._slots.release()
 
     def stats(self) -> ParseStats:

@@ -76,13 +76,25 @@ def first_due(
 ) -> datetime:
     """When a daemon that is starting should first poll a feed.
 
-    A feed whose stored next poll is still ahead waits for it (a restart does not hammer anyone);
+    A feed whose stored next poll is still ahead waits for it (a restart does not hammer anyone),
+    unless it is further ahead than this policy ever plans (written while the clock was wrong);
     the others are spread over a short window so that a thousand feeds do not start at once.
     """
-    if next_due_at is not None and next_due_at > now:
+    if next_due_at is not None and now < next_due_at <= now + timedelta(seconds=longest_wait(interval)):
         return next_due_at
     spread = min(float(interval), STARTUP_SPREAD)
     return now + timedelta(seconds=(rng or random.Random()).uniform(0.0, spread))
+
+
+def longest_wait(interval: float) -> float:
+    """The furthest ahead `next_poll` ever plans for a feed with this interval (gone aside)."""
+    return max(
+        interval + min(interval * INTERVAL_JITTER, MAX_INTERVAL_JITTER),
+        interval * FRESHNESS_FACTOR,
+        float(MAX_BACKOFF),
+        float(MAX_RETRY_AFTER),
+        float(MAX_FRESHNESS),
+    )
 
 
 def _backoff(interval: float, failures: int, rng: random.Random) -> tuple[float, str]:

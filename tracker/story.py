@@ -549,9 +549,15 @@ def _fold_tally(subject: SubjectLike, facts: list[Fact]) -> tuple[SubjectView, l
     return view, entries
 
 
+def _names_only(fact: Fact) -> bool:
+    """A count that is just the people named ("Kalesnikava was freed"): part of a release, not a rival."""
+    return bool(fact.names) and fact.count == len(fact.names)
+
+
 def _settle_count(facts: list[Fact]) -> tuple[int, tuple[Conflict, ...]]:
     analyst = [f for f in facts if f.analyst]
-    pool = analyst or facts
+    counted = [f for f in facts if not _names_only(f)]
+    pool = analyst or counted or facts
     by_count: dict[int, list[Fact]] = {}
     for fact in pool:
         by_count.setdefault(fact.count or 0, []).append(fact)
@@ -559,14 +565,16 @@ def _settle_count(facts: list[Fact]) -> tuple[int, tuple[Conflict, ...]]:
     best = min(by_count, key=lambda n: (-_publishers(by_count[n]), n))
     rivals: dict[int, list[Fact]] = {}
     for fact in facts:
-        if fact.count != best:
+        if fact.count != best and not (_names_only(fact) and fact.count is not None and fact.count < best):
             rivals.setdefault(fact.count or 0, []).append(fact)
     conflicts = tuple(Conflict(None, n, _sources(fs), _evidence(fs)) for n, fs in sorted(rivals.items()))
     return best, conflicts
 
 
 def _release_summary(count: int, facts: list[Fact]) -> str:
-    names = sorted({name for f in facts for name in f.names})
+    found = {name for f in facts for name in f.names}
+    # "Tsikhanouski" beside "Siarhei Tsikhanouski" is the same person.
+    names = sorted(n for n in found if not any(o != n and o.endswith(" " + n) for o in found))
     text = f"{count} {'person' if count == 1 else 'people'} released"
     if names:
         text += ", including " + ", ".join(names[:4])

@@ -9,12 +9,11 @@ on them, and each such group is reported separately. A *settled-state error* is 
 a settled state from an item tagged hedged, negated, conditional, question, retrospective or
 denied: the target for those is zero.
 
-    python -m tracker.extract.evaluate [tests/data/labelled.jsonl] [--details]
+    tracker eval [tests/data/labelled.jsonl] [--details]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -222,19 +221,3 @@ def format_report(report: EvalReport, details: bool = False) -> str:
                     f"({c.modality}, cue {c.cue!r}) {c.sentence!r}"
                 )
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from tracker.subjects.loader import load_shipped_subjects
-
-    parser = argparse.ArgumentParser(description="Evaluate claim extraction on a labelled set.")
-    parser.add_argument("path", nargs="?", default="tests/data/labelled.jsonl")
-    parser.add_argument("--details", action="store_true", help="list every miss and false positive")
-    args = parser.parse_args(argv)
-    report = evaluate(load_labelled(args.path), load_shipped_subjects())
-    print(format_report(report, details=args.details))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -22,6 +22,9 @@ MentionKind = Literal["alias", "context", "exclusion"]
 # How far back a vague mention ("the embassy") looks for the full mention it refers to.
 LOOKBACK_CHARS = 400
 _WORDS = re.compile(r"\w+(?:[-'’]\w+)*")
+# Two capitalised words in a row: a possible name ("Maria Kalesnikava was released").
+_NAME_PAIR = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?[\s\u00a0]+[A-Z][a-z]")
+_LOCATIVE = re.compile(r"\b(?:in|to|inside)\s+$", re.IGNORECASE)
 _FUNCTION_WORDS = word_set("the its their our an a this that u s us of in to")
 
 
@@ -78,12 +81,15 @@ class CompiledSubject:
         """True for subjects with no aliases: any sentence of an article naming the context may count."""
         return not (self.aliases or self.context_aliases)
 
-    def wants(self, words: set[str]) -> bool:
-        """Cheap prefilter on a sentence's words: could this sentence say anything about the subject?"""
+    def wants(self, words: set[str], text: str) -> bool:
+        """Cheap prefilter on a sentence's (or paragraph's) words: could it say anything about the
+        subject? A tally needs a number, or a name for a release of named people."""
         if not words & self.cue_anchors:
             return False
-        if self.subject.kind == "tally" and not (words & NUMBER_WORDS or any(w[0].isdigit() for w in words)):
-            return False  # a count needs a number
+        if self.subject.kind == "tally" and not (
+            words & NUMBER_WORDS or any(w[0].isdigit() for w in words) or _NAME_PAIR.search(text)
+        ):
+            return False
         return self.tied_by_context or bool(words & self.mention_anchors)
 
     def needs_context(self, words: set[str]) -> bool:
@@ -132,9 +138,23 @@ class CompiledSubject:
     def topic_ok(self, text: str) -> bool:
         return not self.topic or any(p.regex.search(text) for p in self.topic)
 
-    def names_context(self, text: str) -> bool:
-        """True when `text` names something from every context group."""
-        return all(any(p.regex.search(text) for p in group) for group in self.context)
+    def names_context(self, text: str, words: set[str] | None = None) -> bool:
+        """True when `text` names something from every context group. `words` (the text's
+        `words_of`) lets patterns whose anchor words are absent be skipped without a scan."""
+        return all(
+            any((words is None or p.anchors & words) and p.regex.search(text) for p in group)
+            for group in self.context
+        )
+
+    def locates_in_context(self, text: str) -> bool:
+        """Does `text` put the scene in the subject's first context ("in Minsk", "to Belarus")?"""
+        if not self.context:
+            return False
+        for pattern in self.context[0]:
+            for match in pattern.regex.finditer(text):
+                if _LOCATIVE.search(text, 0, match.start()):
+                    return True
+        return False
 
     def names_any_context(self, text: str) -> bool:
         return any(p.regex.search(text) for group in self.context for p in group)
@@ -156,12 +176,15 @@ class DocumentContext:
     def __init__(self, text: str) -> None:
         self.text = text
         self._context: dict[str, bool] = {}
+        self._words: set[str] | None = None
         self._full: dict[str, list[Mention]] = {}
 
     def context_ok(self, compiled: CompiledSubject) -> bool:
         key = compiled.subject.id
         if key not in self._context:
-            self._context[key] = compiled.names_context(self.text)
+            if self._words is None:
+                self._words = words_of(self.text)
+            self._context[key] = compiled.names_context(self.text, self._words)
         return self._context[key]
 
     def _full_mentions(self, compiled: CompiledSubject) -> list[Mention]:
@@ -172,13 +195,17 @@ class DocumentContext:
             ]
         return self._full[key]
 
-    def context_mention_ok(self, compiled: CompiledSubject, mention: Mention, position: int) -> bool:
+    def context_mention_ok(
+        self, compiled: CompiledSubject, mention: Mention, position: int, sentence_start: int | None = None
+    ) -> bool:
         """May a vague mention at document offset `position` stand for the subject?
 
         The article must name the subject's context. Unless the mention itself names part of that
         context ("relations with Washington"), the nearest earlier full mention sharing a word with
         it must not be an exclusion: "the embassy" right after "the U.S. embassy in Vilnius" is
-        that embassy.
+        that embassy. An exclusion in an earlier sentence no longer holds once the mention's own
+        sentence has moved the scene to the subject's place ("Coale, speaking in Minsk, said ...
+        its own embassy there").
         """
         if not self.context_ok(compiled):
             return False
@@ -191,7 +218,13 @@ class DocumentContext:
             if position - full.end > LOOKBACK_CHARS:
                 break
             if words & _content_words(full.text):
-                return full.kind != "exclusion"
+                if full.kind != "exclusion":
+                    return True
+                return (
+                    sentence_start is not None
+                    and full.end <= sentence_start
+                    and compiled.locates_in_context(self.text[sentence_start:position])
+                )
         return True
 
 

@@ -148,6 +148,10 @@ RULES: tuple[Rule, ...] = (
         6,
     ),
     _r(r"reportedly|allegedly|purportedly|supposedly|apparently", "hedged", "both", 8),
+    # Evidentials: "the first sign of a thaw" points to a change, it does not report one.
+    _r(r"(?:signs?|indications?|glimmers?) (?:of|that)|hints? of", "hedged", window=8),
+    # Someone's expectation ("Belavia expects sanctions to be lifted"); "is expected to" is a plan.
+    _r(r"(?<!-)expect(?:s|ed|ing)?", "hedged", window=8),
     _r(
         r"(?:appear|seem)(?:s|ed)? to|(?:is|are|was|were) (?:believed|thought|said) to|in theory|as early as",
         "hedged",
@@ -191,6 +195,13 @@ RULES: tuple[Rule, ...] = (
         "retrospective",
         "both",
         10,
+    ),
+    # "the earlier licences amounted to relief": about something that came before.
+    _r(
+        r"(?:the|an|its|their) (?:earlier|previous|prior)"
+        r"(?! (?:day|night|week|month|year|morning|evening|afternoon)\b)",
+        "retrospective",
+        window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
     # -- intentions and requests
@@ -251,7 +262,16 @@ _INCEPTIVE = word_set("began begun begin begins started start starts continued c
 _BE_AUX = word_set("is are was were am be been being 's")
 _ADVERBS = word_set(
     "soon eventually quickly fully partially formally officially again also still finally gradually "
-    "swiftly immediately quietly further ultimately"
+    "swiftly immediately quietly further ultimately now currently"
+)
+_PRESENT_BE = word_set("is are am 's")
+_AUXILIARY_REACH = 5
+_AUXILIARIES = word_set("to did do does will would shall should can could may might must not n't never")
+# Words before a base form that make it something other than a present tense ("to ease",
+# "did not ease", "a lift").
+_NOT_PRESENT_AFTER = word_set(
+    "to will would shall should can could may might must did do does not n't never let help make "
+    "makes made and or a an the this that its their his her our"
 )
 
 
@@ -297,19 +317,36 @@ class ModalityScopes:
         self._question_marks = [t.start for t in view.tokens if t.text == "?"]
         self._reporting_before = [i for i, t in enumerate(view.tokens) if t.lower in _REPORTING]
 
-    def label(self, anchor: int, cue_start: int, cue_end: int, form: VerbForm | None) -> Modality:
-        """Modality of the cue at sentence offsets cue_start..cue_end, anchored at token `anchor`."""
+    def label(
+        self,
+        anchor: int,
+        cue_start: int,
+        cue_end: int,
+        form: VerbForm | None,
+        bounds: tuple[int, int] | None = None,
+    ) -> Modality:
+        """Modality of the cue at sentence offsets cue_start..cue_end, anchored at token `anchor`.
+        With `bounds`, only triggers inside those sentence offsets count (a presupposed clause)."""
         if any(pos > cue_start for pos in self._question_marks):
             return "question"
-        best = self._strongest(anchor, cue_start, cue_end, with_exchange=True)
+        best = self._strongest(anchor, cue_start, cue_end, with_exchange=True, bounds=bounds)
         if best is not None:
             return best
         return self._default(anchor, form)
 
-    def _strongest(self, anchor: int, cue_start: int, cue_end: int, with_exchange: bool) -> Modality | None:
+    def _strongest(
+        self,
+        anchor: int,
+        cue_start: int,
+        cue_end: int,
+        with_exchange: bool,
+        bounds: tuple[int, int] | None = None,
+    ) -> Modality | None:
         best: Modality | None = None
         for hit in self.hits:
             if hit.start < cue_end and hit.end > cue_start:
+                continue
+            if bounds is not None and not bounds[0] <= hit.start < bounds[1]:
                 continue
             if not self._covers(hit, anchor):
                 continue
@@ -366,6 +403,28 @@ class ModalityScopes:
                 return self._strongest(anchor - 2, head.start, head.end, with_exchange=True) or "asserted"
             return "promise" if previous in _BE_AUX else "intent"
         return "asserted"
+
+    def present_tense(self, anchor: int, form: VerbForm | None) -> bool:
+        """Is the verb at token `anchor` a simple present ("a licence allows", "licences allow",
+        "Belavia is allowed")? In running text that describes a standing condition, not a change."""
+        if form == "ing":
+            return False
+        previous = self._previous_word(anchor)
+        if form is None:  # a verb-less cue: "Belavia is able to buy parts"
+            return previous in _PRESENT_BE
+        if form == "s":
+            return previous not in ("to", "n't", "not")
+        if form == "base":
+            if previous is None or previous in _NOT_PRESENT_AFTER:
+                return False
+            # "Not only did the U.S. reopen ...": an auxiliary a few words back governs the verb.
+            for index in range(anchor - 1, max(-1, anchor - 1 - _AUXILIARY_REACH), -1):
+                if self.view.is_break(index):
+                    break
+                if self.view.tokens[index].lower in _AUXILIARIES:
+                    return False
+            return True
+        return previous in _PRESENT_BE
 
     def _index_of_previous_word(self, anchor: int) -> int:
         """Index of the word `_previous_word` returns, or -1."""

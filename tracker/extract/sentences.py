@@ -2,6 +2,9 @@
 
 syntok already survives "U.S.", "Sept. 11." and quotes; the merges below are a safety net for the
 cases it can still cut ("incl. staff", "10 a.m. Thursday", "No. 1", "St. Petersburg", "Mr. Coale").
+A semicolon joins clauses of one sentence and never ends one: syntok cuts "Belarus frees 52
+prisoners; U.S. offers relief" before a capital, which would leave evidence ending in ";". The
+clause analyses (modality scopes, mention reach, count binding) already stop at a semicolon.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ def _should_merge(previous: str, following: str) -> bool:
     if not head:
         return False
     first = head[0]
+    if previous.rstrip().endswith(";"):
+        return True
     if low in _TITLES:
         return True
     if low in _LOWER_CONTINUES:

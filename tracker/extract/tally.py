@@ -3,13 +3,19 @@
 A number counts only when it is grammatically tied to an event cue ("freed 52 prisoners", "52
 people were released", "Tsikhanouski and 13 others were freed"), and never when it is
 
-* a subset ("including 14 foreigners", "six Lithuanians among the 52"),
+* a subset ("including 14 foreigners", "six Lithuanians among the 52"; but in "among the 52
+  freed" the 52 is the whole group, and counts),
 * tied to a blocker ("more than 1,000 remain behind bars", "asked for 1,300 to be freed"),
 * a running total ("bringing the total to 300", "has freed 300 since 2024"),
 * a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
 
 Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
 a tally, but the fold may still cite them.
+
+A release of named people with no number ("Maria Kalesnikava was released on Saturday",
+"Belarus freed Ihar Losik") counts one per name, when nothing in the sentence gives a number for
+its cue. A name is two or more capitalised words that are not places, days or institutions; a
+single surname is too often something else ("Washington was freed of ..."), and is left alone.
 """
 
 from __future__ import annotations
@@ -71,6 +77,24 @@ _NOT_NAMES = word_set(
     "viasna the a an he she they it his her their in on at ms. mr. mrs. dr. president opposition"
 )
 _ROLE_WORDS_SKIPPED = 2
+# "freed Nobel Peace Prize laureate Ales Bialiatski": words that may stand between a cue and a name.
+_ROLE_WORDS_BEFORE_NAME = 5
+# Words that end a list of names after a cue ("freed X and Y on Saturday").
+_LIST_STOPS = word_set(
+    "the a an his her its their on in at to from after before by with as during following for who "
+    "which that was were is are had has have"
+)
+# Words that make a sentence about a group, of which any names are a part.
+_GROUP_WORDS = word_set("others other among including group those them")
+# Words that make a capitalised phrase an organisation, not a person ("Belavia Airlines").
+_INSTITUTIONS = word_set(
+    "airline airlines airways group bank ministry department railways railway council union committee "
+    "centre center agency service office court party front radio liberty corporation company inc ltd "
+    "foundation institute university embassy government administration parliament assembly army police "
+    "belavia belaruskali viasna reuters"
+)
+# Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
+_APPOSITION_OPENERS = word_set("the a an who whose which his her")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +105,8 @@ class CountCandidate:
     vague: bool
     cumulative: bool
     names: tuple[str, ...]
+    # "among the 52 freed": the whole group named in passing; news only when the sentence dates it
+    passing: bool = False
 
 
 def _words_between(view: SentenceView, lo: int, hi: int) -> list[int] | None:
@@ -196,16 +222,35 @@ class _Binder:
             lo, hi = (cue_last, first) if cue_last < first else (first, cue_first)
             if any(self.word(i) == ";" for i in range(lo, hi)):
                 continue
-            distance = sum(1 for i in range(lo + 1, hi) if self.view.tokens[i].is_word)
+            distance = self._distance(lo, hi)
             if distance <= limit and (best is None or distance < best[0]):
                 best = (distance, k)
         return best[1] if best else None
+
+    def _distance(self, lo: int, hi: int) -> int:
+        """Words strictly between tokens lo and hi, not counting appositions set off by commas
+        ("released Siarhei Tsikhanouski, the blogger whose wife ran for president, and 13 others")."""
+        words = 0
+        index = lo + 1
+        while index < hi:
+            if self.word(index) == "," and self.word(index + 1) in _APPOSITION_OPENERS:
+                closing = index + 1
+                while closing < hi and self.word(closing) != ",":
+                    closing += 1
+                if closing < hi:
+                    index = closing + 1
+                    continue
+            words += self.view.tokens[index].is_word
+            index += 1
+        return words
 
     # ----------------------------------------------------------------- exclusions
     def is_subset(self, first: int, np_end: int) -> bool:
         for offset in (1, 2, 3):
             index = first - offset
             if index < 0 or (self.view.is_break(index) and self.word(index) != ","):
+                break
+            if self.word(index) == "among" and self._names_whole_group(index, first, np_end):
                 break
             if self.word(index) in _SUBSET_BEFORE:
                 return True
@@ -218,6 +263,23 @@ class _Binder:
             if self.word(index) == "among":
                 return True
         return False
+
+    def names_group_in_passing(self, first: int, np_end: int) -> bool:
+        """Is the number the whole group after "among" ("X among the 52 freed")?"""
+        for offset in (1, 2, 3):
+            index = first - offset
+            if index < 0 or self.view.is_break(index):
+                return False
+            if self.word(index) == "among":
+                return self._names_whole_group(index, first, np_end)
+        return False
+
+    def _names_whole_group(self, among: int, first: int, np_end: int) -> bool:
+        """In "X among the 123 freed" and "among 14 released" the number is the whole group
+        released (the subset is X), when the event verb follows it directly."""
+        if any(self.word(i) not in ("the", "those") for i in range(among + 1, first)):
+            return False
+        return self.cue_after(np_end) is not None
 
     def is_blocked(self, number: NumberMention, np_end: int, cue: CueMatch) -> bool:
         end_pos = self.view.tokens[np_end].end
@@ -300,6 +362,7 @@ def find_counts(
             continue
         if binder.is_subset(first, np_end):
             continue
+        passing = binder.names_group_in_passing(first, np_end)
         value = number.value
         names: list[str] = []
         cue_index: int | None
@@ -341,9 +404,118 @@ def find_counts(
                 vague=vague,
                 cumulative=binder.is_cumulative(first, cue, since_dated),
                 names=tuple(dict.fromkeys(names)),
+                passing=passing,
             )
         )
+    results.extend(_named_releases(binder, set(bound.values()), bool(results)))
     return results
+
+
+_COPULAS = word_set("was were has have had been is are")
+
+
+def _named_releases(binder: _Binder, used: set[int], counted: bool) -> list[CountCandidate]:
+    """Releases of named people, for cues no number is tied to (see the module docstring)."""
+    if counted or _GROUP_WORDS & {t.lower for t in binder.view.tokens}:
+        # A sentence that gives a number says how many, and one that speaks of a group ("along
+        # with others", "among those freed") names only part of it.
+        return []
+    view = binder.view
+    out: list[CountCandidate] = []
+    for k, (cue_first, cue_last) in enumerate(binder.cue_tokens):
+        if k in used:
+            continue
+        names = _passive_subject(binder, cue_first) or _active_object(binder, cue_last)
+        if not names:
+            continue
+        first_token, last_token, found = names
+        start, end = view.tokens[first_token].start, view.tokens[last_token].end
+        number = NumberMention(start, end, view.text[start:end], len(found), False)
+        out.append(CountCandidate(number, len(found), binder.cues[k], False, False, tuple(found)))
+    return out
+
+
+def _passive_subject(binder: _Binder, cue_first: int) -> tuple[int, int, list[str]] | None:
+    """Names released in the passive: "Maria Kalesnikava was released", "Ales Bialiatski and
+    Maria Kalesnikava were freed", "Andrey Kuznechyk, a journalist, was freed", "Losik, who was
+    pardoned"."""
+    index = cue_first - 1
+    while index >= 0 and binder.word(index) in _COPULAS | {"who", "also", "finally", "reportedly"}:
+        index -= 1
+    if index == cue_first - 1:
+        return None  # no auxiliary: "Kalesnikava freed" is not a passive
+    if binder.word(index) == "," and binder.word(index + 1) == "who":
+        index -= 1  # "Ales Bialiatski, who was freed on Saturday"
+    elif binder.word(index) == ",":  # "Andrey Kuznechyk, a journalist, was freed"
+        opening = index - 1
+        while opening >= 0 and binder.word(opening) != ",":
+            opening -= 1
+        if opening < 0 or index - opening > 8:
+            return None
+        index = opening - 1
+    last = index
+    while index >= 0 and (binder.word(index) in (",", "and") or _capitalised(binder, index)):
+        index -= 1
+    first = index + 1
+    if first > last or binder.word(index) in ("among", "including", "of", "with"):
+        return None
+    found = binder.named_items(first, last + 1)
+    if not found or not all(len(name.split()) >= 2 for name in found):
+        return None
+    return first, last, found
+
+
+def _active_object(binder: _Binder, cue_last: int) -> tuple[int, int, list[str]] | None:
+    """Names released in the active: "Belarus freed Ihar Losik", "released opposition blogger
+    Siarhei Tsikhanouski"."""
+    index = cue_last + 1
+    skipped = 0
+    while skipped < _ROLE_WORDS_BEFORE_NAME and index < len(binder.view.tokens):
+        if not _role_word(binder, index):
+            break
+        index += 1
+        skipped += 1
+    first = index
+    count = len(binder.view.tokens)
+    while index < count:
+        if binder.word(index) in (",", "and") or _capitalised(binder, index):
+            index += 1
+            continue
+        # "... and opposition figure Maria Kalesnikava": a role before the next name of the list
+        look = index
+        while look < count and look - index < _ROLE_WORDS_BEFORE_NAME and _role_word(binder, look):
+            look += 1
+        after_separator = binder.word(index - 1) in (",", "and")
+        if index < look < count and after_separator and _capitalised(binder, look):
+            index = look
+            continue
+        break
+    last = index - 1
+    while last >= first and binder.word(last) in (",", "and"):
+        last -= 1
+    if last < first or not _capitalised(binder, first):
+        return None
+    found = binder.named_items(first, last + 1)
+    if not found or not all(len(name.split()) >= 2 for name in found):
+        return None
+    return first, last, found
+
+
+def _role_word(binder: _Binder, index: int) -> bool:
+    token = binder.view.tokens[index]
+    if not token.is_word or token.lower in _LIST_STOPS:
+        return False
+    return not token.text[0].isupper() or token.lower in _NOT_NAMES
+
+
+def _capitalised(binder: _Binder, index: int) -> bool:
+    token = binder.view.tokens[index]
+    return (
+        token.is_word
+        and token.text[0].isupper()
+        and token.lower not in _NOT_NAMES
+        and token.lower not in _INSTITUTIONS
+    )
 
 
 def _subset_names(binder: _Binder, view: SentenceView) -> list[str]:

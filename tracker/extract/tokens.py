@@ -72,6 +72,13 @@ class SentenceView:
     def clause_of(self, pos: int) -> int:
         return self.clause[self.index_at(pos)] if self.tokens else 0
 
+    def clause_end(self, pos: int) -> int:
+        """Sentence offset where the clause holding offset `pos` ends (its break, or the text end)."""
+        for index in range(self.index_at(pos), len(self.tokens)):
+            if self.tokens[index].start >= pos and self.is_break(index):
+                return self.tokens[index].start
+        return len(self.text)
+
     def clause_span(self, first: int, last: int) -> tuple[int, int]:
         """Sentence offsets covering the clauses of tokens first..last, without the breaks."""
         lo_clause, hi_clause = self.clause[first], self.clause[last]

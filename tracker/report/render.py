@@ -64,7 +64,7 @@ def subject_status(subject: dict[str, Any]) -> str:
     if subject.get("state") is None:
         return "no state yet"
     since = show_date(subject["since"], subject["date_precision"])
-    status = f"{subject.get('state_label') or subject['state']} since {since}"
+    status = f"{_clean(subject.get('state_label') or subject['state'])} since {since}"
     return status + (" (analyst)" if subject.get("analyst") else "")
 
 
@@ -79,7 +79,7 @@ def entry_change(entry: dict[str, Any]) -> str:
 
 def _outlets(item: dict[str, Any]) -> str:
     sources = [s for s in item["sources"] if not s.get("retrospective")]
-    publishers = sorted({s["publisher"] for s in sources})
+    publishers = sorted({_clean(s["publisher"]) for s in sources})
     if not publishers:
         return ""
     return f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"
@@ -128,7 +128,8 @@ def render_plain(report: dict[str, Any]) -> str:
             out.append(f"  {show_date(article['published'])}  {_clean(article['title'])}")
     if not report["coverage"]:
         out.append("no articles yet: run `tracker fetch`")
-    return "\n".join(out)
+    # Every value above was cleaned; this is the backstop for anything added later.
+    return neutralise("\n".join(out), multiline=True)
 
 
 def _wrapped(text: str, indent: str) -> list[str]:

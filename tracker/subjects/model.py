@@ -10,7 +10,9 @@ How a sentence is tied to a subject:
 * `aliases` name the subject outright ("U.S. embassy in Minsk").
 * `context_aliases` are vaguer ("the embassy") and count only when every group in `context` is
   named somewhere in the article (a Belarus word *and* a U.S. word), and the nearest earlier full
-  mention sharing a word with them is not an exclusion.
+  mention sharing a word with them is not an exclusion, unless that exclusion is in an earlier
+  sentence and the mention's own sentence places the scene in the first context group ("in
+  Minsk").
 * `exclusions` name look-alikes ("embassy in Vilnius", "Lithuanian embassy"). An exclusion hides
   the aliases it overlaps, and a cue whose nearest mention is an exclusion is about that other
   thing and is ignored. A cue reaches a mention only within 15 words and not across a contrast
