@@ -149,7 +149,7 @@ def test_a_reused_worker_adds_little_to_a_parse() -> None:
             pool.parse(SMALL)
             pooled.append(time.perf_counter() - started)
         overhead = statistics.median(pooled) - statistics.median(inline)
-        assert overhead < 0.010, f"{overhead * 1000:.1f} ms per parse"
+        assert overhead < 0.025, f"{overhead * 1000:.1f} ms per parse"  # ~0.7 ms when the machine is idle
 
 
 def test_a_poll_whose_parse_times_out_is_a_recorded_failure(tmp_path: Path) -> None:
@@ -295,31 +295,37 @@ def test_after_a_clock_jump_every_job_keeps_the_wait_it_had_left(tmp_path: Path)
     with FeedServer() as server:
         url = server.feed("/feed.xml", [Item("a", "A", "text")])
         db = tmp_path / "events.db"
+        due = datetime.now(UTC) + timedelta(minutes=5)
         with Store.open(db) as store, store.transaction():  # polled a moment ago; next poll in 5 min
-            now = datetime.now(UTC)
             record = feedstate.PollRecord(
-                feed_id="feed", url=url, started_at=now, duration_ms=1, outcome="ok"
+                feed_id="feed", url=url, started_at=datetime.now(UTC), duration_ms=1, outcome="ok"
             )
             feedstate.record(
-                store, record, consecutive_failures=0, gone=False, next_due=now + timedelta(minutes=5),
-                backoff_reason="interval",
-            )  # fmt: skip
+                store, record, consecutive_failures=0, gone=False, next_due=due, backoff_reason="interval"
+            )
         daemon, log = daemon_for(tmp_path, {"feed": url}, interval="5m")
 
-        def wait_left() -> float:
+        def planned() -> datetime:
             assert daemon._scheduler is not None
-            job = daemon._scheduler.get_job("feed")
-            return float((job.next_run_time - datetime.now(UTC)).total_seconds())
+            run_time: datetime = daemon._scheduler.get_job("feed").next_run_time
+            return run_time
 
         async def scenario() -> None:
-            assert 290 <= wait_left() <= 300, "a restart waits for the stored next poll"
+            assert abs((planned() - due).total_seconds()) < 1, "a restart waits for the stored next poll"
+            left = (due - datetime.now(UTC)).total_seconds()
+            mono = time.monotonic()
+
+            def wait_is_kept() -> bool:
+                expected = left - (time.monotonic() - mono)
+                return abs((planned() - datetime.now(UTC)).total_seconds() - expected) < 3
+
             for jump in (timedelta(hours=1), timedelta(hours=-1), timedelta(days=3653)):
                 lines = log.getvalue().count("clock-jump")
                 with time_machine.travel(datetime.now(UTC) + jump, tick=True):
-                    await until(lambda: log.getvalue().count("clock-jump") > lines, 5)  # noqa: B023
-                    assert 280 <= wait_left() <= 300, (jump, wait_left())
-                await until(lambda: log.getvalue().count("clock-jump") > lines + 1, 5)  # noqa: B023
-                assert 280 <= wait_left() <= 300
+                    await until(lambda: log.getvalue().count("clock-jump") > lines)  # noqa: B023
+                    assert wait_is_kept(), (jump, planned())
+                await until(lambda: log.getvalue().count("clock-jump") > lines + 1)  # noqa: B023
+                assert wait_is_kept(), ("back from", jump, planned())
             assert len(server.hit_times("/feed.xml")) == 0, "no poll was fired by the jumps"
 
         asyncio.run(run_with(daemon, scenario))

@@ -400,8 +400,8 @@ class Daemon:
             self._failing[feed.id] = result.category or "error"
         else:
             self._failing.pop(feed.id, None)
-        if (result.new or result.revised) and self._worker is not None:
-            self._worker.poke()
+        if (result.new or result.revised or result.health_event) and self._worker is not None:
+            self._worker.poke()  # the poll appended events: interpretation catches up now
         if result.next_due is None:
             self._gone.add(feed.id)
         self._plan(feed.id, result.next_due)
