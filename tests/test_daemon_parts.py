@@ -18,15 +18,15 @@ import time_machine
 
 from tests.helpers.feed_server import FeedServer, Item, rss
 from tracker import feedstate
-from tracker.catchup_worker import CatchUpWorker
-from tracker.clockwatch import ClockWatch, DueTimes
 from tracker.config import default_config, load_config
 from tracker.daemon import Daemon, DaemonOptions
-from tracker.daemon_log import RepeatFilter, configure, emit
+from tracker.daemon.catchup import CatchUpWorker
+from tracker.daemon.clockwatch import ClockWatch, DueTimes
+from tracker.daemon.lock import DaemonLock, lock_path_for
+from tracker.daemon.log import RepeatFilter, configure, emit
 from tracker.errors import FeedRejected, LockHeld, NotAFeed
 from tracker.events import ArticleObserved
 from tracker.fetch import Fetcher
-from tracker.lock import DaemonLock, lock_path_for
 from tracker.parse import parse_feed
 from tracker.parsing_pool import ParsePool, ParseTimedOut
 from tracker.polling import poll_feed

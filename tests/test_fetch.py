@@ -418,7 +418,9 @@ def test_retry_after(
 ) -> None:
     # A date is made when the test runs, not when it is collected: the suite may take minutes.
     value = _http_date(header) if isinstance(header, timedelta) else header
-    httpserver.expect_request("/feed").respond_with_data("busy", status=status, headers={"Retry-After": value})
+    httpserver.expect_request("/feed").respond_with_data(
+        "busy", status=status, headers={"Retry-After": value}
+    )
     with pytest.raises(HTTPStatusFailure) as caught:
         fetch(httpserver.url_for("/feed"))
     assert caught.value.status == status

@@ -515,7 +515,7 @@ def daemon(log_format: str, log_level: str, drain_timeout: float, config: str | 
     SIGTERM or SIGINT stops it cleanly (a second one at once); SIGHUP re-reads feeds.toml. One
     daemon per store: a second one exits 1, naming the first one's pid."""
     from tracker.daemon import DaemonOptions, run_daemon
-    from tracker.daemon_log import configure
+    from tracker.daemon.log import configure
 
     paths = Paths(config, db)
     cfg = paths.load_config(require_feeds=True)

@@ -2,7 +2,7 @@
 
 Wiring, in one place:
 
-* **One daemon per store**: an exclusive flock on `<db>.lock` (tracker.lock), taken before the
+* **One daemon per store**: an exclusive flock on `<db>.lock` (lock.py), taken before the
   store is opened and held until exit.
 * **Scheduling**: APScheduler 3.11 `AsyncIOScheduler`, in-memory jobs rebuilt from feeds.toml at
   start, one per enabled feed (`id` = feed id). The stored `feed_state.next_due_at` decides the
@@ -15,7 +15,7 @@ Wiring, in one place:
 * **Signals**: SIGTERM/SIGINT pause the scheduler, let polls in flight finish for a bounded time,
   then exit 0; a second signal exits at once (safe: a poll's writes are one transaction). SIGHUP
   reloads feeds.toml; an invalid file is logged and the running configuration kept.
-* **Watchdogs**: a heartbeat row every ~15 s; a clock-jump check every minute (tracker.clockwatch);
+* **Watchdogs**: a heartbeat row every ~15 s; a clock-jump check every minute (clockwatch.py);
   a look at `feed_state` every ~10 s for feeds the user reset; storage failures (full disk,
   read-only, I/O errors) pause polling and are probed with backoff until writes work again.
 """
@@ -45,16 +45,17 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from tracker import feedstate, heartbeat, storage_health
+from tracker import feedstate
 from tracker.app import fetch_limits, make_fetcher
-from tracker.catchup_worker import INTERPRETATION, CatchUpWorker
 from tracker.clock import Clock, format_duration, parse_utc, system_clock
-from tracker.clockwatch import ClockWatch, DueTimes
 from tracker.config import Config, FeedConfig, load_config
-from tracker.daemon_log import LOGGER_NAME, RepeatFilter, emit
+from tracker.daemon import heartbeat, storage
+from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker
+from tracker.daemon.clockwatch import ClockWatch, DueTimes
+from tracker.daemon.lock import DaemonLock
+from tracker.daemon.log import LOGGER_NAME, RepeatFilter, emit
 from tracker.errors import TrackerError
 from tracker.fetch import Fetcher
-from tracker.lock import DaemonLock
 from tracker.parsing_pool import PARSE_TIMEOUT, ParsePool
 from tracker.polling import PollResult, poll_feed
 from tracker.projections import runner_for
@@ -377,7 +378,7 @@ class Daemon:
             )
             self._plan(feed_id, self.clock() + timedelta(seconds=feed.interval_seconds))
         except sqlite3.Error as exc:
-            if storage_health.is_storage_failure(exc):
+            if storage.is_storage_failure(exc):
                 self._plan(feed_id, self.clock())  # first in line once writing works again
                 self._storage_failed(exc)
             else:  # e.g. "database is locked" past the busy timeout: try again next interval
@@ -578,7 +579,7 @@ class Daemon:
         try:
             self._write_heartbeat(store)
         except sqlite3.Error as exc:
-            if storage_health.is_storage_failure(exc):
+            if storage.is_storage_failure(exc):
                 self._storage_failed(exc)
             else:
                 emit(self.log, logging.WARNING, "heartbeat", str(exc))
@@ -683,7 +684,7 @@ class Daemon:
             if self._stop.is_set():
                 return
             probes += 1
-            why = storage_health.probe(store, self._beat)
+            why = storage.probe(store, self._beat)
             if why is None:
                 break
             self._probe_delay = min(self._probe_delay * 2, self.options.probe_max)

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
-from tracker.storage_health import is_storage_failure
 from tracker.store import Store
 
 INTERPRETATION = ("facts", "story")
