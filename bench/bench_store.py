@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,6 +101,42 @@ def peer_eventsourcing(path: Path, events: list[ArticleObserved], per_tx: int) -
     return True
 
 
+def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> None:
+    """The interpretation side on realistic text: the demo articles, each published `copies`
+    times under new keys (a few thousand articles), then a full rebuild with extraction and a
+    report."""
+    from tracker.config import default_config
+    from tracker.demo.server import bundled_documents
+    from tracker.ingest import plan
+    from tracker.parse import parse_feed
+    from tracker.projections import runner_for
+    from tracker.report import build_report
+
+    entries = [
+        e
+        for name, body in bundled_documents().items()
+        if "updated" not in name
+        for e in parse_feed(body).entries
+    ]
+    store = Store.open(path)
+    with store.transaction():
+        for copy in range(copies):
+            store.append(
+                plan(f"feed-{copy % 7}", [replace(e, guid=f"{e.guid}-{copy}") for e in entries], {}).events
+            )
+    config = default_config()
+    runner = runner_for(config)
+    n = store.count()
+    print(f"interpretation ({n:,} articles of real length)")
+
+    def rebuild_all() -> None:
+        with store.transaction():
+            runner.catch_up(store, rebuild=True)
+
+    timed("rebuild all projections (extraction + story fold)", n, rebuild_all, results)
+    timed("tracker report (fold in memory, from facts)", n, lambda: build_report(store, config), results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,6 +190,7 @@ def main() -> None:
                 runner.catch_up(store, rebuild=True)
 
         timed("rebuild articles + feed_status", n, rebuild, results)
+        story_bench(d / "story.db", results)
     print("ratios (tracker / raw sqlite3)")
     one_tx = (
         results["tracker Store.append (ids, triggers, hash chain)"]

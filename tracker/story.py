@@ -207,9 +207,22 @@ def _same_period(a: date, a_precision: Precision, b: date, b_precision: Precisio
 # --- clustering -----------------------------------------------------------------------------------
 
 
-@dataclass
 class _Cluster:
-    facts: list[Fact]
+    """Reports of one change. New reports are judged against the anchor (the first, best-dated
+    report); the date shown is settled from all of them."""
+
+    def __init__(self, facts: Iterable[Fact]) -> None:
+        self.facts: list[Fact] = []
+        self.counts: set[int | None] = set()
+        self._settled: tuple[date, Precision] | None = None
+        for fact in facts:
+            self.add(fact)
+        self.anchor, self.anchor_precision = self.facts[0].event_date, self.facts[0].date_precision
+
+    def add(self, fact: Fact) -> None:
+        self.facts.append(fact)
+        self.counts.add(fact.count)
+        self._settled = None
 
     @property
     def analyst(self) -> bool:
@@ -217,27 +230,33 @@ class _Cluster:
 
     @property
     def precision(self) -> Precision:
-        order: dict[str, int] = {"day": 0, "month": 1, "year": 2}
-        return min((f.date_precision for f in self.facts), key=lambda p: order[p])
+        return self._settle()[1]
 
     @property
     def date(self) -> date:
+        return self._settle()[0]
+
+    def _settle(self) -> tuple[date, Precision]:
         """The analyst's date, else the most reported sentence date, else the earliest date."""
-        pool = (
-            [f for f in self.facts if f.analyst]
-            or [f for f in self.facts if f.date_precision == self.precision and f.date_basis == "sentence"]
-            or [f for f in self.facts if f.date_precision == self.precision]
-        )
-        counts = Counter(f.event_date for f in pool)
-        best = max(counts.values())
-        return min(d for d, n in counts.items() if n == best)
+        if self._settled is None:
+            order: dict[str, int] = {"day": 0, "month": 1, "year": 2}
+            precision = min((f.date_precision for f in self.facts), key=lambda p: order[p])
+            pool = (
+                [f for f in self.facts if f.analyst]
+                or [f for f in self.facts if f.date_precision == precision and f.date_basis == "sentence"]
+                or [f for f in self.facts if f.date_precision == precision]
+            )
+            counts = Counter(f.event_date for f in pool)
+            best = max(counts.values())
+            self._settled = (min(d for d, n in counts.items() if n == best), precision)
+        return self._settled
 
     def accepts(self, fact: Fact, *, match_count: bool) -> bool:
-        if _same_period(self.date, self.precision, fact.event_date, fact.date_precision):
+        if _same_period(self.anchor, self.anchor_precision, fact.event_date, fact.date_precision):
             return True
-        late = fact.date_basis == "published" and fact.date_precision == "day" and self.precision == "day"
-        if late and match_count and fact.count is not None and fact.count in {f.count for f in self.facts}:
-            return timedelta(0) <= fact.event_date - self.date <= timedelta(days=LATE_REPORT_DAYS)
+        late = fact.date_basis == "published" and fact.date_precision == "day" and self.anchor_precision == "day"
+        if late and match_count and fact.count is not None and fact.count in self.counts:
+            return timedelta(0) <= fact.event_date - self.anchor <= timedelta(days=LATE_REPORT_DAYS)
         return False
 
 
@@ -246,7 +265,7 @@ def _cluster(facts: Iterable[Fact], *, match_count: bool) -> list[_Cluster]:
     for fact in sorted(facts, key=_fact_order):
         for cluster in clusters:
             if cluster.accepts(fact, match_count=match_count):
-                cluster.facts.append(fact)
+                cluster.add(fact)
                 break
         else:
             clusters.append(_Cluster([fact]))
