@@ -254,7 +254,9 @@ class _Cluster:
     def accepts(self, fact: Fact, *, match_count: bool) -> bool:
         if _same_period(self.anchor, self.anchor_precision, fact.event_date, fact.date_precision):
             return True
-        late = fact.date_basis == "published" and fact.date_precision == "day" and self.anchor_precision == "day"
+        late = (
+            fact.date_basis == "published" and fact.date_precision == "day" and self.anchor_precision == "day"
+        )
         if late and match_count and fact.count is not None and fact.count in self.counts:
             return timedelta(0) <= fact.event_date - self.anchor <= timedelta(days=LATE_REPORT_DAYS)
         return False
