@@ -207,6 +207,9 @@ def _same_period(a: date, a_precision: Precision, b: date, b_precision: Precisio
 # --- clustering -----------------------------------------------------------------------------------
 
 
+_Day = date  # the `date` property below shadows the type inside the class
+
+
 class _Cluster:
     """Reports of one change. New reports are judged against the anchor (the first, best-dated
     report); the date shown is settled from all of them."""
@@ -214,7 +217,7 @@ class _Cluster:
     def __init__(self, facts: Iterable[Fact]) -> None:
         self.facts: list[Fact] = []
         self.counts: set[int | None] = set()
-        self._settled: tuple[date, Precision] | None = None
+        self._settled: tuple[_Day, Precision] | None = None
         for fact in facts:
             self.add(fact)
         self.anchor, self.anchor_precision = self.facts[0].event_date, self.facts[0].date_precision
@@ -236,7 +239,7 @@ class _Cluster:
     def date(self) -> date:
         return self._settle()[0]
 
-    def _settle(self) -> tuple[date, Precision]:
+    def _settle(self) -> tuple[_Day, Precision]:
         """The analyst's date, else the most reported sentence date, else the earliest date."""
         if self._settled is None:
             order: dict[str, int] = {"day": 0, "month": 1, "year": 2}
