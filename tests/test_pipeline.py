@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             self._send(200, GOOD_RSS, "application/rss+xml", {"ETag": etag})
+        elif route == "/ttl.xml":
+            etag = '"ttl-v1"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = GOOD_RSS.replace(b"<title>Good wire</title>", b"<title>Good wire</title><ttl>3</ttl>")
+            self._send(200, body, "application/rss+xml", {"ETag": etag})
         elif route == "/html":
             self._send(200, HTML, "text/html; charset=utf-8")
         elif route == "/500":
@@ -269,6 +280,10 @@ def test_usage_config_and_store_errors_have_distinct_exit_codes(tmp_path: Path) 
     assert not (tmp_path / "evnts.db").exists()
     code, _, err = tracker("events", cwd=tmp_path, env={"TRACKER_DB": str(tmp_path / "nope.db")})
     assert code == 1 and "nope.db" in err
+    for command in (["rebuild"], ["prune", "--polls-older-than", "1d"], ["feeds", "reset", "x"]):
+        code, _, err = tracker(*command, "--db", "typo.db", cwd=tmp_path)
+        assert code == 1 and "no such database" in err, command
+    assert not (tmp_path / "typo.db").exists()  # only fetch, daemon and demo create a store
 
 
 def test_verify_passes_then_names_a_forged_position(server: ThreadingHTTPServer, tmp_path: Path) -> None:
@@ -309,3 +324,21 @@ def test_events_listing_and_pruning_the_poll_log(server: ThreadingHTTPServer, tm
     conn = sqlite3.connect(tmp_path / "events.db")
     assert conn.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3  # the log is never pruned
+
+
+def test_a_feeds_ttl_is_remembered_across_polls(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'[[feeds]]\nid = "slow-news"\nurl = "{base(server)}/ttl.xml"\ninterval = "1m"\n')
+    for _ in range(2):  # a 200 that carries <ttl>3</ttl> (minutes), then a 304 that carries nothing
+        assert tracker("fetch", "--config", str(path), "--db", "events.db", cwd=tmp_path)[0] == 0
+    conn = sqlite3.connect(tmp_path / "events.db")
+    outcomes = [r[0] for r in conn.execute("SELECT outcome FROM polls ORDER BY id")]
+    assert outcomes == ["ok", "not-modified"]
+    reason, ttl, last_poll, next_due = conn.execute(
+        "SELECT backoff_reason, ttl_seconds, last_poll_at, next_due_at FROM feed_state"
+    ).fetchone()
+    assert (reason, ttl) == ("ttl", 180)
+    wait = datetime.fromisoformat(next_due.replace("Z", "+00:00")) - datetime.fromisoformat(
+        last_poll.replace("Z", "+00:00")
+    )
+    assert 170 <= wait.total_seconds() <= 200

@@ -85,8 +85,9 @@ def handled(func: F) -> F:
 
 
 @contextmanager
-def open_store(paths: Paths, *, readonly: bool) -> Iterator[Store]:
-    store = Store.open(paths.db, readonly=readonly)
+def open_store(paths: Paths, *, readonly: bool, create: bool = False) -> Iterator[Store]:
+    """Only the commands that record observations (fetch, daemon, demo) may create a store."""
+    store = Store.open(paths.db, readonly=readonly, create=create)
     try:
         yield store
     finally:
@@ -112,7 +113,7 @@ def fetch(feed_ids: tuple[str, ...], config: str | None, db: str | None) -> None
     paths = Paths(config, db)
     cfg = paths.load_config(require_feeds=True)
     feeds = [cfg.feed(feed_id) for feed_id in feed_ids] if feed_ids else None
-    with open_store(paths, readonly=False) as store:
+    with open_store(paths, readonly=False, create=True) as store:
         summary = _run_fetch(cfg, store, feeds)
     _print_fetch_summary(summary)
 

@@ -25,6 +25,7 @@ class FeedState:
     gone: bool = False
     next_due_at: str | None = None
     last_poll_at: str | None = None
+    ttl_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +47,17 @@ class PollRecord:
     entries: int = 0
     new_articles: int = 0
     revisions: int = 0
+    ttl_seconds: int | None = None  # the <ttl> of the body this poll parsed
 
 
 _STATE_COLUMNS = (
-    "feed_id, url, etag, last_modified, body_hash, consecutive_failures, gone, next_due_at, last_poll_at"
+    "feed_id, url, etag, last_modified, body_hash, consecutive_failures, gone, next_due_at, last_poll_at, "
+    "ttl_seconds"
 )
 
 
 def _state(row: tuple[Any, ...]) -> FeedState:
-    return FeedState(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8])
+    return FeedState(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8], row[9])
 
 
 def load(store: Store, feed_id: str) -> FeedState:
@@ -96,9 +99,9 @@ def record(
     store.conn.execute(
         "INSERT INTO feed_state (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
         "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
-        "backoff_reason, gone) "
+        "backoff_reason, gone, ttl_seconds) "
         "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
-        ":error, :failures, :next_due, :reason, :gone) "
+        ":error, :failures, :next_due, :reason, :gone, :ttl) "
         "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "
         "etag = CASE WHEN :succeeded THEN excluded.etag ELSE etag END, "
         "last_modified = CASE WHEN :succeeded THEN excluded.last_modified ELSE last_modified END, "
@@ -106,7 +109,8 @@ def record(
         "last_success_at = coalesce(excluded.last_success_at, last_success_at), "
         "last_status = excluded.last_status, last_outcome = excluded.last_outcome, "
         "last_error = excluded.last_error, consecutive_failures = excluded.consecutive_failures, "
-        "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone",
+        "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone, "
+        "ttl_seconds = CASE WHEN :parsed THEN excluded.ttl_seconds ELSE ttl_seconds END",
         {
             "feed_id": poll.feed_id,
             "url": poll.url,
@@ -123,6 +127,8 @@ def record(
             "reason": backoff_reason,
             "gone": int(gone),
             "succeeded": int(succeeded),
+            "parsed": int(poll.outcome == "ok"),
+            "ttl": poll.ttl_seconds,
         },
     )
 

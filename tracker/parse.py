@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -130,19 +130,8 @@ def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> P
         problem = result.get("bozo_exception")
         notes.add(_short(f"recovered from {type(problem).__name__}: {problem}"))
 
-    entries: list[ParsedEntry] = []
-    phantoms = 0
-    over_cap = 0
     base = _base_url(url)
-    for raw in raw_entries:
-        entry = _xml_entry(raw, base, notes)
-        if entry is None:
-            phantoms += 1
-        elif len(entries) >= MAX_ENTRIES:
-            over_cap += 1
-        else:
-            entries.append(entry)
-    notes.dropped(phantoms, over_cap)
+    entries = notes.keep(_xml_entry(raw, base, notes) for raw in raw_entries)
 
     feed = result.get("feed") or {}
     return ParsedFeed(
@@ -293,19 +282,8 @@ def _parse_json_feed(body: bytes, url: str | None) -> ParsedFeed:
     if not isinstance(items, list):
         notes.add("JSON Feed without an items list")
         items = []
-    entries: list[ParsedEntry] = []
-    phantoms = 0
-    over_cap = 0
     base = _base_url(url)
-    for item in items:
-        entry = _json_entry(item, base, notes) if isinstance(item, dict) else None
-        if entry is None:
-            phantoms += 1
-        elif len(entries) >= MAX_ENTRIES:
-            over_cap += 1
-        else:
-            entries.append(entry)
-    notes.dropped(phantoms, over_cap)
+    entries = notes.keep(_json_entry(item, base, notes) if isinstance(item, dict) else None for item in items)
     return ParsedFeed(
         format=fmt,
         title=notes.text(doc.get("title"), MAX_TITLE_CHARS, "feed title"),
@@ -391,11 +369,22 @@ class _Notes:
     def add(self, message: str) -> None:
         self._messages.append(message)
 
-    def dropped(self, phantoms: int, over_cap: int) -> None:
+    def keep(self, candidates: Iterable[ParsedEntry | None]) -> list[ParsedEntry]:
+        """The usable entries, up to the cap; phantoms (no id, no link) and the excess are noted."""
+        entries: list[ParsedEntry] = []
+        phantoms = over_cap = 0
+        for entry in candidates:
+            if entry is None:
+                phantoms += 1
+            elif len(entries) >= MAX_ENTRIES:
+                over_cap += 1
+            else:
+                entries.append(entry)
         if phantoms:
             self.add(f"{_entries(phantoms)} without id or link dropped")
         if over_cap:
             self.add(f"{_entries(over_cap)} over the cap of {MAX_ENTRIES:,} dropped")
+        return entries
 
     def text(self, value: Any, limit: int, field: str) -> str | None:
         """A stripped string, None when empty or not a string, cut to `limit` characters."""

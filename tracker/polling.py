@@ -45,7 +45,7 @@ class PollResult:
     next_due_reason: str
     projection_errors: tuple[str, ...]
     next_due: datetime | None = None  # None: gone, not polled again until the user acts
-    ttl_seconds: int | None = None  # the feed's <ttl> if this poll parsed it, else the hint given
+    ttl_seconds: int | None = None  # the feed's <ttl> this poll scheduled with
 
     @property
     def failed(self) -> bool:
@@ -66,13 +66,12 @@ async def poll_feed(
     runner: ProjectionRunner,
     projections: Sequence[str] | None = None,
     parser: ParsePool | None = None,
-    ttl_hint: int | None = None,
     clock: Clock = system_clock,
 ) -> PollResult:
     """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up.
 
-    Parsing runs in `parser`'s worker processes (the process-wide pool by default). `ttl_hint` is
-    the feed's `<ttl>` from an earlier poll, used for scheduling when this poll parses nothing.
+    Parsing runs in `parser`'s worker processes (the process-wide pool by default). A poll that
+    parses nothing schedules with the `<ttl>` the feed gave last time (kept in `feed_state`).
     """
     state = feedstate.load(store, feed.id)
     same_url = state.url == feed.url
@@ -122,7 +121,7 @@ async def poll_feed(
         failures = state.consecutive_failures + 1 if error else 0
         gone = isinstance(error, HTTPStatusFailure) and error.gone
         retry_after = error.retry_after if isinstance(error, HTTPStatusFailure) else None
-        ttl = parsed.ttl_seconds if parsed is not None else ttl_hint
+        ttl = parsed.ttl_seconds if parsed is not None else (state.ttl_seconds if same_url else None)
         schedule = next_poll(
             clock(),
             feed.interval_seconds,
@@ -156,6 +155,7 @@ async def poll_feed(
                 entries=len(parsed.entries) if parsed else 0,
                 new_articles=new,
                 revisions=revised,
+                ttl_seconds=parsed.ttl_seconds if parsed is not None else None,
             ),
             consecutive_failures=failures,
             gone=gone,

@@ -97,6 +97,7 @@ CREATE TABLE feed_state (
     etag                  TEXT,
     last_modified         TEXT,
     body_hash             TEXT,
+    ttl_seconds           INTEGER,         -- the feed's own <ttl>, from the last parsed body
     last_poll_at          TEXT,
     last_success_at       TEXT,
     last_status           INTEGER,
@@ -181,11 +182,14 @@ class Store:
     # --- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False, clock: Clock = system_clock) -> Store:
+    def open(
+        cls, path: str | Path, *, readonly: bool = False, create: bool = True, clock: Clock = system_clock
+    ) -> Store:
+        """Open (or, for a writer with `create`, make) a store. Readers never create a file."""
         path = Path(path)
+        if (readonly or not create) and not path.is_file():
+            raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
         if readonly:
-            if not path.is_file():
-                raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
             uri = f"{path.resolve().as_uri()}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         else:

@@ -113,7 +113,6 @@ class Daemon:
         self._due = DueTimes(now=clock)
         self._failing: dict[str, str] = {}  # feed id -> failure category
         self._gone: set[str] = set()
-        self._ttl: dict[str, int] = {}
         self._repeats = RepeatFilter()
         self._stop = asyncio.Event()
         self._signals = 0
@@ -313,7 +312,6 @@ class Daemon:
         self._due.discard(feed_id)
         self._failing.pop(feed_id, None)
         self._gone.discard(feed_id)
-        self._ttl.pop(feed_id, None)
         self._repeats.forget(feed_id)
 
     def _plan(self, feed_id: str, due: datetime | None) -> None:
@@ -365,7 +363,6 @@ class Daemon:
                     runner=self._runner,
                     projections=CHEAP_PROJECTIONS,
                     parser=self._parser,
-                    ttl_hint=self._ttl.get(feed_id),
                     clock=self.clock,
                 )
         except TimeoutError:
@@ -395,8 +392,6 @@ class Daemon:
     def _after_poll(self, feed: FeedConfig, result: PollResult) -> None:
         self.polls += 1
         self._probe_delay = self.options.probe_first  # a committed poll: the store is healthy
-        if result.ttl_seconds:
-            self._ttl[feed.id] = result.ttl_seconds
         if result.failed:
             self._failing[feed.id] = result.category or "error"
         else:
@@ -514,7 +509,6 @@ class Daemon:
 
     def _change_job(self, old: FeedConfig, new: FeedConfig, state: feedstate.FeedState | None) -> None:
         if old.url != new.url:
-            self._ttl.pop(new.id, None)
             self._add_job(new, state)  # a new URL is polled soon, gone or not
             return
         self._feeds[new.id] = new  # headers, title...: the next poll uses them
