@@ -142,7 +142,21 @@ class Entry:
 
     @property
     def publishers(self) -> int:
-        return len({s.publisher for s in self.sources if not s.retrospective})
+        """Corroboration: distinct publishers with independent text. A publisher whose every
+        sentence here is word for word another's (a syndicated wire story) adds nothing."""
+        publisher_of = {s.url: s.publisher for s in self.sources if not s.retrospective}
+        texts: dict[str, set[str]] = {publisher: set() for publisher in publisher_of.values()}
+        for item in self.evidence:
+            if item.url in publisher_of:
+                texts[publisher_of[item.url]].add(" ".join(item.sentence.lower().split()))
+        seen: set[str] = set()
+        independent = 0
+        for publisher in sorted(texts, key=lambda p: (-len(texts[p]), p)):
+            if texts[publisher] and texts[publisher] <= seen:
+                continue
+            independent += 1
+            seen |= texts[publisher]
+        return independent
 
 
 @dataclass(frozen=True, slots=True)
