@@ -248,7 +248,11 @@ def test_a_surname_beside_the_full_name_is_one_person() -> None:
 def test_a_syndicated_copy_is_not_corroboration() -> None:
     wire = fact(1, "prisoner-releases", count=52, publisher="ap")
     copy = replace(fact(2, "prisoner-releases", count=52, publisher="local-paper"), sentence=wire.sentence)
-    own = replace(fact(3, "prisoner-releases", count=52, publisher="monitor"), sentence="Fifty-two were freed.")
-    (entry,) = [e for e in fold_story(SUBJECTS, [wire, copy, own]).timeline if e.subject == "prisoner-releases"]
+    own = replace(
+        fact(3, "prisoner-releases", count=52, publisher="monitor"), sentence="Fifty-two were freed."
+    )
+    (entry,) = [
+        e for e in fold_story(SUBJECTS, [wire, copy, own]).timeline if e.subject == "prisoner-releases"
+    ]
     assert len(entry.sources) == 3  # every outlet is listed...
     assert entry.publishers == 2  # ...but the verbatim copy does not corroborate
