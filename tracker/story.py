@@ -32,6 +32,7 @@ Precision = Literal["day", "month", "year"]
 SAME_CHANGE_DAYS = 1  # day-precision reports this close describe one change
 LATE_REPORT_DAYS = 7  # undated report with a matching count: how late it may come
 ANALYST_PUBLISHER = "analyst"
+DEFINITION = "subject definition"  # the feed and publisher of a subject's starting point
 
 
 class StateLike(Protocol):
@@ -144,7 +145,9 @@ class Entry:
     def publishers(self) -> int:
         """Corroboration: distinct publishers with independent text. A publisher whose every
         sentence here is word for word another's (a syndicated wire story) adds nothing."""
-        publisher_of = {s.url: s.publisher for s in self.sources if not s.retrospective}
+        publisher_of = {
+            s.url: s.publisher for s in self.sources if not s.retrospective and s.feed != DEFINITION
+        }
         texts: dict[str, set[str]] = {publisher: set() for publisher in publisher_of.values()}
         for item in self.evidence:
             if item.url in publisher_of:
@@ -409,7 +412,7 @@ def _fold_state(
             else ()
         )
         source = (
-            (Source(subject.initial_source, subject.initial_note, "subject definition", None, "definition"),)
+            (Source(subject.initial_source, subject.initial_note, DEFINITION, None, DEFINITION),)
             if subject.initial_source
             else ()
         )

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker.output import neutralise
+from tracker.story import DEFINITION
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -78,7 +79,9 @@ def entry_change(entry: dict[str, Any]) -> str:
 
 
 def _outlets(item: dict[str, Any]) -> str:
-    sources = [s for s in item["sources"] if not s.get("retrospective")]
+    if item.get("kind") == "initial":
+        return "starting point, from the subject's definition"
+    sources = [s for s in item["sources"] if not s.get("retrospective") and s["feed"] != DEFINITION]
     publishers = sorted({_clean(s["publisher"]) for s in sources})
     if not publishers:
         return ""
