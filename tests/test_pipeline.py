@@ -342,3 +342,15 @@ def test_a_feeds_ttl_is_remembered_across_polls(server: ThreadingHTTPServer, tmp
         last_poll.replace("Z", "+00:00")
     )
     assert 170 <= wait.total_seconds() <= 200
+
+
+def test_the_demo_never_writes_into_a_store_with_real_feeds(
+    server: ThreadingHTTPServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
+    assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, _, err = tracker("demo", "--db", "events.db", cwd=tmp_path)
+    assert code == 1 and "run the demo elsewhere" in err
+    code, out, _ = tracker("demo", "--db", "demo.db", cwd=tmp_path)
+    assert code == 0 and "Prisoners released by Belarus: 192 in total" in out
+    assert tracker("demo", "--db", "demo.db", cwd=tmp_path)[0] == 0  # running it again is fine

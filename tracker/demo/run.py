@@ -14,6 +14,7 @@ from pathlib import Path
 from tracker import app
 from tracker.config import Config, FeedConfig
 from tracker.demo.server import DemoServer, demo_feeds
+from tracker.errors import TrackerError
 from tracker.report import build_report, render
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
@@ -33,8 +34,18 @@ def demo_config(server: DemoServer) -> Config:
     return Config(path=None, feeds=feeds, subjects=load_shipped_subjects())
 
 
+def _refuse_a_real_store(store: Store) -> None:
+    """The log is append-only: demo articles written into a real store could never be removed."""
+    demo_streams = [f"{kind}:{feed['id']}%" for feed in demo_feeds() for kind in ("article", "feed")]
+    clauses = " AND ".join("stream NOT LIKE ?" for _ in demo_streams)
+    sql = f"SELECT count(*) FROM events WHERE {clauses}"  # noqa: S608 - placeholders only
+    if store.conn.execute(sql, demo_streams).fetchone()[0]:
+        raise TrackerError(f"{store.path} holds events from real feeds; run the demo elsewhere: --db demo.db")
+
+
 def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: Callable[[str], None]) -> str:
     with DemoServer() as server, Store.open(db_path) as store:
+        _refuse_a_real_store(store)
         config = demo_config(server)
         note(f"demo feeds served at {server.base_url}; store: {db_path}")
         first = asyncio.run(app.fetch_feeds(config, store))
