@@ -62,24 +62,9 @@ class Handler(BaseHTTPRequestHandler):
         route = self.path.split("?")[0]
         self.server.hits[route] = self.server.hits.get(route, 0) + 1  # type: ignore[attr-defined]
         if route == "/good.xml":
-            etag = '"good-v1"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self._send(200, GOOD_RSS, "application/rss+xml", {"ETag": etag})
+            self._conditional(GOOD_RSS, '"good-v1"')
         elif route == "/ttl.xml":
-            etag = '"ttl-v1"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = GOOD_RSS.replace(b"<title>Good wire</title>", b"<title>Good wire</title><ttl>3</ttl>")
-            self._send(200, body, "application/rss+xml", {"ETag": etag})
+            self._conditional(GOOD_RSS.replace(b"</title>", b"</title><ttl>3</ttl>", 1), '"ttl-v1"')
         elif route == "/html":
             self._send(200, HTML, "text/html; charset=utf-8")
         elif route == "/500":
@@ -107,6 +92,13 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         else:
             self._send(404, b"", "text/plain")
+
+    def _conditional(self, body: bytes, etag: str) -> None:
+        """A feed with an ETag: 304 when the client already has it."""
+        if self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", "application/rss+xml", {"ETag": etag})
+        else:
+            self._send(200, body, "application/rss+xml", {"ETag": etag})
 
     def _send(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
