@@ -44,7 +44,6 @@ def make_fetcher(config: Config) -> Fetcher:
 @dataclass(frozen=True)
 class FetchSummary:
     results: tuple[PollResult, ...]
-    catch_up: CatchUp | None = None
     projection_errors: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -93,7 +92,7 @@ async def fetch_feeds(
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
-    return FetchSummary(tuple(results), final, errors)
+    return FetchSummary(tuple(results), errors)
 
 
 def rebuild(config: Config, store: Store) -> CatchUp:

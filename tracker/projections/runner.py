@@ -83,12 +83,6 @@ class ProjectionRunner:
             raise ValueError(f"duplicate projection names: {names}")
         self.projections = tuple(projections)
 
-    def by_name(self, name: str) -> Projection:
-        for projection in self.projections:
-            if projection.name == name:
-                return projection
-        raise KeyError(name)
-
     def catch_up(
         self,
         store: Store,
@@ -248,9 +242,6 @@ class ProjectionRunner:
                 )
             )
         return result
-
-    def is_current(self, store: Store) -> bool:
-        return all(s.fingerprint_ok and s.lag == 0 for s in self.status(store))
 
 
 def _applying(

@@ -20,12 +20,13 @@ from typing import Any
 
 from tracker.clock import Clock, end_of_day, format_utc, system_clock
 from tracker.config import Config
+from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.projections import runner_for
 from tracker.projections.facts import FactsProjection, facts_from_article
 from tracker.projections.story import assertion_fact, fact_from_row, load_facts
 from tracker.store import Store
-from tracker.story import Entry, Fact, Retraction, Source, Story, SubjectView, fold_story
+from tracker.story import Entry, Fact, Retraction, Source, SubjectView, fold_story
 
 COVERAGE_PER_FEED = 10
 
@@ -42,8 +43,6 @@ def build_report(
     known = [s.id for s in config.subjects]
     for subject_id in subjects or ():
         if subject_id not in known:
-            from tracker.errors import ConfigError
-
             raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
     with store.snapshot():
         until = _position_known_at(store, known_at)
@@ -239,6 +238,3 @@ def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -
             }
         )
     return result
-
-
-__all__ = ["Story", "build_report", "story_inputs"]
