@@ -10,6 +10,9 @@ from tracker.subjects.model import Modality
 
 DatePrecision = Literal["day", "month", "year"]
 DateBasis = Literal["sentence", "published", "unknown"]
+# Tense of the clause a claim was found in: with the date basis and the position in the article,
+# what the story fold uses to tell fresh news from a retelling of an earlier event.
+Tense = Literal["past", "pluperfect", "perfect", "present", "future", "unknown"]
 
 # Event date of a claim whose date could not be determined (no publication date and no absolute
 # date in its sentence). Such claims never move a subject; see `Claim.moves`.
@@ -59,3 +62,7 @@ class Claim:
     cue: str
     quote: str | None = None
     names: tuple[str, ...] = ()
+    tense: Tense = "unknown"
+    sentence_index: int = 0  # 0-based, in the whole document (title first)
+    paragraph_index: int = 0  # 0-based paragraph of the document the sentence is in
+    novelty: bool = False  # a marker of a new event: "another", "a new group", "a further"
