@@ -27,8 +27,8 @@ from tracker.daemon.log import RepeatFilter, configure, emit
 from tracker.errors import FeedRejected, LockHeld, NotAFeed
 from tracker.events import ArticleObserved
 from tracker.fetch import Fetcher
-from tracker.parse import parse_feed
-from tracker.parsing_pool import ParsePool, ParseTimedOut
+from tracker.parsing.feed import parse_feed
+from tracker.parsing.pool import ParsePool, ParseTimedOut
 from tracker.polling import poll_feed
 from tracker.projections import runner_for
 from tracker.store import Store

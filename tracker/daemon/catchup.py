@@ -47,7 +47,6 @@ class CatchUpWorker:
         self._thread = threading.Thread(target=self._run, name="tracker-catch-up", daemon=True)
         self._chunk = 200
         self.chunks = 0  # transactions committed, for the heartbeat and tests
-        self.events_applied = 0
 
     # --- control, from the daemon's thread ----------------------------------------------------
 
@@ -107,7 +106,6 @@ class CatchUpWorker:
                 result = runner.catch_up(store, only=self.projections, max_events=self._chunk)
             elapsed = time.monotonic() - started
             self.chunks += 1
-            self.events_applied += max(result.applied.values(), default=0)
             self._resize(elapsed)
             if self._lag(store, runner) == 0 or result.failures:
                 return  # caught up, or stopped on an event: the error is recorded for `tracker feeds`

@@ -11,7 +11,7 @@ Wiring, in one place:
   feed is gone. The deadline lives inside the job, and concurrency is bounded by the Fetcher.
 * **Interpretation off the polling path**: a poll catches up only the cheap projections inline;
   facts and story are caught up by a worker thread on its own connection, in short chunks.
-* **Hostile bodies** are parsed in killable worker processes (tracker.parsing_pool).
+* **Hostile bodies** are parsed in killable worker processes (tracker.parsing.pool).
 * **Signals**: SIGTERM/SIGINT pause the scheduler, let polls in flight finish for a bounded time,
   then exit 0; a second signal exits at once (safe: a poll's writes are one transaction). SIGHUP
   reloads feeds.toml; an invalid file is logged and the running configuration kept.
@@ -56,7 +56,7 @@ from tracker.daemon.lock import DaemonLock
 from tracker.daemon.log import LOGGER_NAME, RepeatFilter, emit
 from tracker.errors import TrackerError
 from tracker.fetch import Fetcher
-from tracker.parsing_pool import PARSE_TIMEOUT, ParsePool
+from tracker.parsing.pool import PARSE_TIMEOUT, ParsePool
 from tracker.polling import PollResult, poll_feed
 from tracker.projections import runner_for
 from tracker.projections.runner import ProjectionRunner
