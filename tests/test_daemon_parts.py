@@ -7,7 +7,12 @@ import asyncio
 import io
 import json
 import logging
+import os
+import resource
+import signal
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -47,6 +52,48 @@ def test_the_lock_is_exclusive_names_its_holder_and_is_released(tmp_path: Path) 
     lock.release()
     with DaemonLock.acquire(db) as again:
         assert again.held
+
+
+def test_the_lock_goes_by_the_database_file_not_by_its_name(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    Store.open(db).close()
+    (tmp_path / "link.db").symlink_to(db)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.link(db, elsewhere / "hard.db")  # the same file, by a name in another directory
+    with DaemonLock.acquire(db):
+        with pytest.raises(LockHeld, match=f"holds {db}.lock"):
+            DaemonLock.acquire(tmp_path / "link.db")
+        with pytest.raises(LockHeld, match="under another name"):
+            DaemonLock.acquire(elsewhere / "hard.db")
+    with DaemonLock.acquire(elsewhere / "hard.db"), pytest.raises(LockHeld):
+        DaemonLock.acquire(db)
+
+
+def test_a_lock_file_that_cannot_be_written_exits_75_for_the_supervisor(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nid = "a"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+
+    def no_room_for_files() -> None:  # every write to a file fails, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    command = [
+        sys.executable,
+        "-m",
+        "tracker",
+        "daemon",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "e.db"),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, preexec_fn=no_room_for_files, check=False
+    )
+    assert result.returncode == 75, result.stderr
+    assert "cannot write the lock file" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "e.db").exists()
 
 
 # --- clocks -------------------------------------------------------------------------------------------

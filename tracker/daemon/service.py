@@ -2,8 +2,8 @@
 
 Wiring, in one place:
 
-* **One daemon per store**: an exclusive flock on `<db>.lock` (lock.py), taken before the
-  store is opened and held until exit.
+* **One daemon per store**: exclusive flocks on `<db>.lock` and on the database file (lock.py),
+  taken before the store is used and held until exit; a lock file that cannot be written exits 75.
 * **Scheduling**: APScheduler 3.11 `AsyncIOScheduler`, in-memory jobs rebuilt from feeds.toml at
   start, one per enabled feed (`id` = feed id). The stored `feed_state.next_due_at` decides the
   first run, so a restart never hammers a server; after every poll the job is moved to the time the
@@ -52,9 +52,9 @@ from tracker.config import Config, FeedConfig, load_config
 from tracker.daemon import heartbeat, storage
 from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker
 from tracker.daemon.clockwatch import ClockWatch, DueTimes
-from tracker.daemon.lock import DaemonLock
+from tracker.daemon.lock import EX_TEMPFAIL, DaemonLock
 from tracker.daemon.log import LOGGER_NAME, RepeatFilter, emit
-from tracker.errors import TrackerError
+from tracker.errors import LockFileError, TrackerError
 from tracker.fetch import Fetcher
 from tracker.parsing.pool import PARSE_TIMEOUT, ParsePool
 from tracker.polling import PollResult, poll_feed
@@ -133,15 +133,23 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        lock = DaemonLock.acquire(self.options.db_path)
+        try:
+            lock = DaemonLock.acquire(self.options.db_path)
+        except LockFileError as exc:  # a full disk, say: worth a restart, unlike a second daemon
+            emit(self.log, logging.ERROR, "lock", str(exc))
+            return EX_TEMPFAIL
         try:
             if self.options.install_signals:  # early: a SIGTERM during start-up is a clean stop too
                 self._install_signals(loop)
             self.store = Store.open(self.options.db_path)
             try:
+                lock.hold_database()
                 return await self._run_with_store(self.store)
             finally:
                 self.store.close()
+        except LockFileError as exc:
+            emit(self.log, logging.ERROR, "lock", str(exc))
+            return EX_TEMPFAIL
         finally:
             if self.options.install_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
