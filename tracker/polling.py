@@ -109,7 +109,7 @@ async def poll_feed(
     else:
         outcome = "ok"
 
-    with store.transaction():
+    async with store.transaction_async():  # waits for the write lock without blocking the loop
         events: list[Event] = []
         plan = None
         if parsed is not None:

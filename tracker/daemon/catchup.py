@@ -1,4 +1,6 @@
-"""Catching the interpretation projections up in the background, without blocking polling.
+"""Catching projections up in short transactions, without blocking polling.
+
+Before polling starts, the inline projections are brought to the head (`catch_up_before_polling`).
 
 Extraction (facts) and the story fold are the expensive projections. In the daemon they run in
 this worker thread, on the thread's own SQLite connection (connections belong to their thread),
@@ -128,3 +130,14 @@ class CatchUpWorker:
             self._on_storage_failure(exc)
         else:
             self._on_error(exc)
+
+
+async def catch_up_before_polling(store: Store, runner: ProjectionRunner, projections: Sequence[str]) -> None:
+    """Before polling starts, bring the inline projections to the head in short transactions, so
+    that the first poll does not carry a whole rebuild in its transaction."""
+    while True:
+        async with store.transaction_async():
+            result = runner.catch_up(store, only=projections, max_events=5000)
+        statuses = [s for s in runner.status(store) if s.name in projections]
+        if result.failures or all(s.lag == 0 and s.fingerprint_ok for s in statuses):
+            return
