@@ -467,10 +467,26 @@ def test_waiting_for_the_store_lock_never_freezes_the_event_loop(tmp_path: Path)
 
         async def scenario() -> None:
             await until(lambda: daemon.polls >= 1)
-            # The daemon is running on a store that is also locked by another name: refused.
+            # A second daemon on the same store under another name (it did not exist at start): refused.
             os.link(db, tmp_path / "hard.db")
-            with pytest.raises(LockHeld, match="under another name"):
-                DaemonLock.acquire(tmp_path / "hard.db")
+            config = str(tmp_path / "feeds.toml")
+            second = await asyncio.to_thread(
+                subprocess.run,
+                [
+                    sys.executable,
+                    "-m",
+                    "tracker",
+                    "daemon",
+                    "--config",
+                    config,
+                    "--db",
+                    str(tmp_path / "hard.db"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 1 and "under another name" in second.stderr, second.stderr
             holder = threading.Thread(target=hold_the_write_lock, args=(3.0,))
             holder.start()
             await asyncio.to_thread(held.wait)

@@ -76,7 +76,10 @@ class DaemonLock:
         return lock
 
     def hold_database(self) -> None:
-        """Lock the database file itself (once it exists): the same file by any other name is refused."""
+        """Lock the database file itself (once it exists): the same file by any other name is refused.
+
+        Call it before this process opens the store: on failure it closes its descriptor, which
+        would drop the process's own SQLite locks on the file."""
         if self._db_fd is not None:
             return
         try:

@@ -146,7 +146,10 @@ class Daemon:
             if self.options.install_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                     loop.remove_signal_handler(signum)
-            lock.release()
+            # Releasing closes a descriptor of the database, which would drop the POSIX locks of a
+            # catch-up thread still inside a transaction: then the process's exit releases it.
+            if self._worker is None or self._worker.stop(timeout=0):
+                lock.release()
 
     # Wiring every part in the order start-up needs, with one teardown: longer than 60 lines.
     async def _run_with_store(self, store: Store) -> int:
