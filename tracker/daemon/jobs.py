@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from tracker.schedule import first_due, schedulable
 MISFIRE_GRACE = 120  # seconds a run may start late (APScheduler's default of 1 s skips runs)
 SHORT_INTERVAL = 60  # intervals below this draw a warning
 
-PollJob = Callable[[str], Awaitable[None]]  # a coroutine function: APScheduler runs others in a thread
+RunPoll = Callable[[str], Awaitable[None]]  # a coroutine function: APScheduler runs others in a thread
 States = Mapping[str, feedstate.FeedState]
 
 
@@ -51,11 +51,11 @@ class _Snapshot:
     next_runs: dict[str, datetime | None]  # None: paused
     due: dict[str, float]
     failing: dict[str, str]
-    gone: set[str] = field(default_factory=set)
+    gone: set[str]
 
 
 class JobTable:
-    def __init__(self, poll: PollJob, *, log: logging.Logger, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, poll: RunPoll, *, log: logging.Logger, clock: Clock, rng: random.Random) -> None:
         self.log = log
         self.clock = clock
         self.feeds: dict[str, FeedConfig] = {}  # the scheduled (enabled) feeds
@@ -63,7 +63,7 @@ class JobTable:
         self.failing: dict[str, str] = {}  # feed id -> failure category
         self.gone: set[str] = set()
         self.repeats = RepeatFilter()
-        self.missed = 0  # runs APScheduler skipped since the heartbeat last said so
+        self.missed = 0  # runs APScheduler skipped since report_missed() last said so
         self.due = DueTimes(now=clock)
         self._poll = poll
         self._rng = rng
@@ -247,6 +247,16 @@ class JobTable:
                 emit(self.log, logging.INFO, "reset", "failures cleared: polling now", feed=feed_id)
                 self.failing.pop(feed_id, None)
                 self.plan_soon(feed_id)
+
+    def report_missed(self) -> None:
+        """Log how many runs APScheduler skipped since the last report, if any."""
+        if self.missed:
+            message = (
+                f"polls skipped for starting over {MISFIRE_GRACE} s late "
+                "(an overloaded machine, or a clock jump)"
+            )
+            emit(self.log, logging.WARNING, "scheduler", message, skipped=self.missed)
+            self.missed = 0
 
     def _on_scheduler_event(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MISSED:

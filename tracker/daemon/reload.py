@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tracker.config import Config, FeedConfig
+from tracker.projections.runner import ProjectionRunner
 
 ActionKind = Literal["add", "remove", "new-url", "reschedule", "update", "keep"]
 CHANGED: tuple[ActionKind, ...] = ("new-url", "reschedule", "update")
@@ -86,3 +87,8 @@ def _action(before: FeedConfig | None, after: FeedConfig) -> FeedAction:
     else:
         kind = "update"
     return FeedAction(kind, after.id, before, after)
+
+
+def fingerprints(runner: ProjectionRunner) -> list[str]:
+    """What `plan_reload` compares to tell whether the interpretation rules changed."""
+    return [projection.fingerprint() for projection in runner.projections]

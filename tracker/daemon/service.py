@@ -36,12 +36,12 @@ from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
 from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker, catch_up_before_polling
 from tracker.daemon.clockwatch import ClockWatch
-from tracker.daemon.jobs import MISFIRE_GRACE, JobTable
+from tracker.daemon.jobs import JobTable
 from tracker.daemon.lock import EX_TEMPFAIL, DaemonLock
 from tracker.daemon.log import LOGGER_NAME, emit
 from tracker.daemon.outage import StorageOutage
 from tracker.daemon.polljob import CHEAP_PROJECTIONS, PollContext, PollJobs
-from tracker.daemon.reload import CHANGED, ReloadPlan, plan_reload
+from tracker.daemon.reload import CHANGED, ReloadPlan, fingerprints, plan_reload
 from tracker.daemon.wal import WalWatch
 from tracker.errors import LockFileError, TrackerError
 from tracker.parsing.pool import PARSE_TIMEOUT, ParsePool
@@ -159,8 +159,8 @@ class Daemon:
             await catch_up_before_polling(store, self._runner, CHEAP_PROJECTIONS)
         except sqlite3.Error as exc:  # the first poll meets it again, and pauses if it must
             emit(self.log, logging.ERROR, "catch-up", f"before polling: {exc}")
-        margin = fetch_limits(self.config).deadline + self.options.parse_timeout + JOB_MARGIN
-        self.jobs.check_schedulable(self.config.feeds, margin=margin)
+        deadline = fetch_limits(self.config).deadline + self.options.parse_timeout + JOB_MARGIN
+        self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
         parser = ParsePool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
         self._worker = worker = CatchUpWorker(
@@ -178,11 +178,11 @@ class Daemon:
                     fetcher=fetcher,
                     parser=parser,
                     runner=self._runner,
-                    deadline=margin,
+                    deadline=deadline,
                     news=worker.poke,
                 )
                 self.jobs.scheduler.start()
-                self.jobs.schedule_all(self.config.feeds, feedstate.load_all(store), margin=margin)
+                self.jobs.schedule_all(self.config.feeds, feedstate.load_all(store), margin=deadline)
                 worker.start()
                 await self._heartbeat()  # a store that cannot be written pauses polling here already
                 tasks = [
@@ -286,11 +286,11 @@ class Daemon:
                 self.jobs.feeds,
                 self.config,
                 new,
-                old_fingerprints=_fingerprints(self._runner),
-                new_fingerprints=_fingerprints(new_runner),
+                old_fingerprints=fingerprints(self._runner),
+                new_fingerprints=fingerprints(new_runner),
             )
-            margin = fetch_limits(self.config).deadline + self.options.parse_timeout + JOB_MARGIN
-            self.jobs.apply(plan, feedstate.load_all(store), margin=margin)  # whole, or not at all
+            # Whole or not at all; the job deadline stays the running one ([fetch] waits for a restart).
+            self.jobs.apply(plan, feedstate.load_all(store), margin=context.deadline)
         except TrackerError as exc:
             emit(self.log, logging.ERROR, "reload", f"{exc}; keeping the running configuration")
             return
@@ -327,6 +327,7 @@ class Daemon:
     # --- background duties ------------------------------------------------------------------------
 
     async def _every(self, seconds: float, duty: Callable[[], Any]) -> None:
+        """Run `duty` (a function or a coroutine function) every `seconds`; its failures are logged."""
         while True:
             await asyncio.sleep(seconds)
             try:
@@ -354,13 +355,7 @@ class Daemon:
             self.jobs.reconcile(feedstate.load_all(self.store))
 
     async def _heartbeat(self) -> None:
-        if self.jobs.missed:
-            message = (
-                f"polls skipped for starting over {MISFIRE_GRACE} s late "
-                "(an overloaded machine, or a clock jump)"
-            )
-            emit(self.log, logging.WARNING, "scheduler", message, skipped=self.jobs.missed)
-            self.jobs.missed = 0
+        self.jobs.report_missed()
         store = self.store
         if store is None or self.outage.problem is not None:
             return
@@ -396,7 +391,3 @@ class Daemon:
         if stopped:
             detail["stopped_at"] = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
         heartbeat.beat(store, started_at=self._started_at, now=self.clock(), detail=detail)
-
-
-def _fingerprints(runner: ProjectionRunner) -> list[str]:
-    return [projection.fingerprint() for projection in runner.projections]
