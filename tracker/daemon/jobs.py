@@ -45,7 +45,8 @@ States = Mapping[str, feedstate.FeedState]
 
 @dataclass
 class _Snapshot:
-    """What a reload may change, kept to put back if applying it fails half-way."""
+    """What a reload may change, kept to put back if applying it fails half-way. (The repeat
+    filter's memory of a removed feed is not: at worst its next failure is logged once more.)"""
 
     feeds: dict[str, FeedConfig]
     next_runs: dict[str, datetime | None]  # None: paused
