@@ -108,7 +108,7 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
     from tracker.config import default_config
     from tracker.demo.server import bundled_documents
     from tracker.ingest import plan
-    from tracker.parse import parse_feed
+    from tracker.parsing.feed import parse_feed
     from tracker.projections import runner_for
     from tracker.report import build_report
 

@@ -7,7 +7,14 @@ import asyncio
 import io
 import json
 import logging
+import os
+import resource
+import signal
+import sqlite3
 import statistics
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,8 +34,8 @@ from tracker.daemon.log import RepeatFilter, configure, emit
 from tracker.errors import FeedRejected, LockHeld, NotAFeed
 from tracker.events import ArticleObserved
 from tracker.fetch import Fetcher
-from tracker.parse import parse_feed
-from tracker.parsing_pool import ParsePool, ParseTimedOut
+from tracker.parsing.feed import parse_feed
+from tracker.parsing.pool import ParsePool, ParseTimedOut
 from tracker.polling import poll_feed
 from tracker.projections import runner_for
 from tracker.store import Store
@@ -47,6 +54,48 @@ def test_the_lock_is_exclusive_names_its_holder_and_is_released(tmp_path: Path) 
     lock.release()
     with DaemonLock.acquire(db) as again:
         assert again.held
+
+
+def test_the_lock_goes_by_the_database_file_not_by_its_name(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    Store.open(db).close()
+    (tmp_path / "link.db").symlink_to(db)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.link(db, elsewhere / "hard.db")  # the same file, by a name in another directory
+    with DaemonLock.acquire(db):
+        with pytest.raises(LockHeld, match=f"holds {db}.lock"):
+            DaemonLock.acquire(tmp_path / "link.db")
+        with pytest.raises(LockHeld, match="under another name"):
+            DaemonLock.acquire(elsewhere / "hard.db")
+    with DaemonLock.acquire(elsewhere / "hard.db"), pytest.raises(LockHeld):
+        DaemonLock.acquire(db)
+
+
+def test_a_lock_file_that_cannot_be_written_exits_75_for_the_supervisor(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nid = "a"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+
+    def no_room_for_files() -> None:  # every write to a file fails, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    command = [
+        sys.executable,
+        "-m",
+        "tracker",
+        "daemon",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "e.db"),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, preexec_fn=no_room_for_files, check=False
+    )
+    assert result.returncode == 75, result.stderr
+    assert "cannot write the lock file" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "e.db").exists()
 
 
 # --- clocks -------------------------------------------------------------------------------------------
@@ -306,8 +355,7 @@ def test_after_a_clock_jump_every_job_keeps_the_wait_it_had_left(tmp_path: Path)
         daemon, log = daemon_for(tmp_path, {"feed": url}, interval="5m")
 
         def planned() -> datetime:
-            assert daemon._scheduler is not None
-            run_time: datetime = daemon._scheduler.get_job("feed").next_run_time
+            run_time: datetime = daemon.jobs.scheduler.get_job("feed").next_run_time
             return run_time
 
         async def scenario() -> None:
@@ -336,3 +384,123 @@ def _detach_daemon_log() -> Iterator[None]:
     yield
     logging.getLogger("tracker.daemon").handlers.clear()
     logging.getLogger("apscheduler").handlers.clear()
+
+
+def scheduled(daemon: Daemon) -> dict[str, datetime | None]:
+    return {job.id: job.next_run_time for job in daemon.jobs.scheduler.get_jobs()}
+
+
+def test_a_reload_that_cannot_be_scheduled_changes_nothing(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        urls = {name: server.feed(f"/{name}.xml", [Item(name, name, "text")]) for name in "abc"}
+        daemon, log = daemon_for(tmp_path, {"a": urls["a"], "b": urls["b"]}, interval="1h")
+        config_path = tmp_path / "feeds.toml"
+
+        async def scenario() -> None:
+            before = scheduled(daemon)
+            assert sorted(before) == ["a", "b"]
+            # a dropped, c added with an interval no calendar can hold
+            config_path.write_text(
+                f'[[feeds]]\nid = "b"\nurl = "{urls["b"]}"\ninterval = "1h"\n'
+                f'[[feeds]]\nid = "c"\nurl = "{urls["c"]}"\ninterval = "3000000d"\n'
+            )
+            daemon.reload()
+            assert "keeping the running configuration" in log.getvalue()
+            assert scheduled(daemon) == before and sorted(daemon.jobs.feeds) == ["a", "b"]
+            assert daemon.config.feeds[0].id == "a", "the running configuration is kept whole"
+            # The same change with a sane interval is applied.
+            config_path.write_text(config_path.read_text().replace("3000000d", "1h"))
+            daemon.reload()
+            assert sorted(scheduled(daemon)) == sorted(daemon.jobs.feeds) == ["b", "c"]
+            assert scheduled(daemon)["b"] == before["b"], "a kept feed keeps its planned poll"
+            assert "reload feeds=2 added=c removed=a" in log.getvalue()
+
+        asyncio.run(run_with(daemon, scenario))
+
+
+def test_a_reload_that_fails_half_way_is_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with FeedServer() as server:
+        urls = {name: server.feed(f"/{name}.xml", [Item(name, name, "text")]) for name in "abc"}
+        daemon, log = daemon_for(tmp_path, {"a": urls["a"], "b": urls["b"]}, interval="1h")
+        config_path = tmp_path / "feeds.toml"
+
+        async def scenario() -> None:
+            before = scheduled(daemon)
+            real_add_job = daemon.jobs.scheduler.add_job
+
+            def add_job(*args: object, **kwargs: object) -> object:
+                if kwargs.get("id") == "c":
+                    raise RuntimeError("the scheduler refused the job")
+                return real_add_job(*args, **kwargs)
+
+            monkeypatch.setattr(daemon.jobs.scheduler, "add_job", add_job)
+            config_path.write_text(  # a removed (applied first), b rescheduled, then c fails
+                f'[[feeds]]\nid = "b"\nurl = "{urls["b"]}"\ninterval = "2h"\n'
+                f'[[feeds]]\nid = "c"\nurl = "{urls["c"]}"\ninterval = "1h"\n'
+            )
+            daemon.reload()
+            assert "RuntimeError: the scheduler refused the job; keeping the running configuration" in (
+                log.getvalue()
+            )
+            assert scheduled(daemon) == before
+            assert {f.id: f.interval for f in daemon.jobs.feeds.values()} == {"a": "1h", "b": "1h"}
+            assert daemon.jobs.due.remaining("a") is not None
+
+        asyncio.run(run_with(daemon, scenario))
+
+
+def test_waiting_for_the_store_lock_never_freezes_the_event_loop(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        url = server.feed("/feed.xml", [Item("first", "First", "text")])
+        db = tmp_path / "events.db"
+        daemon, log = daemon_for(tmp_path, {"feed": url})
+        held, releasing = threading.Event(), threading.Event()
+
+        def hold_the_write_lock(seconds: float) -> None:  # another process's long transaction
+            conn = sqlite3.connect(db, isolation_level=None)
+            conn.execute("BEGIN IMMEDIATE")
+            held.set()
+            time.sleep(seconds)
+            releasing.set()
+            conn.execute("COMMIT")
+            conn.close()
+
+        async def scenario() -> None:
+            await until(lambda: daemon.polls >= 1)
+            # A second daemon on the same store under another name (it did not exist at start): refused.
+            os.link(db, tmp_path / "hard.db")
+            config = str(tmp_path / "feeds.toml")
+            second = await asyncio.to_thread(
+                subprocess.run,
+                [
+                    sys.executable,
+                    "-m",
+                    "tracker",
+                    "daemon",
+                    "--config",
+                    config,
+                    "--db",
+                    str(tmp_path / "hard.db"),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 1 and "under another name" in second.stderr, second.stderr
+            holder = threading.Thread(target=hold_the_write_lock, args=(3.0,))
+            holder.start()
+            await asyncio.to_thread(held.wait)
+            polls, longest, last = daemon.polls, 0.0, time.monotonic()
+            while True:
+                await asyncio.sleep(0.02)
+                now = time.monotonic()
+                longest, last = max(longest, now - last), now
+                if releasing.is_set():
+                    break
+                assert daemon.polls == polls, "a poll committed while another process held the lock"
+            assert longest < 1.0, f"the event loop stood still for {longest:.1f} s"
+            await until(lambda: daemon.polls >= polls + 2)  # the waiting polls got through
+            await asyncio.to_thread(holder.join)
+
+        asyncio.run(run_with(daemon, scenario))
+        assert "database is locked" not in log.getvalue()

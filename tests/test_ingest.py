@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.events import ArticleObserved, ArticleRevised, article_stream
 from tracker.ingest import content_hash, entry_keys, plan
-from tracker.parse import ParsedEntry
+from tracker.parsing.feed import ParsedEntry
 
 
 def entry(

@@ -1,4 +1,4 @@
-"""tracker.parse: formats, quirks, dates, caps, and hostile documents (parsed in a memory-capped child)."""
+"""tracker.parsing.feed: formats, quirks, dates, caps, hostile documents (parsed in a memory-capped child)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tracker.errors import FeedRejected, NotAFeed
-from tracker.parse import MAX_ENTRIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, ParsedFeed, parse_feed
+from tracker.parsing.feed import MAX_ENTRIES, MAX_TEXT_CHARS, MAX_TITLE_CHARS, ParsedFeed, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 REPO = Path(__file__).resolve().parent.parent
@@ -316,7 +316,7 @@ _CHILD = textwrap.dedent(
     import json, resource, sys, time
     limit = 512 * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from tracker.parse import parse_feed
+    from tracker.parsing.feed import parse_feed
 
     markers = json.loads(sys.argv[1])
     for path in sys.argv[2:]:

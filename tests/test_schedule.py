@@ -15,6 +15,7 @@ from tracker.schedule import (
     first_due,
     longest_wait,
     next_poll,
+    schedulable,
 )
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -131,3 +132,14 @@ def test_first_due_waits_for_a_stored_time_ahead_and_spreads_the_rest() -> None:
     assert first_due(NOW, 600, next_due_at=wrong_clock, rng=rng) <= NOW + timedelta(seconds=60)
     short = [first_due(NOW, 2, next_due_at=None, rng=rng) for _ in range(50)]
     assert all(NOW <= due <= NOW + timedelta(seconds=2) for due in short)
+
+
+def test_an_interval_is_schedulable_only_if_every_planned_time_fits_the_calendar() -> None:
+    year = 365 * 86400.0
+    assert schedulable(NOW, 30 * 60) and schedulable(NOW, 1000 * year)
+    assert not schedulable(NOW, 3_000_000 * 86400.0), "3000000d: now + 4 intervals is past year 9999"
+    assert not schedulable(NOW, 1e300), "beyond what a timedelta holds"
+    assert schedulable(NOW, 30 * 60, margin=3600) and not schedulable(NOW, 30 * 60, margin=1e13)
+    for interval in (60.0, 1000 * year):  # whatever next_poll plans for a schedulable interval fits
+        next_poll(NOW, interval, consecutive_failures=40, retry_after=interval * 9)
+        next_poll(NOW, interval, max_age=interval * 9, ttl=interval * 9)

@@ -8,6 +8,7 @@
     │   ├── ConcurrencyError      an expected stream version did not match
     │   └── EventDecodeError      a stored row could not be decoded (names its position)
     ├── LockHeld                  another daemon owns the store
+    ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
     └── FeedError                 one poll of one feed failed; recorded, never fatal to a pass
         ├── FetchError            HTTP-level failure
@@ -61,6 +62,10 @@ class EventDecodeError(StoreError):
 
 class LockHeld(TrackerError):
     """Another process holds the daemon lock on this store."""
+
+
+class LockFileError(TrackerError):
+    """The daemon's lock file cannot be created or written (a full disk, a read-only directory)."""
 
 
 class VerificationFailed(TrackerError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream
-from tracker.parse import ParsedEntry
+from tracker.parsing.feed import ParsedEntry
 
 _SPACE = re.compile(r"\s+")
 

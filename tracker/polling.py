@@ -19,8 +19,8 @@ from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
 from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
 from tracker.fetch import Fetcher, FetchResult
-from tracker.parse import ParsedFeed
-from tracker.parsing_pool import ParsePool, shared_pool
+from tracker.parsing.feed import ParsedFeed
+from tracker.parsing.pool import ParsePool, shared_pool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
 from tracker.store import Store
@@ -109,7 +109,7 @@ async def poll_feed(
     else:
         outcome = "ok"
 
-    with store.transaction():
+    async with store.transaction_async():  # waits for the write lock without blocking the loop
         events: list[Event] = []
         plan = None
         if parsed is not None:

@@ -97,6 +97,16 @@ def longest_wait(interval: float) -> float:
     )
 
 
+def schedulable(now: datetime, interval: float, *, margin: float = 0.0) -> bool:
+    """Whether every time the policy may plan for this interval, `margin` seconds on top, is a valid
+    datetime (an interval of millions of days would overflow the calendar later, mid-poll)."""
+    try:
+        now + timedelta(seconds=longest_wait(interval) + interval + margin)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
 def _backoff(interval: float, failures: int, rng: random.Random) -> tuple[float, str]:
     cap = max(float(MAX_BACKOFF), interval)
     raw = interval * 2.0 ** min(failures - 1, 40)

@@ -12,11 +12,13 @@ Each row carries `hash = sha256(prev_hash || canonical(row))`; `verify()` recomp
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -265,6 +267,44 @@ class Store:
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    @contextlib.asynccontextmanager
+    async def transaction_async(self, *, patience: float = BUSY_TIMEOUT_MS / 1000) -> AsyncIterator[Store]:
+        """transaction() for code on an event loop: the write lock held by another process is waited
+        for in short asyncio sleeps between attempts that do not wait, never in SQLite's busy handler,
+        which would freeze the loop. After `patience` seconds it fails as a busy timeout does.
+
+        The body must not await: another task on the loop could use the connection mid-transaction.
+        """
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        deadline, pause = time.monotonic() + patience, 0.005
+        while True:
+            try:
+                with self.busy_wait(0):
+                    self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def busy_wait(self, seconds: float) -> Iterator[None]:
+        """Within the block, SQLite waits at most `seconds` for a lock another connection holds."""
+        self.conn.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:

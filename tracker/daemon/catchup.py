@@ -1,4 +1,6 @@
-"""Catching the interpretation projections up in the background, without blocking polling.
+"""Catching projections up in short transactions, without blocking polling.
+
+Before polling starts, the inline projections are brought to the head (`catch_up_before_polling`).
 
 Extraction (facts) and the story fold are the expensive projections. In the daemon they run in
 this worker thread, on the thread's own SQLite connection (connections belong to their thread),
@@ -47,7 +49,6 @@ class CatchUpWorker:
         self._thread = threading.Thread(target=self._run, name="tracker-catch-up", daemon=True)
         self._chunk = 200
         self.chunks = 0  # transactions committed, for the heartbeat and tests
-        self.events_applied = 0
 
     # --- control, from the daemon's thread ----------------------------------------------------
 
@@ -107,7 +108,6 @@ class CatchUpWorker:
                 result = runner.catch_up(store, only=self.projections, max_events=self._chunk)
             elapsed = time.monotonic() - started
             self.chunks += 1
-            self.events_applied += max(result.applied.values(), default=0)
             self._resize(elapsed)
             if self._lag(store, runner) == 0 or result.failures:
                 return  # caught up, or stopped on an event: the error is recorded for `tracker feeds`
@@ -130,3 +130,14 @@ class CatchUpWorker:
             self._on_storage_failure(exc)
         else:
             self._on_error(exc)
+
+
+async def catch_up_before_polling(store: Store, runner: ProjectionRunner, projections: Sequence[str]) -> None:
+    """Before polling starts, bring the inline projections to the head in short transactions, so
+    that the first poll does not carry a whole rebuild in its transaction."""
+    while True:
+        async with store.transaction_async():
+            result = runner.catch_up(store, only=projections, max_events=5000)
+        statuses = [s for s in runner.status(store) if s.name in projections]
+        if result.failures or all(s.lag == 0 and s.fingerprint_ok for s in statuses):
+            return

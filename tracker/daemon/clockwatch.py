@@ -64,6 +64,12 @@ class DueTimes:
         due = self._due.get(feed_id)
         return None if due is None else due - self._monotonic()
 
+    def snapshot(self) -> dict[str, float]:
+        return dict(self._due)
+
+    def restore(self, snapshot: dict[str, float]) -> None:
+        self._due = dict(snapshot)
+
     def wall_times(self) -> Iterator[tuple[str, datetime]]:
         """Every planned poll on the current wall clock: now + what is left of its wait."""
         now, mono = self._now(), self._monotonic()

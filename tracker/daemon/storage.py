@@ -37,11 +37,12 @@ def is_storage_failure(exc: BaseException) -> bool:
     return any(message in text for message in _STORAGE_MESSAGES)
 
 
-def probe(store: Store, write: Callable[[Store], None]) -> str | None:
+async def probe(store: Store, write: Callable[[Store], None]) -> str | None:
     """None if the store takes a write again (`write`, run in a transaction); otherwise why not.
 
     Room is checked first (free disk, pages left under max_page_count), because a tiny probe write
-    can succeed while the next real batch still would not fit.
+    can succeed while the next real batch still would not fit. The write waits for the lock without
+    blocking the event loop.
     """
     try:
         stats = os.statvfs(store.path.resolve().parent)
@@ -52,7 +53,7 @@ def probe(store: Store, write: Callable[[Store], None]) -> str | None:
         limit = store.conn.execute("PRAGMA max_page_count").fetchone()[0]
         if limit - pages < MIN_FREE_PAGES:
             return f"database at its page limit ({pages:,} of {limit:,} pages)"
-        with store.transaction():
+        async with store.transaction_async():
             write(store)
     except (sqlite3.Error, OSError) as exc:
         return str(exc)

@@ -2,11 +2,11 @@
 
 feedparser is pure Python: a hostile or merely huge document can hold the GIL for tens of seconds
 in a thread, and a thread cannot be stopped. So each parse runs in a small, long-lived worker
-process (`tracker.parse_worker`) under an address-space limit; a parse that overruns its time is
+process (`tracker.parsing.worker`) under an address-space limit; a parse that overruns its time is
 ended by killing its worker, and the next parse that needs one starts a fresh worker. Workers are
 reused, so a parse costs one socket round trip more than an in-process call.
 
-Workers are plain `python -m tracker.parse_worker` subprocesses rather than multiprocessing
+Workers are plain `python -m tracker.parsing.worker` subprocesses rather than multiprocessing
 children: nothing is forked from the multi-threaded daemon, and no caller's `__main__` is
 re-imported in the child.
 """
@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from tracker.errors import FeedError, FeedRejected, ParseError
-from tracker.parse import ParsedFeed
+from tracker.parsing.feed import ParsedFeed
 
 __all__ = [
     "MEMORY_LIMIT",
@@ -60,7 +60,6 @@ class ParseWorkerDied(ParseError):
 class ParseStats:
     parses: int
     timeouts: int
-    crashes: int
     workers_started: int
 
 
@@ -71,7 +70,7 @@ class _Worker:
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tracker.parse_worker", str(theirs.fileno()), str(memory_limit)],
+                [sys.executable, "-m", "tracker.parsing.worker", str(theirs.fileno()), str(memory_limit)],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # never the caller's stdout: that is for data
@@ -152,7 +151,7 @@ class ParsePool:
         self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._parses = self._timeouts = self._crashes = self._started = 0
+        self._parses = self._timeouts = self._started = 0
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tracker-parse")
 
     # --- parsing ----------------------------------------------------------------------------------
@@ -169,7 +168,7 @@ class ParsePool:
                 self._discard(worker, timed_out=True)
                 raise
             except (EOFError, OSError) as exc:
-                self._discard(worker, crashed=True)
+                self._discard(worker)
                 raise ParseWorkerDied(f"parser process died ({worker.exit_reason(exc)})") from None
             except BaseException:
                 self._discard(worker)
@@ -204,19 +203,14 @@ class ParsePool:
             try:
                 worker.wait_ready()
             except (ParseWorkerDied, EOFError, OSError):
-                self._discard(worker, crashed=True)  # the next parse starts another
+                self._discard(worker)  # the next parse starts another
             else:
                 self._checkin(worker)
             self._slots.release()
 
     def stats(self) -> ParseStats:
         with self._lock:
-            return ParseStats(self._parses, self._timeouts, self._crashes, self._started)
-
-    def worker_pids(self) -> list[int]:
-        with self._lock:
-            workers = [*self._busy, *list(self._idle.queue)]
-        return [w.process.pid for w in workers]
+            return ParseStats(self._parses, self._timeouts, self._started)
 
     def close(self) -> None:
         """Stop every worker; parses in progress fail with ParseWorkerDied."""
@@ -270,12 +264,11 @@ class ParsePool:
         else:
             self._idle.put(worker)
 
-    def _discard(self, worker: _Worker, *, timed_out: bool = False, crashed: bool = False) -> None:
+    def _discard(self, worker: _Worker, *, timed_out: bool = False) -> None:
         worker.kill()
         with self._lock:
             self._busy.discard(worker)
             self._timeouts += timed_out
-            self._crashes += crashed
 
 
 _shared: ParsePool | None = None

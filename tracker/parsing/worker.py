@@ -1,4 +1,4 @@
-"""The parse worker process: `python -m tracker.parse_worker FD MEMORY_LIMIT`.
+"""The parse worker process: `python -m tracker.parsing.worker FD MEMORY_LIMIT`.
 
 Says ("ready", None) once imported, then reads (body, content_type, url) requests from the socket
 FD and answers each with ("ok", ParsedFeed),
@@ -22,7 +22,7 @@ def serve(conn: Connection, memory_limit: int) -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     from tracker.errors import FeedError
-    from tracker.parse import parse_feed
+    from tracker.parsing.feed import parse_feed
 
     conn.send(("ready", None))  # the parse timeout starts counting after the imports
     while True:
