@@ -1,0 +1,48 @@
+"""Shell completion of feed ids, tags and subject ids, read from the feeds.toml the command line
+names (`--config`, then TRACKER_CONFIG, then ./feeds.toml). Completion never prints an error: an
+unreadable file completes nothing (or the shipped subjects)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from click.shell_completion import CompletionItem
+
+from tracker.config import Config, default_config, load_config
+from tracker.errors import TrackerError
+
+
+def complete_feed_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    feeds = _config(ctx).feeds
+    return [CompletionItem(f.id, help=f.title) for f in feeds if f.id.startswith(incomplete)]
+
+
+def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    tags = dict.fromkeys(tag for feed in _config(ctx).feeds for tag in feed.tags)
+    return [CompletionItem(tag) for tag in tags if tag.startswith(incomplete)]
+
+
+def complete_subject_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    subjects = _config(ctx).subjects
+    return [CompletionItem(s.id, help=s.title) for s in subjects if s.id.startswith(incomplete)]
+
+
+def _config(ctx: click.Context) -> Config:
+    path = _config_path(ctx)
+    try:
+        return load_config(path) if path.exists() else default_config()
+    except TrackerError:
+        return default_config()
+
+
+def _config_path(ctx: click.Context) -> Path:
+    from tracker.cli import DEFAULT_CONFIG  # the CLI imports this module
+
+    current: click.Context | None = ctx
+    while current is not None:
+        if value := current.params.get("config"):
+            return Path(value)
+        current = current.parent
+    return Path(os.environ.get("TRACKER_CONFIG") or DEFAULT_CONFIG)
