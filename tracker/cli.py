@@ -19,7 +19,7 @@ import click
 
 from tracker import __version__, app, output
 from tracker.clock import format_utc, parse_duration, parse_utc, system_clock
-from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags
+from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags, config_option
 from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
 from tracker.polling import PollResult
@@ -350,9 +350,9 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
 # --- feeds add / remove / import / export: the feed list, edited in place ------------------------
 
 
-def _feed_list_paths(parent: Paths | None, config: str | None) -> Paths:
-    """--config given to `feeds` or to its subcommand."""
-    return Paths(config or (str(parent.config) if parent and parent.config_explicit else None), None)
+def _feed_list_paths() -> Paths:
+    """--config given to `feeds` or to its subcommand, else TRACKER_CONFIG, else the default."""
+    return Paths(config_option(click.get_current_context()), None)
 
 
 @feeds.command("add")
@@ -362,10 +362,8 @@ def _feed_list_paths(parent: Paths | None, config: str | None) -> Paths:
 @click.option("--interval", metavar="DURATION", help='How often to poll: "90s", "15m", "2h", "1d".')
 @click.option("--tags", metavar="TAG,TAG", help="Comma-separated labels (`tracker fetch --tag`).")
 @store_options
-@click.pass_obj
 @handled
 def feeds_add(
-    parent: Paths | None,
     url: str,
     feed_id: str | None,
     title: str | None,
@@ -378,7 +376,7 @@ def feeds_add(
     from tracker.feedlist.manage import add_feed
     from tracker.feedlist.naming import parse_tags
 
-    path = _feed_list_paths(parent, config).config
+    path = _feed_list_paths().config
     feed = add_feed(path, url, feed_id=feed_id, title=title, interval=interval, tags=parse_tags(tags or ""))
     output.note(f"{path}: added feed {feed.id!r} ({feed.url})")
 
@@ -386,15 +384,14 @@ def feeds_add(
 @feeds.command("remove")
 @click.argument("feed_id", metavar="ID", shell_complete=complete_feed_ids)
 @store_options
-@click.pass_obj
 @handled
-def feeds_remove(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
+def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
     """Remove a feed's table (and the comments directly above it) from feeds.toml.
 
     Its events stay in the store: the log is never edited."""
     from tracker.feedlist.manage import remove_feed
 
-    path = _feed_list_paths(parent, config).config
+    path = _feed_list_paths().config
     feed = remove_feed(path, feed_id)
     output.note(f"{path}: removed feed {feed.id!r} ({feed.url})")
 
@@ -402,13 +399,12 @@ def feeds_remove(parent: Paths | None, feed_id: str, config: str | None, db: str
 @feeds.command("import")
 @click.argument("opml_file", metavar="FILE.opml", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
-@click.pass_obj
 @handled
-def feeds_import(parent: Paths | None, opml_file: Path, config: str | None, db: str | None) -> None:
+def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:
     """Add the feeds of an OPML file (categories become tags); URLs already listed are skipped."""
     from tracker.feedlist.manage import import_opml
 
-    path = _feed_list_paths(parent, config).config
+    path = _feed_list_paths().config
     result = import_opml(path, opml_file)
     for line in result.skipped:
         output.note(f"skipped {line}")
@@ -417,13 +413,12 @@ def feeds_import(parent: Paths | None, opml_file: Path, config: str | None, db: 
 
 @feeds.command("export")
 @store_options
-@click.pass_obj
 @handled
-def feeds_export(parent: Paths | None, config: str | None, db: str | None) -> None:
+def feeds_export(config: str | None, db: str | None) -> None:
     """Print the feed list as OPML 2.0, tags as categories."""
     from tracker.feedlist.manage import export_opml
 
-    cfg = _feed_list_paths(parent, config).load_config()
+    cfg = _feed_list_paths().load_config()
     output.echo(export_opml(cfg).decode("utf-8").rstrip("\n"))
 
 

@@ -1,13 +1,13 @@
 """Shell completion of feed ids, tags and subject ids, read from the feeds.toml the command line
 names (`--config`, then TRACKER_CONFIG, then ./feeds.toml). Completion never prints an error: an
-unreadable file completes nothing (or the shipped subjects)."""
+unreadable file completes no feeds and the shipped subjects."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from tracker.config import Config, default_config, load_config
@@ -30,19 +30,25 @@ def complete_subject_ids(ctx: click.Context, param: click.Parameter, incomplete:
 
 
 def _config(ctx: click.Context) -> Config:
-    path = _config_path(ctx)
+    from tracker.cli import DEFAULT_CONFIG  # the CLI imports this module
+
+    path = Path(config_option(ctx) or DEFAULT_CONFIG)
     try:
         return load_config(path) if path.exists() else default_config()
     except TrackerError:
         return default_config()
 
 
-def _config_path(ctx: click.Context) -> Path:
-    from tracker.cli import DEFAULT_CONFIG  # the CLI imports this module
-
+def config_option(ctx: click.Context) -> str | None:
+    """--config as the user gave it: on the command line, before or after a subcommand's name,
+    wins over TRACKER_CONFIG (which every level's option also reads)."""
+    chain: list[click.Context] = []
     current: click.Context | None = ctx
     while current is not None:
-        if value := current.params.get("config"):
-            return Path(value)
+        chain.append(current)
         current = current.parent
-    return Path(os.environ.get("TRACKER_CONFIG") or DEFAULT_CONFIG)
+    given = [c for c in chain if c.params.get("config")]
+    for context in given:
+        if context.get_parameter_source("config") == ParameterSource.COMMANDLINE:
+            return str(context.params["config"])
+    return str(given[0].params["config"]) if given else None
