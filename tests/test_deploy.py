@@ -50,9 +50,8 @@ def test_the_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 
 
 def test_the_unit_runs_the_daemon_on_the_documented_paths() -> None:
-    settings = dict(
-        line.split("=", 1) for line in UNIT.read_text(encoding="utf-8").splitlines() if re.match(r"^\w+=", line)
-    )
+    lines = UNIT.read_text(encoding="utf-8").splitlines()
+    settings = dict(line.split("=", 1) for line in lines if re.match(r"^\w+=", line))
     command = shlex.split(settings["ExecStart"])
     assert command[1:2] == ["daemon"]
     assert command[command.index("--config") + 1] == "/etc/tracker/feeds.toml"
@@ -86,7 +85,7 @@ def test_the_containerfile_installs_tracker_and_runs_the_daemon_unprivileged() -
     assert "pip install --no-cache-dir /app" in values["RUN"]
     assert keywords.index("USER") > max(i for i, k in enumerate(keywords) if k == "RUN")  # runs as tracker
     assert values["USER"] == "tracker"
-    assert "TRACKER_CONFIG=/config/feeds.toml" in values["ENV"] and "TRACKER_DB=/data/events.db" in values["ENV"]
+    assert set(values["ENV"].split()) == {"TRACKER_CONFIG=/config/feeds.toml", "TRACKER_DB=/data/events.db"}
     assert values["VOLUME"] == "/data" and values["STOPSIGNAL"] == "SIGTERM"
     assert values["ENTRYPOINT"] == '["tracker"]' and values["CMD"] == '["daemon", "--log-format", "json"]'
 
@@ -108,9 +107,8 @@ def ignored(path: str, patterns: list[str]) -> bool:
 
 
 def test_the_build_context_leaves_out_local_state_and_caches() -> None:
-    patterns = [
-        line.strip() for line in IGNORE.read_text(encoding="utf-8").splitlines() if line.strip() and line[0] != "#"
-    ]
+    lines = [line.strip() for line in IGNORE.read_text(encoding="utf-8").splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
     for path in (
         ".venv/bin/python",
         ".git/HEAD",
@@ -141,7 +139,8 @@ def test_the_image_builds_and_runs_tracker(tmp_path: Path) -> None:
     assert builder, "TRACKER_TEST_CONTAINER=1 needs podman or docker"
 
     def run(*args: str) -> str:
-        return subprocess.run([builder, *args], capture_output=True, text=True, check=True, timeout=900).stdout
+        done = subprocess.run([builder, *args], capture_output=True, text=True, check=True, timeout=900)
+        return done.stdout
 
     run("build", "-t", "tracker-test", "-f", str(CONTAINERFILE), str(ROOT))
     assert run("run", "--rm", "tracker-test", "--version").startswith("tracker, version")

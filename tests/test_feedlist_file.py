@@ -197,10 +197,14 @@ def test_an_invalid_file_is_reported_as_loading_reports_it_and_left_alone(tmp_pa
     assert path.read_text(encoding="utf-8") == broken
 
 
-def test_the_file_keeps_its_permissions(feeds_toml: Path) -> None:
+def test_the_file_keeps_its_permissions_and_a_link_stays_a_link(feeds_toml: Path) -> None:
     feeds_toml.chmod(0o640)
-    assert tracker("feeds", "add", "https://b.example/", "--config", str(feeds_toml)).exit_code == 0
+    link = feeds_toml.with_name("link.toml")
+    link.symlink_to(feeds_toml.name)
+    assert tracker("feeds", "add", "https://b.example/", "--config", str(link)).exit_code == 0
+    assert link.is_symlink() and link.resolve() == feeds_toml
     assert feeds_toml.stat().st_mode & 0o777 == 0o640
+    assert [f.id for f in load_config(feeds_toml).feeds][-1] == "b"
 
 
 @pytest.mark.parametrize(

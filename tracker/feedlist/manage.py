@@ -177,18 +177,16 @@ def _dropping_empty_feeds(document: dict[str, Any]) -> dict[str, Any]:
 def _appended(
     text: str, feeds: list[dict[str, Any]], tables: list[dict[str, Any]]
 ) -> tuple[str, list[dict[str, Any]]]:
-    if feeds and feedsfile.feed_table_count(text) != len(feeds):
-        return _edit_inline(text, lambda array: array.extend(_inline(table) for table in tables)), [
-            *feeds,
-            *tables,
-        ]
+    intended = [*feeds, *tables]
+    if feeds and feedsfile.feed_table_count(text) != len(feeds):  # written inline: feeds = [{…}]
+        return _edit_inline(text, lambda array: array.extend(_inline(table) for table in tables)), intended
     rendered = [feedsfile.render_feed_table(table) for table in tables]
-    return feedsfile.append_feeds(text, rendered), [*feeds, *tables]
+    return feedsfile.append_feeds(text, rendered), intended
 
 
 def _removed(text: str, feeds: list[dict[str, Any]], index: int) -> tuple[str, list[dict[str, Any]]]:
     remaining = feeds[:index] + feeds[index + 1 :]
-    if feedsfile.feed_table_count(text) != len(feeds):
+    if feedsfile.feed_table_count(text) != len(feeds):  # written inline: feeds = [{…}]
         return _edit_inline(text, lambda array: array.pop(index)), remaining
     return feedsfile.remove_feed(text, index), remaining
 
