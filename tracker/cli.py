@@ -372,7 +372,10 @@ def feeds_add(
     config: str | None,
     db: str | None,
 ) -> None:
-    """Append a [[feeds]] table to feeds.toml (created if missing), keeping its comments."""
+    """Add a feed to feeds.toml, keeping its comments.
+
+    Appends a [[feeds]] table after the last one (creating the file if missing); the id is derived
+    from the URL's host and path unless --id is given."""
     from tracker.feedlist.manage import add_feed
     from tracker.feedlist.naming import parse_tags
 
@@ -386,9 +389,10 @@ def feeds_add(
 @store_options
 @handled
 def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
-    """Remove a feed's table (and the comments directly above it) from feeds.toml.
+    """Remove a feed from feeds.toml, keeping the rest as written.
 
-    Its events stay in the store: the log is never edited."""
+    Takes its table and the comment lines directly above it. Its events stay in the store: the
+    log is never edited."""
     from tracker.feedlist.manage import remove_feed
 
     path = _feed_list_paths().config
@@ -401,7 +405,9 @@ def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
 @store_options
 @handled
 def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:
-    """Add the feeds of an OPML file (categories become tags); URLs already listed are skipped."""
+    """Add the feeds of an OPML file; categories become tags.
+
+    URLs already listed are skipped, with a note on stderr."""
     from tracker.feedlist.manage import import_opml
 
     path = _feed_list_paths().config
