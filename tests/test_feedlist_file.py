@@ -5,14 +5,17 @@ and a refused edit leaves the file untouched."""
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.cli import main
 from tracker.config import load_config
-from tracker.feedlist.feedsfile import append_feeds, render_feed_table
+from tracker.feedlist.feedsfile import append_feeds, remove_feed, render_feed_table
 from tracker.feedlist.naming import derive_feed_id, parse_tags
 
 COMMENTED = """\
@@ -230,3 +233,37 @@ def test_derived_ids_are_unique_and_short() -> None:
 
 def test_tags_are_cleaned_as_they_enter() -> None:
     assert parse_tags(" outlet,  state  media ,,outlet, /Europe/ ") == ("outlet", "state media", "Europe")
+
+
+_LINE = st.text(alphabet="ab [] #\"'=.", max_size=12) | st.sampled_from(["[[feeds]]", "[fetch]", "[feeds.x]"])
+_MULTILINE = st.lists(_LINE, min_size=1, max_size=4).map("\n".join)
+
+
+def _block(index: int, comment: bool, quote: str, title: str) -> str:
+    above = f'# feed {index} [[feeds]] """\n' if comment else ""
+    body = f'id = "f{index}"\nurl = "https://f{index}.example/"\ntitle = {quote}{title}{quote}\n'
+    return f"{above}[[feeds]]\n{body}\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.sampled_from(['"""', "'''"]), _MULTILINE), min_size=1, max_size=5),
+    st.data(),
+)
+def test_any_table_is_removed_exactly_whatever_its_strings_hold(
+    tables: list[tuple[bool, str, str]], data: st.DataObject
+) -> None:
+    blocks = []
+    for index, (comment, quote, title) in enumerate(tables):
+        if quote in title or title.endswith(quote[0]) or "\\" in title:
+            continue  # not a valid TOML string of that kind
+        blocks.append(_block(index, comment, quote, title))
+    if not blocks:
+        return
+    text = "# the list\n\n" + "".join(blocks) + '[fetch]\ndeadline = "9s"\n'
+    assert tomllib.loads(text)["feeds"]
+    victim = data.draw(st.integers(0, len(blocks) - 1))
+    expected = text.replace(blocks[victim], "", 1)
+    assert remove_feed(text, victim) == expected
+    table = render_feed_table({"id": "new", "url": "https://new.example/"})
+    assert remove_feed(append_feeds(text, [table]), len(blocks)) == text
