@@ -134,6 +134,16 @@ def test_a_new_feed_goes_after_the_last_feed_before_the_tables_that_follow(tmp_p
     )
 
 
+def test_a_file_without_a_final_newline_gets_one_before_the_new_table() -> None:
+    table = render_feed_table({"id": "b", "url": "https://b.example/"})
+    assert append_feeds("# only a comment", [table]) == (
+        '# only a comment\n\n[[feeds]]\nid = "b"\nurl = "https://b.example/"\n'
+    )
+    assert append_feeds('[[feeds]]\nid = "a"\nurl = "https://a.example/"', [table]) == (
+        '[[feeds]]\nid = "a"\nurl = "https://a.example/"\n\n[[feeds]]\nid = "b"\nurl = "https://b.example/"\n'
+    )
+
+
 def test_add_creates_a_missing_file_and_replaces_an_empty_inline_list(tmp_path: Path) -> None:
     missing = tmp_path / "new.toml"
     assert tracker("feeds", "add", "https://a.example/rss", "--config", str(missing)).exit_code == 0
