@@ -19,6 +19,7 @@ import click
 
 from tracker import __version__, app, output
 from tracker.clock import format_utc, parse_duration, parse_utc, system_clock
+from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags, config_option
 from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
 from tracker.polling import PollResult
@@ -105,14 +106,31 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--feed", "feed_ids", multiple=True, metavar="ID", help="Poll only this feed (repeatable).")
+@click.option(
+    "--feed",
+    "feed_ids",
+    multiple=True,
+    metavar="ID",
+    shell_complete=complete_feed_ids,
+    help="Poll only this feed (repeatable).",
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    shell_complete=complete_tags,
+    help="Poll only the enabled feeds with this tag (repeatable).",
+)
 @store_options
 @handled
-def fetch(feed_ids: tuple[str, ...], config: str | None, db: str | None) -> None:
-    """Poll every feed now (or --feed ID), whatever its schedule or back-off."""
+def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, db: str | None) -> None:
+    """Poll every feed now (or --feed ID, --tag TAG), whatever its schedule or back-off."""
+    from tracker.feedlist.naming import select_feeds
+
     paths = Paths(config, db)
     cfg = paths.load_config(require_feeds=True)
-    feeds = [cfg.feed(feed_id) for feed_id in feed_ids] if feed_ids else None
+    feeds = select_feeds(cfg, feed_ids, tags)
     with open_store(paths, readonly=False, create=True) as store:
         summary = _run_fetch(cfg, store, feeds)
     _print_fetch_summary(summary)
@@ -289,12 +307,14 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
 
     with open_store(paths, readonly=True) as store:
         health = feed_health(store, cfg)
+    tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
     output.table(
         None,
-        ["feed", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        ["feed", "tags", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
         [
             (
                 h.feed_id,
+                tags.get(h.feed_id, ""),
                 h.health,
                 h.last_poll_at or "never",
                 h.last_status or "",
@@ -311,7 +331,7 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
 
 
 @feeds.command("reset")
-@click.argument("feed_id")
+@click.argument("feed_id", shell_complete=complete_feed_ids)
 @store_options
 @click.pass_obj
 @handled
@@ -325,6 +345,87 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
         if not app.reset_feed(store, feed_id):
             raise TrackerError(f"no polling state for feed {feed_id!r}")
     output.note(f"{feed_id}: failures cleared; it will be polled at the next opportunity")
+
+
+# --- feeds add / remove / import / export: the feed list, edited in place ------------------------
+
+
+def _feed_list_paths() -> Paths:
+    """--config given to `feeds` or to its subcommand, else TRACKER_CONFIG, else the default."""
+    return Paths(config_option(click.get_current_context()), None)
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--id", "feed_id", metavar="ID", help="Feed id (default: derived from the URL).")
+@click.option("--title", metavar="TEXT", help="Title shown in reports.")
+@click.option("--interval", metavar="DURATION", help='How often to poll: "90s", "15m", "2h", "1d".')
+@click.option("--tags", metavar="TAG,TAG", help="Comma-separated labels (`tracker fetch --tag`).")
+@store_options
+@handled
+def feeds_add(
+    url: str,
+    feed_id: str | None,
+    title: str | None,
+    interval: str | None,
+    tags: str | None,
+    config: str | None,
+    db: str | None,
+) -> None:
+    """Add a feed to feeds.toml, keeping its comments.
+
+    Appends a [[feeds]] table after the last one (creating the file if missing); the id is derived
+    from the URL's host and path unless --id is given."""
+    from tracker.feedlist.manage import add_feed
+    from tracker.feedlist.naming import parse_tags
+
+    path = _feed_list_paths().config
+    feed = add_feed(path, url, feed_id=feed_id, title=title, interval=interval, tags=parse_tags(tags or ""))
+    output.note(f"{path}: added feed {feed.id!r} ({feed.url})")
+
+
+@feeds.command("remove")
+@click.argument("feed_id", metavar="ID", shell_complete=complete_feed_ids)
+@store_options
+@handled
+def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
+    """Remove a feed from feeds.toml, keeping the rest as written.
+
+    Takes its table and the comment lines directly above it. Its events stay in the store: the
+    log is never edited."""
+    from tracker.feedlist.manage import remove_feed
+
+    path = _feed_list_paths().config
+    feed = remove_feed(path, feed_id)
+    output.note(f"{path}: removed feed {feed.id!r} ({feed.url})")
+
+
+@feeds.command("import")
+@click.argument("opml_file", metavar="FILE.opml", type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+@handled
+def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:
+    """Add the feeds of an OPML file; categories become tags.
+
+    URLs already listed are skipped, with a note on stderr."""
+    from tracker.feedlist.manage import import_opml
+
+    path = _feed_list_paths().config
+    result = import_opml(path, opml_file)
+    for line in result.skipped:
+        output.note(f"skipped {line}")
+    output.note(f"{path}: {len(result.added)} feeds added, {len(result.skipped)} skipped")
+
+
+@feeds.command("export")
+@store_options
+@handled
+def feeds_export(config: str | None, db: str | None) -> None:
+    """Print the feed list as OPML 2.0, tags as categories."""
+    from tracker.feedlist.manage import export_opml
+
+    cfg = _feed_list_paths().load_config()
+    output.echo(export_opml(cfg).decode("utf-8").rstrip("\n"))
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -347,7 +448,14 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
 @click.option(
     "--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime."
 )
-@click.option("--subject", "subject_ids", multiple=True, metavar="ID", help="Only this subject (repeatable).")
+@click.option(
+    "--subject",
+    "subject_ids",
+    multiple=True,
+    metavar="ID",
+    shell_complete=complete_subject_ids,
+    help="Only this subject (repeatable).",
+)
 @store_options
 @handled
 def report(
@@ -380,7 +488,7 @@ def report(
 
 
 @main.command("assert")
-@click.argument("subject_id", metavar="SUBJECT")
+@click.argument("subject_id", metavar="SUBJECT", shell_complete=complete_subject_ids)
 @click.argument("value", metavar="STATE|COUNT")
 @click.option(
     "--date", "day", required=True, metavar="DATE", help="When it happened: YYYY-MM-DD, or YYYY-MM."

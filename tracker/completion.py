@@ -1,0 +1,54 @@
+"""Shell completion of feed ids, tags and subject ids, read from the feeds.toml the command line
+names (`--config`, then TRACKER_CONFIG, then ./feeds.toml). Completion never prints an error: an
+unreadable file completes no feeds and the shipped subjects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem
+
+from tracker.config import Config, default_config, load_config
+from tracker.errors import TrackerError
+
+
+def complete_feed_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    feeds = _config(ctx).feeds
+    return [CompletionItem(f.id, help=f.title) for f in feeds if f.id.startswith(incomplete)]
+
+
+def complete_tags(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    tags = dict.fromkeys(tag for feed in _config(ctx).feeds for tag in feed.tags)
+    return [CompletionItem(tag) for tag in tags if tag.startswith(incomplete)]
+
+
+def complete_subject_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    subjects = _config(ctx).subjects
+    return [CompletionItem(s.id, help=s.title) for s in subjects if s.id.startswith(incomplete)]
+
+
+def _config(ctx: click.Context) -> Config:
+    from tracker.cli import DEFAULT_CONFIG  # the CLI imports this module
+
+    path = Path(config_option(ctx) or DEFAULT_CONFIG)
+    try:
+        return load_config(path) if path.exists() else default_config()
+    except TrackerError:
+        return default_config()
+
+
+def config_option(ctx: click.Context) -> str | None:
+    """--config as the user gave it: on the command line, before or after a subcommand's name,
+    wins over TRACKER_CONFIG (which every level's option also reads)."""
+    chain: list[click.Context] = []
+    current: click.Context | None = ctx
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    given = [c for c in chain if c.params.get("config")]
+    for context in given:
+        if context.get_parameter_source("config") == ParameterSource.COMMANDLINE:
+            return str(context.params["config"])
+    return str(given[0].params["config"]) if given else None
