@@ -5,9 +5,11 @@
     html_to_text(html) -> str                       article HTML to paragraphs of plain text
     EXTRACTOR_VERSION                               changes whenever extraction behaviour changes
 
-Pipeline: paragraphs (text.py) -> anchor prefilter (matching.py) -> sentences (sentences.py) ->
-tokens and clauses (tokens.py) -> cues and mentions (matching.py) -> modality (modality.py),
-dates (dates.py), counts (numbers.py, tally.py) -> claims (pipeline.py).
+Pipeline (pipeline.py runs it, within the bounds of limits.py): paragraphs (text.py) -> anchor
+prefilter (matching.py) -> sentences (sentences.py) -> tokens and clauses (tokens.py, clauses.py)
+-> cues and mentions (matching.py), which cue is about which mention (reach.py) -> modality
+(modality.py, modality_rules.py), dates (dates.py, dating.py), counts (numbers.py, tally.py,
+names.py) -> claims (claims.py).
 """
 
 from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document

@@ -7,6 +7,7 @@ can pass the same subjects to `extract_claims` for every article at no cost.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -178,6 +179,7 @@ class DocumentContext:
         self._context: dict[str, bool] = {}
         self._words: set[str] | None = None
         self._full: dict[str, list[Mention]] = {}
+        self._full_starts: dict[str, list[int]] = {}
 
     def context_ok(self, compiled: CompiledSubject) -> bool:
         key = compiled.subject.id
@@ -187,13 +189,15 @@ class DocumentContext:
             self._context[key] = compiled.names_context(self.text, self._words)
         return self._context[key]
 
-    def _full_mentions(self, compiled: CompiledSubject) -> list[Mention]:
+    def _full_mentions(self, compiled: CompiledSubject) -> tuple[list[Mention], list[int]]:
+        """The article's alias and exclusion mentions in order of start, and those starts."""
         key = compiled.subject.id
         if key not in self._full:
             self._full[key] = [
                 m for m in compiled.find_mentions(self.text) if m.kind in ("alias", "exclusion")
             ]
-        return self._full[key]
+            self._full_starts[key] = [m.start for m in self._full[key]]
+        return self._full[key], self._full_starts[key]
 
     def context_mention_ok(
         self, compiled: CompiledSubject, mention: Mention, position: int, sentence_start: int | None = None
@@ -212,7 +216,10 @@ class DocumentContext:
         if compiled.names_any_context(mention.text):
             return True
         words = _content_words(mention.text)
-        for full in reversed(self._full_mentions(compiled)):
+        full_mentions, starts = self._full_mentions(compiled)
+        # Only mentions starting before `position` can end before it: start the walk back there.
+        for index in range(bisect_right(starts, position) - 1, -1, -1):
+            full = full_mentions[index]
             if full.end > position:
                 continue
             if position - full.end > LOOKBACK_CHARS:

@@ -12,10 +12,7 @@ people were released", "Tsikhanouski and 13 others were freed"), and never when 
 Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
 a tally, but the fold may still cite them.
 
-A release of named people with no number ("Maria Kalesnikava was released on Saturday",
-"Belarus freed Ihar Losik") counts one per name, when nothing in the sentence gives a number for
-its cue. A name is two or more capitalised words that are not places, days or institutions; a
-single surname is too often something else ("Washington was freed of ..."), and is left alone.
+A release of named people with no number counts one per name (see `names`).
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from dataclasses import dataclass
 
 from tracker.extract.dates import DateMention
 from tracker.extract.matching import CueMatch
+from tracker.extract.names import named_items, named_releases, subset_names
 from tracker.extract.numbers import NUMBER_WORDS, NumberMention
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
@@ -59,39 +57,11 @@ _CONNECTIVES = ("along with", "together with", "as well as", "alongside", "and",
 _CONNECTIVE_WORDS = frozenset({"with", "along", "together", "as", "well"})
 # Words that open a parenthetical subset after a count: "52 prisoners, including 14 foreigners, ...".
 _PARENTHETICAL_OPENERS = word_set("including incl. among mostly many most some of such")
-# Where a list of names after "including" / "among them" ends.
-_NAME_LIST_ENDS = frozenset({";", "—", "–", ")", ".", "as", "after", "who"})
 _CUMULATIVE_MARKERS = re.compile(
     r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
 )
 _BRINGING = frozenset(
     {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
-)
-_NOT_NAMES = word_set(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june "
-    "july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s. us usa america american americans united states belarus belarusian belarusians minsk "
-    "lithuania lithuanian lithuanians latvia latvian latvians poland polish poles germany german "
-    "germans france french britain british russia russian ukraine ukrainian europe european eu "
-    "washington vilnius warsaw moscow kyiv white house state department treasury nobel peace prize "
-    "viasna the a an he she they it his her their in on at ms. mr. mrs. dr. president opposition"
-)
-_ROLE_WORDS_SKIPPED = 2
-# "freed Nobel Peace Prize laureate Ales Bialiatski": words that may stand between a cue and a name.
-_ROLE_WORDS_BEFORE_NAME = 5
-# Words that end a list of names after a cue ("freed X and Y on Saturday").
-_LIST_STOPS = word_set(
-    "the a an his her its their on in at to from after before by with as during following for who "
-    "which that was were is are had has have"
-)
-# Words that make a sentence about a group, of which any names are a part.
-_GROUP_WORDS = word_set("others other among including group those them")
-# Words that make a capitalised phrase an organisation, not a person ("Belavia Airlines").
-_INSTITUTIONS = word_set(
-    "airline airlines airways group bank ministry department railways railway council union committee "
-    "centre center agency service office court party front radio liberty corporation company inc ltd "
-    "foundation institute university embassy government administration parliament assembly army police "
-    "belavia belaruskali viasna reuters"
 )
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
@@ -136,7 +106,7 @@ class _Binder:
         self.cue_tokens = [(view.index_at(c.start), view.index_at(c.end - 1)) for c in cues]
 
     def word(self, index: int) -> str:
-        return self.view.tokens[index].lower if 0 <= index < len(self.view.tokens) else ""
+        return self.view.word(index)
 
     # ----------------------------------------------------------------- what follows a number
     def noun_phrase_end(self, last: int, number: NumberMention) -> int | None:
@@ -299,41 +269,6 @@ class _Binder:
         perfect = any(self.word(i) in ("has", "have", "had") for i in range(max(0, cue_first - 3), cue_first))
         return perfect and (since_dated or bool(_CUMULATIVE_MARKERS.search(self.view.text)))
 
-    # ----------------------------------------------------------------- names
-    def named_items(self, lo: int, hi: int) -> list[str]:
-        """Named people in tokens lo..hi-1, split at commas and "and" ("Bialiatski, Kalesnikava and")."""
-        items: list[list[int]] = [[]]
-        for index in range(lo, hi):
-            if self.word(index) in (",", "and", ";"):
-                items.append([])
-            else:
-                items[-1].append(index)
-        names = []
-        for item in items:
-            name = self._name_in(item)
-            if name:
-                names.append(name)
-        return names
-
-    def _name_in(self, item: list[int]) -> str | None:
-        words = [self.view.tokens[i] for i in item if self.view.tokens[i].is_word]
-        skipped = 0
-        while words and not words[0].text[0].isupper():
-            if words[0].lower in ("the", "a", "an", "his", "her", "their", "who", "which", "whose"):
-                return None
-            words = words[1:]
-            skipped += 1
-            if skipped > _ROLE_WORDS_SKIPPED:
-                return None
-        taken: list[str] = []
-        for token in words:
-            if not token.text[0].isupper() or token.lower in _NOT_NAMES:
-                if taken:
-                    break
-                continue
-            taken.append(token.text)
-        return " ".join(taken) if taken else None
-
 
 def find_counts(
     view: SentenceView,
@@ -374,7 +309,7 @@ def find_counts(
                     connective_at -= 1
                 cue_last = binder.cue_tokens[cue_index][1]
                 lo = cue_last + 1 if cue_last < first else 0
-                names = binder.named_items(lo, connective_at + 1)
+                names = named_items(view, lo, connective_at + 1)
                 value += max(1, len(names))
         else:
             cue_index = binder.cue_before(first, number)
@@ -395,7 +330,7 @@ def find_counts(
         )
         bound[n_index] = cue_index
         if not names:
-            names = _subset_names(binder, view)
+            names = subset_names(view)
         results.append(
             CountCandidate(
                 number=number,
@@ -407,125 +342,9 @@ def find_counts(
                 passing=passing,
             )
         )
-    results.extend(_named_releases(binder, set(bound.values()), bool(results)))
+    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results)):
+        start, end = view.tokens[named.first].start, view.tokens[named.last].end
+        count = len(named.names)
+        number = NumberMention(start, end, view.text[start:end], count, False)
+        results.append(CountCandidate(number, count, cues[named.cue], False, False, tuple(named.names)))
     return results
-
-
-_COPULAS = word_set("was were has have had been is are")
-
-
-def _named_releases(binder: _Binder, used: set[int], counted: bool) -> list[CountCandidate]:
-    """Releases of named people, for cues no number is tied to (see the module docstring)."""
-    if counted or _GROUP_WORDS & {t.lower for t in binder.view.tokens}:
-        # A sentence that gives a number says how many, and one that speaks of a group ("along
-        # with others", "among those freed") names only part of it.
-        return []
-    view = binder.view
-    out: list[CountCandidate] = []
-    for k, (cue_first, cue_last) in enumerate(binder.cue_tokens):
-        if k in used:
-            continue
-        names = _passive_subject(binder, cue_first) or _active_object(binder, cue_last)
-        if not names:
-            continue
-        first_token, last_token, found = names
-        start, end = view.tokens[first_token].start, view.tokens[last_token].end
-        number = NumberMention(start, end, view.text[start:end], len(found), False)
-        out.append(CountCandidate(number, len(found), binder.cues[k], False, False, tuple(found)))
-    return out
-
-
-def _passive_subject(binder: _Binder, cue_first: int) -> tuple[int, int, list[str]] | None:
-    """Names released in the passive: "Maria Kalesnikava was released", "Ales Bialiatski and
-    Maria Kalesnikava were freed", "Andrey Kuznechyk, a journalist, was freed", "Losik, who was
-    pardoned"."""
-    index = cue_first - 1
-    while index >= 0 and binder.word(index) in _COPULAS | {"who", "also", "finally", "reportedly"}:
-        index -= 1
-    if index == cue_first - 1:
-        return None  # no auxiliary: "Kalesnikava freed" is not a passive
-    if binder.word(index) == "," and binder.word(index + 1) == "who":
-        index -= 1  # "Ales Bialiatski, who was freed on Saturday"
-    elif binder.word(index) == ",":  # "Andrey Kuznechyk, a journalist, was freed"
-        opening = index - 1
-        while opening >= 0 and binder.word(opening) != ",":
-            opening -= 1
-        if opening < 0 or index - opening > 8:
-            return None
-        index = opening - 1
-    last = index
-    while index >= 0 and (binder.word(index) in (",", "and") or _capitalised(binder, index)):
-        index -= 1
-    first = index + 1
-    if first > last or binder.word(index) in ("among", "including", "of", "with"):
-        return None
-    found = binder.named_items(first, last + 1)
-    if not found or not all(len(name.split()) >= 2 for name in found):
-        return None
-    return first, last, found
-
-
-def _active_object(binder: _Binder, cue_last: int) -> tuple[int, int, list[str]] | None:
-    """Names released in the active: "Belarus freed Ihar Losik", "released opposition blogger
-    Siarhei Tsikhanouski"."""
-    index = cue_last + 1
-    skipped = 0
-    while skipped < _ROLE_WORDS_BEFORE_NAME and index < len(binder.view.tokens):
-        if not _role_word(binder, index):
-            break
-        index += 1
-        skipped += 1
-    first = index
-    count = len(binder.view.tokens)
-    while index < count:
-        if binder.word(index) in (",", "and") or _capitalised(binder, index):
-            index += 1
-            continue
-        # "... and opposition figure Maria Kalesnikava": a role before the next name of the list
-        look = index
-        while look < count and look - index < _ROLE_WORDS_BEFORE_NAME and _role_word(binder, look):
-            look += 1
-        after_separator = binder.word(index - 1) in (",", "and")
-        if index < look < count and after_separator and _capitalised(binder, look):
-            index = look
-            continue
-        break
-    last = index - 1
-    while last >= first and binder.word(last) in (",", "and"):
-        last -= 1
-    if last < first or not _capitalised(binder, first):
-        return None
-    found = binder.named_items(first, last + 1)
-    if not found or not all(len(name.split()) >= 2 for name in found):
-        return None
-    return first, last, found
-
-
-def _role_word(binder: _Binder, index: int) -> bool:
-    token = binder.view.tokens[index]
-    if not token.is_word or token.lower in _LIST_STOPS:
-        return False
-    return not token.text[0].isupper() or token.lower in _NOT_NAMES
-
-
-def _capitalised(binder: _Binder, index: int) -> bool:
-    token = binder.view.tokens[index]
-    return (
-        token.is_word
-        and token.text[0].isupper()
-        and token.lower not in _NOT_NAMES
-        and token.lower not in _INSTITUTIONS
-    )
-
-
-def _subset_names(binder: _Binder, view: SentenceView) -> list[str]:
-    """People named after "including" / "among them" / "such as" in the sentence."""
-    names: list[str] = []
-    tokens = view.tokens
-    for index, token in enumerate(tokens):
-        if token.lower in ("including", "among", "such") and index + 1 < len(tokens):
-            end = index + 1
-            while end < len(tokens) and tokens[end].lower not in _NAME_LIST_ENDS:
-                end += 1
-            names.extend(binder.named_items(index + 1, end))
-    return names

@@ -107,14 +107,12 @@ _FUNCTION_WORD_END = re.compile(
 _HEADLINE_MAX = 100
 
 
-def _is_wrapped(previous: str, following: str) -> bool:
-    """Does `previous` continue on the next line? A headline (short, no final punctuation, not
-    ending on a function word) does not."""
+def _is_wrapped(previous: str, length: int, following: str) -> bool:
+    """Does a block ending in `previous` (its last characters; `length` in all) continue on the
+    next line? A headline (short, no final punctuation, not ending on a function word) does not."""
     if _SENTENCE_END.search(previous):
         return False
-    return (
-        following[0].islower() or bool(_FUNCTION_WORD_END.search(previous)) or len(previous) > _HEADLINE_MAX
-    )
+    return following[0].islower() or bool(_FUNCTION_WORD_END.search(previous)) or length > _HEADLINE_MAX
 
 
 def blocks(text: str) -> list[tuple[int, int]]:
@@ -140,7 +138,8 @@ def blocks(text: str) -> list[tuple[int, int]]:
         first = line_start + (len(line) - len(line.lstrip()))
         last = line_start + len(line.rstrip())
         if start is not None:
-            if _is_wrapped(text[start:end], content):
+            # Only the block's last words matter: slicing it whole would cost its length per line.
+            if _is_wrapped(text[max(start, end - _HEADLINE_MAX) : end], end - start, content):
                 end = last
                 continue
             spans.append((start, end))

@@ -65,6 +65,10 @@ class SentenceView:
         """Index of the token containing (or last starting before) sentence offset `pos`."""
         return max(0, bisect_right(self._starts, pos) - 1)
 
+    def word(self, index: int) -> str:
+        """The lower-case text of token `index`, or "" outside the sentence."""
+        return self.tokens[index].lower if 0 <= index < len(self.tokens) else ""
+
     def is_break(self, index: int) -> bool:
         low = self.tokens[index].lower
         return low in CLAUSE_BREAKS or low in CLAUSE_WORDS
