@@ -59,15 +59,14 @@ class Sentence:
             self._reach = Reach(self.view)
         return self._reach
 
-    def modality(self, cue: CueMatch) -> Modality:
+    def modality(self, cue: CueMatch, characterisation: bool = False) -> Modality:
         """The cue's modality. Inside a presupposed clause ("two days after 123 people were
         released") only the clause's own triggers count: "could free more, two days after 123 were
         released" hedges the future releases, not the past one."""
         span = self.dates.span_at(cue.anchor)
-        if span is not None and span.background:
-            bounds = (span.start, span.end)
-            return self.scopes.label(self.view.index_at(cue.anchor), cue.start, cue.end, cue.form, bounds)
-        return self.scopes.label(self.view.index_at(cue.anchor), cue.start, cue.end, cue.form)
+        bounds = (span.start, span.end) if span is not None and span.background else None
+        anchor = self.view.index_at(cue.anchor)
+        return self.scopes.label(anchor, cue.start, cue.end, cue.form, bounds, characterisation)
 
 
 def _quote(sentence: Sentence, cue: CueMatch) -> str:
@@ -149,7 +148,7 @@ class SubjectExtractor:
     def _state_claim(self, sentence: Sentence, cue: CueMatch) -> Claim:
         rule = cue.rule
         assert rule.state is not None
-        modality = sentence.modality(cue)
+        modality = sentence.modality(cue, characterisation=self.subject.transitions == "latest")
         dated = sentence.dates.date_for((cue.anchor,), modality, cue)
         if dated.retrospective and modality in _BACKGROUND_PRONE:
             modality = "retrospective"

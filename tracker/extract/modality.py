@@ -79,15 +79,21 @@ class ModalityScopes:
         cue_end: int,
         form: VerbForm | None,
         bounds: tuple[int, int] | None = None,
+        characterisation: bool = False,
     ) -> Modality:
         """Modality of the cue at sentence offsets cue_start..cue_end, anchored at token `anchor`.
-        With `bounds`, only triggers inside those sentence offsets count (a presupposed clause)."""
+        With `bounds`, only triggers inside those sentence offsets count (a presupposed clause).
+        For a `characterisation` ("ties are improving") the progressive describes how things
+        are, not a plan ("the embassy is reopening")."""
         if any(pos > cue_start for pos in self._question_marks):
             return "question"
         best = self._strongest(anchor, cue_start, cue_end, with_exchange=True, bounds=bounds)
         if best is not None:
             return best
-        return self._default(anchor, form)
+        default = self._default(anchor, form)
+        if characterisation and default == "promise" and form == "ing":
+            return "asserted"
+        return default
 
     def _strongest(
         self,
