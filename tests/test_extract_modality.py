@@ -216,7 +216,7 @@ def only(claims: list[Claim], subject: str) -> Claim:
         (
             "Washington wants to normalise relations with Minsk.",
             "us-belarus-relations",
-            "thawing",
+            "normalisation-discussed",
             "intent",
             True,
         ),
@@ -339,4 +339,4 @@ def test_talk_of_normalising_relations_is_intent_toward_it() -> None:
         ),
         "us-belarus-relations",
     )
-    assert (claim.state, claim.modality, claim.moves) == ("thawing", "intent", True)
+    assert (claim.state, claim.modality, claim.moves) == ("normalisation-discussed", "intent", True)

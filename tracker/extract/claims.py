@@ -16,7 +16,7 @@ released") are background, whatever hedges the main clause carries.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from tracker.extract.dating import ContextAnchor, Dated, SentenceDates
@@ -27,22 +27,41 @@ from tracker.extract.model import Claim
 from tracker.extract.numbers import find_numbers
 from tracker.extract.reach import Reach
 from tracker.extract.tally import find_counts
+from tracker.extract.tense import clause_tense
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.model import Modality, Subject
 
 _QUOTES = re.compile(r"“([^”]+)”|\"([^\"]+)\"|‘([^’]+)’|(?<!\w)'([^']+)'(?!\w)")
+_NOVELTY = re.compile(
+    r"(?<!\bone )\banother\b|\ba\s+(?:new|second|third|fourth|fresh|further)\s+"
+    r"(?:group|batch|round|wave|release|set|tranche|exchange)\b|\ba\s+further\b|\bfresh\b"
+    r"|\bnew\s+(?:round|wave|batch|group)\b",
+    re.IGNORECASE,
+)
 # Modalities that a date well before publication turns into "retrospective".
 _BACKGROUND_PRONE = frozenset({"asserted", "promise", "intent", "conditional"})
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a sentence stands in its article."""
+
+    offset: int  # of its first character
+    index: int  # 0-based among the article's sentences (title first)
+    paragraph: int  # 0-based paragraph
+    headline: bool
 
 
 class Sentence:
     """One sentence's analyses, each computed on first use and shared by every subject."""
 
-    def __init__(
-        self, text: str, offset: int, published: date | None, context: ContextAnchor, headline: bool
-    ) -> None:
-        self.view = SentenceView.of(text, offset)
-        self.headline = headline
+    def __init__(self, text: str, place: Place, published: date | None, context: ContextAnchor) -> None:
+        self.view = SentenceView.of(text, place.offset)
+        self.headline = place.headline
+        self.index = place.index
+        self.paragraph = place.paragraph
+        # A marker of a new event ("another", "a further", "a new group"): news, not a retelling.
+        self.novelty = bool(_NOVELTY.search(text))
         self.dates = SentenceDates(self.view, published, context)
         self._scopes: ModalityScopes | None = None
         self._reach: Reach | None = None
@@ -254,4 +273,8 @@ class SubjectExtractor:
             cue=cue.text,
             quote=quote,
             names=names,
+            tense=clause_tense(view, view.index_at(cue.anchor), cue.form),
+            sentence_index=sentence.index,
+            paragraph_index=sentence.paragraph,
+            novelty=sentence.novelty,
         )

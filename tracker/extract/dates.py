@@ -214,10 +214,22 @@ def _relative(phrase: str, pub: date) -> tuple[date | None, Precision, bool, boo
     return date(pub.year, 1, 1), "year", False, False  # this year, earlier this year
 
 
+_CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def _title_case_capitals(text: str) -> str:
+    """`text` with words in capitals title-cased ("ON 21 JUNE" -> "On 21 June"), same length: month
+    and weekday names are matched case-sensitively (so that "may" and "march" stay verbs), and
+    headings and explainers set dates in capitals."""
+    if not _CAPITALS_WORD.search(text):
+        return text
+    return _CAPITALS_WORD.sub(lambda m: m.group(0).capitalize(), text)
+
+
 def find_dates(text: str, published: date | None) -> list[DateMention]:
     """Date phrases in `text` (one sentence), resolved against the publication date when needed."""
     found: list[DateMention] = []
-    for match in _PHRASE.finditer(text):
+    for match in _PHRASE.finditer(_title_case_capitals(text)):
         prep = (match.group("prep") or "").strip().lower()
         if (match.group("my") or match.group("year") or match.group("decade")) and not (
             prep or match.group("my_y")
@@ -228,7 +240,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             DateMention(
                 start=match.start(),
                 end=match.end(),
-                text=match.group(0),
+                text=text[match.start() : match.end()],
                 value=value,
                 precision=precision,
                 since=prep == "since",

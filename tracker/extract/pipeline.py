@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tracker.extract.claims import Placed, Sentence, SubjectExtractor
+from tracker.extract.claims import Place, Placed, Sentence, SubjectExtractor
 from tracker.extract.dating import context_anchor
 from tracker.extract.limits import MAX_CLAIMS, MAX_TEXT_CHARS
 from tracker.extract.matching import DocumentContext, compile_subjects
@@ -34,6 +34,7 @@ from tracker.subjects.patterns import words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
 def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
@@ -46,27 +47,30 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
     context = DocumentContext(text)
     extractors = {c.subject.id: SubjectExtractor(c, context) for c in compiled.subjects}
     placed: list[tuple[int, int, str, Claim]] = []
-    for block_start, block_end in blocks(text):
+    sentences_before = 0  # sentences in the paragraphs before this one
+    for paragraph, (block_start, block_end) in enumerate(blocks(text)):
         block_text = text[block_start:block_end]
         block_words = words_of(block_text)
-        if not block_words & compiled.anchors:
-            continue
-        candidates = [
-            c
-            for c in compiled.subjects
-            if c.wants(block_words, block_text)
-            and (not c.needs_context(block_words) or context.context_ok(c))
-        ]
+        candidates = []
+        if block_words & compiled.anchors:  # the cheap test first
+            candidates = [
+                c
+                for c in compiled.subjects
+                if c.wants(block_words, block_text)
+                and (not c.needs_context(block_words) or context.context_ok(c))
+            ]
         if not candidates:
+            sentences_before += _estimated_sentences(block_text)
             continue
         headline = _is_headline(block_text, doc.title)
-        for start, end in split_sentences(text, block_start, block_end):
+        spans = split_sentences(text, block_start, block_end)
+        for index, (start, end) in enumerate(spans, start=sentences_before):
             words = words_of(text[start:end])
             active = [c for c in candidates if c.wants(words, text[start:end])]
             if not active:
                 continue
-            anchor = context_anchor(text, start, published)
-            sentence = Sentence(text[start:end], start, published, anchor, headline)
+            place = Place(start, index, paragraph, headline)
+            sentence = Sentence(text[start:end], place, published, context_anchor(text, start, published))
             for c in active:
                 for position, claim in _distinct(extractors[c.subject.id].claims(sentence)):
                     placed.append((start, position, claim.subject, claim))
@@ -74,6 +78,7 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
                 break
         if len(placed) >= MAX_CLAIMS:
             break
+        sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
     return _named_parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
 
@@ -108,6 +113,12 @@ def _is_headline(block: str, title: str | None) -> bool:
     if title is not None and block == title.strip():
         return True
     return "\n" not in block and len(block) <= _HEADLINE_MAX and not _CLOSING.search(block)
+
+
+def _estimated_sentences(block: str) -> int:
+    """Sentences in a paragraph that is never split (no subject could speak of it): its sentence
+    ends, counted cheaply; abbreviations ("U.S. officials") may add one now and then."""
+    return 1 + len(_SENTENCE_END.findall(block))
 
 
 def _distinct(claims: list[Placed]) -> list[Placed]:
