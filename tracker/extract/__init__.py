@@ -18,7 +18,7 @@ from tracker.extract.text import html_to_text
 from tracker.subjects.model import MODALITIES, Modality
 
 # Bump whenever a change to code here changes which claims come out: projections rebuild on it.
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 __all__ = [
     "EXTRACTOR_VERSION",

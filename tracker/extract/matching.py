@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 from tracker.extract.numbers import NUMBER_WORDS
+from tracker.extract.people import PERSON_SINGULARS
 from tracker.subjects.inflect import VerbForm
 from tracker.subjects.model import Subject
 from tracker.subjects.patterns import CompiledPattern, compile_pattern, word_set, words_of
@@ -25,6 +26,8 @@ LOOKBACK_CHARS = 400
 _WORDS = re.compile(r"\w+(?:[-'’]\w+)*")
 # Two capitalised words in a row: a possible name ("Maria Kalesnikava was released").
 _NAME_PAIR = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?[\s\u00a0]+[A-Z][a-z]")
+# "a Lithuanian", "an American": one person named by nationality.
+_DEMONYM = re.compile(r"\b(?:[Aa]n?|[Aa]nother|[Tt]he)\s+(?:\S+\s+){0,3}?[A-Z][a-z]+(?:an|ese|ish)\b")
 _LOCATIVE = re.compile(r"\b(?:in|to|inside)\s+$", re.IGNORECASE)
 _FUNCTION_WORDS = word_set("the its their our an a this that u s us of in to")
 
@@ -84,11 +87,16 @@ class CompiledSubject:
 
     def wants(self, words: set[str], text: str) -> bool:
         """Cheap prefilter on a sentence's (or paragraph's) words: could it say anything about the
-        subject? A tally needs a number, or a name for a release of named people."""
+        subject? A tally needs a number, a name for a release of named people, or a word for one
+        person ("a U.S. citizen", "an American")."""
         if not words & self.cue_anchors:
             return False
         if self.subject.kind == "tally" and not (
-            words & NUMBER_WORDS or any(w[0].isdigit() for w in words) or _NAME_PAIR.search(text)
+            words & NUMBER_WORDS
+            or any(w[0].isdigit() for w in words)
+            or words & PERSON_SINGULARS
+            or _NAME_PAIR.search(text)
+            or _DEMONYM.search(text)
         ):
             return False
         return self.tied_by_context or bool(words & self.mention_anchors)

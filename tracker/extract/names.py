@@ -1,16 +1,23 @@
-"""People in a count sentence named rather than counted.
+"""People in a count sentence named or described rather than counted.
 
 A release of named people with no number ("Maria Kalesnikava was released on Saturday",
 "Belarus freed Ihar Losik") counts one per name, when nothing in the sentence gives a number for
 its cue. A name is two or more capitalised words that are not places, days or institutions; a
 single surname is too often something else ("Washington was freed of ..."), and is left alone.
 Names listed after "including" or "among them" are kept with a count as the people it includes.
+
+A release of one person described, not named, counts one: the object of the cue ("Belarus freed
+an American journalist", "Minsk has let a further American go") or its subject in the passive
+("the veteran dissident was allowed to return home") or with a verb of going ("a U.S. citizen
+held since 2021 walked free"). The phrase must open with a determiner and end on a singular
+noun that names a person (see `people`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.extract.people import is_person_singular
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
 
@@ -47,9 +54,13 @@ _INSTITUTIONS = word_set(
 @dataclass(frozen=True, slots=True)
 class NamedRelease:
     cue: int  # index of the cue among the sentence's count cues
-    first: int  # first and last token of the names
+    first: int  # first and last token of the names (or of the description)
     last: int
-    names: list[str]
+    names: list[str]  # empty for one person described ("a U.S. citizen")
+
+    @property
+    def count(self) -> int:
+        return len(self.names) or 1
 
 
 def named_items(view: SentenceView, lo: int, hi: int) -> list[str]:
@@ -106,6 +117,10 @@ def named_releases(
         found = _passive_subject(view, cue_first) or _active_object(view, cue_last)
         if found:
             out.append(NamedRelease(k, *found))
+            continue
+        described = _described_object(view, cue_first, cue_last) or _described_subject(view, cue_first)
+        if described:
+            out.append(NamedRelease(k, *described, []))
     return out
 
 
@@ -203,3 +218,73 @@ def subset_names(view: SentenceView) -> list[str]:
                 end += 1
             names.extend(named_items(view, index + 1, end))
     return names
+
+
+_DETERMINERS = word_set("a an the another one")
+# Words that may open the clause a described subject stands at the start of.
+_CLAUSE_OPENERS = word_set("that and when after as said says while")
+# Verbs whose subject is the person who goes free ("walked free", "crossed into Lithuania").
+_GOING = word_set(
+    "walk walks walked walking cross crosses crossed crossing return returns returned returning "
+    "go goes went gone going step steps stepped"
+)
+# Words before the cue verb that leave its subject in place ("was finally allowed to ...").
+_BEFORE_VERB = _COPULAS | word_set("also finally reportedly eventually later quietly then got get gets")
+# Words that end a described person's phrase.
+_PHRASE_ENDS = word_set(
+    "on in at to from after before by with as during following for who which that was were is are "
+    "had has have and or but since of into"
+)
+_PHRASE_WORDS = 5  # "a further American", "the veteran opposition politician"
+_SUBJECT_REACH = 8  # words between a described subject and its verb ("held since 2021")
+
+
+def _described_object(view: SentenceView, cue_first: int, cue_last: int) -> tuple[int, int] | None:
+    """One person described after the cue's verb: "freed an American journalist", "let a further
+    American go" (inside the cue)."""
+    inside = cue_last > cue_first and view.word(cue_first + 1) in _DETERMINERS
+    start = cue_first + 1 if inside else cue_last + 1
+    limit = cue_last if inside else len(view.tokens)
+    head = _phrase_head(view, start, limit)
+    return (start, head) if head is not None else None
+
+
+def _phrase_head(view: SentenceView, start: int, limit: int) -> int | None:
+    """The head of "<determiner> <up to four words>" from token `start`, if it names one person."""
+    if view.word(start) not in _DETERMINERS:
+        return None
+    index = start + 1
+    while index < limit and index - start <= _PHRASE_WORDS:
+        token = view.tokens[index]
+        if not token.is_word or token.lower in _PHRASE_ENDS or view.is_break(index):
+            break
+        index += 1
+    head = index - 1
+    if head <= start or not is_person_singular(view.tokens[head]):
+        return None
+    return head
+
+
+def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | None:
+    """One person described as the subject of a passive or of a verb of going: "the veteran
+    dissident was allowed to return home", "a U.S. citizen, held since 2021, walked free"."""
+    index = cue_first - 1
+    passive = False
+    while index >= 0 and view.word(index) in _BEFORE_VERB:
+        passive = passive or view.word(index) in _COPULAS
+        index -= 1
+    if not passive and view.word(cue_first) not in _GOING:
+        return None
+    for head in range(index, max(-1, index - _SUBJECT_REACH), -1):
+        token = view.tokens[head]
+        if view.word(head) in (";", "but") or (token.is_word and token.lower in _COPULAS):
+            return None
+        if not is_person_singular(token):
+            continue
+        for start in range(head - 1, max(-1, head - _PHRASE_WORDS - 1), -1):
+            if view.word(start) in _DETERMINERS and _phrase_head(view, start, head + 1) == head:
+                before = view.word(start - 1)
+                opens = start == 0 or before in _CLAUSE_OPENERS or view.is_break(start - 1)
+                return (start, head) if opens else None
+        return None
+    return None

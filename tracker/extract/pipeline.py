@@ -84,14 +84,15 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
 
 
 def _named_parts_of_groups(claims: list[Claim]) -> list[Claim]:
-    """A named person's release ("Kalesnikava was freed on Saturday") in an article that also
-    reports a larger release at that time is part of it, and must not count on its own."""
+    """A named or described person's release ("Kalesnikava was freed on Saturday", "a U.S.
+    citizen walked free") in an article that also reports a larger release at that time is part
+    of it, and must not count on its own."""
     groups = [c for c in claims if c.count is not None and c.moves and len(c.names) < c.count]
     if not groups:
         return claims
     out = []
     for claim in claims:
-        named_only = claim.count is not None and claim.moves and len(claim.names) == claim.count
+        named_only = claim.count is not None and claim.moves and claim.count in (1, len(claim.names))
         if named_only and any(
             g.subject == claim.subject and (g.count or 0) > (claim.count or 0) and _same_time(g, claim)
             for g in groups

@@ -18,12 +18,13 @@ A release of named people with no number counts one per name (see `names`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracker.extract.dates import DateMention
 from tracker.extract.matching import CueMatch
 from tracker.extract.names import named_items, named_releases, subset_names
 from tracker.extract.numbers import NUMBER_WORDS, NumberMention
+from tracker.extract.people import is_people_plural
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
 
@@ -63,6 +64,10 @@ _CUMULATIVE_MARKERS = re.compile(
 _BRINGING = frozenset(
     {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
 )
+# Participles that open a phrase between a count and its verb: "52 prisoners held in ... were freed".
+_HELD = word_set("held jailed imprisoned detained kept convicted sentenced arrested incarcerated serving")
+_HELD_PHRASE_WORDS = 10
+_COPULAS = word_set("were was are is have has had")
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
 
@@ -115,16 +120,18 @@ class _Binder:
         following = self.word(last + 1)
         if following in _MEASURES or self.view.tokens[last].end > number.end:
             return None  # a measure, or a compound such as "52-year-old"
+        modifiers_only = True  # only modifiers so far: "three Lutheran pastors", not "52 in Minsk"
         for offset in range(1, 4):
             word = self.word(last + offset)
             if not word or self.view.is_break(last + offset):
                 break
-            if word in self.units:
+            if word in self.units or (modifiers_only and self.people(last + offset)):
                 return last + offset
             if word in _MEASURES:
                 return None
             if offset == 1 and word in ("other", "others"):
-                return last + offset + (1 if self.word(last + 2) in self.units else 0)
+                return last + offset + (1 if self.unit_at(last + 2) else 0)
+            modifiers_only = modifiers_only and word not in _BARE_FOLLOWERS and word not in _AFTER_FILLER
         if not following or following in _BARE_FOLLOWERS or following in _AFTER_FILLER:
             return last
         if last + 1 < len(self.view.tokens) and not self.view.tokens[last + 1].is_word:
@@ -133,6 +140,12 @@ class _Binder:
         if any(first == last + 1 for first, _ in self.cue_tokens):
             return last
         return None
+
+    def people(self, index: int) -> bool:
+        return 0 <= index < len(self.view.tokens) and is_people_plural(self.view.tokens[index])
+
+    def unit_at(self, index: int) -> bool:
+        return self.word(index) in self.units or self.people(index)
 
     # ----------------------------------------------------------------- binding a number to a cue
     def cue_before(self, first: int, number: NumberMention) -> int | None:
@@ -164,6 +177,7 @@ class _Binder:
             while closing < len(self.view.tokens) and self.word(closing) not in (",", "—", "–", ")"):
                 closing += 1
             index = closing + 1
+        index = self._past_participle_phrase(index)
         skipped = 0
         while index < len(self.view.tokens):
             for k, (cue_first, _) in enumerate(self.cue_tokens):
@@ -178,6 +192,18 @@ class _Binder:
                 continue
             return None
         return None
+
+    def _past_participle_phrase(self, index: int) -> int:
+        """Where a phrase such as "held in a penal colony" after a count ends, if one starts at
+        `index` ("three pastors held in a penal colony were freed"); else `index`."""
+        if self.word(index) not in _HELD:
+            return index
+        for end in range(index + 1, min(index + _HELD_PHRASE_WORDS, len(self.view.tokens))):
+            if self.view.is_break(end) or self.word(end) in ("who", "that", "which"):
+                return index
+            if any(cue_first == end for cue_first, _ in self.cue_tokens) or self.word(end) in _COPULAS:
+                return end
+        return index
 
     def others_construct(self, first: int) -> bool:
         """Is the number at token `first` the N of "X and N others"?"""
@@ -234,6 +260,11 @@ class _Binder:
                 return True
         return False
 
+    def subset_marker_between(self, number: NumberMention, first: int) -> bool:
+        """Is there an "including" or "among" between `number` and token `first` ("31 freed, among
+        them a French citizen and two Poles")?"""
+        return any(self.word(i) in _SUBSET_BEFORE for i in range(self.view.index_at(number.end - 1), first))
+
     def names_group_in_passing(self, first: int, np_end: int) -> bool:
         """Is the number the whole group after "among" ("X among the 52 freed")?"""
         for offset in (1, 2, 3):
@@ -278,12 +309,18 @@ def find_counts(
     units: frozenset[str],
     blockers: list[tuple[int, int]],
 ) -> list[CountCandidate]:
-    """Numbers of `view` tied to one of the count `cues`, with their exclusion flags."""
+    """Numbers of `view` tied to one of the count `cues`, with their exclusion flags.
+
+    Counts joined by "and" under one cue are parts of one group ("four priests and two
+    Ukrainians": 6); a count joined to a subset ("including nine Lithuanians and five Germans")
+    is part of the subset.
+    """
     if not cues:
         return []
     binder = _Binder(view, cues, units, blockers)
     since_dated = any(d.since for d in dates)
     bound: dict[int, int] = {}  # number index -> cue index
+    subsets: set[int] = set()  # number indices of subsets
     results: list[CountCandidate] = []
     for n_index, number in enumerate(numbers):
         if any(d.start <= number.start < d.end for d in dates):
@@ -291,36 +328,18 @@ def find_counts(
         if number.value is not None and 1900 <= number.value <= 2100 and not number.text.isalpha():
             continue  # a year
         first = view.index_at(number.start)
-        last = view.index_at(number.end - 1)
-        np_end = binder.noun_phrase_end(last, number)
+        np_end = binder.noun_phrase_end(view.index_at(number.end - 1), number)
         if np_end is None:
             continue
-        if binder.is_subset(first, np_end):
+        joined = binder.word(first - 1) == "and"
+        after_marker = joined and bool(bound) and binder.subset_marker_between(numbers[max(bound)], first)
+        if binder.is_subset(first, np_end) or (joined and (n_index - 1 in subsets or after_marker)):
+            subsets.add(n_index)
             continue
-        passing = binder.names_group_in_passing(first, np_end)
-        value = number.value
-        names: list[str] = []
-        cue_index: int | None
-        if binder.others_construct(first):
-            cue_index = binder.nearest_cue(first)
-            if cue_index is not None and value is not None:
-                connective_at = first - 1
-                while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
-                    connective_at -= 1
-                cue_last = binder.cue_tokens[cue_index][1]
-                lo = cue_last + 1 if cue_last < first else 0
-                names = named_items(view, lo, connective_at + 1)
-                value += max(1, len(names))
-        else:
-            cue_index = binder.cue_before(first, number)
-            if cue_index is None:
-                cue_index = binder.cue_after(np_end)
-            if cue_index is None and binder.word(first - 1) in ("another", "further", "and"):
-                previous = [k for k in bound if numbers[k].end <= number.start]
-                if previous:
-                    cue_index = bound[previous[-1]]
-        if cue_index is None:
+        binding = _bind(binder, numbers, n_index, np_end, bound)
+        if binding is None:
             continue
+        cue_index, value, names = binding
         cue = cues[cue_index]
         if binder.is_blocked(number, np_end, cue):
             continue
@@ -328,9 +347,12 @@ def find_counts(
         vague = number.value is None or (
             number.qualifier_start is not None and not cue.start <= number.qualifier_start < cue.end
         )
+        previous = results[-1] if results else None
         bound[n_index] = cue_index
-        if not names:
-            names = subset_names(view)
+        if joined and previous is not None and n_index - 1 in bound and previous.cue is cue:
+            if previous.value is not None and value is not None and not (vague or previous.vague):
+                results[-1] = replace(previous, value=previous.value + value)
+            continue
         results.append(
             CountCandidate(
                 number=number,
@@ -338,13 +360,43 @@ def find_counts(
                 cue=cue,
                 vague=vague,
                 cumulative=binder.is_cumulative(first, cue, since_dated),
-                names=tuple(dict.fromkeys(names)),
-                passing=passing,
+                names=tuple(dict.fromkeys(names or subset_names(view))),
+                passing=binder.names_group_in_passing(first, np_end),
             )
         )
     for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results)):
         start, end = view.tokens[named.first].start, view.tokens[named.last].end
-        count = len(named.names)
-        number = NumberMention(start, end, view.text[start:end], count, False)
-        results.append(CountCandidate(number, count, cues[named.cue], False, False, tuple(named.names)))
+        number = NumberMention(start, end, view.text[start:end], named.count, False)
+        results.append(CountCandidate(number, named.count, cues[named.cue], False, False, tuple(named.names)))
     return results
+
+
+def _bind(
+    binder: _Binder, numbers: list[NumberMention], n_index: int, np_end: int, bound: dict[int, int]
+) -> tuple[int, int | None, list[str]] | None:
+    """The cue a number is tied to, the count it stands for and the people it names; None if no
+    cue holds it. In "Tsikhanouski and 13 others" the count is 13 plus the names before it."""
+    number = numbers[n_index]
+    first = binder.view.index_at(number.start)
+    value = number.value
+    names: list[str] = []
+    cue_index: int | None
+    if binder.others_construct(first):
+        cue_index = binder.nearest_cue(first)
+        if cue_index is not None and value is not None:
+            connective_at = first - 1
+            while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
+                connective_at -= 1
+            cue_last = binder.cue_tokens[cue_index][1]
+            lo = cue_last + 1 if cue_last < first else 0
+            names = named_items(binder.view, lo, connective_at + 1)
+            value += max(1, len(names))
+    else:
+        cue_index = binder.cue_before(first, number)
+        if cue_index is None:
+            cue_index = binder.cue_after(np_end)
+        if cue_index is None and binder.word(first - 1) in ("another", "further", "and"):
+            previous = [k for k in bound if numbers[k].end <= number.start]
+            if previous:
+                cue_index = bound[previous[-1]]
+    return None if cue_index is None else (cue_index, value, names)
