@@ -182,10 +182,10 @@ def _anchor_of(text: str, pattern: CompiledPattern) -> tuple[int, VerbForm | Non
 class DocumentContext:
     """Per-article facts, computed on first use: is the context named, where are full mentions."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: set[str] | None = None) -> None:
         self.text = text
         self._context: dict[str, bool] = {}
-        self._words: set[str] | None = None
+        self._words = words  # `words_of(text)`, if the caller has it
         self._full: dict[str, list[Mention]] = {}
         self._full_starts: dict[str, list[int]] = {}
 
@@ -247,6 +247,17 @@ class DocumentContext:
 class CompiledSubjects:
     subjects: tuple[CompiledSubject, ...]
     anchors: frozenset[str]  # a paragraph without any of these words says nothing about any subject
+
+    def candidates(self, words: set[str], text: str, context: DocumentContext) -> list[CompiledSubject]:
+        """The subjects that could say something about `text` (an article or a paragraph of it),
+        whose words are `words`: cheap tests on the word set first, the article's context last."""
+        if words.isdisjoint(self.anchors):
+            return []
+        return [
+            c
+            for c in self.subjects
+            if c.wants(words, text) and (not c.needs_context(words) or context.context_ok(c))
+        ]
 
 
 def _compile_subject(subject: Subject) -> CompiledSubject:

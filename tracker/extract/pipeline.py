@@ -44,21 +44,17 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
         return []
     published = doc.published.date() if doc.published is not None else None
     text = doc.text[:MAX_TEXT_CHARS]
-    context = DocumentContext(text)
+    words = words_of(text)  # one pass: most articles name nothing any subject needs, and stop here
+    context = DocumentContext(text, words)
+    if not compiled.candidates(words, text, context):
+        return []
     extractors = {c.subject.id: SubjectExtractor(c, context) for c in compiled.subjects}
     placed: list[tuple[int, int, str, Claim]] = []
     sentences_before = 0  # sentences in the paragraphs before this one
     for paragraph, (block_start, block_end) in enumerate(blocks(text)):
         block_text = text[block_start:block_end]
         block_words = words_of(block_text)
-        candidates = []
-        if block_words & compiled.anchors:  # the cheap test first
-            candidates = [
-                c
-                for c in compiled.subjects
-                if c.wants(block_words, block_text)
-                and (not c.needs_context(block_words) or context.context_ok(c))
-            ]
+        candidates = compiled.candidates(block_words, block_text, context)
         if not candidates:
             sentences_before += _estimated_sentences(block_text)
             continue
