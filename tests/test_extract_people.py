@@ -83,6 +83,8 @@ def test_one_person_freed_without_a_number_counts_one(sentence: str) -> None:
         "A U.S. envoy flew to Minsk and freed nobody.",
         "He met the journalist who was freed years ago.",
         "A U.S. citizen was among them.",
+        "He came to Minsk as a tourist, and when Losik was freed his mother cried.",
+        "Radio Free Europe journalist Ihar Losik spoke to reporters on Monday.",
     ],
 )
 def test_no_release_of_one_person_where_none_is_reported(sentence: str) -> None:

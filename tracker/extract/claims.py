@@ -101,6 +101,16 @@ def _quote(sentence: Sentence, cue: CueMatch) -> str:
     return text[lo:hi].strip().rstrip(".!?;:").strip()
 
 
+def _in_a_name(sentence: Sentence, cue: CueMatch) -> bool:
+    """Is the cue a capitalised word inside running text, part of a name ("Radio Free Europe")?
+    Headlines and sentences set in capitals are exempt."""
+    if sentence.headline or not cue.text[:1].isupper() or cue.start == 0:
+        return False
+    # Running text has lower-case content words; a title set in capitals has next to none.
+    lower = sum(len(t.text) > 3 and t.text.islower() for t in sentence.view.tokens)
+    return lower >= 2
+
+
 # A claim with the sentence offset of its cue, for ordering claims within a sentence.
 Placed = tuple[int, Claim]
 
@@ -119,7 +129,7 @@ class SubjectExtractor:
         mentions = self._mentions(sentence)
         if mentions is None or not compiled.topic_ok(text):
             return []
-        cues = compiled.find_cues(text)[:MAX_CUES_PER_SENTENCE]
+        cues = [c for c in compiled.find_cues(text)[:MAX_CUES_PER_SENTENCE] if not _in_a_name(sentence, c)]
         if not cues:
             return []
         if self.subject.kind == "tally":

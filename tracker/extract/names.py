@@ -228,8 +228,10 @@ _GOING = word_set(
     "walk walks walked walking cross crosses crossed crossing return returns returned returning "
     "go goes went gone going step steps stepped"
 )
-# Words before the cue verb that leave its subject in place ("was finally allowed to ...").
-_BEFORE_VERB = _COPULAS | word_set("also finally reportedly eventually later quietly then got get gets")
+# Words before the cue verb that leave its subject in place ("has finally been allowed to ...");
+# a form of "be" (or "get") among them makes the verb a passive.
+_PASSIVE = word_set("was were is are be been being got get gets")
+_BEFORE_VERB = _COPULAS | _PASSIVE | word_set("also finally reportedly eventually later quietly then")
 # Words that end a described person's phrase.
 _PHRASE_ENDS = word_set(
     "on in at to from after before by with as during following for who which that was were is are "
@@ -271,7 +273,7 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
     index = cue_first - 1
     passive = False
     while index >= 0 and view.word(index) in _BEFORE_VERB:
-        passive = passive or view.word(index) in _COPULAS
+        passive = passive or view.word(index) in _PASSIVE
         index -= 1
     if not passive and view.word(cue_first) not in _GOING:
         return None
@@ -279,7 +281,7 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
         token = view.tokens[head]
         if view.word(head) in (";", "but") or (token.is_word and token.lower in _COPULAS):
             return None
-        if not is_person_singular(token):
+        if not is_person_singular(token) or not _leads_to_verb(view, head, index):
             continue
         for start in range(head - 1, max(-1, head - _PHRASE_WORDS - 1), -1):
             if view.word(start) in _DETERMINERS and _phrase_head(view, start, head + 1) == head:
@@ -288,3 +290,27 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
                 return (start, head) if opens else None
         return None
     return None
+
+
+# Words that never stand between a subject and its verb: a new clause begins.
+_NEW_CLAUSE = word_set("and or but when while as who which that whom whose if because after before")
+
+
+def _leads_to_verb(view: SentenceView, head: int, last: int) -> bool:
+    """Does the phrase ending at token `head` lead straight to the verb after token `last`?
+    Directly, through an apposition between commas (", jailed in 2022,"), or through a phrase
+    opened by a participle ("held since 2021")."""
+    if head == last:
+        return True
+    following = view.tokens[head + 1]
+    if following.lower == ",":
+        return view.word(last) == "," and not any(view.word(i) in _NEW_CLAUSE for i in range(head + 2, last))
+    participle = following.lower in _PARTICIPLES or (
+        following.lower.endswith("ed") and following.text.islower()
+    )
+    return participle and not any(
+        view.is_break(i) or view.word(i) in _NEW_CLAUSE for i in range(head + 1, last + 1)
+    )
+
+
+_PARTICIPLES = word_set("held kept jailed imprisoned detained sentenced serving convicted")

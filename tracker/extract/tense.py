@@ -45,6 +45,7 @@ def _auxiliary_tense(word: str) -> Tense | None:
 
 
 _FUTURE_FRAMES = word_set("going set due about is are")
+_DETERMINERS = word_set("the a an their his her its whose this that")
 
 
 def _going_to(view: SentenceView, index: int) -> bool:
@@ -54,8 +55,8 @@ def _going_to(view: SentenceView, index: int) -> bool:
 
 def clause_tense(view: SentenceView, anchor: int, form: VerbForm | None) -> Tense:
     """The tense of the predicate whose verb (or verb-less cue) is at token `anchor`."""
-    if form is None:
-        return _verbless_tense(view, anchor)
+    if form is None or (form == "base" and view.word(anchor - 1) in _DETERMINERS):
+        return _verbless_tense(view, anchor)  # "relief", "the release of six citizens"
     for index in range(anchor - 1, max(-1, anchor - 1 - _AUXILIARY_REACH), -1):
         word = view.word(index)
         if view.is_break(index):
@@ -77,11 +78,20 @@ def clause_tense(view: SentenceView, anchor: int, form: VerbForm | None) -> Tens
 
 
 def _verbless_tense(view: SentenceView, anchor: int) -> Tense:
+    """The tense of the clause around a noun: its first auxiliary, else a past form before the
+    noun ("Grenell obtained the release of six citizens"), else unknown."""
     clause = view.clause[anchor] if view.tokens else 0
+    past_before = False
     for index, token in enumerate(view.tokens):
         if view.clause[index] != clause:
             continue
         tense = _auxiliary_tense(token.lower)
         if tense is not None:
             return tense
-    return "unknown"
+        past_before = past_before or (index < anchor and _looks_past(token.text))
+    return "past" if past_before else "unknown"
+
+
+def _looks_past(word: str) -> bool:
+    """A lower-case word ending in "-ed": a past form or participle ("obtained", "secured")."""
+    return len(word) > 4 and word.islower() and word.endswith("ed") and not word.endswith("eed")
