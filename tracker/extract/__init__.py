@@ -8,8 +8,8 @@
 Pipeline (pipeline.py runs it, within the bounds of limits.py): paragraphs (text.py) -> anchor
 prefilter (matching.py) -> sentences (sentences.py) -> tokens and clauses (tokens.py, clauses.py)
 -> cues and mentions (matching.py), which cue is about which mention (reach.py) -> modality
-(modality.py, modality_rules.py), dates (dates.py, dating.py), counts (numbers.py, tally.py,
-names.py) -> claims (claims.py).
+(modality.py, modality_rules.py), tense (tense.py), dates (dates.py, offsets.py, dating.py),
+counts (numbers.py, people.py, tally.py, names.py) -> claims (claims.py).
 """
 
 from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document

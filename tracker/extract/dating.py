@@ -25,17 +25,10 @@ from tracker.extract.clauses import (
     in_reporting_clause,
     subordinate_clauses,
 )
-from tracker.extract.dates import (
-    OFFSET_HINT,
-    DateMention,
-    Offset,
-    find_dates,
-    find_offsets,
-    is_retrospective,
-    shift,
-)
+from tracker.extract.dates import DateMention, find_dates, is_retrospective
 from tracker.extract.matching import CueMatch
 from tracker.extract.model import UNKNOWN_DATE, DateBasis, DatePrecision
+from tracker.extract.offsets import OFFSET_HINT, Offset, find_offsets, shift
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.model import Modality
 

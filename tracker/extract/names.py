@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.extract.people import is_person_singular
+from tracker.extract.people import HELD, is_person_singular
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
 
@@ -99,7 +99,7 @@ def _name_in(view: SentenceView, item: list[int]) -> str | None:
     return " ".join(taken) if taken else None
 
 
-_COPULAS = word_set("was were has have had been is are")
+COPULAS = word_set("was were has have had been is are")
 
 
 def named_releases(
@@ -129,7 +129,7 @@ def _passive_subject(view: SentenceView, cue_first: int) -> tuple[int, int, list
     Maria Kalesnikava were freed", "Andrey Kuznechyk, a journalist, was freed", "Losik, who was
     pardoned"."""
     index = cue_first - 1
-    while index >= 0 and view.word(index) in _COPULAS | {"who", "also", "finally", "reportedly"}:
+    while index >= 0 and view.word(index) in COPULAS | {"who", "also", "finally", "reportedly"}:
         index -= 1
     if index == cue_first - 1:
         return None  # no auxiliary: "Kalesnikava freed" is not a passive
@@ -231,7 +231,7 @@ _GOING = word_set(
 # Words before the cue verb that leave its subject in place ("has finally been allowed to ...");
 # a form of "be" (or "get") among them makes the verb a passive.
 _PASSIVE = word_set("was were is are be been being got get gets")
-_BEFORE_VERB = _COPULAS | _PASSIVE | word_set("also finally reportedly eventually later quietly then")
+_BEFORE_VERB = COPULAS | _PASSIVE | word_set("also finally reportedly eventually later quietly then")
 # Words that end a described person's phrase.
 _PHRASE_ENDS = word_set(
     "on in at to from after before by with as during following for who which that was were is are "
@@ -279,7 +279,7 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
         return None
     for head in range(index, max(-1, index - _SUBJECT_REACH), -1):
         token = view.tokens[head]
-        if view.word(head) in (";", "but") or (token.is_word and token.lower in _COPULAS):
+        if view.word(head) in (";", "but") or (token.is_word and token.lower in COPULAS):
             return None
         if not is_person_singular(token) or not _leads_to_verb(view, head, index):
             continue
@@ -305,12 +305,7 @@ def _leads_to_verb(view: SentenceView, head: int, last: int) -> bool:
     following = view.tokens[head + 1]
     if following.lower == ",":
         return view.word(last) == "," and not any(view.word(i) in _NEW_CLAUSE for i in range(head + 2, last))
-    participle = following.lower in _PARTICIPLES or (
-        following.lower.endswith("ed") and following.text.islower()
-    )
+    participle = following.lower in HELD or (following.lower.endswith("ed") and following.text.islower())
     return participle and not any(
         view.is_break(i) or view.word(i) in _NEW_CLAUSE for i in range(head + 1, last + 1)
     )
-
-
-_PARTICIPLES = word_set("held kept jailed imprisoned detained sentenced serving convicted")

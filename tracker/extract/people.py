@@ -36,6 +36,8 @@ PERSON_SINGULARS = word_set(
     "unionist american briton pole swede dane finn czech slovak serb croat turk kazakh uzbek tajik "
     "georgian resident-alien"
 )
+# Participles that open a phrase describing people held: "three pastors held in a penal colony".
+HELD = word_set("held kept jailed imprisoned detained sentenced serving convicted arrested incarcerated")
 _PLURAL_SUFFIXES = ("ists", "ians", "ees", "ers", "ors", "men", "women", "ants")
 _SINGULAR_SUFFIXES = ("ist", "ian", "ee", "er", "or", "man", "woman", "ant")
 # Nouns with a person suffix that name things, and capitalised plurals that are not people.

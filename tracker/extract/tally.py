@@ -9,10 +9,9 @@ people were released", "Tsikhanouski and 13 others were freed"), and never when 
 * a running total ("bringing the total to 300", "has freed 300 since 2024"),
 * a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
 
-Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
-a tally, but the fold may still cite them.
-
-A release of named people with no number counts one per name (see `names`).
+The number's noun must name people (see `people`). Vague amounts ("more than 120", "dozens") are
+kept as candidates marked vague: they never add to a tally, but the fold may still cite them.
+People named or described with no number count one each (see `names`).
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ from dataclasses import dataclass, replace
 
 from tracker.extract.dates import DateMention
 from tracker.extract.matching import CueMatch
-from tracker.extract.names import named_items, named_releases, subset_names
+from tracker.extract.names import COPULAS, named_items, named_releases, subset_names
 from tracker.extract.numbers import NUMBER_WORDS, NumberMention
-from tracker.extract.people import is_people_plural
+from tracker.extract.people import HELD, is_people_plural
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
 
@@ -64,10 +63,7 @@ _CUMULATIVE_MARKERS = re.compile(
 _BRINGING = frozenset(
     {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
 )
-# Participles that open a phrase between a count and its verb: "52 prisoners held in ... were freed".
-_HELD = word_set("held jailed imprisoned detained kept convicted sentenced arrested incarcerated serving")
-_HELD_PHRASE_WORDS = 10
-_COPULAS = word_set("were was are is have has had")
+_HELD_PHRASE_WORDS = 10  # "52 prisoners held in ... were freed"
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
 
@@ -196,12 +192,12 @@ class _Binder:
     def _past_participle_phrase(self, index: int) -> int:
         """Where a phrase such as "held in a penal colony" after a count ends, if one starts at
         `index` ("three pastors held in a penal colony were freed"); else `index`."""
-        if self.word(index) not in _HELD:
+        if self.word(index) not in HELD:
             return index
         for end in range(index + 1, min(index + _HELD_PHRASE_WORDS, len(self.view.tokens))):
             if self.view.is_break(end) or self.word(end) in ("who", "that", "which"):
                 return index
-            if any(cue_first == end for cue_first, _ in self.cue_tokens) or self.word(end) in _COPULAS:
+            if any(cue_first == end for cue_first, _ in self.cue_tokens) or self.word(end) in COPULAS:
                 return end
         return index
 
@@ -315,6 +311,8 @@ def find_counts(
     Ukrainians": 6); a count joined to a subset ("including nine Lithuanians and five Germans")
     is part of the subset.
     """
+    # Longer than most: one pass over the numbers in reading order, each check a filter that
+    # may drop the number; split up, the order of the checks would be harder to see.
     if not cues:
         return []
     binder = _Binder(view, cues, units, blockers)
