@@ -87,6 +87,8 @@ def test_sentence_and_paragraph_positions() -> None:
         ("Belarus freed 5 prisoners last Thursday.", date(2025, 12, 18), "day"),
         ("Belarus freed 5 prisoners earlier this month.", date(2025, 12, 1), "month"),
         ("Belarus freed 52 prisoners in September.", date(2025, 9, 1), "month"),
+        ("On Saturday 13 December, Belarus freed 123 prisoners.", date(2025, 12, 13), "day"),
+        ("In September last year, Belarus freed 52 prisoners.", date(2024, 9, 1), "month"),
     ],
 )
 def test_explicit_dates_in_any_case_and_form(phrase: str, value: date, precision: str) -> None:

@@ -14,7 +14,7 @@ Offsets ("a day earlier", "two days after <clause>") are dated against another d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
@@ -239,7 +239,36 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 wraps=wraps,
             )
         )
-    return found
+    return _joined(found, text, published)
+
+
+_WEEKDAY_ONLY = re.compile(r"^(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day$", re.IGNORECASE)
+_BETWEEN_PARTS = re.compile(r"^[\s,]*$")
+
+
+def _joined(found: list[DateMention], text: str, published: date | None) -> list[DateMention]:
+    """Two phrases that name one date: "on Saturday 13 December" is the 13th (the weekday does
+    not count on its own), and "in September last year" is September of the year before."""
+    out: list[DateMention] = []
+    for mention in found:
+        previous = out[-1] if out else None
+        if previous is None or not _BETWEEN_PARTS.match(text[previous.end : mention.start]):
+            out.append(mention)
+        elif _WEEKDAY_ONLY.match(previous.text) and mention.precision == "day":
+            out[-1] = replace(mention, start=previous.start, text=text[previous.start : mention.end])
+        elif (
+            previous.precision == "month"
+            and previous.value is not None
+            and mention.text.lower() in ("last year", "this year")
+            and mention.value is not None
+        ):
+            value = previous.value.replace(year=mention.value.year)
+            ahead = published is not None and (value.year, value.month) > (published.year, published.month)
+            span = text[previous.start : mention.end]
+            out[-1] = replace(previous, end=mention.end, text=span, value=value, ahead=ahead, wraps=False)
+        else:
+            out.append(mention)
+    return out
 
 
 def is_retrospective(value: date, precision: DatePrecision, published: date) -> bool:
