@@ -106,9 +106,13 @@ def _in_a_name(sentence: Sentence, cue: CueMatch) -> bool:
     Headlines and sentences set in capitals are exempt."""
     if sentence.headline or not cue.text[:1].isupper() or cue.start == 0:
         return False
+    view = sentence.view
+    first, last = view.index_at(cue.start), view.index_at(cue.end - 1)
+    beside = [view.tokens[i] for i in (first - 1, last + 1) if 0 <= i < len(view.tokens)]
+    if not any(t.is_word and t.text[:1].isupper() for t in beside):
+        return False  # a capital after a quote or a colon: "... said: “Free them all”"
     # Running text has lower-case content words; a title set in capitals has next to none.
-    lower = sum(len(t.text) > 3 and t.text.islower() for t in sentence.view.tokens)
-    return lower >= 2
+    return sum(len(t.text) > 3 and t.text.islower() for t in view.tokens) >= 2
 
 
 # A claim with the sentence offset of its cue, for ordering claims within a sentence.
