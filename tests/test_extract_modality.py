@@ -220,6 +220,20 @@ def only(claims: list[Claim], subject: str) -> Claim:
             "intent",
             True,
         ),
+        (
+            "The U.S. embassy in Minsk is reopening next month, officials said.",
+            "us-embassy-minsk",
+            "reopening-discussed",
+            "promise",
+            True,
+        ),
+        (
+            "Today we are officially resuming operations at the U.S. embassy in Minsk, the envoy said.",
+            "us-embassy-minsk",
+            "reopened",
+            "asserted",
+            True,
+        ),
     ],
 )
 def test_labels(sentence: str, subject: str, state: str, modality: str, moves: bool) -> None:

@@ -32,6 +32,8 @@ _ADVERBS = word_set(
     "swiftly immediately quietly further ultimately now currently"
 )
 _PRESENT_BE = word_set("is are am 's")
+# Words that put a progressive in the moment it is said: an act, not a plan.
+_AS_IT_HAPPENS = word_set("today now officially formally hereby")
 _AUXILIARY_REACH = 5
 _AUXILIARIES = word_set("to did do does will would shall should can could may might must not n't never")
 # Words before a base form that make it something other than a present tense ("to ease",
@@ -164,8 +166,20 @@ class ModalityScopes:
                 # Tuesday, exchanging ambassadors" asserts; "will lift sanctions, allowing ..." promises.
                 head = self.view.tokens[anchor - 2]
                 return self._strongest(anchor - 2, head.start, head.end, with_exchange=True) or "asserted"
-            return "promise" if previous in _BE_AUX else "intent"
+            if previous in _BE_AUX:
+                # "is reopening" is a plan, unless it is happening as the sentence is said:
+                # "today we are officially resuming operations".
+                return "asserted" if self._said_as_done(anchor) else "promise"
+            return "intent"
         return "asserted"
+
+    def _said_as_done(self, anchor: int) -> bool:
+        clause = self.view.clause[anchor]
+        return any(
+            t.lower in _AS_IT_HAPPENS
+            for t, c in zip(self.view.tokens, self.view.clause, strict=True)
+            if c == clause
+        )
 
     def present_tense(self, anchor: int, form: VerbForm | None) -> bool:
         """Is the verb at token `anchor` a simple present ("a licence allows", "licences allow",
