@@ -38,6 +38,9 @@ def only(sentence: str, published: datetime = PUBLISHED) -> Claim:
         ("The U.S. reopened its embassy in Minsk.", "past"),
         ("Relief for Belavia is contingent on talks.", "present"),
         ("The U.S. wants to reopen its embassy in Minsk.", "unknown"),
+        ("The Treasury had taken a first step by issuing a licence for Belavia.", "pluperfect"),
+        ("The Treasury is, separately, issuing a licence for Belavia.", "present"),
+        ("Washington obtained the release of 52 prisoners.", "past"),
     ],
 )
 def test_tense_of_the_predicate(sentence: str, tense: str) -> None:

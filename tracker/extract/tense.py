@@ -45,6 +45,7 @@ def _auxiliary_tense(word: str) -> Tense | None:
 
 
 _FUTURE_FRAMES = word_set("going set due about is are")
+_CLAUSES_BACK = 3
 _DETERMINERS = word_set("the a an their his her its whose this that")
 
 
@@ -74,6 +75,15 @@ def clause_tense(view: SentenceView, anchor: int, form: VerbForm | None) -> Tens
         return "present"
     if form == "base":
         return "unknown" if view.word(anchor - 1) == "to" else "present"
+    # A participle takes its clause's tense ("had taken the first step by issuing"), or after a
+    # comma that of the clause it hangs on ("had issued a licence, authorizing ...").
+    for _ in range(_CLAUSES_BACK):
+        tense = _verbless_tense(view, anchor)
+        if tense != "unknown" or view.word(view.clause_start(anchor) - 1) != ",":
+            return tense
+        anchor = view.clause_start(anchor) - 2
+        if anchor < 0:
+            break
     return "unknown"
 
 

@@ -76,6 +76,12 @@ class SentenceView:
     def clause_of(self, pos: int) -> int:
         return self.clause[self.index_at(pos)] if self.tokens else 0
 
+    def clause_start(self, index: int) -> int:
+        """Index of the first token of the clause holding token `index`."""
+        while index > 0 and self.clause[index - 1] == self.clause[index]:
+            index -= 1
+        return index
+
     def clause_end(self, pos: int) -> int:
         """Sentence offset where the clause holding offset `pos` ends (its break, or the text end)."""
         for index in range(self.index_at(pos), len(self.tokens)):
