@@ -42,6 +42,8 @@ def relations(sentence: str) -> Claim:
         ("Belarus released four priests and two Ukrainians on Friday.", [6]),
         ("Minsk pardoned 30 protesters and five bloggers on Friday.", [35]),
         ("Belarus freed 25 fishermen on Friday.", [25]),
+        ("Five Americans and two of their relatives were freed on Monday.", [7]),
+        ("Twenty prisoners remain jailed and five were freed on Friday.", [5]),
     ],
 )
 def test_any_plural_that_names_people_counts(sentence: str, counts: list[int]) -> None:

@@ -91,7 +91,8 @@ def _name_in(view: SentenceView, item: list[int]) -> str | None:
             return None
     taken: list[str] = []
     for token in words:
-        if not token.text[0].isupper() or token.lower in _NOT_NAMES:
+        demonym = len(token.lower) > 5 and token.lower.endswith("ans")  # "Iranians", "Americans"
+        if not token.text[0].isupper() or token.lower in _NOT_NAMES or demonym:
             if taken:
                 break
             continue

@@ -1,17 +1,15 @@
 """Counts for tally subjects: which number in a sentence is the size of the event its cue reports.
 
 A number counts only when it is grammatically tied to an event cue ("freed 52 prisoners", "52
-people were released", "Tsikhanouski and 13 others were freed"), and never when it is
+people were released", "Tsikhanouski and 13 others were freed") and its noun names people (see
+`people`), never when it is a subset ("including 14 foreigners", "six Lithuanians among the 52";
+but in "among the 52 freed" the 52 is the whole group), tied to a blocker ("more than 1,000 remain
+behind bars", "asked for 1,300 to be freed"), a running total ("bringing the total to 300"), or
+a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
 
-* a subset ("including 14 foreigners", "six Lithuanians among the 52"; but in "among the 52
-  freed" the 52 is the whole group, and counts),
-* tied to a blocker ("more than 1,000 remain behind bars", "asked for 1,300 to be freed"),
-* a running total ("bringing the total to 300", "has freed 300 since 2024"),
-* a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
-
-The number's noun must name people (see `people`). Vague amounts ("more than 120", "dozens") are
-kept as candidates marked vague: they never add to a tally, but the fold may still cite them.
-People named or described with no number count one each (see `names`).
+Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
+a tally, but the fold may still cite them. People named or described with no number count one
+each (see `names`).
 """
 
 from __future__ import annotations
@@ -39,8 +37,7 @@ _AFTER_FILLER = word_set(
 _BARE_FOLLOWERS = word_set(
     "on in at to into from after with and more others other were was who last this overnight "
     "yesterday today monday tuesday wednesday thursday friday saturday sunday early late by under as "
-    "amid following before during through via when while but or so then since across near toward "
-    "towards"
+    "amid following before during through via when while but or so then since across near toward towards"
 )
 # Appositions a count may carry before its verb: "The prisoners, 52 in total, were released".
 _TOTAL_WORDS = frozenset({"in", "total", "all", "altogether", ","})
@@ -60,9 +57,7 @@ _PARENTHETICAL_OPENERS = word_set("including incl. among mostly many most some o
 _CUMULATIVE_MARKERS = re.compile(
     r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
 )
-_BRINGING = frozenset(
-    {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
-)
+_BRINGING = word_set("bringing brings brought bring taking takes took raising raises")
 _HELD_PHRASE_WORDS = 10  # "52 prisoners held in ... were freed"
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
@@ -319,6 +314,7 @@ def find_counts(
     since_dated = any(d.since for d in dates)
     bound: dict[int, int] = {}  # number index -> cue index
     subsets: set[int] = set()  # number indices of subsets
+    unbound: dict[int, int] = {}  # number index -> end of its noun phrase, for counts no cue holds
     results: list[CountCandidate] = []
     for n_index, number in enumerate(numbers):
         if any(d.start <= number.start < d.end for d in dates):
@@ -336,8 +332,12 @@ def find_counts(
             continue
         binding = _bind(binder, numbers, n_index, np_end, bound)
         if binding is None:
+            unbound[n_index] = np_end
             continue
         cue_index, value, names = binding
+        if joined and unbound.get(n_index - 1) == first - 2 and value is not None:
+            # "five Americans and two of their relatives were freed": one group of seven
+            value += numbers[n_index - 1].value or 0
         cue = cues[cue_index]
         if binder.is_blocked(number, np_end, cue):
             continue
