@@ -92,6 +92,7 @@ def test_sentence_and_paragraph_positions() -> None:
         ("Belarus freed 52 prisoners in September.", date(2025, 9, 1), "month"),
         ("On Saturday 13 December, Belarus freed 123 prisoners.", date(2025, 12, 13), "day"),
         ("In September last year, Belarus freed 52 prisoners.", date(2024, 9, 1), "month"),
+        ("Belarus freed 5 prisoners over the weekend.", date(2025, 12, 20), "day"),
     ],
 )
 def test_explicit_dates_in_any_case_and_form(phrase: str, value: date, precision: str) -> None:

@@ -53,7 +53,8 @@ _PHRASE = re.compile(
     rf"|(?P<year>{_YEAR})"
     r"|(?P<decade>(?:the\s+)?(?:19|20)\d0s)"
     r"|(?P<rel>(?i:yesterday|today|tonight|this\s+(?:morning|afternoon|evening)|last\s+(?:night|week|month|year)|"
-    r"earlier\s+this\s+(?:week|month|year)|this\s+(?:week|month|year)))"
+    r"earlier\s+this\s+(?:week|month|year)|this\s+(?:week|month|year)|"
+    r"(?:over|at)\s+the\s+weekend|last\s+weekend|this\s+past\s+weekend))"
     r"|(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:['’]s)?(?:\s+(?i:morning|afternoon|evening|night))?"
     r"|(?P<ago>(?i:(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:day|week|month|year)s?\s+ago))"
@@ -189,6 +190,13 @@ def _relative(phrase: str, pub: date) -> tuple[date | None, DatePrecision, bool,
         words.startswith("this ") and words.split()[1] in ("morning", "afternoon", "evening")
     ):
         return pub, "day", False, False
+    if words.endswith("weekend"):
+        # The latest weekend at or before publication, dated to its Saturday (the Sunday is
+        # within the day of tolerance every comparison of dates allows).
+        saturday = pub - timedelta(days=(pub.weekday() - 5) % 7)
+        if words == "last weekend" and pub.weekday() >= 5:
+            saturday -= timedelta(days=7)  # said during a weekend: the one before
+        return saturday, "day", False, False
     if words == "last week":
         return _month_of_days(monday - timedelta(days=7), monday - timedelta(days=1)), "month", False, False
     if words == "this week":
