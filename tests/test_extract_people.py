@@ -107,6 +107,21 @@ def test_a_subset_never_adds_to_the_total(sentence: str) -> None:
     assert counted(sentence) == [52]
 
 
+@pytest.mark.parametrize(
+    ("text", "moving"),
+    [
+        ("Belarus freed 52 prisoners on Thursday.\n\nSix Lithuanians were freed, Vilnius said.", [52]),
+        ("Six Lithuanians were freed on Thursday. In all, Belarus freed 52 prisoners on Thursday.", [52]),
+        ("Belarus freed 52 prisoners on Thursday. On Friday it freed 10 more.", [52, 10]),
+        ("Belarus freed 52 prisoners on Thursday. Ten others were also freed.", [52, 10]),
+        ("Belarus freed six Lithuanians on Thursday. It also freed 52 others on Thursday.", [6, 52]),
+    ],
+)
+def test_a_smaller_group_told_beside_a_larger_one_is_part_of_it(text: str, moving: list[int]) -> None:
+    claims = extract_claims(Document(text, PUBLISHED), SUBJECTS)
+    assert [c.count for c in claims if c.moves] == moving
+
+
 def test_one_person_freed_with_a_larger_group_is_part_of_it() -> None:
     text = (
         "Belarus freed 52 prisoners on Thursday.\n\n"

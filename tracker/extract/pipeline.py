@@ -34,6 +34,8 @@ from tracker.subjects.patterns import words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
+# Words that make a count an addition to an earlier one: "ten more", "others", "in addition".
+_MORE = re.compile(r"\b(?:more|others|additional|in addition|also)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
@@ -76,26 +78,36 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
             break
         sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
-    return _named_parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
+    return _parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
 
 
-def _named_parts_of_groups(claims: list[Claim]) -> list[Claim]:
-    """A named or described person's release ("Kalesnikava was freed on Saturday", "a U.S.
-    citizen walked free") in an article that also reports a larger release at that time is part
-    of it, and must not count on its own."""
+def _parts_of_groups(claims: list[Claim]) -> list[Claim]:
+    """A release that is part of a larger one the article reports at that time must not count on
+    its own: a named or described person ("Kalesnikava was freed on Saturday", "a U.S. citizen
+    walked free"), or a smaller group with no other date and no sign of being more ("Six
+    Lithuanians were freed, Vilnius said", beside "Belarus freed 52 on Thursday")."""
     groups = [c for c in claims if c.count is not None and c.moves and len(c.names) < c.count]
     if not groups:
         return claims
     out = []
     for claim in claims:
-        named_only = claim.count is not None and claim.moves and claim.count in (1, len(claim.names))
-        if named_only and any(
-            g.subject == claim.subject and (g.count or 0) > (claim.count or 0) and _same_time(g, claim)
-            for g in groups
-        ):
+        if claim.count is not None and claim.moves and any(_part_of(claim, g) for g in groups):
             claim = replace(claim, moves=False)
         out.append(claim)
     return out
+
+
+def _part_of(claim: Claim, group: Claim) -> bool:
+    if group.subject != claim.subject or (group.count or 0) <= (claim.count or 0):
+        return False
+    if not _same_time(group, claim):
+        return False
+    if claim.count in (1, len(claim.names)):
+        return True  # named or described people
+    undated = claim.date_basis != "sentence" or claim.event_date == group.event_date
+    later = claim if claim.start > group.start else group  # the one told second may say "more"
+    more = claim.novelty or bool(_MORE.search(claim.sentence)) or bool(_MORE.search(later.sentence))
+    return undated and not more
 
 
 def _same_time(a: Claim, b: Claim) -> bool:
