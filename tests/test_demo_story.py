@@ -74,8 +74,13 @@ def test_the_story_now(demo: tuple[Store, Any, StepClock]) -> None:
         ("2025-12-13", 123),
     ]
 
+    # The latest word on relations is December's talk of normalising them; September's
+    # characterisation stays in the timeline with its quote.
     relations = subject(report, "us-belarus-relations")
-    assert relations["state"] == "thawing" and "good, but not excellent" in relations["quote"]
+    assert (relations["state"], relations["since"]) == ("normalisation-discussed", "2025-12-18")
+    (thawing,) = [e for e in entries(report, "us-belarus-relations") if e.get("state") == "thawing"]
+    assert thawing["date"] == "2025-09-11"
+    assert any("good, but not excellent" in e["sentence"] for e in thawing["evidence"])
 
 
 def test_one_release_told_three_ways_is_one_entry_with_every_outlet(

@@ -7,7 +7,8 @@ from datetime import date, datetime
 import pytest
 
 from tracker.extract import UNKNOWN_DATE, Claim, Document, extract_claims
-from tracker.extract.dates import find_dates, find_offsets, is_retrospective, shift
+from tracker.extract.dates import find_dates, is_retrospective
+from tracker.extract.offsets import find_offsets, shift
 from tracker.subjects import load_shipped_subjects
 
 SUBJECTS = load_shipped_subjects()

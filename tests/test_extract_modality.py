@@ -216,8 +216,22 @@ def only(claims: list[Claim], subject: str) -> Claim:
         (
             "Washington wants to normalise relations with Minsk.",
             "us-belarus-relations",
-            "thawing",
+            "normalisation-discussed",
             "intent",
+            True,
+        ),
+        (
+            "The U.S. embassy in Minsk is reopening next month, officials said.",
+            "us-embassy-minsk",
+            "reopening-discussed",
+            "promise",
+            True,
+        ),
+        (
+            "Today we are officially resuming operations at the U.S. embassy in Minsk, the envoy said.",
+            "us-embassy-minsk",
+            "reopened",
+            "asserted",
             True,
         ),
     ],
@@ -339,4 +353,4 @@ def test_talk_of_normalising_relations_is_intent_toward_it() -> None:
         ),
         "us-belarus-relations",
     )
-    assert (claim.state, claim.modality, claim.moves) == ("thawing", "intent", True)
+    assert (claim.state, claim.modality, claim.moves) == ("normalisation-discussed", "intent", True)

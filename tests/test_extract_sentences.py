@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tracker.extract import html_to_text
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks, is_boilerplate
@@ -107,3 +109,26 @@ def test_a_semicolon_never_ends_a_sentence() -> None:
         "Minsk freed 52 prisoners; Washington eased sanctions.",
         "Talks go on.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("", ""),
+        ("   ", ""),
+        ("plain text, no tags", "plain text, no tags"),
+        ("<p>first</p><!-- a comment -->next<?pi z?>", "first\n\nnext"),
+        ("<div>a<script>hidden()</script>b</div>", "ab"),
+        ("<?xml version='1.0' encoding='utf-8'?><p>declared</p>", "declared"),
+        ("<p>Fish &amp; chips&nbsp;&nbsp;today</p>", "Fish & chips today"),
+        ("<ul><li>one<li>two</ul>", "one\n\ntwo"),
+        ("<p>a<br>b<br/>c</p>", "a\n\nb\n\nc"),
+        ("<nav><a href='/'>Home</a></nav><p>Body.</p><footer>(c) Outlet</footer>", "Body."),
+        (
+            "<p>Before.</p>" + "<div>" * 1000 + "Deep." + "</div>" * 1000 + "<p>After.</p>",
+            "Before.\n\nDeep.\n\nAfter.",
+        ),
+    ],
+)
+def test_html_to_text_edge_cases(html: str, text: str) -> None:
+    assert html_to_text(html) == text

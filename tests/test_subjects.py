@@ -18,7 +18,7 @@ SHIPPED_STATES = {
     "us-embassy-minsk": ["suspended", "reopening-discussed", "reopened"],
     "belavia-sanctions": ["in-force", "relief-promised", "eased", "lifted"],
     "prisoner-releases": [],
-    "us-belarus-relations": ["strained", "thawing", "normalised"],
+    "us-belarus-relations": ["strained", "thawing", "normalisation-discussed", "normalised"],
 }
 
 

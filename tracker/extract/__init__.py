@@ -5,9 +5,11 @@
     html_to_text(html) -> str                       article HTML to paragraphs of plain text
     EXTRACTOR_VERSION                               changes whenever extraction behaviour changes
 
-Pipeline: paragraphs (text.py) -> anchor prefilter (matching.py) -> sentences (sentences.py) ->
-tokens and clauses (tokens.py) -> cues and mentions (matching.py) -> modality (modality.py),
-dates (dates.py), counts (numbers.py, tally.py) -> claims (pipeline.py).
+Pipeline (pipeline.py runs it, within the bounds of limits.py): paragraphs (text.py) -> anchor
+prefilter (matching.py) -> sentences (sentences.py) -> tokens and clauses (tokens.py, clauses.py)
+-> cues and mentions (matching.py), which cue is about which mention (reach.py) -> modality
+(modality.py, modality_rules.py), tense (tense.py), dates (dates.py, offsets.py, dating.py),
+counts (numbers.py, people.py, tally.py, names.py) -> claims (claims.py).
 """
 
 from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document
@@ -16,7 +18,7 @@ from tracker.extract.text import html_to_text
 from tracker.subjects.model import MODALITIES, Modality
 
 # Bump whenever a change to code here changes which claims come out: projections rebuild on it.
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 __all__ = [
     "EXTRACTOR_VERSION",

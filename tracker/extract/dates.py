@@ -7,28 +7,18 @@ per (phrase, base date) because it is slow. A month-precision phrase yields the 
 with precision "month": no day is ever invented. A week ("last week") is dated to the month that
 holds most of it (its Thursday, as ISO 8601 assigns weeks), at month precision.
 
-Offsets are dated against another date, not the publication (`find_offsets`, `shift`):
-
-* adverbial ones date their own clause: "a day earlier", "two days later", "the previous day",
-  "the same day", "later that day";
-* subordinating ones date the clause they introduce: in "..., two days after 123 people were
-  released" the release lies two days before the time of the main clause. Such a clause is
-  presupposed background, never the news of the sentence;
-* followed by a date ("two days after Sept. 11") they date their own clause from that date.
-
-Which date an offset counts from (the governing date) is chosen by the caller, who knows the
-clauses: a date phrase of the main clause, else an earlier sentence, else the publication.
+Offsets ("a day earlier", "two days after <clause>") are dated against another date: see
+`offsets`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
 
-Precision = Literal["day", "month", "year"]
+from tracker.extract.model import DatePrecision
 
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -63,7 +53,8 @@ _PHRASE = re.compile(
     rf"|(?P<year>{_YEAR})"
     r"|(?P<decade>(?:the\s+)?(?:19|20)\d0s)"
     r"|(?P<rel>(?i:yesterday|today|tonight|this\s+(?:morning|afternoon|evening)|last\s+(?:night|week|month|year)|"
-    r"earlier\s+this\s+(?:week|month|year)|this\s+(?:week|month|year)))"
+    r"earlier\s+this\s+(?:week|month|year)|this\s+(?:week|month|year)|"
+    r"(?:over|at)\s+the\s+weekend|last\s+weekend|this\s+past\s+weekend))"
     r"|(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:['’]s)?(?:\s+(?i:morning|afternoon|evening|night))?"
     r"|(?P<ago>(?i:(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:day|week|month|year)s?\s+ago))"
@@ -80,7 +71,7 @@ class DateMention:
     end: int
     text: str
     value: date | None  # None when it cannot be resolved (no publication date to anchor it)
-    precision: Precision
+    precision: DatePrecision
     since: bool  # "since 2022": the start of a lasting condition
     ahead: bool  # points after publication ("next Friday", "by Oct. 1")
     wraps: bool  # a day or month without a year that had to fall back to last year
@@ -89,18 +80,18 @@ class DateMention:
     background: bool = False  # it dates a presupposed, earlier event
 
 
-def _first_of_month(year: int, month: int) -> date:
+def first_of_month(year: int, month: int) -> date:
     return date(year, month, 1)
 
 
 def _month_of_days(first: date, last: date) -> date:
     """The month holding the middle of first..last (for a Monday-to-Sunday week, its Thursday)."""
     middle = first + timedelta(days=(last - first).days // 2)
-    return _first_of_month(middle.year, middle.month)
+    return first_of_month(middle.year, middle.month)
 
 
 @lru_cache(maxsize=4096)
-def _dateparser_phrase(phrase: str, base: date) -> tuple[date, Precision] | None:
+def _dateparser_phrase(phrase: str, base: date) -> tuple[date, DatePrecision] | None:
     from dateparser.date import DateDataParser  # imported lazily: it is slow to load
 
     parser = DateDataParser(
@@ -118,12 +109,13 @@ def _dateparser_phrase(phrase: str, base: date) -> tuple[date, Precision] | None
     if period == "year":
         return date(found.year, 1, 1), "year"
     if period == "month":
-        return _first_of_month(found.year, found.month), "month"
+        return first_of_month(found.year, found.month), "month"
     return found, "day"
 
 
-def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, Precision, bool, bool]:
+def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, DatePrecision, bool, bool]:
     """(value, precision, ahead, wraps) for one phrase match."""
+    # One branch per kind of phrase in `_PHRASE`, in its order: a table read top to bottom.
     prep = (match.group("prep") or "").strip().lower().rstrip("-")
     forward = prep in _FORWARD_PREPS
     if match.group("iso"):
@@ -154,16 +146,16 @@ def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, Preci
     if match.group("my"):
         month = _MONTHS[match.group("my_m").lower()]
         if match.group("my_y"):
-            value = _first_of_month(int(match.group("my_y")), month)
+            value = first_of_month(int(match.group("my_y")), month)
             ahead = forward or (pub is not None and (value.year, value.month) > (pub.year, pub.month))
             return value, "month", ahead, False
         if pub is None:
             return None, "month", forward, False
         if forward:
             year = pub.year if month > pub.month else pub.year + 1
-            return _first_of_month(year, month), "month", True, False
+            return first_of_month(year, month), "month", True, False
         year = pub.year if month <= pub.month else pub.year - 1
-        return _first_of_month(year, month), "month", False, month > pub.month
+        return first_of_month(year, month), "month", False, month > pub.month
     if match.group("year"):
         value = date(int(match.group("year")), 1, 1)
         return value, "year", forward or (pub is not None and value.year > pub.year), False
@@ -189,7 +181,7 @@ def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, Preci
     return resolved[0], resolved[1], False, False
 
 
-def _relative(phrase: str, pub: date) -> tuple[date | None, Precision, bool, bool]:
+def _relative(phrase: str, pub: date) -> tuple[date | None, DatePrecision, bool, bool]:
     words = " ".join(phrase.split())
     monday = pub - timedelta(days=pub.weekday())
     if words in ("yesterday", "last night"):
@@ -198,6 +190,13 @@ def _relative(phrase: str, pub: date) -> tuple[date | None, Precision, bool, boo
         words.startswith("this ") and words.split()[1] in ("morning", "afternoon", "evening")
     ):
         return pub, "day", False, False
+    if words.endswith("weekend"):
+        # The latest weekend at or before publication, dated to its Saturday (the Sunday is
+        # within the day of tolerance every comparison of dates allows).
+        saturday = pub - timedelta(days=(pub.weekday() - 5) % 7)
+        if words == "last weekend" and pub.weekday() >= 5:
+            saturday -= timedelta(days=7)  # said during a weekend: the one before
+        return saturday, "day", False, False
     if words == "last week":
         return _month_of_days(monday - timedelta(days=7), monday - timedelta(days=1)), "month", False, False
     if words == "this week":
@@ -205,19 +204,31 @@ def _relative(phrase: str, pub: date) -> tuple[date | None, Precision, bool, boo
     if words == "earlier this week":
         return _month_of_days(monday, max(monday, pub - timedelta(days=1))), "month", False, False
     if words == "last month":
-        previous = _first_of_month(pub.year, pub.month) - timedelta(days=1)
-        return _first_of_month(previous.year, previous.month), "month", False, False
+        previous = first_of_month(pub.year, pub.month) - timedelta(days=1)
+        return first_of_month(previous.year, previous.month), "month", False, False
     if words in ("this month", "earlier this month"):
-        return _first_of_month(pub.year, pub.month), "month", False, False
+        return first_of_month(pub.year, pub.month), "month", False, False
     if words == "last year":
         return date(pub.year - 1, 1, 1), "year", False, False
     return date(pub.year, 1, 1), "year", False, False  # this year, earlier this year
 
 
+_CAPITALS_WORD = re.compile(r"\b[A-Z]{2,}\b")
+
+
+def _title_case_capitals(text: str) -> str:
+    """`text` with words in capitals title-cased ("ON 21 JUNE" -> "On 21 June"), same length: month
+    and weekday names are matched case-sensitively (so that "may" and "march" stay verbs), and
+    headings and explainers set dates in capitals."""
+    if not _CAPITALS_WORD.search(text):
+        return text
+    return _CAPITALS_WORD.sub(lambda m: m.group(0).capitalize(), text)
+
+
 def find_dates(text: str, published: date | None) -> list[DateMention]:
     """Date phrases in `text` (one sentence), resolved against the publication date when needed."""
     found: list[DateMention] = []
-    for match in _PHRASE.finditer(text):
+    for match in _PHRASE.finditer(_title_case_capitals(text)):
         prep = (match.group("prep") or "").strip().lower()
         if (match.group("my") or match.group("year") or match.group("decade")) and not (
             prep or match.group("my_y")
@@ -228,7 +239,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             DateMention(
                 start=match.start(),
                 end=match.end(),
-                text=match.group(0),
+                text=text[match.start() : match.end()],
                 value=value,
                 precision=precision,
                 since=prep == "since",
@@ -236,161 +247,42 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 wraps=wraps,
             )
         )
-    return found
+    return _joined(found, text, published)
 
 
-def is_retrospective(value: date, precision: Precision, published: date) -> bool:
+_WEEKDAY_ONLY = re.compile(r"^(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day$", re.IGNORECASE)
+_BETWEEN_PARTS = re.compile(r"^[\s,]*$")
+
+
+def _joined(found: list[DateMention], text: str, published: date | None) -> list[DateMention]:
+    """Two phrases that name one date: "on Saturday 13 December" is the 13th (the weekday does
+    not count on its own), and "in September last year" is September of the year before."""
+    out: list[DateMention] = []
+    for mention in found:
+        previous = out[-1] if out else None
+        if previous is None or not _BETWEEN_PARTS.match(text[previous.end : mention.start]):
+            out.append(mention)
+        elif _WEEKDAY_ONLY.match(previous.text) and mention.precision == "day":
+            out[-1] = replace(mention, start=previous.start, text=text[previous.start : mention.end])
+        elif (
+            previous.precision == "month"
+            and previous.value is not None
+            and mention.text.lower() in ("last year", "this year")
+            and mention.value is not None
+        ):
+            value = previous.value.replace(year=mention.value.year)
+            ahead = published is not None and (value.year, value.month) > (published.year, published.month)
+            span = text[previous.start : mention.end]
+            out[-1] = replace(previous, end=mention.end, text=span, value=value, ahead=ahead, wraps=False)
+        else:
+            out.append(mention)
+    return out
+
+
+def is_retrospective(value: date, precision: DatePrecision, published: date) -> bool:
     """True when an event dated `value` lies clearly before the publication: background, not news."""
     if precision == "day":
         return (published - value).days > RETROSPECTIVE_DAYS
     if precision == "month":
         return (value.year, value.month) < (published.year, published.month)
     return value.year < published.year
-
-
-# ----------------------------------------------------------------------------------- offsets
-OffsetUnit = Literal["day", "week", "month", "year"]
-OffsetKind = Literal["adverbial", "subordinate"]
-
-_QUANTITIES = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
-}  # fmt: skip
-_VAGUE_QUANTITIES = frozenset({"a few", "few", "several", "some", "many", "only", "just", "mere", "barely"})
-_QUANTITY = (
-    r"\d{1,2}|a\s+couple\s+of|a\s+few|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"few|several|some|many|only|just|mere|barely"
-)
-_UNIT_WORDS = r"minutes?|moments?|hours?|nights?|days?|weeks?|months?|years?"
-_OFFSET = re.compile(
-    r"(?<![\w-])(?i:"
-    rf"(?:(?P<qty>{_QUANTITY})\s+)?(?P<unit>{_UNIT_WORDS})\s+"
-    r"(?P<dir>after|before|earlier|later|afterwards|afterward|prior\s+to)"
-    r"|the\s+(?P<t_unit>day|night|week|month|year)\s+(?P<t_dir>after|before|earlier|later)"
-    r"|(?:the|that)\s+(?P<rel>previous|preceding|prior|next|following|same|very\s+same)\s+"
-    r"(?P<r_unit>day|night|morning|afternoon|evening|week|month|year)"
-    r"|(?P<l_dir>later|earlier)\s+that\s+(?P<l_unit>day|night|morning|afternoon|evening|week|month)"
-    r"|that\s+(?:same\s+)?(?P<that_unit>day|night|morning|afternoon|evening)"
-    r"|(?P<soon>shortly|soon|just|immediately|moments|minutes|hours)\s+(?P<s_dir>after|before|afterwards|later)"
-    r")(?![\w-])"
-)
-# Quick test before the offset regex runs at all.
-OFFSET_HINT = re.compile(
-    r"\b(?:after|before|earlier|later|afterwards?|prior|previous|preceding|next|following|same|that)\b",
-    re.IGNORECASE,
-)
-# Vague offsets ("days after") in days, and the precision they leave.
-_VAGUE_DAYS = {"day": 3, "week": 14, "month": 60, "year": 730}
-
-
-@dataclass(frozen=True, slots=True)
-class Offset:
-    """A phrase that dates something relative to another date."""
-
-    start: int  # sentence offsets of the offset words
-    end: int
-    text: str
-    amount: int | None  # in units; None when vague ("days after"); 0 for "hours after", "the same day"
-    unit: OffsetUnit
-    sign: int  # +1: the dated event lies after the governing date; -1: before it
-    kind: OffsetKind  # "subordinate": it dates the clause it introduces (which starts at `end`)
-    approximate: bool = False  # "the following week": a week, not seven days
-
-
-def _unit(word: str) -> tuple[OffsetUnit, bool]:
-    """(unit, same-day) for a unit word: hours and parts of a day count as the same day."""
-    word = word.lower().rstrip("s")
-    if word in ("minute", "moment", "hour", "morning", "afternoon", "evening"):
-        return "day", True
-    if word == "night":
-        return "day", False
-    if word in ("week", "month", "year"):
-        return word, False  # type: ignore[return-value]
-    return "day", False
-
-
-def _amount(quantity: str | None, same_day: bool, unit_word: str) -> int | None:
-    if same_day:
-        if quantity and quantity.isdigit() and unit_word.lower().startswith("hour"):
-            return int(quantity) // 24
-        return 0
-    if quantity is None:
-        return None if unit_word.lower().endswith("s") else 1
-    words = " ".join(quantity.lower().split())
-    if words.isdigit():
-        return int(words)
-    return None if words in _VAGUE_QUANTITIES else _QUANTITIES.get(words)
-
-
-def _introduces_clause(text: str, end: int) -> bool:
-    """Does a word (not a break or the end) follow the offset words?"""
-    rest = text[end:].lstrip()
-    return bool(rest) and (rest[0].isalnum() or rest[0] in "\"'“‘")
-
-
-def find_offsets(text: str) -> list[Offset]:
-    """Offset phrases in one sentence ("two days after", "a day earlier", "the previous day")."""
-    found: list[Offset] = []
-    for match in _OFFSET.finditer(text):
-        groups = match.groupdict()
-        approximate = False
-        start, end = match.start(), match.end()
-        if groups["unit"]:
-            unit, same_day = _unit(groups["unit"])
-            amount = _amount(groups["qty"], same_day, groups["unit"])
-            direction = " ".join(groups["dir"].lower().split())
-        elif groups["t_unit"]:
-            unit, same_day = _unit(groups["t_unit"])
-            amount, direction = (0 if same_day else 1), groups["t_dir"].lower()
-        elif groups["rel"]:
-            unit, same_day = _unit(groups["r_unit"])
-            approximate = unit != "day"
-            rel = groups["rel"].lower()
-            if rel.endswith("same") or same_day:
-                amount, direction = 0, "later"
-            else:
-                amount = 1
-                direction = "earlier" if rel in ("previous", "preceding", "prior") else "later"
-        elif groups["l_unit"]:
-            unit, _ = _unit(groups["l_unit"])
-            amount, direction = 0, groups["l_dir"].lower()
-        elif groups["that_unit"]:
-            unit, amount, direction = "day", 0, "later"
-        else:
-            unit, amount, direction = "day", 0, groups["s_dir"].lower()
-        if direction in ("after", "before", "prior to") and _introduces_clause(text, end):
-            kind: OffsetKind = "subordinate"
-            sign = -1 if direction == "after" else 1
-        else:
-            kind = "adverbial"
-            sign = -1 if direction in ("earlier", "before", "prior to") else 1
-        found.append(Offset(start, end, match.group(0), amount, unit, sign, kind, approximate))
-    return found
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def shift(anchor: date, precision: Precision, offset: Offset) -> tuple[date, Precision]:
-    """The date `offset` names, counted from `anchor` (known to `precision`)."""
-    amount = offset.amount
-    if amount is None:
-        days = _VAGUE_DAYS[offset.unit] * offset.sign
-        moved = anchor + timedelta(days=days)
-        if offset.unit in ("month", "year") or precision == "year":
-            return date(moved.year, 1, 1), "year"
-        return _first_of_month(moved.year, moved.month), "month"
-    if offset.unit == "year" or precision == "year":
-        year = anchor.year + amount * offset.sign if offset.unit == "year" else anchor.year
-        return date(year, 1, 1), "year"
-    if offset.unit == "month":
-        return _add_months(anchor, amount * offset.sign), "month"
-    days = amount * (7 if offset.unit == "week" else 1) * offset.sign
-    moved = anchor + timedelta(days=days)
-    if precision == "month":
-        return _first_of_month(moved.year, moved.month), "month"
-    if offset.unit == "week" and (amount > 1 or offset.approximate):
-        return _first_of_month(moved.year, moved.month), "month"
-    return moved, "day"

@@ -7,11 +7,13 @@ can pass the same subjects to `extract_claims` for every article at no cost.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from tracker.extract.numbers import NUMBER_WORDS
+from tracker.extract.people import PERSON_SINGULARS
 from tracker.subjects.inflect import VerbForm
 from tracker.subjects.model import Subject
 from tracker.subjects.patterns import CompiledPattern, compile_pattern, word_set, words_of
@@ -24,6 +26,8 @@ LOOKBACK_CHARS = 400
 _WORDS = re.compile(r"\w+(?:[-'’]\w+)*")
 # Two capitalised words in a row: a possible name ("Maria Kalesnikava was released").
 _NAME_PAIR = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?[\s\u00a0]+[A-Z][a-z]")
+# "a Lithuanian", "an American": one person named by nationality.
+_DEMONYM = re.compile(r"\b(?:[Aa]n?|[Aa]nother|[Tt]he)\s+(?:\S+\s+){0,3}?[A-Z][a-z]+(?:an|ese|ish)\b")
 _LOCATIVE = re.compile(r"\b(?:in|to|inside)\s+$", re.IGNORECASE)
 _FUNCTION_WORDS = word_set("the its their our an a this that u s us of in to")
 
@@ -83,11 +87,16 @@ class CompiledSubject:
 
     def wants(self, words: set[str], text: str) -> bool:
         """Cheap prefilter on a sentence's (or paragraph's) words: could it say anything about the
-        subject? A tally needs a number, or a name for a release of named people."""
+        subject? A tally needs a number, a name for a release of named people, or a word for one
+        person ("a U.S. citizen", "an American")."""
         if not words & self.cue_anchors:
             return False
         if self.subject.kind == "tally" and not (
-            words & NUMBER_WORDS or any(w[0].isdigit() for w in words) or _NAME_PAIR.search(text)
+            words & NUMBER_WORDS
+            or any(w[0].isdigit() for w in words)
+            or words & PERSON_SINGULARS
+            or _NAME_PAIR.search(text)
+            or _DEMONYM.search(text)
         ):
             return False
         return self.tied_by_context or bool(words & self.mention_anchors)
@@ -173,11 +182,12 @@ def _anchor_of(text: str, pattern: CompiledPattern) -> tuple[int, VerbForm | Non
 class DocumentContext:
     """Per-article facts, computed on first use: is the context named, where are full mentions."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: set[str] | None = None) -> None:
         self.text = text
         self._context: dict[str, bool] = {}
-        self._words: set[str] | None = None
+        self._words = words  # `words_of(text)`, if the caller has it
         self._full: dict[str, list[Mention]] = {}
+        self._full_starts: dict[str, list[int]] = {}
 
     def context_ok(self, compiled: CompiledSubject) -> bool:
         key = compiled.subject.id
@@ -187,13 +197,15 @@ class DocumentContext:
             self._context[key] = compiled.names_context(self.text, self._words)
         return self._context[key]
 
-    def _full_mentions(self, compiled: CompiledSubject) -> list[Mention]:
+    def _full_mentions(self, compiled: CompiledSubject) -> tuple[list[Mention], list[int]]:
+        """The article's alias and exclusion mentions in order of start, and those starts."""
         key = compiled.subject.id
         if key not in self._full:
             self._full[key] = [
                 m for m in compiled.find_mentions(self.text) if m.kind in ("alias", "exclusion")
             ]
-        return self._full[key]
+            self._full_starts[key] = [m.start for m in self._full[key]]
+        return self._full[key], self._full_starts[key]
 
     def context_mention_ok(
         self, compiled: CompiledSubject, mention: Mention, position: int, sentence_start: int | None = None
@@ -212,7 +224,10 @@ class DocumentContext:
         if compiled.names_any_context(mention.text):
             return True
         words = _content_words(mention.text)
-        for full in reversed(self._full_mentions(compiled)):
+        full_mentions, starts = self._full_mentions(compiled)
+        # Only mentions starting before `position` can end before it: start the walk back there.
+        for index in range(bisect_right(starts, position) - 1, -1, -1):
+            full = full_mentions[index]
             if full.end > position:
                 continue
             if position - full.end > LOOKBACK_CHARS:
@@ -232,6 +247,17 @@ class DocumentContext:
 class CompiledSubjects:
     subjects: tuple[CompiledSubject, ...]
     anchors: frozenset[str]  # a paragraph without any of these words says nothing about any subject
+
+    def candidates(self, words: set[str], text: str, context: DocumentContext) -> list[CompiledSubject]:
+        """The subjects that could say something about `text` (an article or a paragraph of it),
+        whose words are `words`: cheap tests on the word set first, the article's context last."""
+        if words.isdisjoint(self.anchors):
+            return []
+        return [
+            c
+            for c in self.subjects
+            if c.wants(words, text) and (not c.needs_context(words) or context.context_ok(c))
+        ]
 
 
 def _compile_subject(subject: Subject) -> CompiledSubject:

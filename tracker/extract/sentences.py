@@ -13,6 +13,7 @@ import re
 
 import syntok.segmenter as segmenter
 
+from tracker.extract.limits import MAX_SENTENCE_CHARS
 from tracker.subjects.patterns import word_set
 
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -27,6 +28,11 @@ _WEEKDAYS_AND_MONTHS = re.compile(
 )
 _INITIALISM = re.compile(r"^(?:[A-Z]\.){2,}$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
+# The merge rules look only at the end of the sentence before: enough for its last word.
+_MERGE_TAIL = 80
+# Where an over-long sentence may be cut, best first: after a clause break, after a space.
+_CLAUSE_CUT = re.compile(r"[;,:—–)]\s+")
+_SPACE_CUT = re.compile(r"\s+")
 
 
 def _should_merge(previous: str, following: str) -> bool:
@@ -74,8 +80,34 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
             spans.append((first.offset, last.offset + len(last.value)))
     merged: list[tuple[int, int]] = []
     for span in spans:
-        if merged and _should_merge(chunk[merged[-1][0] : merged[-1][1]], chunk[span[0] : span[1]]):
-            merged[-1] = (merged[-1][0], span[1])
-        else:
-            merged.append(span)
-    return [(start + s, start + e) for s, e in merged if e > s]
+        if merged:
+            previous_start, previous_end = merged[-1]
+            previous = chunk[max(previous_start, previous_end - _MERGE_TAIL) : previous_end]
+            following = chunk[span[0] : min(span[1], span[0] + _MERGE_TAIL)]
+            if _should_merge(previous, following):
+                merged[-1] = (previous_start, span[1])
+                continue
+        merged.append(span)
+    return [piece for s, e in merged if e > s for piece in _bounded(text, start + s, start + e)]
+
+
+def _bounded(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
+    """The span start..end, cut into pieces of at most `limit` characters: after the last clause
+    break that leaves a piece of at least half the limit, else at the last space, else hard.
+    Real sentences never come near the limit; text with no sentence breaks does."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > limit:
+        cut = None
+        for pattern in (_CLAUSE_CUT, _SPACE_CUT):
+            found = [m.end() for m in pattern.finditer(text, start + limit // 2, start + limit)]
+            if found:
+                cut = found[-1]
+                break
+        cut = cut if cut is not None and cut > start else start + limit
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append((start, piece_end))
+        start = cut
+    pieces.append((start, end))
+    return pieces

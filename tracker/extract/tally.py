@@ -1,31 +1,27 @@
 """Counts for tally subjects: which number in a sentence is the size of the event its cue reports.
 
 A number counts only when it is grammatically tied to an event cue ("freed 52 prisoners", "52
-people were released", "Tsikhanouski and 13 others were freed"), and never when it is
-
-* a subset ("including 14 foreigners", "six Lithuanians among the 52"; but in "among the 52
-  freed" the 52 is the whole group, and counts),
-* tied to a blocker ("more than 1,000 remain behind bars", "asked for 1,300 to be freed"),
-* a running total ("bringing the total to 300", "has freed 300 since 2024"),
-* a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
+people were released", "Tsikhanouski and 13 others were freed") and its noun names people (see
+`people`), never when it is a subset ("including 14 foreigners", "six Lithuanians among the 52";
+but in "among the 52 freed" the 52 is the whole group), tied to a blocker ("more than 1,000 remain
+behind bars", "asked for 1,300 to be freed"), a running total ("bringing the total to 300"), or
+a date, a time, an age or a measure ("Sept. 11", "10 a.m.", "five years", "52-year-old").
 
 Vague amounts ("more than 120", "dozens") are kept as candidates marked vague: they never add to
-a tally, but the fold may still cite them.
-
-A release of named people with no number ("Maria Kalesnikava was released on Saturday",
-"Belarus freed Ihar Losik") counts one per name, when nothing in the sentence gives a number for
-its cue. A name is two or more capitalised words that are not places, days or institutions; a
-single surname is too often something else ("Washington was freed of ..."), and is left alone.
+a tally, but the fold may still cite them. People named or described with no number count one
+each (see `names`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracker.extract.dates import DateMention
 from tracker.extract.matching import CueMatch
+from tracker.extract.names import COPULAS, named_items, named_releases, subset_names
 from tracker.extract.numbers import NUMBER_WORDS, NumberMention
+from tracker.extract.people import HELD, is_people_plural
 from tracker.extract.tokens import SentenceView
 from tracker.subjects.patterns import word_set
 
@@ -41,8 +37,7 @@ _AFTER_FILLER = word_set(
 _BARE_FOLLOWERS = word_set(
     "on in at to into from after with and more others other were was who last this overnight "
     "yesterday today monday tuesday wednesday thursday friday saturday sunday early late by under as "
-    "amid following before during through via when while but or so then since across near toward "
-    "towards"
+    "amid following before during through via when while but or so then since across near toward towards"
 )
 # Appositions a count may carry before its verb: "The prisoners, 52 in total, were released".
 _TOTAL_WORDS = frozenset({"in", "total", "all", "altogether", ","})
@@ -59,40 +54,11 @@ _CONNECTIVES = ("along with", "together with", "as well as", "alongside", "and",
 _CONNECTIVE_WORDS = frozenset({"with", "along", "together", "as", "well"})
 # Words that open a parenthetical subset after a count: "52 prisoners, including 14 foreigners, ...".
 _PARENTHETICAL_OPENERS = word_set("including incl. among mostly many most some of such")
-# Where a list of names after "including" / "among them" ends.
-_NAME_LIST_ENDS = frozenset({";", "—", "–", ")", ".", "as", "after", "who"})
 _CUMULATIVE_MARKERS = re.compile(
     r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
 )
-_BRINGING = frozenset(
-    {"bringing", "brings", "brought", "bring", "taking", "takes", "took", "raising", "raises"}
-)
-_NOT_NAMES = word_set(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june "
-    "july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s. us usa america american americans united states belarus belarusian belarusians minsk "
-    "lithuania lithuanian lithuanians latvia latvian latvians poland polish poles germany german "
-    "germans france french britain british russia russian ukraine ukrainian europe european eu "
-    "washington vilnius warsaw moscow kyiv white house state department treasury nobel peace prize "
-    "viasna the a an he she they it his her their in on at ms. mr. mrs. dr. president opposition"
-)
-_ROLE_WORDS_SKIPPED = 2
-# "freed Nobel Peace Prize laureate Ales Bialiatski": words that may stand between a cue and a name.
-_ROLE_WORDS_BEFORE_NAME = 5
-# Words that end a list of names after a cue ("freed X and Y on Saturday").
-_LIST_STOPS = word_set(
-    "the a an his her its their on in at to from after before by with as during following for who "
-    "which that was were is are had has have"
-)
-# Words that make a sentence about a group, of which any names are a part.
-_GROUP_WORDS = word_set("others other among including group those them")
-# Words that make a capitalised phrase an organisation, not a person ("Belavia Airlines").
-_INSTITUTIONS = word_set(
-    "airline airlines airways group bank ministry department railways railway council union committee "
-    "centre center agency service office court party front radio liberty corporation company inc ltd "
-    "foundation institute university embassy government administration parliament assembly army police "
-    "belavia belaruskali viasna reuters"
-)
+_BRINGING = word_set("bringing brings brought bring taking takes took raising raises")
+_HELD_PHRASE_WORDS = 10  # "52 prisoners held in ... were freed"
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
 
@@ -136,7 +102,7 @@ class _Binder:
         self.cue_tokens = [(view.index_at(c.start), view.index_at(c.end - 1)) for c in cues]
 
     def word(self, index: int) -> str:
-        return self.view.tokens[index].lower if 0 <= index < len(self.view.tokens) else ""
+        return self.view.word(index)
 
     # ----------------------------------------------------------------- what follows a number
     def noun_phrase_end(self, last: int, number: NumberMention) -> int | None:
@@ -145,16 +111,18 @@ class _Binder:
         following = self.word(last + 1)
         if following in _MEASURES or self.view.tokens[last].end > number.end:
             return None  # a measure, or a compound such as "52-year-old"
+        modifiers_only = True  # only modifiers so far: "three Lutheran pastors", not "52 in Minsk"
         for offset in range(1, 4):
             word = self.word(last + offset)
             if not word or self.view.is_break(last + offset):
                 break
-            if word in self.units:
+            if word in self.units or (modifiers_only and self.people(last + offset)):
                 return last + offset
             if word in _MEASURES:
                 return None
             if offset == 1 and word in ("other", "others"):
-                return last + offset + (1 if self.word(last + 2) in self.units else 0)
+                return last + offset + (1 if self.unit_at(last + 2) else 0)
+            modifiers_only = modifiers_only and word not in _BARE_FOLLOWERS and word not in _AFTER_FILLER
         if not following or following in _BARE_FOLLOWERS or following in _AFTER_FILLER:
             return last
         if last + 1 < len(self.view.tokens) and not self.view.tokens[last + 1].is_word:
@@ -163,6 +131,12 @@ class _Binder:
         if any(first == last + 1 for first, _ in self.cue_tokens):
             return last
         return None
+
+    def people(self, index: int) -> bool:
+        return 0 <= index < len(self.view.tokens) and is_people_plural(self.view.tokens[index])
+
+    def unit_at(self, index: int) -> bool:
+        return self.word(index) in self.units or self.people(index)
 
     # ----------------------------------------------------------------- binding a number to a cue
     def cue_before(self, first: int, number: NumberMention) -> int | None:
@@ -194,6 +168,7 @@ class _Binder:
             while closing < len(self.view.tokens) and self.word(closing) not in (",", "—", "–", ")"):
                 closing += 1
             index = closing + 1
+        index = self._past_participle_phrase(index)
         skipped = 0
         while index < len(self.view.tokens):
             for k, (cue_first, _) in enumerate(self.cue_tokens):
@@ -208,6 +183,18 @@ class _Binder:
                 continue
             return None
         return None
+
+    def _past_participle_phrase(self, index: int) -> int:
+        """Where a phrase such as "held in a penal colony" after a count ends, if one starts at
+        `index` ("three pastors held in a penal colony were freed"); else `index`."""
+        if self.word(index) not in HELD:
+            return index
+        for end in range(index + 1, min(index + _HELD_PHRASE_WORDS, len(self.view.tokens))):
+            if self.view.is_break(end) or self.word(end) in ("who", "that", "which"):
+                return index
+            if any(cue_first == end for cue_first, _ in self.cue_tokens) or self.word(end) in COPULAS:
+                return end
+        return index
 
     def others_construct(self, first: int) -> bool:
         """Is the number at token `first` the N of "X and N others"?"""
@@ -264,6 +251,11 @@ class _Binder:
                 return True
         return False
 
+    def subset_marker_between(self, number: NumberMention, first: int) -> bool:
+        """Is there an "including" or "among" between `number` and token `first` ("31 freed, among
+        them a French citizen and two Poles")?"""
+        return any(self.word(i) in _SUBSET_BEFORE for i in range(self.view.index_at(number.end - 1), first))
+
     def names_group_in_passing(self, first: int, np_end: int) -> bool:
         """Is the number the whole group after "among" ("X among the 52 freed")?"""
         for offset in (1, 2, 3):
@@ -299,41 +291,6 @@ class _Binder:
         perfect = any(self.word(i) in ("has", "have", "had") for i in range(max(0, cue_first - 3), cue_first))
         return perfect and (since_dated or bool(_CUMULATIVE_MARKERS.search(self.view.text)))
 
-    # ----------------------------------------------------------------- names
-    def named_items(self, lo: int, hi: int) -> list[str]:
-        """Named people in tokens lo..hi-1, split at commas and "and" ("Bialiatski, Kalesnikava and")."""
-        items: list[list[int]] = [[]]
-        for index in range(lo, hi):
-            if self.word(index) in (",", "and", ";"):
-                items.append([])
-            else:
-                items[-1].append(index)
-        names = []
-        for item in items:
-            name = self._name_in(item)
-            if name:
-                names.append(name)
-        return names
-
-    def _name_in(self, item: list[int]) -> str | None:
-        words = [self.view.tokens[i] for i in item if self.view.tokens[i].is_word]
-        skipped = 0
-        while words and not words[0].text[0].isupper():
-            if words[0].lower in ("the", "a", "an", "his", "her", "their", "who", "which", "whose"):
-                return None
-            words = words[1:]
-            skipped += 1
-            if skipped > _ROLE_WORDS_SKIPPED:
-                return None
-        taken: list[str] = []
-        for token in words:
-            if not token.text[0].isupper() or token.lower in _NOT_NAMES:
-                if taken:
-                    break
-                continue
-            taken.append(token.text)
-        return " ".join(taken) if taken else None
-
 
 def find_counts(
     view: SentenceView,
@@ -343,12 +300,21 @@ def find_counts(
     units: frozenset[str],
     blockers: list[tuple[int, int]],
 ) -> list[CountCandidate]:
-    """Numbers of `view` tied to one of the count `cues`, with their exclusion flags."""
+    """Numbers of `view` tied to one of the count `cues`, with their exclusion flags.
+
+    Counts joined by "and" under one cue are parts of one group ("four priests and two
+    Ukrainians": 6); a count joined to a subset ("including nine Lithuanians and five Germans")
+    is part of the subset.
+    """
+    # Longer than most: one pass over the numbers in reading order, each check a filter that
+    # may drop the number; split up, the order of the checks would be harder to see.
     if not cues:
         return []
     binder = _Binder(view, cues, units, blockers)
     since_dated = any(d.since for d in dates)
     bound: dict[int, int] = {}  # number index -> cue index
+    subsets: set[int] = set()  # number indices of subsets
+    unbound: dict[int, int] = {}  # number index -> end of its noun phrase, for counts no cue holds
     results: list[CountCandidate] = []
     for n_index, number in enumerate(numbers):
         if any(d.start <= number.start < d.end for d in dates):
@@ -356,36 +322,22 @@ def find_counts(
         if number.value is not None and 1900 <= number.value <= 2100 and not number.text.isalpha():
             continue  # a year
         first = view.index_at(number.start)
-        last = view.index_at(number.end - 1)
-        np_end = binder.noun_phrase_end(last, number)
+        np_end = binder.noun_phrase_end(view.index_at(number.end - 1), number)
         if np_end is None:
             continue
-        if binder.is_subset(first, np_end):
+        joined = binder.word(first - 1) == "and"
+        after_marker = joined and bool(bound) and binder.subset_marker_between(numbers[max(bound)], first)
+        if binder.is_subset(first, np_end) or (joined and (n_index - 1 in subsets or after_marker)):
+            subsets.add(n_index)
             continue
-        passing = binder.names_group_in_passing(first, np_end)
-        value = number.value
-        names: list[str] = []
-        cue_index: int | None
-        if binder.others_construct(first):
-            cue_index = binder.nearest_cue(first)
-            if cue_index is not None and value is not None:
-                connective_at = first - 1
-                while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
-                    connective_at -= 1
-                cue_last = binder.cue_tokens[cue_index][1]
-                lo = cue_last + 1 if cue_last < first else 0
-                names = binder.named_items(lo, connective_at + 1)
-                value += max(1, len(names))
-        else:
-            cue_index = binder.cue_before(first, number)
-            if cue_index is None:
-                cue_index = binder.cue_after(np_end)
-            if cue_index is None and binder.word(first - 1) in ("another", "further", "and"):
-                previous = [k for k in bound if numbers[k].end <= number.start]
-                if previous:
-                    cue_index = bound[previous[-1]]
-        if cue_index is None:
+        binding = _bind(binder, numbers, n_index, np_end, bound)
+        if binding is None:
+            unbound[n_index] = np_end
             continue
+        cue_index, value, names = binding
+        if joined and unbound.get(n_index - 1) == first - 2 and value is not None:
+            # "five Americans and two of their relatives were freed": one group of seven
+            value += numbers[n_index - 1].value or 0
         cue = cues[cue_index]
         if binder.is_blocked(number, np_end, cue):
             continue
@@ -393,9 +345,12 @@ def find_counts(
         vague = number.value is None or (
             number.qualifier_start is not None and not cue.start <= number.qualifier_start < cue.end
         )
+        previous = results[-1] if results else None
         bound[n_index] = cue_index
-        if not names:
-            names = _subset_names(binder, view)
+        if joined and previous is not None and n_index - 1 in bound and previous.cue is cue:
+            if previous.value is not None and value is not None and not (vague or previous.vague):
+                results[-1] = replace(previous, value=previous.value + value)
+            continue
         results.append(
             CountCandidate(
                 number=number,
@@ -403,129 +358,43 @@ def find_counts(
                 cue=cue,
                 vague=vague,
                 cumulative=binder.is_cumulative(first, cue, since_dated),
-                names=tuple(dict.fromkeys(names)),
-                passing=passing,
+                names=tuple(dict.fromkeys(names or subset_names(view))),
+                passing=binder.names_group_in_passing(first, np_end),
             )
         )
-    results.extend(_named_releases(binder, set(bound.values()), bool(results)))
+    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results)):
+        start, end = view.tokens[named.first].start, view.tokens[named.last].end
+        number = NumberMention(start, end, view.text[start:end], named.count, False)
+        results.append(CountCandidate(number, named.count, cues[named.cue], False, False, tuple(named.names)))
     return results
 
 
-_COPULAS = word_set("was were has have had been is are")
-
-
-def _named_releases(binder: _Binder, used: set[int], counted: bool) -> list[CountCandidate]:
-    """Releases of named people, for cues no number is tied to (see the module docstring)."""
-    if counted or _GROUP_WORDS & {t.lower for t in binder.view.tokens}:
-        # A sentence that gives a number says how many, and one that speaks of a group ("along
-        # with others", "among those freed") names only part of it.
-        return []
-    view = binder.view
-    out: list[CountCandidate] = []
-    for k, (cue_first, cue_last) in enumerate(binder.cue_tokens):
-        if k in used:
-            continue
-        names = _passive_subject(binder, cue_first) or _active_object(binder, cue_last)
-        if not names:
-            continue
-        first_token, last_token, found = names
-        start, end = view.tokens[first_token].start, view.tokens[last_token].end
-        number = NumberMention(start, end, view.text[start:end], len(found), False)
-        out.append(CountCandidate(number, len(found), binder.cues[k], False, False, tuple(found)))
-    return out
-
-
-def _passive_subject(binder: _Binder, cue_first: int) -> tuple[int, int, list[str]] | None:
-    """Names released in the passive: "Maria Kalesnikava was released", "Ales Bialiatski and
-    Maria Kalesnikava were freed", "Andrey Kuznechyk, a journalist, was freed", "Losik, who was
-    pardoned"."""
-    index = cue_first - 1
-    while index >= 0 and binder.word(index) in _COPULAS | {"who", "also", "finally", "reportedly"}:
-        index -= 1
-    if index == cue_first - 1:
-        return None  # no auxiliary: "Kalesnikava freed" is not a passive
-    if binder.word(index) == "," and binder.word(index + 1) == "who":
-        index -= 1  # "Ales Bialiatski, who was freed on Saturday"
-    elif binder.word(index) == ",":  # "Andrey Kuznechyk, a journalist, was freed"
-        opening = index - 1
-        while opening >= 0 and binder.word(opening) != ",":
-            opening -= 1
-        if opening < 0 or index - opening > 8:
-            return None
-        index = opening - 1
-    last = index
-    while index >= 0 and (binder.word(index) in (",", "and") or _capitalised(binder, index)):
-        index -= 1
-    first = index + 1
-    if first > last or binder.word(index) in ("among", "including", "of", "with"):
-        return None
-    found = binder.named_items(first, last + 1)
-    if not found or not all(len(name.split()) >= 2 for name in found):
-        return None
-    return first, last, found
-
-
-def _active_object(binder: _Binder, cue_last: int) -> tuple[int, int, list[str]] | None:
-    """Names released in the active: "Belarus freed Ihar Losik", "released opposition blogger
-    Siarhei Tsikhanouski"."""
-    index = cue_last + 1
-    skipped = 0
-    while skipped < _ROLE_WORDS_BEFORE_NAME and index < len(binder.view.tokens):
-        if not _role_word(binder, index):
-            break
-        index += 1
-        skipped += 1
-    first = index
-    count = len(binder.view.tokens)
-    while index < count:
-        if binder.word(index) in (",", "and") or _capitalised(binder, index):
-            index += 1
-            continue
-        # "... and opposition figure Maria Kalesnikava": a role before the next name of the list
-        look = index
-        while look < count and look - index < _ROLE_WORDS_BEFORE_NAME and _role_word(binder, look):
-            look += 1
-        after_separator = binder.word(index - 1) in (",", "and")
-        if index < look < count and after_separator and _capitalised(binder, look):
-            index = look
-            continue
-        break
-    last = index - 1
-    while last >= first and binder.word(last) in (",", "and"):
-        last -= 1
-    if last < first or not _capitalised(binder, first):
-        return None
-    found = binder.named_items(first, last + 1)
-    if not found or not all(len(name.split()) >= 2 for name in found):
-        return None
-    return first, last, found
-
-
-def _role_word(binder: _Binder, index: int) -> bool:
-    token = binder.view.tokens[index]
-    if not token.is_word or token.lower in _LIST_STOPS:
-        return False
-    return not token.text[0].isupper() or token.lower in _NOT_NAMES
-
-
-def _capitalised(binder: _Binder, index: int) -> bool:
-    token = binder.view.tokens[index]
-    return (
-        token.is_word
-        and token.text[0].isupper()
-        and token.lower not in _NOT_NAMES
-        and token.lower not in _INSTITUTIONS
-    )
-
-
-def _subset_names(binder: _Binder, view: SentenceView) -> list[str]:
-    """People named after "including" / "among them" / "such as" in the sentence."""
+def _bind(
+    binder: _Binder, numbers: list[NumberMention], n_index: int, np_end: int, bound: dict[int, int]
+) -> tuple[int, int | None, list[str]] | None:
+    """The cue a number is tied to, the count it stands for and the people it names; None if no
+    cue holds it. In "Tsikhanouski and 13 others" the count is 13 plus the names before it."""
+    number = numbers[n_index]
+    first = binder.view.index_at(number.start)
+    value = number.value
     names: list[str] = []
-    tokens = view.tokens
-    for index, token in enumerate(tokens):
-        if token.lower in ("including", "among", "such") and index + 1 < len(tokens):
-            end = index + 1
-            while end < len(tokens) and tokens[end].lower not in _NAME_LIST_ENDS:
-                end += 1
-            names.extend(binder.named_items(index + 1, end))
-    return names
+    cue_index: int | None
+    if binder.others_construct(first):
+        cue_index = binder.nearest_cue(first)
+        if cue_index is not None and value is not None:
+            connective_at = first - 1
+            while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
+                connective_at -= 1
+            cue_last = binder.cue_tokens[cue_index][1]
+            lo = cue_last + 1 if cue_last < first else 0
+            names = named_items(binder.view, lo, connective_at + 1)
+            value += max(1, len(names))
+    else:
+        cue_index = binder.cue_before(first, number)
+        if cue_index is None:
+            cue_index = binder.cue_after(np_end)
+        if cue_index is None and binder.word(first - 1) in ("another", "further", "and"):
+            previous = [k for k in bound if numbers[k].end <= number.start]
+            if previous:
+                cue_index = bound[previous[-1]]
+    return None if cue_index is None else (cue_index, value, names)

@@ -8,7 +8,9 @@ and a "Read more" link never becomes evidence.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+import lxml.etree
+import lxml.html
 
 from tracker.subjects.patterns import word_set
 
@@ -43,42 +45,56 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SOURCE_BREAKS = re.compile(r"[\r\n]+")
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_TRAILING_NOISE = re.compile(r"[\s:.»›>→|•·-]+$")
+# Runs of spaces and odd spaces, collapsed to one space; a single plain space is left alone (most
+# of them: replacing each costs more than all the rest of the conversion).
+_SPACES = re.compile(
+    r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
+_NOISE_CHARS = ":.»›>→|•·-"
 _SENTENCE_END = re.compile(r"""[.!?:;"'”’)\]]$""")
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
+# libxml2's HTML parser: about twice as fast as the standard library's `html.parser` on feed
+# content (measured on the demo and test feeds and on pages built from real articles, with the same
+# text out of every one). Comments and processing instructions are dropped while parsing.
+# `huge_tree` lifts libxml2's nesting limit from 256 to 2,048 elements (pages with hundreds of
+# unclosed tags exist); the walk below is iterative, so depth costs no stack. Deeper nesting is
+# hostile, and its text from there on is lost. Bodies are already capped in size by the fetcher.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP and tag not in _VOID:
-            self.skip_depth += 1
-        elif tag in _BLOCK:
-            self.parts.append("\n")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP and tag not in _VOID:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            # Line breaks in HTML source are just spaces; only block elements end a line.
-            self.parts.append(_SOURCE_BREAKS.sub(" ", data))
+def _text_parts(html: str) -> list[str]:
+    """The text of `html` in document order, with a line break at each block's start and end."""
+    try:
+        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError):
+        return []  # nothing to parse ("Document is empty")
+    parts: list[str] = []
+    walker = lxml.etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _SKIP and tag not in _VOID:
+                walker.skip_subtree()  # its "end" still comes, for the text after it
+                continue
+            if tag in _BLOCK:
+                parts.append("\n")
+            if element.text:
+                # Line breaks in HTML source are just spaces; only block elements end a line.
+                parts.append(_SOURCE_BREAKS.sub(" ", element.text))
+        else:
+            if tag in _BLOCK:
+                parts.append("\n")
+            if element.tail:
+                parts.append(_SOURCE_BREAKS.sub(" ", element.tail))
+    return parts
 
 
 def is_boilerplate(line: str) -> bool:
     """True for navigation and promotion lines that are never article text."""
-    stripped = _TRAILING_NOISE.sub("", line.strip())
+    stripped = line.strip()
+    while stripped and (stripped[-1] in _NOISE_CHARS or stripped[-1].isspace()):
+        stripped = stripped.rstrip(_NOISE_CHARS).rstrip()
     return not stripped or bool(_BOILERPLATE.match(stripped))
 
 
@@ -88,13 +104,10 @@ def html_to_text(html: str) -> str:
     Scripts, styles and page furniture are dropped, entities unescaped, whitespace inside a
     paragraph collapsed, and boilerplate lines ("Read more", "Share this", copyright) removed.
     """
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    raw = "".join(collector.parts)
+    raw = _SPACES.sub(" ", "".join(_text_parts(html))) if html.strip() else ""
     paragraphs = []
     for line in raw.split("\n"):
-        text = _SPACES.sub(" ", line).strip()
+        text = line.strip()
         if text and not is_boilerplate(text):
             paragraphs.append(text)
     return "\n\n".join(paragraphs)
@@ -107,14 +120,12 @@ _FUNCTION_WORD_END = re.compile(
 _HEADLINE_MAX = 100
 
 
-def _is_wrapped(previous: str, following: str) -> bool:
-    """Does `previous` continue on the next line? A headline (short, no final punctuation, not
-    ending on a function word) does not."""
+def _is_wrapped(previous: str, length: int, following: str) -> bool:
+    """Does a block ending in `previous` (its last characters; `length` in all) continue on the
+    next line? A headline (short, no final punctuation, not ending on a function word) does not."""
     if _SENTENCE_END.search(previous):
         return False
-    return (
-        following[0].islower() or bool(_FUNCTION_WORD_END.search(previous)) or len(previous) > _HEADLINE_MAX
-    )
+    return following[0].islower() or bool(_FUNCTION_WORD_END.search(previous)) or length > _HEADLINE_MAX
 
 
 def blocks(text: str) -> list[tuple[int, int]]:
@@ -140,7 +151,8 @@ def blocks(text: str) -> list[tuple[int, int]]:
         first = line_start + (len(line) - len(line.lstrip()))
         last = line_start + len(line.rstrip())
         if start is not None:
-            if _is_wrapped(text[start:end], content):
+            # Only the block's last words matter: slicing it whole would cost its length per line.
+            if _is_wrapped(text[max(start, end - _HEADLINE_MAX) : end], end - start, content):
                 end = last
                 continue
             spans.append((start, end))

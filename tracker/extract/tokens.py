@@ -65,12 +65,22 @@ class SentenceView:
         """Index of the token containing (or last starting before) sentence offset `pos`."""
         return max(0, bisect_right(self._starts, pos) - 1)
 
+    def word(self, index: int) -> str:
+        """The lower-case text of token `index`, or "" outside the sentence."""
+        return self.tokens[index].lower if 0 <= index < len(self.tokens) else ""
+
     def is_break(self, index: int) -> bool:
         low = self.tokens[index].lower
         return low in CLAUSE_BREAKS or low in CLAUSE_WORDS
 
     def clause_of(self, pos: int) -> int:
         return self.clause[self.index_at(pos)] if self.tokens else 0
+
+    def clause_start(self, index: int) -> int:
+        """Index of the first token of the clause holding token `index`."""
+        while index > 0 and self.clause[index - 1] == self.clause[index]:
+            index -= 1
+        return index
 
     def clause_end(self, pos: int) -> int:
         """Sentence offset where the clause holding offset `pos` ends (its break, or the text end)."""
