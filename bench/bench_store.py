@@ -105,11 +105,11 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
     """The interpretation side on realistic text: the demo articles, each published `copies`
     times under new keys (a few thousand articles), then a full rebuild with extraction and a
     report."""
+    from tracker.bootstrap import projection_runner
     from tracker.config import default_config
     from tracker.demo.server import bundled_documents
     from tracker.ingest import plan
     from tracker.parsing.feed import parse_feed
-    from tracker.projections import runner_for
     from tracker.report import build_report
 
     entries = [
@@ -125,7 +125,7 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
                 plan(f"feed-{copy % 7}", [replace(e, guid=f"{e.guid}-{copy}") for e in entries], {}).events
             )
     config = default_config()
-    runner = runner_for(config)
+    runner = projection_runner(config)
     n = store.count()
     print(f"interpretation ({n:,} articles of real length)")
 
@@ -189,7 +189,7 @@ def main() -> None:
             with store.transaction():
                 runner.catch_up(store, rebuild=True)
 
-        timed("rebuild articles + feed_status", n, rebuild, results)
+        timed("rebuild articles + feed_history", n, rebuild, results)
         story_bench(d / "story.db", results)
     print("ratios (tracker / raw sqlite3)")
     one_tx = (

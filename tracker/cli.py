@@ -13,17 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tracker import __version__, app, output
+from tracker.bootstrap import Tracker, open_tracker
 from tracker.clock import format_utc, parse_duration, parse_utc, system_clock
 from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags, config_option
 from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
-from tracker.polling import PollResult
 from tracker.store import Store
+
+if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
+    from tracker.polling import PollResult
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
@@ -86,9 +89,9 @@ def handled(func: F) -> F:
 
 
 @contextmanager
-def open_store(paths: Paths, *, readonly: bool, create: bool = False) -> Iterator[Store]:
-    """Only the commands that record observations (fetch, daemon, demo) may create a store."""
-    store = Store.open(paths.db, readonly=readonly, create=create)
+def open_store(paths: Paths, *, readonly: bool) -> Iterator[Store]:
+    """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
+    store = Store.open(paths.db, readonly=readonly, create=False)
     try:
         yield store
     finally:
@@ -131,13 +134,13 @@ def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, 
     paths = Paths(config, db)
     cfg = paths.load_config(require_feeds=True)
     feeds = select_feeds(cfg, feed_ids, tags)
-    with open_store(paths, readonly=False, create=True) as store:
-        summary = _run_fetch(cfg, store, feeds)
+    with open_tracker(cfg, paths.db, readonly=False, create=True) as tracker:
+        summary = _run_fetch(tracker, feeds)
     _print_fetch_summary(summary)
 
 
-def _run_fetch(cfg: Config, store: Store, feeds: Any) -> app.FetchSummary:
-    total = len(feeds if feeds is not None else [f for f in cfg.feeds if f.enabled])
+def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
+    total = len(feeds if feeds is not None else [f for f in tracker.config.feeds if f.enabled])
     if sys.stderr.isatty():
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -155,8 +158,8 @@ def _run_fetch(cfg: Config, store: Store, feeds: Any) -> app.FetchSummary:
             def advance(result: PollResult) -> None:
                 progress.update(task, advance=1, description=output.neutralise(result.feed_id))
 
-            return asyncio.run(app.fetch_feeds(cfg, store, feeds, on_result=advance))
-    return asyncio.run(app.fetch_feeds(cfg, store, feeds))
+            return asyncio.run(app.fetch_feeds(tracker, feeds, on_result=advance))
+    return asyncio.run(app.fetch_feeds(tracker, feeds))
 
 
 def _print_fetch_summary(summary: app.FetchSummary) -> None:
@@ -188,8 +191,8 @@ def rebuild(config: str | None, db: str | None) -> None:
     """Drop every projection and replay the whole log."""
     paths = Paths(config, db)
     cfg = paths.load_config()
-    with open_store(paths, readonly=False) as store:
-        result = app.rebuild(cfg, store)
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+        result = app.rebuild(tracker)
     for name, count in result.applied.items():
         output.note(f"{name}: {count} events applied")
     for failure in result.failures:
@@ -305,8 +308,8 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
     cfg = paths.load_config()
     from tracker.report.feeds import feed_health
 
-    with open_store(paths, readonly=True) as store:
-        health = feed_health(store, cfg)
+    with open_tracker(cfg, paths.db, readonly=True) as tracker:
+        health = feed_health(tracker)
     tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
     output.table(
         None,
@@ -477,9 +480,13 @@ def report(
             known = parse_utc(known_at)
         except ValueError:
             raise click.BadParameter("expected an ISO date or datetime", param_hint="--known-at") from None
-    with open_store(paths, readonly=True) as store:
+    with open_tracker(cfg, paths.db, readonly=True) as tracker:
         data = build_report(
-            store, cfg, as_of=as_of.date() if as_of else None, known_at=known, subjects=subject_ids or None
+            tracker.store,
+            tracker.config,
+            as_of=as_of.date() if as_of else None,
+            known_at=known,
+            subjects=subject_ids or None,
         )
     output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
 
@@ -519,10 +526,9 @@ def assert_(
         )
     except ValueError:
         raise click.BadParameter("expected YYYY-MM-DD or YYYY-MM", param_hint="--date") from None
-    with open_store(paths, readonly=False) as store:
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
         fact_id = app.assert_fact(
-            cfg,
-            store,
+            tracker,
             subject_id=subject_id,
             value=value,
             day=when,
@@ -546,8 +552,8 @@ def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, 
     """Withdraw a fact (extracted or asserted): it stops counting, and the report says so."""
     paths = Paths(config, db)
     cfg = paths.load_config()
-    with open_store(paths, readonly=False) as store:
-        recorded = app.retract_fact(cfg, store, fact_id=fact_id, reason=reason, analyst=analyst)
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+        recorded = app.retract_fact(tracker, fact_id=fact_id, reason=reason, analyst=analyst)
     output.note(f"{fact_id}: retracted" if recorded else f"{fact_id}: already retracted")
 
 

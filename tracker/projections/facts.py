@@ -227,3 +227,12 @@ class FactsProjection(Projection):
             columns = ", ".join(f'"{c}"' for c in _COLUMNS)
             marks = ", ".join("?" * len(_COLUMNS))
             db.conn.executemany(f"INSERT INTO facts ({columns}) VALUES ({marks})", [r.values() for r in rows])  # noqa: S608
+
+
+def fact_exists(db: sqlite_utils.Database, fact_id: str) -> bool:
+    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets)."""
+    row = db.execute(
+        "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
+        [fact_id, fact_id],
+    ).fetchone()
+    return row is not None
