@@ -142,13 +142,6 @@ def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_a_newer_schema_is_refused(store: Store) -> None:
-    store.conn.execute("PRAGMA user_version = 99")
-    store.close()
-    with pytest.raises(StoreVersionError, match="newer tracker"):
-        Store.open(store.path)
-
-
 def test_pragmas_on_every_connection(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -161,7 +161,7 @@ def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | 
     store = tracker.store
     with store.transaction():
         tracker.runner.catch_up(store)
-        if not fact_exists(store.db, fact_id):
+        if not fact_exists(store, fact_id):
             raise TrackerError(
                 f"no fact {fact_id!r} (fact ids are in `tracker report --format json` evidence)"
             )

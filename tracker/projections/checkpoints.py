@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from tracker.store import Store
+
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
 
 
@@ -16,6 +18,12 @@ def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
     """Every stored checkpoint: projection name → (fingerprint, position)."""
     rows = db.execute("SELECT name, fingerprint, position FROM projection_checkpoints").fetchall()
     return {name: (fingerprint, position) for name, fingerprint, position in rows}
+
+
+def current_position(store: Store, name: str, fingerprint: str) -> int:
+    """How far projection `name` has folded the log, if it was built with `fingerprint`; else 0."""
+    stored = load(store.db).get(name)
+    return stored[1] if stored and stored[0] == fingerprint else 0
 
 
 def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, at: str) -> None:

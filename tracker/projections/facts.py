@@ -21,6 +21,7 @@ from tracker.clock import format_utc, parse_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
 from tracker.extract import EXTRACTOR_VERSION, Document, extract_claims, html_to_text
 from tracker.projections.runner import Projection
+from tracker.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLE = """
@@ -229,9 +230,9 @@ class FactsProjection(Projection):
             db.conn.executemany(f"INSERT INTO facts ({columns}) VALUES ({marks})", [r.values() for r in rows])  # noqa: S608
 
 
-def fact_exists(db: sqlite_utils.Database, fact_id: str) -> bool:
+def fact_exists(store: Store, fact_id: str) -> bool:
     """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets)."""
-    row = db.execute(
+    row = store.db.execute(
         "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
         [fact_id, fact_id],
     ).fetchone()

@@ -24,6 +24,7 @@ from tracker.events import (
     RecordedEvent,
 )
 from tracker.projections.runner import Projection
+from tracker.store import Store
 
 _TABLE = """
 CREATE TABLE feed_history (
@@ -119,11 +120,11 @@ class FeedHealth:
     moved_to: str | None
 
 
-def load_health(db: sqlite_utils.Database) -> dict[str, FeedHealth]:
+def load_health(store: Store) -> dict[str, FeedHealth]:
     """Every row of `feed_health` by feed id; empty before the projection first ran."""
-    if not db["feed_health"].exists():
+    if not store.db["feed_health"].exists():
         return {}
-    rows = db.execute(
+    rows = store.db.execute(
         "SELECT feed_id, url, health, last_poll_at, last_status, last_error, consecutive_failures, "
         "next_due_at, backoff_reason, articles, moved_to FROM feed_health"
     )

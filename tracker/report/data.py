@@ -63,10 +63,8 @@ def build_report(
 def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
     """Facts and retractions as known at position `until`."""
     facts_projection = FactsProjection(config.subjects)
-    checkpoint = 0
-    stored = checkpoints.load(store.db).get(facts_projection.name)
-    if stored and stored[0] == facts_projection.fingerprint():
-        checkpoint = min(stored[1], until)
+    current = checkpoints.current_position(store, facts_projection.name, facts_projection.fingerprint())
+    checkpoint = min(current, until)
     publishers = config.publishers
     by_article: dict[str, list[Fact]] = {}
     for fact in load_facts(store.db, publishers, checkpoint) if checkpoint else ():

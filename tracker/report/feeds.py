@@ -41,7 +41,7 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
     """Configured feeds first, in their order, then feeds only the store knows, by id."""
     store = tracker.store
     with store.snapshot():
-        rows = load_health(store.db)
+        rows = load_health(store)
         feeds: list[FeedHealthRow] = []
         configured = {feed.id: feed for feed in tracker.config.feeds}
         for feed_id in [*configured, *sorted(set(rows) - set(configured))]:
