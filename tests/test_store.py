@@ -169,3 +169,13 @@ def test_health_event_ids_are_per_transition(store: Store) -> None:
         second = store.append([failed])  # a second transition of the same stream is a new event
     assert first.appended[0].id != second.appended[0].id
     assert second.appended[0].version == 2
+
+
+def test_a_row_of_another_schema_version_names_it(store: Store) -> None:
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET schema_version = 2 WHERE position = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(EventDecodeError, match=r"position 1 .*ArticleObserved v2 is newer than this code"):
+        list(store.read())
