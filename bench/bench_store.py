@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tracker.events import ArticleObserved
 from tracker.projections.articles import ArticlesProjection
-from tracker.projections.feeds import FeedStatusProjection
+from tracker.projections.feeds import FeedHistoryProjection
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
@@ -83,7 +83,7 @@ def peer_eventsourcing(path: Path, events: list[ArticleObserved], per_tx: int) -
     except ImportError:
         return False
     os.environ.update({"SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "10"})
-    recorder = SQLiteFactory(os.environ).aggregate_recorder()  # type: ignore[arg-type]
+    recorder = SQLiteFactory(os.environ).aggregate_recorder()
     recorder.create_table()
     import uuid
 
@@ -183,7 +183,7 @@ def main() -> None:
             "tracker Store.read (decoded, validated models)", n, lambda: sum(1 for _ in store.read()), results
         )
         print("projections")
-        runner = ProjectionRunner([ArticlesProjection(), FeedStatusProjection()])
+        runner = ProjectionRunner([ArticlesProjection(), FeedHistoryProjection()])
 
         def rebuild() -> None:
             with store.transaction():

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,7 +99,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def query(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+def query(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     except sqlite3.OperationalError:  # not created yet

@@ -67,7 +67,7 @@ def violations(source: str) -> list[tuple[int, str]]:
         if id(node) in parts:
             continue
         text = _string_start(node)
-        if text is not None and id(node) not in docstrings and SQL_START.match(text):
+        if isinstance(node, ast.expr) and text and id(node) not in docstrings and SQL_START.match(text):
             found.append((node.lineno, f"SQL string {text.strip()[:40]!r}"))
         elif isinstance(node, ast.Attribute) and node.attr in ("conn", "db"):
             if "store" in ast.unparse(node.value).lower():

@@ -71,7 +71,7 @@ def histories(draw: st.DrawFn) -> list[list[Event]]:
                     )
                 )
         # Re-appending an earlier batch is a no-op and must not disturb anything.
-        if batches and draw(st.booleans()):
+        if len(batches) > 0 and draw(st.booleans()):
             batch = [*draw(st.sampled_from(batches)), *batch]
         batches.append(batch)
     return batches

@@ -227,6 +227,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
+
 def _current_shape(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
     """The stored dict, if it has its type's current schema version (no type has changed yet)."""
     current = EVENT_TYPES[type_name].schema_version
