@@ -11,22 +11,13 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.clock import StepClock
 from tracker import app
 from tracker.bootstrap import assemble, open_tracker
 from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.report import build_report
 from tracker.store import Store
-
-
-class StepClock:
-    """A clock that only moves when told to, so --known-at can be asked about exact moments."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")

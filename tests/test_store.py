@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.events import article
 from tracker.errors import (
     ConcurrencyError,
     EventDecodeError,
@@ -17,19 +17,8 @@ from tracker.errors import (
     StoreVersionError,
     VerificationFailed,
 )
-from tracker.events import ArticleObserved, FeedFailed, article_stream
+from tracker.events import FeedFailed, article_stream
 from tracker.store import Store
-
-
-def article(key: str, text: str = "body", feed: str = "wire") -> ArticleObserved:
-    return ArticleObserved(
-        feed_id=feed,
-        entry_key=key,
-        title=f"title {key}",
-        content=text,
-        content_hash=f"hash-{key}-{text}",
-        published=datetime(2025, 9, 11, 12, tzinfo=UTC),
-    )
 
 
 @pytest.fixture

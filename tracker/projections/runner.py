@@ -163,7 +163,8 @@ class ProjectionRunner:
 
             if not todo:
                 continue
-            if self._guarded(store, projection, todo[-1].position, _applying(projection, relevant)) is None:
+            batch_step = _applying(projection, relevant)
+            if self._guarded(store, projection, todo[-1].position, batch_step, record=False) is None:
                 positions[projection.name] = todo[-1].position
                 applied[projection.name] += len(relevant)
                 continue
@@ -187,9 +188,11 @@ class ProjectionRunner:
         step: Callable[[sqlite_utils.Database], None],
         *,
         finish: bool = False,
+        record: bool = True,
     ) -> ProjectionFailed | None:
         """Run one step of a projection under a savepoint: a projection bug must never take the
-        log (or the other projections) down with it. Failures go to `projection_errors`."""
+        log (or the other projections) down with it. Failures go to `projection_errors`, except a
+        whole batch's (`record=False`): the event-by-event retry finds and records the culprit."""
         try:
             with store.savepoint(f"projection_{projection.name}"):
                 step(store.db)
@@ -197,7 +200,10 @@ class ProjectionRunner:
             error = "".join(traceback.format_exception_only(exc)).strip()[:500]
             if finish:
                 error = checkpoints.finish_error(error)
-            checkpoints.record_error(store.db, projection.name, position, error, format_utc(store.clock()))
+            if record:
+                checkpoints.record_error(
+                    store.db, projection.name, position, error, format_utc(store.clock())
+                )
             return ProjectionFailed(projection.name, position, error)
         return None
 
