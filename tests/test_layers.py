@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
@@ -107,3 +109,16 @@ def f(store):
     message = "Selected feeds"
 '''
     assert [line for line, _ in violations(source)] == [4, 4, 5, 5, 6]
+
+
+def test_the_cli_and_the_report_load_no_polling_library() -> None:
+    """httpx, feedparser and APScheduler are loaded only by the paths that poll."""
+    probe = (
+        "import sys\n"
+        "from tracker import app, bootstrap, cli\n"
+        "from tracker.report import build_report, render\n"
+        "from tracker.report.feeds import feed_health\n"
+        "print(sorted(m for m in ('httpx', 'feedparser', 'apscheduler') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
