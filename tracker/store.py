@@ -96,8 +96,6 @@ class Store:
         self.clock = clock
         self.db = sqlite_utils.Database(conn)
 
-    # --- opening ------------------------------------------------------------------------------
-
     @classmethod
     def open(
         cls, path: str | Path, *, readonly: bool = False, create: bool = True, clock: Clock = system_clock
@@ -136,8 +134,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # --- transactions ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -226,8 +222,6 @@ class Store:
         finally:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-
-    # --- appending ------------------------------------------------------------------------------
 
     def append(
         self,
@@ -322,8 +316,6 @@ class Store:
     def _has_id(self, event_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
 
-    # --- reading --------------------------------------------------------------------------------
-
     def head(self) -> tuple[int, str]:
         """(last position, its hash); (0, GENESIS_HASH) for an empty log."""
         row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
@@ -413,8 +405,6 @@ class Store:
         for row in rows:
             yield ArticleVersion(*row)
 
-    # --- the file -------------------------------------------------------------------------------
-
     def page_usage(self) -> tuple[int, int]:
         """(pages in use, the most pages the file may grow to): room left before SQLITE_FULL."""
         pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -425,8 +415,6 @@ class Store:
         """`PRAGMA wal_checkpoint(TRUNCATE)`: (busy, WAL frames, frames checkpointed)."""
         busy, frames, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return int(busy), int(frames), int(done)
-
-    # --- verifying ------------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
         """Recompute the hash chain and run PRAGMA integrity_check; raise VerificationFailed."""
