@@ -1,5 +1,5 @@
 """Fixtures shared by the whole suite: a clock that moves only when told, a fresh store on disk,
-the application assembled around it, and the loopback feed server.
+and the application assembled around it.
 
 Helpers that tests import by name live in `tests/helpers/`: `cli.tracker` (the real command in a
 child process), `feed_server.FeedServer` (the one loopback HTTP server), `events` (event
@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.clock import StepClock
-from tests.helpers.feed_server import FeedServer
 from tracker.bootstrap import Tracker, assemble
 from tracker.config import default_config
 from tracker.store import Store
@@ -36,9 +35,3 @@ def new_store(tmp_path: Path, clock: StepClock) -> Iterator[Store]:
 def tracker_app(new_store: Store) -> Tracker:
     """The application (shipped subjects, no feeds) around `new_store`."""
     return assemble(default_config(), new_store)
-
-
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server

@@ -25,6 +25,15 @@ def verify(config: str | None, db: str | None) -> None:
     output.echo(f"ok: {report.events} events, chain head {report.head_position} {report.head_hash}")
 
 
+report_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    show_default=True,
+)
+
+
 # --- events ------------------------------------------------------------------------------------
 
 
@@ -95,13 +104,7 @@ def _event_summary(event: Any) -> str:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "html"]),
-    default="text",
-    show_default=True,
-)
+@report_format
 @click.option(
     "--as-of",
     "as_of",
@@ -155,13 +158,7 @@ def report(
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "html"]),
-    default="text",
-    show_default=True,
-)
+@report_format
 @store_options
 @handled
 def demo(fmt: str, config: str | None, db: str | None) -> None:

@@ -3,32 +3,24 @@ how far projections lag behind the log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
 from tracker.polling_store import read_heartbeat
-from tracker.projections.feeds import load_health
+from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
-class FeedHealthRow:
-    feed_id: str
-    url: str | None
+class FeedHealthRow(FeedHealth):
+    """A `feed_health` row, for a configured feed or one the store alone knows; `health` is
+    "never polled" for a configured feed the store has not seen yet."""
+
     configured: bool
-    health: str  # ok | failing | gone | never polled
-    last_poll_at: str | None
-    last_status: int | None
-    last_error: str | None
-    consecutive_failures: int
-    next_due_at: str | None
-    backoff_reason: str | None
-    articles: int
-    moved_to: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +37,12 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
         feeds: list[FeedHealthRow] = []
         configured = {feed.id: feed for feed in tracker.config.feeds}
         for feed_id in [*configured, *sorted(set(rows) - set(configured))]:
-            row = rows.get(feed_id)
-            feeds.append(
-                FeedHealthRow(
-                    feed_id=feed_id,
-                    url=configured[feed_id].url if feed_id in configured else (row.url if row else None),
-                    configured=feed_id in configured,
-                    health=row.health if row else "never polled",
-                    last_poll_at=row.last_poll_at if row else None,
-                    last_status=row.last_status if row else None,
-                    last_error=row.last_error if row else None,
-                    consecutive_failures=row.consecutive_failures if row else 0,
-                    next_due_at=row.next_due_at if row else None,
-                    backoff_reason=row.backoff_reason if row else None,
-                    articles=row.articles if row else 0,
-                    moved_to=row.moved_to if row else None,
-                )
+            row = rows.get(feed_id) or FeedHealth(
+                feed_id, None, "never polled", None, None, None, 0, None, None, 0, None
             )
+            url = configured[feed_id].url if feed_id in configured else row.url
+            values = {**asdict(row), "url": url, "configured": feed_id in configured}
+            feeds.append(FeedHealthRow(**values))
         notes = [*_daemon_notes(tracker), *_projection_notes(tracker)]
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
