@@ -107,7 +107,7 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
     report."""
     from tracker.bootstrap import projection_runner
     from tracker.config import default_config
-    from tracker.demo.server import bundled_documents
+    from tracker.demo import bundled_documents
     from tracker.ingest import plan
     from tracker.parsing.feed import parse_feed
     from tracker.report import build_report

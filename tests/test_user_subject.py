@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.helpers.cli import tracker
-from tracker.demo.server import DemoServer, demo_feeds
+from tracker.demo import DemoServer, demo_feeds
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -52,11 +52,7 @@ def _canonical(row: Sequence[object]) -> bytes:
 
 
 def chain_hash(prev_hash: str, row: Sequence[object]) -> str:
-    """sha256(prev_hash bytes || the row's stored values as UTF-8 text joined by U+001F).
-
-    The values are the stored column strings (data and meta are already JSON text), NULL as the
-    empty field; see `_canonical` for why that encoding is unambiguous.
-    """
+    """sha256(prev_hash bytes || the row's stored values as text joined by U+001F: `_canonical`)."""
     return hashlib.sha256(bytes.fromhex(prev_hash) + _canonical(row)).hexdigest()
 
 
@@ -190,16 +186,10 @@ class Store:
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
-    @property
-    def in_transaction(self) -> bool:
-        return self.conn.in_transaction
-
     @contextlib.contextmanager
     def savepoint(self, name: str) -> Iterator[None]:
-        """A nested unit inside the caller's transaction: rolled back alone if its body raises.
-
-        `name` must be an SQL identifier chosen by the code, never user input.
-        """
+        """A nested unit inside the caller's transaction, rolled back alone if its body raises.
+        `name` is an SQL identifier chosen by the code, never user input."""
         self.conn.execute(f"SAVEPOINT {name}")
         try:
             yield
@@ -241,23 +231,12 @@ class Store:
         meta_dict = dict(meta or {})
         meta_json = json.dumps(meta_dict, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         position, prev_hash = self.head()
-        versions: dict[str, int] = {}
-        for stream, expected in (expected_versions or {}).items():
-            actual = self.stream_version(stream)
-            if actual != expected:
-                raise ConcurrencyError(f"stream {stream}: expected version {expected}, found {actual}")
-            versions[stream] = actual
+        versions = self._checked_versions(expected_versions or {})
         recorded_at = format_utc(self.clock())
         events = list(events)
         streams = [event.stream() for event in events]
         versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
-        # Ids as they would be if nothing were skipped, looked up in one query; an id that a skip
-        # changes (a version-dependent id) is looked up on its own below.
-        planned: dict[str, int] = dict(versions)
-        candidates = []
-        for event, stream in zip(events, streams, strict=True):
-            planned[stream] += 1
-            candidates.append(event.event_id(planned[stream]))
+        candidates = _planned_ids(events, streams, versions)
         present = self._existing_ids(candidates)
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
@@ -294,6 +273,16 @@ class Store:
             rows,
         )
         return AppendResult(tuple(appended), skipped)
+
+    def _checked_versions(self, expected_versions: Mapping[str, int]) -> dict[str, int]:
+        """The streams' versions, if each is the one expected; else ConcurrencyError."""
+        versions: dict[str, int] = {}
+        for stream, expected in expected_versions.items():
+            actual = self.stream_version(stream)
+            if actual != expected:
+                raise ConcurrencyError(f"stream {stream}: expected version {expected}, found {actual}")
+            versions[stream] = actual
+        return versions
 
     def _stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
         """Current version of each stream (0 for a new one)."""
@@ -436,3 +425,14 @@ class Store:
                 raise VerificationFailed(f"position {position}: hash does not match its contents", position)
             prev_hash, expected_position, count = row[11], position + 1, count + 1
         return VerifyReport(count, expected_position - 1, prev_hash, integrity)
+
+
+def _planned_ids(events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]) -> list[str]:
+    """Each event's id as it would be if none were skipped, to look them all up in one query; an
+    id that a skip changes (a version-dependent id) is looked up on its own while appending."""
+    planned = dict(versions)
+    candidates = []
+    for event, stream in zip(events, streams, strict=True):
+        planned[stream] += 1
+        candidates.append(event.event_id(planned[stream]))
+    return candidates

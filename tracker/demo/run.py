@@ -14,7 +14,8 @@ from pathlib import Path
 from tracker import app
 from tracker.bootstrap import open_tracker
 from tracker.config import Config, FeedConfig
-from tracker.demo.server import DemoServer, demo_feeds
+from tracker.demo.documents import demo_feeds
+from tracker.demo.server import DemoServer
 from tracker.errors import TrackerError
 from tracker.report import build_report, render
 from tracker.store import Store

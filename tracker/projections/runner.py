@@ -91,24 +91,11 @@ class ProjectionRunner:
         `max_events` bounds the work: projections advance at most that many log positions past the
         furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
         """
-        if not store.in_transaction:
+        if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
         db = store.db
         selected = [p for p in self.projections if only is None or p.name in only]
-        stored_checkpoints = checkpoints.load(db)
-        starts: dict[str, int] = {}
-        rebuilt: list[str] = []
-        for projection in selected:
-            stored = stored_checkpoints.get(projection.name)
-            if rebuild or stored is None or stored[0] != projection.fingerprint():
-                projection.drop(db)
-                projection.create(db)
-                checkpoints.clear_errors(db, projection.name)
-                starts[projection.name] = 0
-                if stored is not None or rebuild:
-                    rebuilt.append(projection.name)
-            else:
-                starts[projection.name] = stored[1]
+        starts, rebuilt = _starting_points(db, selected, rebuild=rebuild)
         head, _ = store.head()
         positions = dict(starts)
         applied = dict.fromkeys(starts, 0)
@@ -224,6 +211,28 @@ class ProjectionRunner:
                 )
             )
         return result
+
+
+def _starting_points(
+    db: sqlite_utils.Database, selected: Sequence[Projection], *, rebuild: bool
+) -> tuple[dict[str, int], list[str]]:
+    """Where each projection resumes, and which were rebuilt: a projection that is new, asked to
+    rebuild, or whose fingerprint changed is dropped, created afresh and starts from 0."""
+    stored_checkpoints = checkpoints.load(db)
+    starts: dict[str, int] = {}
+    rebuilt: list[str] = []
+    for projection in selected:
+        stored = stored_checkpoints.get(projection.name)
+        if rebuild or stored is None or stored[0] != projection.fingerprint():
+            projection.drop(db)
+            projection.create(db)
+            checkpoints.clear_errors(db, projection.name)
+            starts[projection.name] = 0
+            if stored is not None or rebuild:
+                rebuilt.append(projection.name)
+        else:
+            starts[projection.name] = stored[1]
+    return starts, rebuilt
 
 
 def _applying(
