@@ -1,4 +1,5 @@
-"""Projections: named, versioned folds of the log into ordinary tables, each with a checkpoint.
+"""The projection runner: keeps every projection (a named, versioned fold of the log into
+ordinary tables) caught up with the log, each with a checkpoint.
 
 A projection's rows and its checkpoint are written in the same transaction, so they never
 disagree. A projection whose fingerprint (code version, plus the rules it depends on) differs
