@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 STORAGE = {
     "store.py",
     "schema.py",
+    "log_queries.py",
     "polling_store.py",
     "projections/*",
 }

@@ -63,18 +63,6 @@ class AppendResult:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleVersion:
-    """One stored version of an article, as listings need it (no text)."""
-
-    stream: str
-    feed_id: str
-    title: str | None
-    link: str | None
-    occurred_at: str | None
-    revision: int | None
-
-
-@dataclass(frozen=True, slots=True)
 class VerifyReport:
     events: int
     head_position: int
@@ -369,31 +357,6 @@ class Store:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
-    def position_recorded_by(self, moment: str) -> int:
-        """The last position recorded at or before `moment` (format_utc text); 0 if none."""
-        row = self.conn.execute(
-            "SELECT max(position) FROM events WHERE recorded_at <= ?", (moment,)
-        ).fetchone()
-        return int(row[0] or 0)
-
-    def count_outside(self, stream_prefixes: Sequence[str]) -> int:
-        """Events whose stream starts with none of the prefixes."""
-        clauses = " AND ".join("substr(stream, 1, ?) != ?" for _ in stream_prefixes) or "1"
-        params = [value for prefix in stream_prefixes for value in (len(prefix), prefix)]
-        sql = f"SELECT count(*) FROM events WHERE {clauses}"  # noqa: S608 - placeholders only
-        return int(self.conn.execute(sql, params).fetchone()[0])
-
-    def article_versions(self, until: int) -> Iterator[ArticleVersion]:
-        """Every version of every article up to position `until`, in log order, without its text."""
-        rows = self.conn.execute(
-            "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
-            "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
-            "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
-            (until,),
-        )
-        for row in rows:
-            yield ArticleVersion(*row)
-
     def page_usage(self) -> tuple[int, int]:
         """(pages in use, the most pages the file may grow to): room left before SQLITE_FULL."""
         pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -428,8 +391,7 @@ class Store:
 
 
 def _planned_ids(events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]) -> list[str]:
-    """Each event's id as it would be if none were skipped, to look them all up in one query; an
-    id that a skip changes (a version-dependent id) is looked up on its own while appending."""
+    """Each event's id if none were skipped, to look all up at once (`append` redoes changed ones)."""
     planned = dict(versions)
     candidates = []
     for event, stream in zip(events, streams, strict=True):

@@ -17,6 +17,7 @@ from tracker.config import Config, FeedConfig
 from tracker.demo.documents import demo_feeds
 from tracker.demo.server import DemoServer
 from tracker.errors import TrackerError
+from tracker.log_queries import count_outside
 from tracker.report import build_report, render
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
@@ -39,7 +40,7 @@ def demo_config(server: DemoServer) -> Config:
 def _refuse_a_real_store(store: Store) -> None:
     """The log is append-only: demo articles written into a real store could never be removed."""
     demo_streams = [f"{kind}:{feed['id']}" for feed in demo_feeds() for kind in ("article", "feed")]
-    if store.count_outside(demo_streams):
+    if count_outside(store, demo_streams):
         raise TrackerError(f"{store.path} holds events from real feeds; run the demo elsewhere: --db demo.db")
 
 

@@ -22,6 +22,7 @@ from tracker.clock import Clock, end_of_day, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
+from tracker.log_queries import article_versions, position_recorded_by
 from tracker.projections import checkpoints
 from tracker.projections.facts import FactsProjection, facts_from_article
 from tracker.projections.story import assertion_fact, fact_from_row, load_facts
@@ -101,7 +102,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
     """The last position recorded at or before `known_at` (the head when None)."""
     if known_at is None:
         return store.head()[0]
-    return store.position_recorded_by(format_utc(known_at))
+    return position_recorded_by(store, format_utc(known_at))
 
 
 # --- JSON shapes ----------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
     """The latest articles of each feed, as known at position `until`, published by `as_of`."""
     latest: dict[str, dict[str, Any]] = {}
-    for version in store.article_versions(until):
+    for version in article_versions(store, until):
         latest[version.stream] = {
             "feed": version.feed_id,
             "title": version.title,
