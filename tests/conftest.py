@@ -1,9 +1,9 @@
 """Fixtures shared by the whole suite: a clock that moves only when told, a fresh store on disk,
 and the application assembled around it.
 
-Helpers that tests import by name live in `tests/helpers/`: `cli.tracker` (the real command in a
-child process), `feed_server.FeedServer` (the one loopback HTTP server), `events` (event
-factories) and `clock.StepClock`.
+Helpers that tests import by name live in `tests/helpers/`: `cli.tracker` and `cli.invoke` (the
+real command, in a child process or in this one), `feed_server.FeedServer` (the one loopback HTTP
+server), `events` (event factories) and `clock.StepClock`.
 """
 
 from __future__ import annotations
