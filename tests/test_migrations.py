@@ -15,7 +15,7 @@ from tracker.config import default_config
 from tracker.errors import StoreError, StoreVersionError
 from tracker.events import GENESIS_HASH, ArticleObserved, Event, FeedFailed, encode
 from tracker.report import build_report
-from tracker.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite
+from tracker.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite, migrate
 from tracker.store import Store, chain_hash
 
 SCHEMA_1 = Path(__file__).parent / "data" / "schema-1.sql"
@@ -125,6 +125,18 @@ def test_an_old_store_opened_read_only_names_the_command_that_upgrades_it(tmp_pa
         pass
     with Store.open(old, readonly=True) as store:
         assert store.count() == len(EVENTS)
+
+
+def test_a_store_migrated_by_another_process_meanwhile_is_left_alone(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    write_schema_1_store(old)
+    Store.open(old).close()  # another process got the write lock first and migrated it
+    conn = sqlite3.connect(old, isolation_level=None)
+    assert migrate(conn, 1) is False  # what this one read before waiting for the lock is stale
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+    with Store.open(old) as store:
+        assert store.verify().events == len(EVENTS)
 
 
 def test_a_failed_migration_leaves_the_old_schema(tmp_path: Path) -> None:

@@ -166,7 +166,8 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
         if readonly:
             raise StoreVersionError(f"{path}: empty database")
         conn.execute("PRAGMA journal_mode = WAL")  # persists in the file
-        _in_transaction(conn, [*split_sql(SCHEMA), f"PRAGMA application_id = {APPLICATION_ID}"])
+        if not _upgrade(conn, 0, [*split_sql(SCHEMA), f"PRAGMA application_id = {APPLICATION_ID}"]):
+            prepare(conn, path, readonly=readonly)  # another process created it meanwhile: check it
         return
     if app_id != APPLICATION_ID:
         raise StoreVersionError(f"{path}: not a tracker database (application_id {app_id:#x})")
@@ -181,20 +182,27 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
                 f"{path}: written by an older tracker (schema {user_version}, this one needs "
                 f"{SCHEMA_VERSION}); `tracker rebuild` upgrades it"
             )
-        migrate(conn, user_version)
+        if not migrate(conn, user_version):
+            prepare(conn, path, readonly=readonly)  # another process migrated it meanwhile: check it
 
 
-def migrate(conn: sqlite3.Connection, from_version: int) -> None:
-    """Run every step after `from_version`, and record the new version, in one transaction."""
-    _in_transaction(conn, [sql for n in range(from_version, SCHEMA_VERSION) for sql in MIGRATIONS[n]])
+def migrate(conn: sqlite3.Connection, from_version: int) -> bool:
+    """Run every step after `from_version`, and record the new version, in one transaction;
+    False if the file was no longer at `from_version` once the write lock was taken."""
+    steps = [sql for n in range(from_version, SCHEMA_VERSION) for sql in MIGRATIONS[n]]
+    return _upgrade(conn, from_version, steps)
 
 
-def _in_transaction(conn: sqlite3.Connection, statements: list[str]) -> None:
-    """Run the statements and set `user_version` to the latest, all in one transaction."""
+def _upgrade(conn: sqlite3.Connection, from_version: int, statements: list[str]) -> bool:
+    """Run the statements and set `user_version` to the latest, all in one transaction; False,
+    doing nothing, if another process changed the file since its version was read."""
     # executescript would COMMIT first; one statement at a time keeps it one transaction.
     # `PRAGMA user_version` is transactional: a crash leaves the old schema with its old number.
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != from_version:
+            conn.execute("ROLLBACK")
+            return False
         for statement in statements:
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # an int constant: no parameter
@@ -203,6 +211,7 @@ def _in_transaction(conn: sqlite3.Connection, statements: list[str]) -> None:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    return True
 
 
 def split_sql(script: str) -> list[str]:
