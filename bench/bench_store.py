@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tracker.events import ArticleObserved
 from tracker.projections.articles import ArticlesProjection
-from tracker.projections.feeds import FeedStatusProjection
+from tracker.projections.feeds import FeedHistoryProjection
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
@@ -83,7 +83,7 @@ def peer_eventsourcing(path: Path, events: list[ArticleObserved], per_tx: int) -
     except ImportError:
         return False
     os.environ.update({"SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "10"})
-    recorder = SQLiteFactory(os.environ).aggregate_recorder()  # type: ignore[arg-type]
+    recorder = SQLiteFactory(os.environ).aggregate_recorder()
     recorder.create_table()
     import uuid
 
@@ -105,11 +105,11 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
     """The interpretation side on realistic text: the demo articles, each published `copies`
     times under new keys (a few thousand articles), then a full rebuild with extraction and a
     report."""
+    from tracker.bootstrap import projection_runner
     from tracker.config import default_config
-    from tracker.demo.server import bundled_documents
+    from tracker.demo import bundled_documents
     from tracker.ingest import plan
     from tracker.parsing.feed import parse_feed
-    from tracker.projections import runner_for
     from tracker.report import build_report
 
     entries = [
@@ -125,7 +125,7 @@ def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> Non
                 plan(f"feed-{copy % 7}", [replace(e, guid=f"{e.guid}-{copy}") for e in entries], {}).events
             )
     config = default_config()
-    runner = runner_for(config)
+    runner = projection_runner(config)
     n = store.count()
     print(f"interpretation ({n:,} articles of real length)")
 
@@ -183,13 +183,13 @@ def main() -> None:
             "tracker Store.read (decoded, validated models)", n, lambda: sum(1 for _ in store.read()), results
         )
         print("projections")
-        runner = ProjectionRunner([ArticlesProjection(), FeedStatusProjection()])
+        runner = ProjectionRunner([ArticlesProjection(), FeedHistoryProjection()])
 
         def rebuild() -> None:
             with store.transaction():
                 runner.catch_up(store, rebuild=True)
 
-        timed("rebuild articles + feed_status", n, rebuild, results)
+        timed("rebuild articles + feed_history", n, rebuild, results)
         story_bench(d / "story.db", results)
     print("ratios (tracker / raw sqlite3)")
     one_tx = (

@@ -16,11 +16,12 @@ import pytest
 
 from tests.helpers.crash_writer import BATCH
 from tracker import app
+from tracker.bootstrap import assemble
 from tracker.config import default_config
 from tracker.store import Store
 
 KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", "30"))
-PROJECTION_TABLES = ("articles", "feed_status", "facts", "subject_state", "timeline")
+PROJECTION_TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline")
 
 
 def dump(store: Store, table: str) -> list[tuple[object, ...]]:
@@ -61,12 +62,12 @@ def test_sigkill_loses_nothing_committed_and_leaves_no_partial_batch(tmp_path: P
     assert store.verify().events == len(stored) * BATCH
 
     # Projections were caught up inside each batch's transaction; a rebuild gives the same rows.
-    app.catch_up(default_config(), store)
+    app.catch_up(assemble(default_config(), store))
     before = {table: dump(store, table) for table in PROJECTION_TABLES}
     copy = tmp_path / "rebuilt.db"
     store.conn.execute(f"VACUUM INTO '{copy}'")
     rebuilt = Store.open(copy)
-    app.rebuild(default_config(), rebuilt)
+    app.rebuild(assemble(default_config(), rebuilt))
     assert {table: dump(rebuilt, table) for table in PROJECTION_TABLES} == before
     assert before["articles"], "nothing was projected"
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -17,9 +17,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer, Item
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +100,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
-def query(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+def query(db: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     except sqlite3.OperationalError:  # not created yet
@@ -127,17 +129,11 @@ def stored_guids(db: Path) -> set[object]:
     }
 
 
-def tracker(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracker", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-
-
 def report_urls(config: Path, db: Path) -> set[str]:
     result = tracker("report", "--format", "json", "--config", str(config), "--db", str(db))
-    if result.returncode != 0:
+    if result.code != 0:
         return set()
-    text = result.stdout
+    text = result.out
     return {
         url for url in ("https://news.invalid/release-17", "https://news.invalid/release-5") if url in text
     }
@@ -168,8 +164,8 @@ def test_polls_on_schedule_backs_off_reports_live_and_restarts_without_duplicate
         # A report (another process, read-only) sees the first article while the daemon runs...
         wait_for(lambda: "https://news.invalid/release-17" in report_urls(config, db), 25, "first article")
         feeds = tracker("feeds", "--config", str(config), "--db", str(db))
-        assert feeds.returncode == 0
-        assert f"daemon: alive (pid {daemon.pid}" in feeds.stderr
+        assert feeds.code == 0
+        assert f"daemon: alive (pid {daemon.pid}" in feeds.err
         # ... and a new one published meanwhile.
         server.add_items("/changing.xml", RELEASE_2)
         wait_for(lambda: "https://news.invalid/release-5" in report_urls(config, db), 20, "the new article")
@@ -218,11 +214,11 @@ def test_polls_on_schedule_backs_off_reports_live_and_restarts_without_duplicate
         assert len(server.hit_times("/gone.xml")) == 1
         # Until the user acts: `tracker feeds reset` from another process reaches the running daemon.
         reset = tracker("feeds", "reset", "gone", "--config", str(config), "--db", str(db))
-        assert reset.returncode == 0, reset.stderr
+        assert reset.code == 0, reset.err
         wait_for(lambda: len(server.hit_times("/gone.xml")) == 2, 15, "the reset feed to be polled")
         code, _ = again.stop()
         assert code == 0
-        assert tracker("verify", "--db", str(db)).returncode == 0
+        assert tracker("verify", "--db", str(db)).code == 0
 
 
 def test_kill_9_mid_poll_loses_nothing_and_duplicates_nothing(tmp_path: Path, daemons: list[Daemon]) -> None:
@@ -263,7 +259,7 @@ def test_kill_9_mid_poll_loses_nothing_and_duplicates_nothing(tmp_path: Path, da
     assert all(count == 1 for _, count in rows), "an article was observed twice"
     assert len(rows) == serial
     verify = tracker("verify", "--db", str(db))
-    assert verify.returncode == 0, verify.stderr
+    assert verify.code == 0, verify.err
 
 
 def test_one_daemon_per_store_and_sighup_reloads(tmp_path: Path, daemons: list[Daemon]) -> None:
@@ -276,8 +272,8 @@ def test_one_daemon_per_store_and_sighup_reloads(tmp_path: Path, daemons: list[D
         wait_for(lambda: server.hit_times("/a.xml") and server.hit_times("/b.xml"), 15, "both feeds polled")
 
         second = tracker("daemon", "--config", str(config), "--db", str(db))
-        assert second.returncode == 1
-        assert f"another daemon (pid {first.pid}) holds {db}.lock" in second.stderr
+        assert second.code == 1
+        assert f"another daemon (pid {first.pid}) holds {db}.lock" in second.err
 
         config.write_text(feeds_toml({"b": b, "c": c}))
         first.process.send_signal(signal.SIGHUP)
@@ -323,4 +319,4 @@ def test_sigterm_lets_a_poll_in_flight_commit_and_a_second_signal_exits_at_once(
         assert code == 128 + signal.SIGTERM and took < 1.5, (code, took)
         assert "second SIGTERM: exiting now" in again.text()
     assert count(db, "SELECT count(*) FROM polls") == 1, "the interrupted poll left nothing"
-    assert tracker("verify", "--db", str(db)).returncode == 0
+    assert tracker("verify", "--db", str(db)).code == 0

@@ -24,7 +24,8 @@ import pytest
 import time_machine
 
 from tests.helpers.feed_server import FeedServer, Item, rss
-from tracker import feedstate
+from tracker import polling_store
+from tracker.bootstrap import projection_runner
 from tracker.config import default_config, load_config
 from tracker.daemon import Daemon, DaemonOptions
 from tracker.daemon.catchup import CatchUpWorker
@@ -37,7 +38,6 @@ from tracker.fetch import Fetcher
 from tracker.parsing.feed import parse_feed
 from tracker.parsing.pool import ParsePool, ParseTimedOut
 from tracker.polling import poll_feed
-from tracker.projections import runner_for
 from tracker.store import Store
 
 # --- the lock -----------------------------------------------------------------------------------------
@@ -215,7 +215,11 @@ def test_a_poll_whose_parse_times_out_is_a_recorded_failure(tmp_path: Path) -> N
         async def poll() -> None:
             async with Fetcher() as fetcher:
                 result = await poll_feed(
-                    config.feeds[0], fetcher=fetcher, store=store, runner=runner_for(config), parser=pool
+                    config.feeds[0],
+                    fetcher=fetcher,
+                    store=store,
+                    runner=projection_runner(config),
+                    parser=pool,
                 )
             assert result.failed and result.category == "parse-timeout"
 
@@ -236,8 +240,8 @@ def test_the_catch_up_worker_works_in_short_transactions(tmp_path: Path) -> None
             for n in range(3000)
         )
     errors: list[BaseException] = []
-    runner = runner_for(default_config())
-    cheap = ("articles", "feed_status")
+    runner = projection_runner(default_config())
+    cheap = ("articles", "feed_history")
     worker = CatchUpWorker(
         db,
         runner,
@@ -346,10 +350,10 @@ def test_after_a_clock_jump_every_job_keeps_the_wait_it_had_left(tmp_path: Path)
         db = tmp_path / "events.db"
         due = datetime.now(UTC) + timedelta(minutes=5)
         with Store.open(db) as store, store.transaction():  # polled a moment ago; next poll in 5 min
-            record = feedstate.PollRecord(
+            record = polling_store.PollRecord(
                 feed_id="feed", url=url, started_at=datetime.now(UTC), duration_ms=1, outcome="ok"
             )
-            feedstate.record(
+            polling_store.record(
                 store, record, consecutive_failures=0, gone=False, next_due=due, backoff_reason="interval"
             )
         daemon, log = daemon_for(tmp_path, {"feed": url}, interval="5m")

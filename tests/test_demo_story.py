@@ -11,34 +11,27 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.clock import StepClock
 from tracker import app
+from tracker.bootstrap import assemble, open_tracker
 from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.report import build_report
 from tracker.store import Store
 
 
-class StepClock:
-    """A clock that only moves when told to, so --known-at can be asked about exact moments."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Any, StepClock]]:
     clock = StepClock()
     path = Path(tmp_path_factory.mktemp("demo")) / "events.db"
-    with DemoServer() as server, Store.open(path, clock=clock) as store:
+    with DemoServer() as server:
         config = demo_config(server)
-        asyncio.run(app.fetch_feeds(config, store, clock=clock))
-        clock.now += timedelta(days=1)
-        server.publish_wire_update()
-        asyncio.run(app.fetch_feeds(config, store, clock=clock))
-        yield store, config, clock
+        with open_tracker(config, path, create=True, clock=clock) as tracker:
+            asyncio.run(app.fetch_feeds(tracker))
+            clock.now += timedelta(days=1)
+            server.publish_wire_update()
+            asyncio.run(app.fetch_feeds(tracker))
+            yield tracker.store, config, clock
 
 
 def dump(store: Store, table: str) -> list[tuple[object, ...]]:
@@ -126,7 +119,7 @@ def test_the_report_is_the_same_from_the_tables_and_after_a_rebuild(
     store, config, _ = demo
     before = build_report(store, config)
     tables = {t: dump(store, t) for t in ("facts", "timeline")}
-    app.rebuild(config, store)
+    app.rebuild(assemble(config, store))
     after = build_report(store, config)
     assert {k: v for k, v in after.items() if k != "generated_at"} == {
         k: v for k, v in before.items() if k != "generated_at"

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
+from tests.helpers.cli import invoke
 from tests.helpers.feed_server import FeedServer, Item
 from tracker.cli import main
-
-
-def tracker(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def write_feeds(path: Path, server: FeedServer) -> None:
@@ -41,25 +38,25 @@ def test_fetch_by_tag_polls_only_the_enabled_feeds_with_that_tag(tmp_path: Path)
             server.feed(route, [Item(guid=f"{route}-1", title="A story", text="Something happened.")])
         write_feeds(config, server)
 
-        result = tracker("fetch", "--tag", "outlet", "--config", str(config), "--db", str(db))
+        result = invoke("fetch", "--tag", "outlet", "--config", str(config), "--db", str(db))
         assert result.exit_code == 0, result.output
         polled = {route for route in ("/wire", "/paper", "/paused", "/search") if server.hit_times(route)}
         assert polled == {"/wire", "/paper"}
 
-        result = tracker(
+        result = invoke(
             "fetch", "--tag", "search", "--feed", "paused", "--config", str(config), "--db", str(db)
         )
         assert result.exit_code == 0, result.output
         assert len(server.hit_times("/search")) == 1 and len(server.hit_times("/paused")) == 1
         assert len(server.hit_times("/wire")) == 1
 
-        unknown = tracker("fetch", "--tag", "nope", "--config", str(config), "--db", str(db))
+        unknown = invoke("fetch", "--tag", "nope", "--config", str(config), "--db", str(db))
         assert unknown.exit_code == 1
         assert (
             unknown.output == f"Error: {config}: no feed has the tag 'nope' (tags: europe, outlet, search)\n"
         )
 
-    listing = tracker("feeds", "--config", str(config), "--db", str(db))
+    listing = invoke("feeds", "--config", str(config), "--db", str(db))
     assert listing.exit_code == 0, listing.output
     rows = {
         line.split("\t")[0]: line.split("\t")[1] for line in listing.output.splitlines()[1:] if "\t" in line

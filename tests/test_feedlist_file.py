@@ -9,11 +9,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.cli import main
+from tests.helpers.cli import invoke
 from tracker.config import load_config
 from tracker.feedlist.feedsfile import append_feeds, remove_feed, render_feed_table
 from tracker.feedlist.naming import derive_feed_id, parse_tags
@@ -69,10 +68,6 @@ that spans lines\"\"\"
 """
 
 
-def tracker(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
-
-
 @pytest.fixture
 def feeds_toml(tmp_path: Path) -> Path:
     path = tmp_path / "feeds.toml"
@@ -83,14 +78,14 @@ def feeds_toml(tmp_path: Path) -> Path:
 def test_removing_a_feed_takes_its_table_and_the_comments_above_it_and_nothing_else(
     feeds_toml: Path,
 ) -> None:
-    result = tracker("feeds", "remove", "magazine", "--config", str(feeds_toml))
+    result = invoke("feeds", "remove", "magazine", "--config", str(feeds_toml))
     assert result.exit_code == 0, result.output
     assert feeds_toml.read_text(encoding="utf-8") == COMMENTED.replace(MAGAZINE_BLOCK, "")
     assert [f.id for f in load_config(feeds_toml).feeds] == ["wire", "search"]
 
 
 def test_removing_the_last_table_drops_its_separating_blank_line(feeds_toml: Path) -> None:
-    assert tracker("feeds", "remove", "search", "--config", str(feeds_toml)).exit_code == 0
+    assert invoke("feeds", "remove", "search", "--config", str(feeds_toml)).exit_code == 0
     text = feeds_toml.read_text(encoding="utf-8")
     assert text == COMMENTED[: COMMENTED.index("\n# Searches come last.")]
     assert text.endswith('deadline = "20s"   # slow hosts\n')
@@ -99,7 +94,7 @@ def test_removing_the_last_table_drops_its_separating_blank_line(feeds_toml: Pat
 def test_adding_a_feed_appends_a_table_after_the_last_feed_and_keeps_every_byte_before_it(
     feeds_toml: Path,
 ) -> None:
-    result = tracker(
+    result = invoke(
         "feeds", "add", "https://www.theguardian.com/world/belarus/rss",
         "--config", str(feeds_toml), "--tags", "outlet, europe", "--title", 'The "Guardian"',
         "--interval", "15m",
@@ -118,10 +113,9 @@ def test_adding_a_feed_appends_a_table_after_the_last_feed_and_keeps_every_byte_
 
 def test_add_then_remove_gives_back_the_same_bytes(feeds_toml: Path) -> None:
     assert (
-        tracker("feeds", "add", "https://x.example/a", "--id", "x", "--config", str(feeds_toml)).exit_code
-        == 0
+        invoke("feeds", "add", "https://x.example/a", "--id", "x", "--config", str(feeds_toml)).exit_code == 0
     )
-    assert tracker("feeds", "remove", "x", "--config", str(feeds_toml)).exit_code == 0
+    assert invoke("feeds", "remove", "x", "--config", str(feeds_toml)).exit_code == 0
     assert feeds_toml.read_text(encoding="utf-8") == COMMENTED
 
 
@@ -146,12 +140,12 @@ def test_a_file_without_a_final_newline_gets_one_before_the_new_table() -> None:
 
 def test_add_creates_a_missing_file_and_replaces_an_empty_inline_list(tmp_path: Path) -> None:
     missing = tmp_path / "new.toml"
-    assert tracker("feeds", "add", "https://a.example/rss", "--config", str(missing)).exit_code == 0
+    assert invoke("feeds", "add", "https://a.example/rss", "--config", str(missing)).exit_code == 0
     assert missing.read_text(encoding="utf-8") == '[[feeds]]\nid = "a"\nurl = "https://a.example/rss"\n'
 
     empty = tmp_path / "empty.toml"
     empty.write_text('# nothing yet\nfeeds = []\n\n[fetch]\ndeadline = "9s"\n', encoding="utf-8")
-    assert tracker("feeds", "add", "https://a.example/rss", "--config", str(empty)).exit_code == 0
+    assert invoke("feeds", "add", "https://a.example/rss", "--config", str(empty)).exit_code == 0
     assert empty.read_text(encoding="utf-8") == (
         '# nothing yet\n\n[fetch]\ndeadline = "9s"\n\n[[feeds]]\nid = "a"\nurl = "https://a.example/rss"\n'
     )
@@ -160,9 +154,9 @@ def test_add_creates_a_missing_file_and_replaces_an_empty_inline_list(tmp_path: 
 def test_feeds_written_inline_are_edited_in_place(tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
     path.write_text('# inline\nfeeds = [{id = "a", url = "https://a.example/"}]  # one\n', encoding="utf-8")
-    assert tracker("feeds", "add", "https://b.example/", "--config", str(path)).exit_code == 0
+    assert invoke("feeds", "add", "https://b.example/", "--config", str(path)).exit_code == 0
     assert [f.id for f in load_config(path).feeds] == ["a", "b"]
-    assert tracker("feeds", "remove", "a", "--config", str(path)).exit_code == 0
+    assert invoke("feeds", "remove", "a", "--config", str(path)).exit_code == 0
     assert [f.id for f in load_config(path).feeds] == ["b"]
     assert path.read_text(encoding="utf-8").startswith("# inline\n")
 
@@ -184,7 +178,7 @@ def test_invalid_input_is_refused_naming_file_and_key_and_the_file_is_untouched(
     feeds_toml: Path, args: list[str], message: str
 ) -> None:
     before = feeds_toml.stat()
-    result = tracker("feeds", "add", *args, "--config", str(feeds_toml))
+    result = invoke("feeds", "add", *args, "--config", str(feeds_toml))
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {feeds_toml}: {message}")
     assert result.output.count("\n") == 1  # one line, no traceback
@@ -194,7 +188,7 @@ def test_invalid_input_is_refused_naming_file_and_key_and_the_file_is_untouched(
 
 
 def test_removing_an_unknown_feed_is_refused(feeds_toml: Path) -> None:
-    result = tracker("feeds", "remove", "nope", "--config", str(feeds_toml))
+    result = invoke("feeds", "remove", "nope", "--config", str(feeds_toml))
     assert result.exit_code == 1
     assert f"Error: {feeds_toml}: no feed with id 'nope' (known: wire, magazine, search)" in result.output
     assert feeds_toml.read_text(encoding="utf-8") == COMMENTED
@@ -204,7 +198,7 @@ def test_an_invalid_file_is_reported_as_loading_reports_it_and_left_alone(tmp_pa
     path = tmp_path / "feeds.toml"
     broken = '[[feeds]]\nid = "a"\nurl = "https://a.example/"\nintervall = "5m"\n'
     path.write_text(broken, encoding="utf-8")
-    result = tracker("feeds", "add", "https://b.example/", "--config", str(path))
+    result = invoke("feeds", "add", "https://b.example/", "--config", str(path))
     assert result.exit_code == 1
     assert "feeds[0] (id 'a'): intervall: unknown key" in result.output
     assert path.read_text(encoding="utf-8") == broken
@@ -214,7 +208,7 @@ def test_the_file_keeps_its_permissions_and_a_link_stays_a_link(feeds_toml: Path
     feeds_toml.chmod(0o640)
     link = feeds_toml.with_name("link.toml")
     link.symlink_to(feeds_toml.name)
-    assert tracker("feeds", "add", "https://b.example/", "--config", str(link)).exit_code == 0
+    assert invoke("feeds", "add", "https://b.example/", "--config", str(link)).exit_code == 0
     assert link.is_symlink() and link.resolve() == feeds_toml
     assert feeds_toml.stat().st_mode & 0o777 == 0o640
     assert [f.id for f in load_config(feeds_toml).feeds][-1] == "b"

@@ -1,25 +1,24 @@
-"""tracker.fetch against real loopback servers (pytest-httpserver, or a raw threaded server where
-Werkzeug cannot misbehave on purpose: trickling, endless and slow responses)."""
+"""tracker.fetch against real loopback servers (pytest-httpserver, or the tests' own server with raw
+handlers where Werkzeug cannot misbehave on purpose: trickling, endless and slow responses)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from tests.helpers.feed_server import FeedServer, Respond
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -59,49 +58,12 @@ def gzip_bomb() -> bytes:
     return b"".join(compressor.compress(zeros) for _ in range(100)) + compressor.flush()
 
 
-# --- a raw threaded server for behaviour Werkzeug will not produce -------------------------------------
-
-App = Callable[[BaseHTTPRequestHandler], None]
+# --- behaviour Werkzeug will not produce: raw handlers on the tests' own loopback server -----------
 
 
-class _RawServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, app: App) -> None:
-        super().__init__(("127.0.0.1", 0), _Dispatch)
-        self.app = app
-        self.stopping = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Dispatch(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _RawServer
-
-    def do_GET(self) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.server.app(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def raw_server(app: App) -> Iterator[_RawServer]:
-    server = _RawServer(app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stopping.set()  # ends trickling handlers
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def raw_server(respond: Respond) -> FeedServer:
+    """A server whose every path is answered by `respond`."""
+    return FeedServer(fallback=respond)
 
 
 def send_ok(handler: BaseHTTPRequestHandler, body: bytes = RSS) -> None:
@@ -254,7 +216,7 @@ def test_endless_chunked_body_stops_at_the_cap() -> None:
     with raw_server(endless) as server:
         started = time.monotonic()
         with pytest.raises(BodyTooLarge):
-            fetch(server.url, FetchLimits(max_body_bytes=MiB))
+            fetch(server.base_url, FetchLimits(max_body_bytes=MiB))
         assert time.monotonic() - started < 5
 
 
@@ -299,7 +261,7 @@ def test_trickle_hits_the_total_deadline() -> None:
     with raw_server(trickle) as server:
         started = time.monotonic()
         with pytest.raises(FetchTimeout, match="deadline"):
-            fetch(server.url, FetchLimits(deadline=2.0))
+            fetch(server.base_url, FetchLimits(deadline=2.0))
         elapsed = time.monotonic() - started
     assert 1.9 < elapsed < 3.5
 
@@ -316,7 +278,7 @@ def test_stalled_body_hits_the_read_timeout() -> None:
     with raw_server(stall) as server:
         started = time.monotonic()
         with pytest.raises(FetchTimeout, match="read timed out"):
-            fetch(server.url, FetchLimits(read_timeout=0.5, deadline=10))
+            fetch(server.base_url, FetchLimits(read_timeout=0.5, deadline=10))
         assert time.monotonic() - started < 2.5
 
 
@@ -461,7 +423,7 @@ def test_server_closing_without_answer_is_connect_failed() -> None:
         handler.connection.shutdown(socket.SHUT_RDWR)
 
     with raw_server(hang_up) as server, pytest.raises(ConnectFailed):
-        fetch(server.url)
+        fetch(server.base_url)
 
 
 def test_tls_handshake_failure_is_connect_failed() -> None:
@@ -469,7 +431,7 @@ def test_tls_handshake_failure_is_connect_failed() -> None:
         send_ok(handler)
 
     with raw_server(plain) as server, pytest.raises(ConnectFailed):
-        fetch(server.url.replace("http://", "https://"))
+        fetch(server.base_url.replace("http://", "https://"))
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/feed", "file:///etc/passwd", "not a url", "http://"])
@@ -520,7 +482,7 @@ class _Gauge:
 def test_per_host_bound_limits_concurrency() -> None:
     gauge = _Gauge(hold=0.2)
     with raw_server(gauge) as server:
-        results = fetch_many([f"{server.url}/{i}" for i in range(6)], FetchLimits(max_per_host=2))
+        results = fetch_many([f"{server.base_url}/{i}" for i in range(6)], FetchLimits(max_per_host=2))
     assert [r.status for r in results] == [200] * 6
     assert gauge.peak == 2
 
@@ -528,7 +490,7 @@ def test_per_host_bound_limits_concurrency() -> None:
 def test_global_bound_limits_concurrency_across_hosts() -> None:
     gauge = _Gauge(hold=0.2)
     with raw_server(gauge) as a, raw_server(gauge) as b, raw_server(gauge) as c:
-        urls = [f"{s.url}/{i}" for s in (a, b, c) for i in range(2)]
+        urls = [f"{s.base_url}/{i}" for s in (a, b, c) for i in range(2)]
         results = fetch_many(urls, FetchLimits(max_connections=2, max_per_host=2))
     assert len(results) == 6
     assert gauge.peak == 2
@@ -540,7 +502,7 @@ def test_deadline_does_not_count_the_wait_for_a_slot() -> None:
     with raw_server(gauge) as server:
         started = time.monotonic()
         results = fetch_many(
-            [f"{server.url}/{i}" for i in range(4)], FetchLimits(max_per_host=1, deadline=1.0)
+            [f"{server.base_url}/{i}" for i in range(4)], FetchLimits(max_per_host=1, deadline=1.0)
         )
         total = time.monotonic() - started
     assert [r.status for r in results] == [200] * 4

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.cli import invoke
 from tests.helpers.feed_server import FeedServer
-from tracker.cli import main
 from tracker.config import FeedConfig, load_config
 from tracker.errors import ConfigError
 from tracker.feedlist.opml import OpmlFeed, read_opml, write_opml
@@ -23,10 +22,6 @@ PAPER = "https://paper.example/feed.xml"
 BLOG = "https://blog.example/atom.xml"
 RADIO = "https://radio.example/en/rss?lang=en&section=europe"
 SEARCH = "https://search.example/rss?q=sanctions"
-
-
-def tracker(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
 
 
 def summary(feeds: list[OpmlFeed] | tuple[FeedConfig, ...]) -> list[tuple[str, str | None, tuple[str, ...]]]:
@@ -69,7 +64,7 @@ def test_feed_readers_exports_import_with_their_feeds_titles_and_tags(
     assert summary(read_opml((SAMPLES / sample).read_bytes(), sample)) == expected
 
     config = tmp_path / "feeds.toml"
-    result = tracker("feeds", "import", str(SAMPLES / sample), "--config", str(config))
+    result = invoke("feeds", "import", str(SAMPLES / sample), "--config", str(config))
     assert result.exit_code == 0, result.output
     imported = load_config(config).feeds
     assert summary(imported) == expected
@@ -92,8 +87,8 @@ def test_nested_categories_become_tags_outermost_first() -> None:
 def test_import_skips_urls_already_listed_with_a_note_and_derives_unique_ids(tmp_path: Path) -> None:
     config = tmp_path / "feeds.toml"
     config.write_text('[[feeds]]\nid = "wire-world"\nurl = "https://other.example/"\n', encoding="utf-8")
-    assert tracker("feeds", "import", str(SAMPLES / "miniflux.opml"), "--config", str(config)).exit_code == 0
-    result = tracker("feeds", "import", str(SAMPLES / "newsboat-opml2.opml"), "--config", str(config))
+    assert invoke("feeds", "import", str(SAMPLES / "miniflux.opml"), "--config", str(config)).exit_code == 0
+    result = invoke("feeds", "import", str(SAMPLES / "newsboat-opml2.opml"), "--config", str(config))
     assert result.exit_code == 0, result.output
     assert f"skipped {WIRE}: already listed as 'wire-world-2'" in result.output
     assert "0 feeds added, 3 skipped" in result.output
@@ -110,15 +105,15 @@ def test_export_then_import_is_the_identity(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     for sample in ("miniflux.opml", "newsboat-opml2.opml", "reader.opml"):
-        assert tracker("feeds", "import", str(SAMPLES / sample), "--config", str(first)).exit_code == 0
-    exported = tracker("feeds", "export", "--config", str(first))
+        assert invoke("feeds", "import", str(SAMPLES / sample), "--config", str(first)).exit_code == 0
+    exported = invoke("feeds", "export", "--config", str(first))
     assert exported.exit_code == 0
     (tmp_path / "export.opml").write_text(exported.output, encoding="utf-8")
 
     second = tmp_path / "second.toml"
-    assert tracker("feeds", "import", str(tmp_path / "export.opml"), "--config", str(second)).exit_code == 0
+    assert invoke("feeds", "import", str(tmp_path / "export.opml"), "--config", str(second)).exit_code == 0
     assert load_config(second).feeds == load_config(first).feeds
-    again = tracker("feeds", "export", "--config", str(second))
+    again = invoke("feeds", "export", "--config", str(second))
     assert again.output == exported.output
 
 
@@ -188,7 +183,7 @@ def test_documents_that_are_not_safe_opml_are_refused_naming_the_file(
 
     source, config = tmp_path / "bad.opml", tmp_path / "feeds.toml"
     source.write_bytes(document)
-    result = tracker("feeds", "import", str(source), "--config", str(config))
+    result = invoke("feeds", "import", str(source), "--config", str(config))
     assert result.exit_code == 1 and result.output.startswith(f"Error: {source}: ")
     assert not config.exists()
 

@@ -36,8 +36,8 @@ def rss(items: str, channel_title: str = "T") -> bytes:
     ).encode()
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # --- formats -------------------------------------------------------------------------------------------

@@ -7,22 +7,22 @@ memory.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import os
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers.cli import tracker
+from tests.helpers.feed_server import FeedServer
 
 GOOD_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Good wire</title><link>https://good.example/</link>
@@ -51,83 +51,34 @@ def gzip_bomb(size: int = 100 * 2**20) -> bytes:
     return gzip.compress(b"\0" * size, compresslevel=9)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    bomb = b""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        route = self.path.split("?")[0]
-        self.server.hits[route] = self.server.hits.get(route, 0) + 1  # type: ignore[attr-defined]
-        if route == "/good.xml":
-            self._conditional(GOOD_RSS, '"good-v1"')
-        elif route == "/ttl.xml":
-            self._conditional(GOOD_RSS.replace(b"</title>", b"</title><ttl>3</ttl>", 1), '"ttl-v1"')
-        elif route == "/html":
-            self._send(200, HTML, "text/html; charset=utf-8")
-        elif route == "/500":
-            self._send(500, b"oops", "text/plain")
-        elif route == "/entity":
-            self._send(200, ENTITY_RSS, "application/rss+xml")
-        elif route == "/bomb":
-            self._send(200, Handler.bomb, "application/rss+xml", {"Content-Encoding": "gzip"})
-        elif route == "/loop":
-            self.send_response(302)
-            self.send_header("Location", "/loop")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif route == "/trickle":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", "100000")
-            self.end_headers()
-            try:
-                for _ in range(100):
-                    self.wfile.write(b"<")
-                    self.wfile.flush()
-                    time.sleep(1)
-            except OSError:
-                pass
-        else:
-            self._send(404, b"", "text/plain")
-
-    def _conditional(self, body: bytes, etag: str) -> None:
-        """A feed with an ETag: 304 when the client already has it."""
-        if self.headers.get("If-None-Match") == etag:
-            self._send(304, b"", "application/rss+xml", {"ETag": etag})
-        else:
-            self._send(200, body, "application/rss+xml", {"ETag": etag})
-
-    def _send(
-        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        with contextlib.suppress(OSError):  # the client may hang up on a body it refuses
-            self.wfile.write(body)
+def trickle(request: BaseHTTPRequestHandler) -> None:
+    """Promises 100 KB and sends a byte a second: only the total deadline stops it."""
+    request.send_response(200)
+    request.send_header("Content-Type", "application/rss+xml")
+    request.send_header("Content-Length", "100000")
+    request.end_headers()
+    server: Any = request.server
+    while not server.stopping.wait(1.0):
+        request.wfile.write(b"<")
+        request.wfile.flush()
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ThreadingHTTPServer]:
-    Handler.bomb = gzip_bomb()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.hits = {}  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as feeds:
+        feeds.static("/good.xml", GOOD_RSS, etag='"good-v1"')
+        feeds.static("/ttl.xml", GOOD_RSS.replace(b"</title>", b"</title><ttl>3</ttl>", 1), etag='"ttl-v1"')
+        feeds.static("/html", HTML, content_type="text/html; charset=utf-8")
+        feeds.static("/500", b"oops", status=500, content_type="text/plain")
+        feeds.static("/entity", ENTITY_RSS)
+        feeds.static("/bomb", gzip_bomb(), headers={"Content-Encoding": "gzip"})
+        feeds.redirect("/loop", "/loop")
+        feeds.raw("/trickle", trickle)
+        yield feeds
 
 
-def base(server: ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}"
+def base(server: FeedServer) -> str:
+    return server.base_url
 
 
 def write_config(tmp_path: Path, feeds: dict[str, str], deadline: str = "3s") -> Path:
@@ -137,19 +88,6 @@ def write_config(tmp_path: Path, feeds: dict[str, str], deadline: str = "3s") ->
     path = tmp_path / "feeds.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-def tracker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Run the CLI as a child process: (exit code, stdout, stderr)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "tracker", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 # A small interpreter launches the CLI and reports the peak RSS of its children (the CLI and its
@@ -185,9 +123,7 @@ def poll_rows(db: Path) -> dict[str, tuple[str, str | None, str | None]]:
     return {feed: (outcome, category, error) for feed, outcome, category, error in rows}
 
 
-def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(
-    server: ThreadingHTTPServer, tmp_path: Path
-) -> None:
+def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(server: FeedServer, tmp_path: Path) -> None:
     url = base(server)
     config = write_config(
         tmp_path,
@@ -235,7 +171,7 @@ def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(
     assert titles == {"Belarus frees 52 prisoners", "Embassy remains closed"}
 
 
-def test_fetching_unchanged_feeds_again_adds_no_event(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def test_fetching_unchanged_feeds_again_adds_no_event(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
     args = ("fetch", "--config", str(config), "--db", "events.db")
     assert tracker(*args, cwd=tmp_path)[0] == 0
@@ -278,7 +214,7 @@ def test_usage_config_and_store_errors_have_distinct_exit_codes(tmp_path: Path) 
     assert not (tmp_path / "typo.db").exists()  # only fetch, daemon and demo create a store
 
 
-def test_verify_passes_then_names_a_forged_position(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def test_verify_passes_then_names_a_forged_position(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
     assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
     code, out, _ = tracker("verify", "--db", "events.db", cwd=tmp_path)
@@ -294,7 +230,7 @@ def test_verify_passes_then_names_a_forged_position(server: ThreadingHTTPServer,
     assert code == 1 and "position 1" in err
 
 
-def test_events_listing_and_pruning_the_poll_log(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def test_events_listing_and_pruning_the_poll_log(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml", "error": f"{base(server)}/500"})
     for _ in range(2):
         assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
@@ -318,7 +254,7 @@ def test_events_listing_and_pruning_the_poll_log(server: ThreadingHTTPServer, tm
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3  # the log is never pruned
 
 
-def test_a_feeds_ttl_is_remembered_across_polls(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def test_a_feeds_ttl_is_remembered_across_polls(server: FeedServer, tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
     path.write_text(f'[[feeds]]\nid = "slow-news"\nurl = "{base(server)}/ttl.xml"\ninterval = "1m"\n')
     for _ in range(2):  # a 200 that carries <ttl>3</ttl> (minutes), then a 304 that carries nothing
@@ -336,9 +272,7 @@ def test_a_feeds_ttl_is_remembered_across_polls(server: ThreadingHTTPServer, tmp
     assert 170 <= wait.total_seconds() <= 200
 
 
-def test_the_demo_never_writes_into_a_store_with_real_feeds(
-    server: ThreadingHTTPServer, tmp_path: Path
-) -> None:
+def test_the_demo_never_writes_into_a_store_with_real_feeds(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
     assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
     code, _, err = tracker("demo", "--db", "events.db", cwd=tmp_path)

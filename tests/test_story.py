@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 from tracker.story import Fact, Retraction, fold_story
 
@@ -71,7 +72,7 @@ def fact(
     modality: str = "asserted",
     moves: bool = True,
     publisher: str = "wire",
-    precision: str = "day",
+    precision: Literal["day", "month", "year"] = "day",
     basis: str = "sentence",
 ) -> Fact:
     return Fact(
@@ -84,7 +85,7 @@ def fact(
         reversal=False,
         event_date=day,
         date_precision=precision,
-        date_basis=basis,  # type: ignore[arg-type]
+        date_basis=basis,
         sentence=f"sentence {n}",
         url=f"https://{publisher}.example/{n}",
         title=f"title {n}",

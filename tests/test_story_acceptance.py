@@ -4,13 +4,13 @@ coverage, the analyst's word over it, and retractions."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+
+from tests.helpers.cli import tracker
 
 SEPTEMBER_11 = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Wire</title><link>https://wire.example/</link>
@@ -30,13 +30,6 @@ prisoners remain behind bars, rights groups say.</description></item>
 Fourteen of them are foreigners. The U.S. embassy in Vilnius said it was helping the Americans among them.
 It is not clear whether the embassy in Minsk will reopen this year.</description></item>
 </channel></rss>"""
-
-
-def tracker(*args: str, cwd: Path) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tracker", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def report(cwd: Path, *args: str) -> dict[str, Any]:

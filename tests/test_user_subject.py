@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-from tracker.demo.server import DemoServer, demo_feeds
+from tests.helpers.cli import tracker
+from tracker.demo import DemoServer, demo_feeds
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -21,13 +20,6 @@ def readme_example() -> str:
     match = re.search(r"```toml\n(.*?)```", section, re.S)
     assert match, "the README's worked example has no toml block"
     return match.group(1)
-
-
-def tracker(*args: str, cwd: Path) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tracker", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_a_subject_added_in_feeds_toml_works_end_to_end(tmp_path: Path) -> None:

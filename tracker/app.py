@@ -1,5 +1,7 @@
-"""Application services: the operations the CLI and the daemon share. No argument parsing, no
-formatting; each function takes a configuration and a store and returns data.
+"""Application services: the operations the CLI, the demo and the daemon share.
+
+No argument parsing, no formatting, no SQL: each function takes the assembled application
+(`tracker.bootstrap.Tracker`), or only the store when that is all it needs, and returns data.
 """
 
 from __future__ import annotations
@@ -8,37 +10,20 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tracker import feedstate
-from tracker.clock import Clock, parse_duration, system_clock
-from tracker.config import Config, FeedConfig
+from tracker import polling_store
+from tracker.bootstrap import Tracker
+from tracker.config import FeedConfig
 from tracker.errors import ConfigError, TrackerError
 from tracker.events import FactAsserted, FactRetracted
-from tracker.fetch import Fetcher, FetchLimits
-from tracker.polling import PollResult, poll_feed
-from tracker.projections import runner_for
+from tracker.projections.facts import fact_exists
 from tracker.projections.runner import CatchUp
 from tracker.store import Store
 
-
-def fetch_limits(config: Config) -> FetchLimits:
-    settings = config.fetch
-    return FetchLimits(
-        connect_timeout=float(parse_duration(settings.connect_timeout)),
-        read_timeout=float(parse_duration(settings.read_timeout)),
-        deadline=float(parse_duration(settings.deadline)),
-        max_body_bytes=settings.max_body_mb * 2**20,
-        max_connections=settings.max_connections,
-        max_per_host=settings.max_per_host,
-    )
-
-
-def make_fetcher(config: Config) -> Fetcher:
-    limits = fetch_limits(config)
-    if config.fetch.user_agent:
-        return Fetcher(limits, user_agent=config.fetch.user_agent)
-    return Fetcher(limits)
+if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
+    from tracker.polling import PollResult
 
 
 @dataclass(frozen=True)
@@ -64,24 +49,28 @@ class FetchSummary:
 
 
 async def fetch_feeds(
-    config: Config,
-    store: Store,
+    tracker: Tracker,
     feeds: Sequence[FeedConfig] | None = None,
     *,
     on_result: Callable[[PollResult], None] | None = None,
-    clock: Clock = system_clock,
 ) -> FetchSummary:
     """Poll feeds now, concurrently within the configured bounds, whatever their schedule.
 
     When this returns every projection is caught up (each poll catches up in its own transaction,
     and a final catch-up covers events appended by other processes meanwhile).
     """
-    selected = [f for f in (config.feeds if feeds is None else feeds) if f.enabled or feeds is not None]
-    runner = runner_for(config)
-    async with make_fetcher(config) as fetcher:
+    from tracker.polling import poll_feed
+
+    store, runner = tracker.store, tracker.runner
+    candidates = tracker.config.feeds if feeds is None else feeds
+    selected = [f for f in candidates if f.enabled or feeds is not None]
+    parser = tracker.parser()
+    async with tracker.fetcher() as fetcher:
 
         async def one(feed: FeedConfig) -> PollResult:
-            result = await poll_feed(feed, fetcher=fetcher, store=store, runner=runner, clock=clock)
+            result = await poll_feed(
+                feed, fetcher=fetcher, store=store, runner=runner, parser=parser, clock=tracker.clock
+            )
             if on_result:
                 on_result(result)
             return result
@@ -95,32 +84,32 @@ async def fetch_feeds(
     return FetchSummary(tuple(results), errors)
 
 
-def rebuild(config: Config, store: Store) -> CatchUp:
+def rebuild(tracker: Tracker) -> CatchUp:
     """Drop every projection and replay the whole log, in one transaction."""
-    runner = runner_for(config)
-    with store.transaction():
-        return runner.catch_up(store, rebuild=True)
+    with tracker.store.transaction():
+        return tracker.runner.catch_up(tracker.store, rebuild=True)
 
 
-def catch_up(config: Config, store: Store, only: Sequence[str] | None = None) -> CatchUp:
-    runner = runner_for(config)
-    with store.transaction():
-        return runner.catch_up(store, only=only)
+def catch_up(tracker: Tracker, only: Sequence[str] | None = None) -> CatchUp:
+    """Bring projections (every one, or `only` these) up to the head of the log."""
+    with tracker.store.transaction():
+        return tracker.runner.catch_up(tracker.store, only=only)
 
 
 def prune_polls(store: Store, older_than: datetime) -> int:
+    """Delete poll-log rows older than `older_than`; returns how many."""
     with store.transaction():
-        return feedstate.prune_polls(store, older_than)
+        return polling_store.prune_polls(store, older_than)
 
 
 def reset_feed(store: Store, feed_id: str) -> bool:
+    """Clear a feed's failures and gone mark; False if it was never polled."""
     with store.transaction():
-        return feedstate.reset(store, feed_id)
+        return polling_store.reset(store, feed_id)
 
 
 def assert_fact(
-    config: Config,
-    store: Store,
+    tracker: Tracker,
     *,
     subject_id: str,
     value: str,
@@ -131,9 +120,10 @@ def assert_fact(
     analyst: str | None,
 ) -> str:
     """Record an analyst's assertion (a state, or a count for a tally); returns its fact id."""
-    subject = next((s for s in config.subjects if s.id == subject_id), None)
+    subjects = tracker.config.subjects
+    subject = next((s for s in subjects if s.id == subject_id), None)
     if subject is None:
-        raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(s.id for s in config.subjects)})")
+        raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(s.id for s in subjects)})")
     state: str | None = None
     count: int | None = None
     if subject.kind == "tally":
@@ -157,26 +147,24 @@ def assert_fact(
         note=note,
         analyst=analyst,
     )
+    store = tracker.store
     with store.transaction():
         result = store.append([event], meta={"by": analyst or "analyst"})
-        runner_for(config).catch_up(store)
+        tracker.runner.catch_up(store)
     if result.appended:
         return result.appended[0].id
     return event.event_id(0)  # the same assertion was already recorded
 
 
-def retract_fact(config: Config, store: Store, *, fact_id: str, reason: str, analyst: str | None) -> bool:
+def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | None) -> bool:
     """Record a retraction; False if that fact was already retracted."""
+    store = tracker.store
     with store.transaction():
-        runner_for(config).catch_up(store)
-        known = store.conn.execute(
-            "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
-            (fact_id, fact_id),
-        ).fetchone()
-        if known is None:
+        tracker.runner.catch_up(store)
+        if not fact_exists(store, fact_id):
             raise TrackerError(
                 f"no fact {fact_id!r} (fact ids are in `tracker report --format json` evidence)"
             )
         result = store.append([FactRetracted(fact_id=fact_id, reason=reason, analyst=analyst)])
-        runner_for(config).catch_up(store)
+        tracker.runner.catch_up(store)
     return bool(result.appended)

@@ -30,7 +30,7 @@ def complete_subject_ids(ctx: click.Context, param: click.Parameter, incomplete:
 
 
 def _config(ctx: click.Context) -> Config:
-    from tracker.cli import DEFAULT_CONFIG  # the CLI imports this module
+    from tracker.cli.group import DEFAULT_CONFIG  # the CLI imports this module
 
     path = Path(config_option(ctx) or DEFAULT_CONFIG)
     try:

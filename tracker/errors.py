@@ -1,12 +1,13 @@
-"""The exceptions tracker raises, in one place.
+"""The exceptions tracker raises, in one place. Every exception class of the package is below.
 
     TrackerError
     ├── ConfigError               feeds.toml or a subject definition is invalid (names file and key)
-    ├── StoreError                events.db cannot be used
+    ├── StoreError                events.db cannot be used (also: SQLite too old for the schema)
     │   ├── StoreNotFound         a read command was pointed at a file that does not exist
-    │   ├── StoreVersionError     the file is not ours, or newer than this code
+    │   ├── StoreVersionError     the file is not ours, newer than this code, or older and read-only
     │   ├── ConcurrencyError      an expected stream version did not match
     │   └── EventDecodeError      a stored row could not be decoded (names its position)
+    ├── ProjectionFailed          a projection raised on an event; it stopped just before it
     ├── LockHeld                  another daemon owns the store
     ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
@@ -18,9 +19,16 @@
         │   ├── BodyTooLarge          raw or decoded body over the cap (bombs stop here)
         │   ├── UnsupportedEncoding   a Content-Encoding we did not ask for
         │   └── HTTPStatusFailure     a 4xx/5xx answer (carries status and Retry-After)
-        └── ParseError            the body is not a usable feed
-            ├── NotAFeed              HTML, empty, or otherwise not RSS/Atom/JSON Feed
-            └── FeedRejected          refused for safety (entity declarations, nesting)
+        ├── ParseError            the body is not a usable feed
+        │   ├── NotAFeed              HTML, empty, or otherwise not RSS/Atom/JSON Feed
+        │   ├── FeedRejected          refused for safety (entity declarations, nesting)
+        │   ├── ParseTimedOut         the parse worker overran its time and was stopped
+        │   └── ParseWorkerDied       the parse worker process died (crash, memory limit)
+        └── polling._InternalFailure  an unexpected exception while handling one feed (private)
+
+    ValueError
+    └── subjects.patterns.PatternError  a subject pattern cannot be compiled; the subject
+                                        loader turns it into a ConfigError naming the key
 
 Every FeedError has a short `category` used in the poll log and in feed-health events.
 """
@@ -58,6 +66,14 @@ class EventDecodeError(StoreError):
     def __init__(self, position: int, reason: str) -> None:
         super().__init__(f"event at position {position} cannot be decoded: {reason}")
         self.position = position
+
+
+class ProjectionFailed(TrackerError):
+    """A projection raised on the event at `position`; its checkpoint stays before it."""
+
+    def __init__(self, name: str, position: int, error: str) -> None:
+        super().__init__(f"projection {name} stopped at position {position}: {error}")
+        self.name, self.position, self.error = name, position, error
 
 
 class LockHeld(TrackerError):
@@ -132,3 +148,11 @@ class NotAFeed(ParseError):
 
 class FeedRejected(ParseError):
     category = "rejected"
+
+
+class ParseTimedOut(ParseError):
+    category = "parse-timeout"
+
+
+class ParseWorkerDied(ParseError):
+    category = "parse-crash"

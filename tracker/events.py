@@ -2,9 +2,11 @@
 
 Events are facts about observation (an article was seen, a feed began failing, an analyst
 asserted something). They are frozen pydantic models, one class per `type`, registered by a
-stable name — never a Python path — with a schema version. When a model changes shape its
-`schema_version` is bumped and an upcaster turns older stored dicts into the current shape on
-read, so the log itself is never rewritten.
+stable name — never a Python path — with a schema version. Every type is still at its first
+version, so a stored row must carry exactly the version its type has now; the first change of
+shape will bump `schema_version` and add, in `decode`, the step that turns the older stored dict
+into the new shape on read (the log itself is never rewritten), with a stored row of the old
+version as its test.
 
 Each event knows its stream and its deterministic id: observing the same thing twice yields the
 same id, which the store turns into a no-op.
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -226,22 +227,13 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
-# (type, stored schema_version) -> function turning that version's dict into the next version's.
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-
-def upcast(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a stored dict up to the current schema version of its type."""
+def _current_shape(type_name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored dict, if it has its type's current schema version (no type has changed yet)."""
     current = EVENT_TYPES[type_name].schema_version
-    while schema_version < current:
-        step = UPCASTERS.get((type_name, schema_version))
-        if step is None:
-            raise KeyError(f"no upcaster for {type_name} v{schema_version}")
-        data = step(data)
-        schema_version += 1
-    if schema_version > current:
-        raise KeyError(f"{type_name} v{schema_version} is newer than this code (v{current})")
+    if schema_version != current:
+        newer = "newer than this code" if schema_version > current else "older, with no upgrade step"
+        raise KeyError(f"{type_name} v{schema_version} is {newer} (v{current})")
     return data
 
 
@@ -279,7 +271,7 @@ def decode(
     try:
         if type_name not in EVENT_TYPES:
             raise KeyError(f"unknown event type {type_name!r}")
-        payload = upcast(type_name, schema_version, json.loads(data))
+        payload = _current_shape(type_name, schema_version, json.loads(data))
         payload["type"] = type_name
         event = _ADAPTER.validate_python(payload)
         meta_dict = json.loads(meta)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker import feedstate, ingest
+from tracker import ingest, polling_store
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
 from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
 from tracker.fetch import Fetcher, FetchResult
 from tracker.parsing.feed import ParsedFeed
-from tracker.parsing.pool import ParsePool, shared_pool
+from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
 from tracker.store import Store
@@ -64,16 +64,16 @@ async def poll_feed(
     fetcher: Fetcher,
     store: Store,
     runner: ProjectionRunner,
+    parser: ParsePool,
     projections: Sequence[str] | None = None,
-    parser: ParsePool | None = None,
     clock: Clock = system_clock,
 ) -> PollResult:
     """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up.
 
-    Parsing runs in `parser`'s worker processes (the process-wide pool by default). A poll that
-    parses nothing schedules with the `<ttl>` the feed gave last time (kept in `feed_state`).
+    Parsing runs in `parser`'s worker processes. A poll that parses nothing schedules with the
+    `<ttl>` the feed gave last time (kept in `feed_state`).
     """
-    state = feedstate.load(store, feed.id)
+    state = polling_store.load(store, feed.id)
     same_url = state.url == feed.url
     started_at, started = clock(), time.monotonic()
     result: FetchResult | None = None
@@ -91,7 +91,7 @@ async def poll_feed(
             body_hash = hashlib.sha256(result.body).hexdigest()
             # Many servers ignore validators: an identical body is not parsed again.
             if not (same_url and body_hash == state.body_hash):
-                parsed = await (parser or shared_pool()).parse_async(
+                parsed = await parser.parse_async(
                     result.body, content_type=result.content_type, url=result.url
                 )
     except FeedError as exc:
@@ -137,9 +137,9 @@ async def poll_feed(
         new = sum(1 for e in appended if e.type == "ArticleObserved")
         revised = sum(1 for e in appended if e.type == "ArticleRevised")
         health = next((e.type for e in appended if e.type in (*HEALTH_TYPES, "FeedMoved")), None)
-        feedstate.record(
+        polling_store.record(
             store,
-            feedstate.PollRecord(
+            polling_store.PollRecord(
                 feed_id=feed.id,
                 url=feed.url,
                 started_at=started_at,

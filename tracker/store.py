@@ -4,10 +4,12 @@ Hygiene (see the README for the reasons): WAL set once at creation; every connec
 `busy_timeout`, `foreign_keys` and `synchronous=FULL`; writes start with `BEGIN IMMEDIATE`, so
 "read the chain head, then insert" is atomic; triggers refuse UPDATE, DELETE and REPLACE of an
 event from any connection, the sqlite3 shell included; `application_id` marks our files and
-`user_version` drives migrations. Read-only commands open `mode=ro`, so a mistyped path never
-creates an empty database and a reader never takes the write lock.
+`user_version` numbers the schema, which `tracker.schema` creates and migrates on open.
+Read-only commands open `mode=ro`, so a mistyped path never creates an empty database and a
+reader never takes the write lock.
 
-Each row carries `hash = sha256(prev_hash || canonical(row))`; `verify()` recomputes the chain.
+Each row carries `hash = sha256(prev_hash || its stored values joined by U+001F)` (`chain_hash`);
+`verify()` recomputes the chain.
 """
 
 from __future__ import annotations
@@ -30,117 +32,14 @@ from tracker.errors import (
     ConcurrencyError,
     StoreError,
     StoreNotFound,
-    StoreVersionError,
     VerificationFailed,
 )
 from tracker.events import GENESIS_HASH, Event, RecordedEvent, decode, encode
+from tracker.schema import check_sqlite, prepare
 
-APPLICATION_ID = 0x54524B31  # "TRK1"
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
-
-# Everything that is not a projection: the log, and the operational tables beside it.
-_SCHEMA = """
-CREATE TABLE events (
-    position        INTEGER PRIMARY KEY,            -- global order; assigned under the write lock
-    id              TEXT NOT NULL UNIQUE,           -- deterministic: the same observation, the same id
-    stream          TEXT NOT NULL,
-    version         INTEGER NOT NULL,               -- 1, 2, ... within the stream
-    type            TEXT NOT NULL,                  -- registry name, never a Python path
-    schema_version  INTEGER NOT NULL DEFAULT 1,
-    data            TEXT NOT NULL CHECK (json_valid(data)),
-    meta            TEXT NOT NULL CHECK (json_valid(meta)),
-    occurred_at     TEXT,                           -- world time, ISO-8601 UTC (NULL if unknown)
-    recorded_at     TEXT NOT NULL,                  -- when we recorded it, ISO-8601 UTC
-    prev_hash       TEXT NOT NULL,
-    hash            TEXT NOT NULL,
-    UNIQUE (stream, version)
-) STRICT;
-CREATE INDEX events_type ON events (type, position);
-CREATE INDEX events_recorded_at ON events (recorded_at);
-
-CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
-CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
--- REPLACE deletes the old row without firing delete triggers unless recursive_triggers is on,
--- a per-connection setting a sqlite3 shell does not have; this closes the hole everywhere.
-CREATE TRIGGER events_no_replace BEFORE INSERT ON events
-WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR position = NEW.position)
-BEGIN SELECT RAISE(ABORT, 'events are append-only: the event exists'); END;
--- Positions stay dense: a row can only be added at the end of the log.
-CREATE TRIGGER events_dense_positions BEFORE INSERT ON events
-WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM events)
-BEGIN SELECT RAISE(ABORT, 'events are append-only: position must follow the last event'); END;
-
-CREATE TABLE projection_checkpoints (
-    name         TEXT PRIMARY KEY,
-    fingerprint  TEXT NOT NULL,     -- projection version + rules it depends on; a change rebuilds
-    position     INTEGER NOT NULL,  -- last event position folded in
-    updated_at   TEXT NOT NULL
-) STRICT;
-
--- Events a projection failed on; its checkpoint stays before them until the code is fixed.
-CREATE TABLE projection_errors (
-    name        TEXT NOT NULL,
-    position    INTEGER NOT NULL,
-    error       TEXT NOT NULL,
-    first_seen  TEXT NOT NULL,
-    last_seen   TEXT NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 1,
-    PRIMARY KEY (name, position)
-) STRICT;
-
--- Operational state of each feed's HTTP polling (not history: rebuilds leave it alone).
-CREATE TABLE feed_state (
-    feed_id               TEXT PRIMARY KEY,
-    url                   TEXT NOT NULL,
-    etag                  TEXT,
-    last_modified         TEXT,
-    body_hash             TEXT,
-    ttl_seconds           INTEGER,         -- the feed's own <ttl>, from the last parsed body
-    last_poll_at          TEXT,
-    last_success_at       TEXT,
-    last_status           INTEGER,
-    last_outcome          TEXT,
-    last_error            TEXT,
-    consecutive_failures  INTEGER NOT NULL DEFAULT 0,
-    next_due_at           TEXT,
-    backoff_reason        TEXT,
-    gone                  INTEGER NOT NULL DEFAULT 0
-) STRICT;
-
--- One row per poll: prunable (`tracker prune`), so politeness can be checked in SQL.
-CREATE TABLE polls (
-    id              INTEGER PRIMARY KEY,
-    feed_id         TEXT NOT NULL,
-    url             TEXT NOT NULL,
-    started_at      TEXT NOT NULL,
-    duration_ms     INTEGER NOT NULL,
-    outcome         TEXT NOT NULL,       -- ok | not-modified | unchanged | failed
-    status          INTEGER,
-    error_category  TEXT,
-    error           TEXT,
-    etag            TEXT,
-    last_modified   TEXT,
-    bytes           INTEGER NOT NULL DEFAULT 0,
-    entries         INTEGER NOT NULL DEFAULT 0,
-    new_articles    INTEGER NOT NULL DEFAULT 0,
-    revisions       INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE INDEX polls_feed ON polls (feed_id, started_at);
-CREATE INDEX polls_started ON polls (started_at);
-
--- Written by a running daemon so other processes can tell it is alive and how far it lags.
-CREATE TABLE daemon_heartbeat (
-    id          INTEGER PRIMARY KEY CHECK (id = 1),
-    pid         INTEGER NOT NULL,
-    started_at  TEXT NOT NULL,
-    beat_at     TEXT NOT NULL,
-    detail      TEXT NOT NULL CHECK (json_valid(detail))
-) STRICT;
-"""
+_IN_CHUNK = 500  # values per `IN (…)` list, well under SQLite's variable limit
 
 _COLUMNS = "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
 
@@ -153,7 +52,7 @@ def _canonical(row: Sequence[object]) -> bytes:
 
 
 def chain_hash(prev_hash: str, row: Sequence[object]) -> str:
-    """sha256(prev_hash bytes || canonical JSON of the row's stored values)."""
+    """sha256(prev_hash bytes || the row's stored values as text joined by U+001F: `_canonical`)."""
     return hashlib.sha256(bytes.fromhex(prev_hash) + _canonical(row)).hexdigest()
 
 
@@ -181,14 +80,13 @@ class Store:
         self.clock = clock
         self.db = sqlite_utils.Database(conn)
 
-    # --- opening ------------------------------------------------------------------------------
-
     @classmethod
     def open(
         cls, path: str | Path, *, readonly: bool = False, create: bool = True, clock: Clock = system_clock
     ) -> Store:
         """Open (or, for a writer with `create`, make) a store. Readers never create a file."""
         path = Path(path)
+        check_sqlite()
         if (readonly or not create) and not path.is_file():
             raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
         if readonly:
@@ -202,8 +100,8 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
+            prepare(conn, path, readonly=readonly)
             store = cls(conn, path, readonly=readonly, clock=clock)
-            store._check_or_create()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{path}: {exc}") from None
@@ -211,34 +109,6 @@ class Store:
             conn.close()
             raise
         return store
-
-    def _check_or_create(self) -> None:
-        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
-        user_version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if app_id == 0 and user_version == 0:
-            has_tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if has_tables:
-                raise StoreVersionError(f"{self.path}: not a tracker database (it has other tables)")
-            if self.readonly:
-                raise StoreVersionError(f"{self.path}: empty database")
-            self._create()
-            return
-        if app_id != APPLICATION_ID:
-            raise StoreVersionError(f"{self.path}: not a tracker database (application_id {app_id:#x})")
-        if user_version > SCHEMA_VERSION:
-            raise StoreVersionError(
-                f"{self.path}: written by a newer tracker (schema {user_version}, this one knows "
-                f"{SCHEMA_VERSION}); upgrade tracker"
-            )
-
-    def _create(self) -> None:
-        self.conn.execute("PRAGMA journal_mode = WAL")  # persists in the file
-        with self.transaction():
-            # executescript would COMMIT our transaction first; run statement by statement.
-            for statement in _split_sql(_SCHEMA):
-                self.conn.execute(statement)
-            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self.conn.close()
@@ -248,8 +118,6 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # --- transactions ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -307,6 +175,20 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextlib.contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """A nested unit inside the caller's transaction, rolled back alone if its body raises.
+        `name` is an SQL identifier chosen by the code, never user input."""
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:  # an I/O error may have rolled the whole transaction back
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        self.conn.execute(f"RELEASE SAVEPOINT {name}")
+
+    @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:
         """A consistent read: every query inside sees the same committed state."""
         if self.conn.in_transaction:
@@ -318,8 +200,6 @@ class Store:
         finally:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-
-    # --- appending ------------------------------------------------------------------------------
 
     def append(
         self,
@@ -339,23 +219,12 @@ class Store:
         meta_dict = dict(meta or {})
         meta_json = json.dumps(meta_dict, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         position, prev_hash = self.head()
-        versions: dict[str, int] = {}
-        for stream, expected in (expected_versions or {}).items():
-            actual = self.stream_version(stream)
-            if actual != expected:
-                raise ConcurrencyError(f"stream {stream}: expected version {expected}, found {actual}")
-            versions[stream] = actual
+        versions = self._checked_versions(expected_versions or {})
         recorded_at = format_utc(self.clock())
         events = list(events)
         streams = [event.stream() for event in events]
         versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
-        # Ids as they would be if nothing were skipped, looked up in one query; an id that a skip
-        # changes (a version-dependent id) is looked up on its own below.
-        planned: dict[str, int] = dict(versions)
-        candidates = []
-        for event, stream in zip(events, streams, strict=True):
-            planned[stream] += 1
-            candidates.append(event.event_id(planned[stream]))
+        candidates = _planned_ids(events, streams, versions)
         present = self._existing_ids(candidates)
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
@@ -393,31 +262,36 @@ class Store:
         )
         return AppendResult(tuple(appended), skipped)
 
+    def _checked_versions(self, expected_versions: Mapping[str, int]) -> dict[str, int]:
+        """The streams' versions, if each is the one expected; else ConcurrencyError."""
+        versions: dict[str, int] = {}
+        for stream, expected in expected_versions.items():
+            actual = self.stream_version(stream)
+            if actual != expected:
+                raise ConcurrencyError(f"stream {stream}: expected version {expected}, found {actual}")
+            versions[stream] = actual
+        return versions
+
     def _stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
-        """Current version of each stream (0 for a new one), in chunked queries."""
-        wanted = list(dict.fromkeys(streams))
-        versions = dict.fromkeys(wanted, 0)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT stream, max(version) FROM events WHERE stream IN ({marks}) GROUP BY stream"  # noqa: S608
-            versions.update(self.conn.execute(sql, chunk).fetchall())
+        """Current version of each stream (0 for a new one)."""
+        versions = dict.fromkeys(streams, 0)
+        sql = "SELECT stream, max(version) FROM events WHERE stream IN ({marks}) GROUP BY stream"
+        versions.update(self._select_in(sql, versions))
         return versions
 
     def _existing_ids(self, ids: Sequence[str]) -> set[str]:
-        wanted = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id FROM events WHERE id IN ({marks})"  # noqa: S608 - placeholders only
-            found.update(row[0] for row in self.conn.execute(sql, chunk))
-        return found
+        return {row[0] for row in self._select_in("SELECT id FROM events WHERE id IN ({marks})", ids)}
+
+    def _select_in(self, sql: str, values: Iterable[object]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `sql` for every distinct value, whose `{marks}` is the IN list's placeholders;
+        run in chunks, so any number of values stays under SQLite's variable limit."""
+        wanted = list(dict.fromkeys(values))
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
 
     def _has_id(self, event_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
-
-    # --- reading --------------------------------------------------------------------------------
 
     def head(self) -> tuple[int, str]:
         """(last position, its hash); (0, GENESIS_HASH) for an empty log."""
@@ -430,19 +304,13 @@ class Store:
 
     def stream_heads(self, streams: Iterable[str]) -> dict[str, tuple[int, dict[str, Any]]]:
         """For each stream that exists: (its last version, that event's data as a dict)."""
-        heads: dict[str, tuple[int, dict[str, Any]]] = {}
-        wanted = list(dict.fromkeys(streams))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT stream, version, data FROM events AS e WHERE stream IN ({marks}) "  # noqa: S608
-                "AND version = (SELECT max(version) FROM events WHERE stream = e.stream)",
-                chunk,
-            )
-            for stream, version, data in rows:
-                heads[stream] = (version, json.loads(data))
-        return heads
+        sql = (
+            "SELECT stream, version, data FROM events AS e WHERE stream IN ({marks}) "
+            "AND version = (SELECT max(version) FROM events WHERE stream = e.stream)"
+        )
+        return {
+            stream: (version, json.loads(data)) for stream, version, data in self._select_in(sql, streams)
+        }
 
     def last_in_stream(self, stream: str, types: Sequence[str] | None = None) -> RecordedEvent | None:
         """The stream's latest event (of one of `types`, if given)."""
@@ -489,7 +357,16 @@ class Store:
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
-    # --- verifying ------------------------------------------------------------------------------
+    def page_usage(self) -> tuple[int, int]:
+        """(pages in use, the most pages the file may grow to): room left before SQLITE_FULL."""
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        limit = self.conn.execute("PRAGMA max_page_count").fetchone()[0]
+        return int(pages), int(limit)
+
+    def checkpoint_wal(self) -> tuple[int, int, int]:
+        """`PRAGMA wal_checkpoint(TRUNCATE)`: (busy, WAL frames, frames checkpointed)."""
+        busy, frames, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(busy), int(frames), int(done)
 
     def verify(self) -> VerifyReport:
         """Recompute the hash chain and run PRAGMA integrity_check; raise VerificationFailed."""
@@ -513,17 +390,11 @@ class Store:
         return VerifyReport(count, expected_position - 1, prev_hash, integrity)
 
 
-def _split_sql(script: str) -> list[str]:
-    """Split a schema script into statements; trigger bodies keep their inner semicolons."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements
+def _planned_ids(events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]) -> list[str]:
+    """Each event's id if none were skipped, to look all up at once (`append` redoes changed ones)."""
+    planned = dict(versions)
+    candidates = []
+    for event, stream in zip(events, streams, strict=True):
+        planned[stream] += 1
+        candidates.append(event.event_id(planned[stream]))
+    return candidates

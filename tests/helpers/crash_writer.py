@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
+from tracker.bootstrap import projection_runner
 from tracker.config import default_config
 from tracker.events import ArticleObserved
-from tracker.projections import runner_for
 from tracker.store import Store
 
 BATCH = 50
@@ -16,7 +16,7 @@ BATCH = 50
 
 def main(path: str, start: int) -> None:
     store = Store.open(path)
-    runner = runner_for(default_config())
+    runner = projection_runner(default_config())
     batch = start
     base = datetime(2025, 9, 1, tzinfo=UTC)
     while True:

@@ -1,17 +1,21 @@
-"""A scripted loopback feed server for daemon tests: good, changing, slow and failing feeds.
+"""The tests' one loopback HTTP server: scripted feeds, fixed documents, failures, and raw handlers
+for what no well-behaved server does (endless, trickling or hung-up responses).
 
 Every route is a path on one `ThreadingHTTPServer` at 127.0.0.1. Feeds answer with an ETag and
 honour If-None-Match (304); `hits` keeps the monotonic time of every request per path, and
 `served` every guid a 200 response carried, so tests can check "everything served was stored".
+A raw handler gets the request handler itself; `request.server.stopping` is set when the server
+stops, so a handler that streams forever can end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -27,14 +31,20 @@ class Item:
     published: str = "Mon, 02 Mar 2026 10:00:00 GMT"
 
 
+Respond = Callable[[BaseHTTPRequestHandler], None]
+
+
 @dataclass
 class _Route:
-    kind: str  # feed | slow | status
+    kind: str  # feed | slow | status | static | raw
     items: list[Item] = field(default_factory=list)
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     ttl_minutes: int | None = None
+    body: bytes = b""
+    etag: str | None = None
+    respond: Respond | None = None
 
 
 def rss(items: Sequence[Item], *, title: str = "Test feed", ttl_minutes: int | None = None) -> bytes:
@@ -52,9 +62,12 @@ def rss(items: Sequence[Item], *, title: str = "Test feed", ttl_minutes: int | N
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    """Routes by path; `fallback`, if given, answers every path without a route of its own."""
+
+    def __init__(self, fallback: Respond | None = None) -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
+        self._fallback = None if fallback is None else _Route("raw", respond=fallback)
         self.hits: defaultdict[str, list[float]] = defaultdict(list)
         self.served: defaultdict[str, set[str]] = defaultdict(set)
         owner = self
@@ -70,6 +83,8 @@ class FeedServer:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            block_on_close = False
+            stopping = threading.Event()
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 """Quiet: clients hanging up (deadlines, kill -9) are part of the tests."""
@@ -98,10 +113,40 @@ class FeedServer:
             self._routes[path] = _Route("status", status=status, headers=dict(headers or {}))
         return self.url(path)
 
+    def static(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        content_type: str = "application/rss+xml",
+        headers: dict[str, str] | None = None,
+        etag: str | None = None,
+    ) -> str:
+        """A fixed response; with `etag`, a matching If-None-Match gets a 304."""
+        route = _Route("static", status=status, body=body, etag=etag)
+        route.headers = {"Content-Type": content_type, **(headers or {})}
+        with self._lock:
+            self._routes[path] = route
+        return self.url(path)
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        return self.status(path, status, {"Location": location})
+
+    def raw(self, path: str, respond: Respond) -> str:
+        """`respond` writes the whole response itself."""
+        with self._lock:
+            self._routes[path] = _Route("raw", respond=respond)
+        return self.url(path)
+
     # --- addresses and lifecycle ------------------------------------------------------------------------
 
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
+        return self.base_url + path
 
     def hit_times(self, path: str) -> list[float]:
         with self._lock:
@@ -118,6 +163,7 @@ class FeedServer:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._httpd.stopping.set()  # ends streaming raw handlers
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -128,10 +174,21 @@ class FeedServer:
         path = request.path.split("?", 1)[0]
         with self._lock:
             self.hits[path].append(time.monotonic())
-            route = self._routes.get(path)
+            route = self._routes.get(path, self._fallback)
             items = list(route.items) if route else []
         if route is None:
             self._send(request, 404, b"not found\n", {})
+            return
+        if route.respond is not None:
+            with contextlib.suppress(OSError):  # the client gave up
+                route.respond(request)
+            return
+        if route.kind == "static":
+            if route.etag is not None and request.headers.get("If-None-Match") == route.etag:
+                self._send(request, 304, b"", {"ETag": route.etag})
+            else:
+                validator = {"ETag": route.etag} if route.etag else {}
+                self._send(request, route.status, route.body, {**route.headers, **validator})
             return
         if route.kind == "status":
             self._send(request, route.status, b"nope\n", route.headers)

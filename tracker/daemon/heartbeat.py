@@ -15,26 +15,14 @@ tell from it whether a daemon is alive, what it is doing and how far interpretat
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tracker.clock import format_utc
+from tracker.polling_store import write_heartbeat
 from tracker.store import Store
 
 
 def beat(store: Store, *, started_at: datetime, now: datetime, detail: Mapping[str, Any]) -> None:
     """Write this process's heartbeat (inside the caller's transaction)."""
-    store.conn.execute(
-        "INSERT INTO daemon_heartbeat (id, pid, started_at, beat_at, detail) VALUES (1, ?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at, "
-        "beat_at = excluded.beat_at, detail = excluded.detail",
-        (
-            os.getpid(),
-            format_utc(started_at),
-            format_utc(now),
-            json.dumps(dict(detail), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-        ),
-    )
+    write_heartbeat(store, started_at=started_at, now=now, detail=detail)

@@ -27,7 +27,7 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from tracker import feedstate
+from tracker import polling_store
 from tracker.clock import Clock, format_duration, parse_utc
 from tracker.config import FeedConfig
 from tracker.daemon.clockwatch import DueTimes
@@ -40,7 +40,7 @@ MISFIRE_GRACE = 120  # seconds a run may start late (APScheduler's default of 1 
 SHORT_INTERVAL = 60  # intervals below this draw a warning
 
 RunPoll = Callable[[str], Awaitable[None]]  # a coroutine function: APScheduler runs others in a thread
-States = Mapping[str, feedstate.FeedState]
+States = Mapping[str, polling_store.FeedPolling]
 
 
 @dataclass
@@ -97,7 +97,7 @@ class JobTable:
             if not schedulable(now, feed.interval_seconds, margin=margin):
                 raise ConfigError(f"feed {feed.id!r}: interval {feed.interval!r} is too long to schedule")
 
-    def add(self, feed: FeedConfig, state: feedstate.FeedState | None) -> None:
+    def add(self, feed: FeedConfig, state: polling_store.FeedPolling | None) -> None:
         """Schedule `feed` (replacing any job it had), first run from its stored state."""
         interval = feed.interval_seconds
         same_url = state is not None and state.url == feed.url
@@ -168,7 +168,7 @@ class JobTable:
             self._restore(before)
             raise
 
-    def _reschedule(self, feed: FeedConfig, state: feedstate.FeedState | None) -> None:
+    def _reschedule(self, feed: FeedConfig, state: polling_store.FeedPolling | None) -> None:
         """A new interval: the next poll keeps what is left of its wait, up to the new interval."""
         if feed.id in self.gone:
             self.feeds[feed.id] = feed

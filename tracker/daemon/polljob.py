@@ -28,7 +28,7 @@ from tracker.polling import PollResult, poll_feed
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
-CHEAP_PROJECTIONS = ("articles", "feed_status")  # caught up inside a poll's transaction
+CHEAP_PROJECTIONS = ("articles", "feed_history")  # caught up inside a poll's transaction
 
 
 @dataclass

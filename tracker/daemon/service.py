@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import feedstate
-from tracker.app import fetch_limits, make_fetcher
+from tracker import polling_store
+from tracker.bootstrap import fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
@@ -44,8 +44,7 @@ from tracker.daemon.polljob import CHEAP_PROJECTIONS, PollContext, PollJobs
 from tracker.daemon.reload import CHANGED, ReloadPlan, fingerprints, plan_reload
 from tracker.daemon.wal import WalWatch
 from tracker.errors import LockFileError, TrackerError
-from tracker.parsing.pool import PARSE_TIMEOUT, ParsePool
-from tracker.projections import runner_for
+from tracker.parsing.pool import PARSE_TIMEOUT
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
@@ -91,7 +90,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._signals = 0
         self._started_at = clock()
-        self._runner: ProjectionRunner = runner_for(config)
+        self._runner: ProjectionRunner = projection_runner(config)
         self._worker: CatchUpWorker | None = None
         self._wal = WalWatch(self.log)
         self.outage = StorageOutage(
@@ -161,11 +160,11 @@ class Daemon:
             emit(self.log, logging.ERROR, "catch-up", f"before polling: {exc}")
         deadline = fetch_limits(self.config).deadline + self.options.parse_timeout + JOB_MARGIN
         self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
-        parser = ParsePool(self.options.parse_workers, timeout=self.options.parse_timeout)
+        parser = parse_pool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
-            runner_for(self.config),
+            projection_runner(self.config),
             period=self.options.catch_up_every,
             on_storage_failure=lambda exc: loop.call_soon_threadsafe(self.outage.failed, exc),
             on_error=lambda exc: loop.call_soon_threadsafe(self._worker_failed, exc),
@@ -182,7 +181,7 @@ class Daemon:
                     news=worker.poke,
                 )
                 self.jobs.scheduler.start()
-                self.jobs.schedule_all(self.config.feeds, feedstate.load_all(store), margin=deadline)
+                self.jobs.schedule_all(self.config.feeds, polling_store.load_all(store), margin=deadline)
                 worker.start()
                 await self._heartbeat()  # a store that cannot be written pauses polling here already
                 tasks = [
@@ -281,7 +280,7 @@ class Daemon:
             return
         try:
             new = load_config(self.options.config_path)
-            new_runner = runner_for(new)
+            new_runner = projection_runner(new)
             plan = plan_reload(
                 self.jobs.feeds,
                 self.config,
@@ -290,7 +289,7 @@ class Daemon:
                 new_fingerprints=fingerprints(new_runner),
             )
             # Whole or not at all; the job deadline stays the running one ([fetch] waits for a restart).
-            self.jobs.apply(plan, feedstate.load_all(store), margin=context.deadline)
+            self.jobs.apply(plan, polling_store.load_all(store), margin=context.deadline)
         except TrackerError as exc:
             emit(self.log, logging.ERROR, "reload", f"{exc}; keeping the running configuration")
             return
@@ -309,7 +308,7 @@ class Daemon:
             if self.poller.context is not None:
                 self.poller.context.runner = new_runner
             if self._worker is not None:
-                self._worker.set_runner(runner_for(new))
+                self._worker.set_runner(projection_runner(new))
         if plan.fetch_changed:
             message = "[fetch] settings changed: they take effect after a restart"
             emit(self.log, logging.WARNING, "reload", message)
@@ -352,7 +351,7 @@ class Daemon:
     def _reconcile(self) -> None:
         """Notice what the user did from another process: `tracker feeds reset ID`."""
         if self.store is not None and self.outage.problem is None:
-            self.jobs.reconcile(feedstate.load_all(self.store))
+            self.jobs.reconcile(polling_store.load_all(self.store))
 
     async def _heartbeat(self) -> None:
         self.jobs.report_missed()

@@ -49,8 +49,7 @@ async def probe(store: Store, write: Callable[[Store], None]) -> str | None:
         free = stats.f_bavail * stats.f_frsize
         if free < MIN_FREE_BYTES:
             return f"{free:,} bytes free on the disk"
-        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
-        limit = store.conn.execute("PRAGMA max_page_count").fetchone()[0]
+        pages, limit = store.page_usage()
         if limit - pages < MIN_FREE_PAGES:
             return f"database at its page limit ({pages:,} of {limit:,} pages)"
         async with store.transaction_async():

@@ -32,7 +32,7 @@ class WalWatch:
             return
         try:
             with store.busy_wait(0):
-                busy, frames, done = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                busy, frames, done = store.checkpoint_wal()
         except sqlite3.Error:
             busy, frames, done = 1, 0, 0
         if (busy or frames != done) and not self._warned:

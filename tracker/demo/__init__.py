@@ -7,6 +7,7 @@ links use the reserved ``.invalid`` domain, and every article is written for thi
 
 from __future__ import annotations
 
-from tracker.demo.server import BUNDLED_DOCUMENTS, DemoServer, bundled_documents, demo_feeds, load_document
+from tracker.demo.documents import BUNDLED_DOCUMENTS, bundled_documents, demo_feeds, load_document
+from tracker.demo.server import DemoServer
 
 __all__ = ["BUNDLED_DOCUMENTS", "DemoServer", "bundled_documents", "demo_feeds", "load_document"]

@@ -12,9 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tracker import app
+from tracker.bootstrap import open_tracker
 from tracker.config import Config, FeedConfig
-from tracker.demo.server import DemoServer, demo_feeds
+from tracker.demo.documents import demo_feeds
+from tracker.demo.server import DemoServer
 from tracker.errors import TrackerError
+from tracker.log_queries import count_outside
 from tracker.report import build_report, render
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
@@ -36,24 +39,24 @@ def demo_config(server: DemoServer) -> Config:
 
 def _refuse_a_real_store(store: Store) -> None:
     """The log is append-only: demo articles written into a real store could never be removed."""
-    demo_streams = [f"{kind}:{feed['id']}%" for feed in demo_feeds() for kind in ("article", "feed")]
-    clauses = " AND ".join("stream NOT LIKE ?" for _ in demo_streams)
-    sql = f"SELECT count(*) FROM events WHERE {clauses}"  # noqa: S608 - placeholders only
-    if store.conn.execute(sql, demo_streams).fetchone()[0]:
+    demo_streams = [f"{kind}:{feed['id']}" for feed in demo_feeds() for kind in ("article", "feed")]
+    if count_outside(store, demo_streams):
         raise TrackerError(f"{store.path} holds events from real feeds; run the demo elsewhere: --db demo.db")
 
 
 def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: Callable[[str], None]) -> str:
-    with DemoServer() as server, Store.open(db_path) as store:
-        _refuse_a_real_store(store)
+    with DemoServer() as server:
         config = demo_config(server)
-        note(f"demo feeds served at {server.base_url}; store: {db_path}")
-        first = asyncio.run(app.fetch_feeds(config, store))
-        note(f"first fetch: {len(first.results)} feeds, {first.new} new articles, {first.revised} revisions")
-        server.publish_wire_update()
-        second = asyncio.run(app.fetch_feeds(config, store))
-        note(f"wire updated; second fetch: {second.new} new articles, {second.revised} revisions")
-        for failure in (*first.failed, *second.failed):
-            note(f"warning: {failure.feed_id} failed: {failure.error}")
-        report = build_report(store, config)
+        with open_tracker(config, db_path, create=True) as tracker:
+            _refuse_a_real_store(tracker.store)
+            note(f"demo feeds served at {server.base_url}; store: {db_path}")
+            first = asyncio.run(app.fetch_feeds(tracker))
+            counts = f"{first.new} new articles, {first.revised} revisions"
+            note(f"first fetch: {len(first.results)} feeds, {counts}")
+            server.publish_wire_update()
+            second = asyncio.run(app.fetch_feeds(tracker))
+            note(f"wire updated; second fetch: {second.new} new articles, {second.revised} revisions")
+            for failure in (*first.failed, *second.failed):
+                note(f"warning: {failure.feed_id} failed: {failure.error}")
+            report = build_report(tracker.store, config)
     return render(report, fmt, terminal=terminal)

@@ -17,11 +17,6 @@ Every request is counted in `hits` (path -> number of requests) and logged in `r
 (path, status), recorded before the response is sent so a client that has its answer can rely on
 them. `replace` swaps a document at runtime; its `Last-Modified` always moves forward by at least a
 second so `If-Modified-Since` sees the change even within the same second.
-
-The bundled feeds are package data read with `importlib.resources`, so the demo works from an
-installed wheel. `wire-updated.xml` is `wire.xml` with one article corrected (a sentence added to
-the 11 Sep 2025 report) and one new article; `DemoServer.publish_wire_update()` serves it in place
-of `/wire.xml` to show an article revision.
 """
 
 from __future__ import annotations
@@ -39,26 +34,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from types import TracebackType
 from typing import Any, Final, Self
 from urllib.parse import urlsplit
 
-__all__ = ["BUNDLED_DOCUMENTS", "DemoServer", "bundled_documents", "demo_feeds", "load_document"]
+from tracker.demo.documents import WIRE_UPDATE, bundled_documents, load_document
 
-_FEEDS: Final[tuple[tuple[str, str, str, str], ...]] = (
-    # id, title, file, format
-    ("demo-wire", "Demo Wire", "wire.xml", "rss"),
-    ("demo-belnews", "Demo Belarus Monitor", "belnews.xml", "atom"),
-    ("demo-digest", "Demo Policy Digest", "digest.xml", "rss"),
-)
+__all__ = ["DemoServer"]
 
-BUNDLED_DOCUMENTS: Final[tuple[str, ...]] = ("wire.xml", "belnews.xml", "digest.xml", "wire-updated.xml")
-"""Every bundled file; each is served at ``/<name>`` by a default `DemoServer`."""
-
-WIRE_UPDATE: Final = "wire-updated.xml"
-
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ROOT_ELEMENT = re.compile(rb"<([A-Za-z_][\w:.-]*)")
 _ENTITY_TAG = re.compile(r'\*|(?:W/)?"[^"]*"')
 _CONTENT_TYPES: Final[Mapping[str, str]] = {
@@ -67,26 +50,6 @@ _CONTENT_TYPES: Final[Mapping[str, str]] = {
     "rdf:rdf": "application/rdf+xml",
     "html": "text/html; charset=utf-8",
 }
-
-
-def demo_feeds() -> list[dict[str, str]]:
-    """The bundled feed list: ``id``, ``title``, ``file`` (served at ``/<file>``) and ``format``."""
-    return [{"id": i, "title": t, "file": f, "format": fmt} for i, t, f, fmt in _FEEDS]
-
-
-def load_document(name: str) -> bytes:
-    """The bytes of one bundled file, e.g. ``load_document("wire.xml")``."""
-    if not _SAFE_NAME.fullmatch(name) or ".." in name:
-        raise ValueError(f"not a bundled document name: {name!r}")
-    resource = resources.files("tracker.demo").joinpath("feeds").joinpath(name)
-    if not resource.is_file():
-        raise FileNotFoundError(f"no bundled demo document {name!r}; known: {', '.join(BUNDLED_DOCUMENTS)}")
-    return resource.read_bytes()
-
-
-def bundled_documents() -> dict[str, bytes]:
-    """Every bundled file keyed by the path a default `DemoServer` serves it at."""
-    return {"/" + name: load_document(name) for name in BUNDLED_DOCUMENTS}
 
 
 def _path_for(name: str) -> str:

@@ -14,10 +14,8 @@ re-imported in the child.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import functools
-import os
 import queue
 import signal
 import socket
@@ -29,7 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tracker.errors import FeedError, FeedRejected, ParseError
+from tracker.errors import FeedError, FeedRejected, ParseError, ParseTimedOut, ParseWorkerDied
 from tracker.parsing.feed import ParsedFeed
 
 __all__ = [
@@ -39,21 +37,12 @@ __all__ = [
     "ParseStats",
     "ParseTimedOut",
     "ParseWorkerDied",
-    "shared_pool",
 ]
 
 PARSE_TIMEOUT = 15.0  # seconds of wall time per parse; a 200-item feed takes ~0.1 s
 MEMORY_LIMIT = 512 * 2**20  # address space of a worker
 RECYCLE_AFTER = 500  # parses per worker: feedparser's heap only grows, so workers are renewed
 START_TIMEOUT = 60.0  # seconds a new worker may take to import the parser (a loaded machine)
-
-
-class ParseTimedOut(ParseError):
-    category = "parse-timeout"
-
-
-class ParseWorkerDied(ParseError):
-    category = "parse-crash"
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,17 +258,3 @@ class ParsePool:
         with self._lock:
             self._busy.discard(worker)
             self._timeouts += timed_out
-
-
-_shared: ParsePool | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_pool() -> ParsePool:
-    """The process-wide pool for callers that bring none (`tracker fetch`), created on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = ParsePool(max(1, min(2, os.cpu_count() or 1)))
-            atexit.register(_shared.close)
-        return _shared

@@ -21,6 +21,7 @@ from tracker.clock import format_utc, parse_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
 from tracker.extract import EXTRACTOR_VERSION, Document, extract_claims, html_to_text
 from tracker.projections.runner import Projection
+from tracker.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLE = """
@@ -227,3 +228,12 @@ class FactsProjection(Projection):
             columns = ", ".join(f'"{c}"' for c in _COLUMNS)
             marks = ", ".join("?" * len(_COLUMNS))
             db.conn.executemany(f"INSERT INTO facts ({columns}) VALUES ({marks})", [r.values() for r in rows])  # noqa: S608
+
+
+def fact_exists(store: Store, fact_id: str) -> bool:
+    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets)."""
+    row = store.db.execute(
+        "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
+        [fact_id, fact_id],
+    ).fetchone()
+    return row is not None

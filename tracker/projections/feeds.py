@@ -1,10 +1,15 @@
-"""`feed_status`: each feed's health as the log tells it (failing, recovered, gone, moved), with
-article counts. The `feed_health` view joins it with the operational `feed_state` table
-(validators, last poll, consecutive failures, next due), which is not history and survives rebuilds.
+"""`feed_history`: each feed as the log tells it (failing, recovered, gone, moved), with article
+counts; and the `feed_health` view that users and `tracker feeds` read.
+
+Three names, three jobs: `feed_history` is this projection (history, rebuilt from the log);
+`feed_polling` is the operational polling state (validators, last poll, consecutive failures, next
+due: not history, kept across rebuilds, see `tracker.polling_store`); `feed_health` joins the two,
+one row per feed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import sqlite_utils
@@ -19,9 +24,10 @@ from tracker.events import (
     RecordedEvent,
 )
 from tracker.projections.runner import Projection
+from tracker.store import Store
 
 _TABLE = """
-CREATE TABLE feed_status (
+CREATE TABLE feed_history (
     feed_id          TEXT PRIMARY KEY,
     health           TEXT NOT NULL DEFAULT 'ok',  -- ok | failing | gone
     health_since     TEXT,                        -- recorded_at of the last health change
@@ -44,16 +50,16 @@ SELECT
     coalesce(s.consecutive_failures, 0) AS consecutive_failures, s.next_due_at, s.backoff_reason,
     s.etag, s.last_modified, coalesce(f.articles, 0) AS articles, coalesce(f.revisions, 0) AS revisions,
     f.last_article_at
-FROM feed_state AS s LEFT JOIN feed_status AS f ON f.feed_id = s.feed_id
+FROM feed_polling AS s LEFT JOIN feed_history AS f ON f.feed_id = s.feed_id
 UNION ALL
 SELECT f.feed_id, NULL, f.health, f.health_since, f.category, f.reason, f.moved_to,
     NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, f.articles, f.revisions, f.last_article_at
-FROM feed_status AS f WHERE f.feed_id NOT IN (SELECT feed_id FROM feed_state)
+FROM feed_history AS f WHERE f.feed_id NOT IN (SELECT feed_id FROM feed_polling)
 """
 
 
-class FeedStatusProjection(Projection):
-    name: ClassVar[str] = "feed_status"
+class FeedHistoryProjection(Projection):
+    name: ClassVar[str] = "feed_history"
     version: ClassVar[int] = 1
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "FeedFailed", "FeedRecovered", "FeedGone", "FeedMoved"}
@@ -65,7 +71,7 @@ class FeedStatusProjection(Projection):
 
     def drop(self, db: sqlite_utils.Database) -> None:
         db.execute("DROP VIEW IF EXISTS feed_health")
-        db.execute("DROP TABLE IF EXISTS feed_status")
+        db.execute("DROP TABLE IF EXISTS feed_history")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
         event = recorded.event
@@ -73,7 +79,7 @@ class FeedStatusProjection(Projection):
             event, ArticleObserved | ArticleRevised | FeedFailed | FeedRecovered | FeedGone | FeedMoved
         ):
             return
-        db.execute("INSERT INTO feed_status (feed_id) VALUES (?) ON CONFLICT DO NOTHING", [event.feed_id])
+        db.execute("INSERT INTO feed_history (feed_id) VALUES (?) ON CONFLICT DO NOTHING", [event.feed_id])
         at = recorded.recorded_at
         if isinstance(event, ArticleObserved):
             sql, params = "articles = articles + 1, last_article_at = ?", [at]
@@ -94,4 +100,32 @@ class FeedStatusProjection(Projection):
             )
         else:
             sql, params = "moved_to = ?", [event.new_url]
-        db.execute(f"UPDATE feed_status SET {sql} WHERE feed_id = ?", [*params, event.feed_id])  # noqa: S608
+        db.execute(f"UPDATE feed_history SET {sql} WHERE feed_id = ?", [*params, event.feed_id])  # noqa: S608
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """One row of the `feed_health` view."""
+
+    feed_id: str
+    url: str | None
+    health: str  # ok | failing | gone
+    last_poll_at: str | None
+    last_status: int | None
+    last_error: str | None
+    consecutive_failures: int
+    next_due_at: str | None
+    backoff_reason: str | None
+    articles: int
+    moved_to: str | None
+
+
+def load_health(store: Store) -> dict[str, FeedHealth]:
+    """Every row of `feed_health` by feed id; empty before the projection first ran."""
+    if not store.db["feed_health"].exists():
+        return {}
+    rows = store.db.execute(
+        "SELECT feed_id, url, health, last_poll_at, last_status, last_error, consecutive_failures, "
+        "next_due_at, backoff_reason, articles, moved_to FROM feed_health"
+    )
+    return {row[0]: FeedHealth(*row) for row in rows}

@@ -1,4 +1,5 @@
-"""Projections: named, versioned folds of the log into ordinary tables, each with a checkpoint.
+"""The projection runner: keeps every projection (a named, versioned fold of the log into
+ordinary tables) caught up with the log, each with a checkpoint.
 
 A projection's rows and its checkpoint are written in the same transaction, so they never
 disagree. A projection whose fingerprint (code version, plus the rules it depends on) differs
@@ -19,8 +20,9 @@ from typing import ClassVar
 import sqlite_utils
 
 from tracker.clock import format_utc
-from tracker.errors import StoreError, TrackerError
+from tracker.errors import ProjectionFailed, StoreError
 from tracker.events import RecordedEvent
+from tracker.projections import checkpoints
 from tracker.store import Store
 
 _BATCH = 500  # events applied under one savepoint
@@ -48,12 +50,6 @@ class Projection:
 
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
-
-
-class ProjectionFailed(TrackerError):
-    def __init__(self, name: str, position: int, error: str) -> None:
-        super().__init__(f"projection {name} stopped at position {position}: {error}")
-        self.name, self.position, self.error = name, position, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +96,7 @@ class ProjectionRunner:
             raise StoreError("catch_up() must run inside store.transaction()")
         db = store.db
         selected = [p for p in self.projections if only is None or p.name in only]
-        checkpoints = _checkpoints(db)
-        starts: dict[str, int] = {}
-        rebuilt: list[str] = []
-        for projection in selected:
-            stored = checkpoints.get(projection.name)
-            if rebuild or stored is None or stored[0] != projection.fingerprint():
-                projection.drop(db)
-                projection.create(db)
-                db.execute("DELETE FROM projection_errors WHERE name = ?", [projection.name])
-                starts[projection.name] = 0
-                if stored is not None or rebuild:
-                    rebuilt.append(projection.name)
-            else:
-                starts[projection.name] = stored[1]
+        starts, rebuilt = _starting_points(db, selected, rebuild=rebuild)
         head, _ = store.head()
         positions = dict(starts)
         applied = dict.fromkeys(starts, 0)
@@ -129,7 +112,7 @@ class ProjectionRunner:
                     self._apply_batch(store, active, batch, positions, applied, failed)
                     batch = []
             self._apply_batch(store, active, batch, positions, applied, failed)
-        pending = _pending_finish(store)
+        pending = checkpoints.failed_finish(db)
         for projection in selected:
             needs_finish = (
                 applied[projection.name]
@@ -139,16 +122,14 @@ class ProjectionRunner:
             )
             if needs_finish and projection.name not in failed:
                 failure = self._guarded(
-                    store, projection, positions[projection.name], projection.finish, "finish"
+                    store, projection, positions[projection.name], projection.finish, finish=True
                 )
                 if failure:
                     failed[projection.name] = failure
                 else:
-                    store.conn.execute(
-                        "DELETE FROM projection_errors WHERE name = ? AND error LIKE 'finish: %'",
-                        (projection.name,),
-                    )
-            _save_checkpoint(store, projection, positions[projection.name])
+                    checkpoints.clear_errors(db, projection.name, finish_only=True)
+            at = format_utc(store.clock())
+            checkpoints.save(db, projection.name, projection.fingerprint(), positions[projection.name], at)
         return CatchUp(applied, tuple(rebuilt), tuple(failed.values()))
 
     def _apply_batch(
@@ -170,10 +151,8 @@ class ProjectionRunner:
 
             if not todo:
                 continue
-            if (
-                self._guarded(store, projection, todo[-1].position, _applying(projection, relevant), "")
-                is None
-            ):
+            batch_step = _applying(projection, relevant)
+            if self._guarded(store, projection, todo[-1].position, batch_step, record=False) is None:
                 positions[projection.name] = todo[-1].position
                 applied[projection.name] += len(relevant)
                 continue
@@ -182,7 +161,7 @@ class ProjectionRunner:
                 if projection.handles is not None and event.type not in projection.handles:
                     positions[projection.name] = event.position
                     continue
-                failure = self._guarded(store, projection, event.position, _applying(projection, [event]), "")
+                failure = self._guarded(store, projection, event.position, _applying(projection, [event]))
                 if failure:
                     failed[projection.name] = failure
                     break
@@ -195,53 +174,66 @@ class ProjectionRunner:
         projection: Projection,
         position: int,
         step: Callable[[sqlite_utils.Database], None],
-        label: str,
+        *,
+        finish: bool = False,
+        record: bool = True,
     ) -> ProjectionFailed | None:
         """Run one step of a projection under a savepoint: a projection bug must never take the
-        log (or the other projections) down with it. Failures go to `projection_errors`."""
-        savepoint = f"projection_{projection.name}"
-        store.conn.execute(f"SAVEPOINT {savepoint}")
+        log (or the other projections) down with it. Failures go to `projection_errors`, except a
+        whole batch's (`record=False`): the event-by-event retry finds and records the culprit."""
         try:
-            step(store.db)
+            with store.savepoint(f"projection_{projection.name}"):
+                step(store.db)
         except Exception as exc:
-            if store.conn.in_transaction:
-                store.conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-                store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
-            error = (f"{label}: " if label else "") + "".join(traceback.format_exception_only(exc)).strip()[
-                :500
-            ]
-            now = format_utc(store.clock())
-            store.conn.execute(
-                "INSERT INTO projection_errors (name, position, error, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
-                "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1",
-                (projection.name, position, error, now, now),
-            )
+            error = "".join(traceback.format_exception_only(exc)).strip()[:500]
+            if finish:
+                error = checkpoints.finish_error(error)
+            if record:
+                checkpoints.record_error(
+                    store.db, projection.name, position, error, format_utc(store.clock())
+                )
             return ProjectionFailed(projection.name, position, error)
-        store.conn.execute(f"RELEASE SAVEPOINT {savepoint}")
         return None
 
     def status(self, store: Store) -> list[ProjectionStatus]:
         """Per projection: checkpoint, head, whether its fingerprint is current, last error."""
         head, _ = store.head()
-        checkpoints = _checkpoints(store.db)
+        stored_checkpoints = checkpoints.load(store.db)
         result = []
         for projection in self.projections:
-            stored = checkpoints.get(projection.name)
-            row = store.conn.execute(
-                "SELECT error FROM projection_errors WHERE name = ? ORDER BY position DESC LIMIT 1",
-                (projection.name,),
-            ).fetchone()
+            stored = stored_checkpoints.get(projection.name)
             result.append(
                 ProjectionStatus(
                     projection.name,
                     stored[1] if stored else 0,
                     head,
                     stored is not None and stored[0] == projection.fingerprint(),
-                    row[0] if row else None,
+                    checkpoints.last_error(store.db, projection.name),
                 )
             )
         return result
+
+
+def _starting_points(
+    db: sqlite_utils.Database, selected: Sequence[Projection], *, rebuild: bool
+) -> tuple[dict[str, int], list[str]]:
+    """Where each projection resumes, and which were rebuilt: a projection that is new, asked to
+    rebuild, or whose fingerprint changed is dropped, created afresh and starts from 0."""
+    stored_checkpoints = checkpoints.load(db)
+    starts: dict[str, int] = {}
+    rebuilt: list[str] = []
+    for projection in selected:
+        stored = stored_checkpoints.get(projection.name)
+        if rebuild or stored is None or stored[0] != projection.fingerprint():
+            projection.drop(db)
+            projection.create(db)
+            checkpoints.clear_errors(db, projection.name)
+            starts[projection.name] = 0
+            if stored is not None or rebuild:
+                rebuilt.append(projection.name)
+        else:
+            starts[projection.name] = stored[1]
+    return starts, rebuilt
 
 
 def _applying(
@@ -252,23 +244,3 @@ def _applying(
             projection.apply(db, event)
 
     return run
-
-
-def _pending_finish(store: Store) -> set[str]:
-    """Projections whose last finish() failed: it is retried on the next catch-up."""
-    rows = store.conn.execute("SELECT DISTINCT name FROM projection_errors WHERE error LIKE 'finish: %'")
-    return {name for (name,) in rows}
-
-
-def _checkpoints(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
-    rows = db.execute("SELECT name, fingerprint, position FROM projection_checkpoints").fetchall()
-    return {name: (fingerprint, position) for name, fingerprint, position in rows}
-
-
-def _save_checkpoint(store: Store, projection: Projection, position: int) -> None:
-    store.conn.execute(
-        "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, "
-        "position = excluded.position, updated_at = excluded.updated_at",
-        (projection.name, projection.fingerprint(), position, format_utc(store.clock())),
-    )

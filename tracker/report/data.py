@@ -22,7 +22,8 @@ from tracker.clock import Clock, end_of_day, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
-from tracker.projections import runner_for
+from tracker.log_queries import article_versions, position_recorded_by
+from tracker.projections import checkpoints
 from tracker.projections.facts import FactsProjection, facts_from_article
 from tracker.projections.story import assertion_fact, fact_from_row, load_facts
 from tracker.store import Store
@@ -62,13 +63,9 @@ def build_report(
 
 def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
     """Facts and retractions as known at position `until`."""
-    facts_projection = next(p for p in runner_for(config).projections if isinstance(p, FactsProjection))
-    checkpoint = 0
-    row = store.conn.execute(
-        "SELECT fingerprint, position FROM projection_checkpoints WHERE name = ?", (facts_projection.name,)
-    ).fetchone()
-    if row and row[0] == facts_projection.fingerprint():
-        checkpoint = min(row[1], until)
+    facts_projection = FactsProjection(config.subjects)
+    current = checkpoints.current_position(store, facts_projection.name, facts_projection.fingerprint())
+    checkpoint = min(current, until)
     publishers = config.publishers
     by_article: dict[str, list[Fact]] = {}
     for fact in load_facts(store.db, publishers, checkpoint) if checkpoint else ():
@@ -105,10 +102,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
     """The last position recorded at or before `known_at` (the head when None)."""
     if known_at is None:
         return store.head()[0]
-    row = store.conn.execute(
-        "SELECT max(position) FROM events WHERE recorded_at <= ?", (format_utc(known_at),)
-    ).fetchone()
-    return int(row[0] or 0)
+    return position_recorded_by(store, format_utc(known_at))
 
 
 # --- JSON shapes ----------------------------------------------------------------------------------
@@ -199,20 +193,14 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
     """The latest articles of each feed, as known at position `until`, published by `as_of`."""
     latest: dict[str, dict[str, Any]] = {}
-    rows = store.conn.execute(
-        "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
-        "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
-        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
-        (until,),
-    )
-    for stream, feed_id, title, link, occurred_at, revision in rows:
-        latest[stream] = {
-            "feed": feed_id,
-            "title": title,
-            "url": link,
-            "published": occurred_at[:10] if occurred_at else None,
-            "published_at": occurred_at,
-            "revisions": revision,
+    for version in article_versions(store, until):
+        latest[version.stream] = {
+            "feed": version.feed_id,
+            "title": version.title,
+            "url": version.link,
+            "published": version.occurred_at[:10] if version.occurred_at else None,
+            "published_at": version.occurred_at,
+            "revisions": version.revision,
         }
     cutoff = format_utc(end_of_day(as_of)) if as_of else None
     titles = {feed.id: feed.display_name for feed in config.feeds}

@@ -3,34 +3,24 @@ how far projections lag behind the log."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from tracker.clock import Clock, format_duration, parse_utc, system_clock
-from tracker.config import Config
-from tracker.projections import runner_for
-from tracker.store import Store
+from tracker.bootstrap import Tracker
+from tracker.clock import format_duration, parse_utc
+from tracker.polling_store import read_heartbeat
+from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
-class FeedHealthRow:
-    feed_id: str
-    url: str | None
+class FeedHealthRow(FeedHealth):
+    """A `feed_health` row, for a configured feed or one the store alone knows; `health` is
+    "never polled" for a configured feed the store has not seen yet."""
+
     configured: bool
-    health: str  # ok | failing | gone | never polled
-    last_poll_at: str | None
-    last_status: int | None
-    last_outcome: str | None
-    last_error: str | None
-    consecutive_failures: int
-    next_due_at: str | None
-    backoff_reason: str | None
-    articles: int
-    moved_to: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,59 +29,37 @@ class FeedHealthReport:
     notes: tuple[str, ...]  # daemon liveness, projection lag, dead letters
 
 
-def feed_health(store: Store, config: Config, clock: Clock = system_clock) -> FeedHealthReport:
+def feed_health(tracker: Tracker) -> FeedHealthReport:
+    """Configured feeds first, in their order, then feeds only the store knows, by id."""
+    store = tracker.store
     with store.snapshot():
-        rows = (
-            {
-                row["feed_id"]: row
-                for row in store.db.query(
-                    "SELECT feed_id, url, health, last_poll_at, last_status, last_outcome, last_error, "
-                    "consecutive_failures, next_due_at, backoff_reason, articles, moved_to FROM feed_health"
-                )
-            }
-            if store.db["feed_health"].exists()
-            else {}
-        )
+        rows = load_health(store)
         feeds: list[FeedHealthRow] = []
-        configured = {feed.id: feed for feed in config.feeds}
+        configured = {feed.id: feed for feed in tracker.config.feeds}
         for feed_id in [*configured, *sorted(set(rows) - set(configured))]:
-            row = rows.get(feed_id)
-            feeds.append(
-                FeedHealthRow(
-                    feed_id=feed_id,
-                    url=configured[feed_id].url if feed_id in configured else (row or {}).get("url"),
-                    configured=feed_id in configured,
-                    health=row["health"]
-                    if row and row["last_poll_at"]
-                    else ("never polled" if not row else row["health"]),
-                    last_poll_at=row["last_poll_at"] if row else None,
-                    last_status=row["last_status"] if row else None,
-                    last_outcome=row["last_outcome"] if row else None,
-                    last_error=row["last_error"] if row else None,
-                    consecutive_failures=row["consecutive_failures"] if row else 0,
-                    next_due_at=row["next_due_at"] if row else None,
-                    backoff_reason=row["backoff_reason"] if row else None,
-                    articles=row["articles"] if row else 0,
-                    moved_to=row["moved_to"] if row else None,
-                )
+            row = rows.get(feed_id) or FeedHealth(
+                feed_id, None, "never polled", None, None, None, 0, None, None, 0, None
             )
-        notes = [*_daemon_notes(store, clock), *_projection_notes(store, config)]
+            url = configured[feed_id].url if feed_id in configured else row.url
+            values = {**asdict(row), "url": url, "configured": feed_id in configured}
+            feeds.append(FeedHealthRow(**values))
+        notes = [*_daemon_notes(tracker), *_projection_notes(tracker)]
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
 
-def _daemon_notes(store: Store, clock: Clock) -> list[str]:
-    row = store.conn.execute("SELECT pid, started_at, beat_at, detail FROM daemon_heartbeat").fetchone()
-    if row is None:
+def _daemon_notes(tracker: Tracker) -> list[str]:
+    heartbeat = read_heartbeat(tracker.store)
+    if heartbeat is None:
         return ["daemon: no daemon has run on this store"]
-    pid, started_at, beat_at, detail = row
-    age = clock() - parse_utc(beat_at)
-    info = json.loads(detail)
+    pid, info = heartbeat.pid, heartbeat.detail
+    age = tracker.clock() - parse_utc(heartbeat.beat_at)
     if info.get("state") == "stopped":
-        return [f"daemon: stopped at {info.get('stopped_at', beat_at)} (pid {pid})"]
+        return [f"daemon: stopped at {info.get('stopped_at', heartbeat.beat_at)} (pid {pid})"]
     if age > HEARTBEAT_STALE:
         return [f"daemon: not running (last heartbeat {format_duration(age.total_seconds())} ago, pid {pid})"]
     notes = [
-        f"daemon: alive (pid {pid}, since {started_at}, heartbeat {format_duration(age.total_seconds())} ago)"
+        f"daemon: alive (pid {pid}, since {heartbeat.started_at}, "
+        f"heartbeat {format_duration(age.total_seconds())} ago)"
         + (f": {summary}" if (summary := _daemon_summary(info)) else "")
     ]
     if info.get("storage"):
@@ -116,10 +84,9 @@ def _daemon_summary(info: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _projection_notes(store: Store, config: Config) -> list[str]:
-    runner = runner_for(config)
+def _projection_notes(tracker: Tracker) -> list[str]:
     notes = []
-    for status in runner.status(store):
+    for status in tracker.runner.status(tracker.store):
         if not status.fingerprint_ok:
             notes.append(
                 f"projection {status.name}: out of date with the code or the subject rules "

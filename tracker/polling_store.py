@@ -1,11 +1,16 @@
-"""The operational side of polling: each feed's HTTP state and the prunable poll log.
+"""The operational tables beside the log, in SQL: each feed's polling state, the poll log and
+the daemon's heartbeat.
 
-Not history: validators, last poll and next due live in `feed_state`; every poll adds a row to
-`polls`. Both are written in the same transaction as the poll's events.
+Not history: validators, last poll and next due live in `feed_polling` (one row per feed); every
+poll adds a row to the prunable `polls`, written in the same transaction as the poll's events;
+a running daemon keeps one row in `daemon_heartbeat`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +20,9 @@ from tracker.store import Store
 
 
 @dataclass(frozen=True, slots=True)
-class FeedState:
+class FeedPolling:
+    """One feed's row of `feed_polling`: HTTP validators and schedule."""
+
     feed_id: str
     url: str | None = None
     etag: str | None = None
@@ -30,7 +37,7 @@ class FeedState:
 
 @dataclass(frozen=True, slots=True)
 class PollRecord:
-    """What one poll did; one row of `polls`, and the new `feed_state`."""
+    """What one poll did; one row of `polls`, and the feed's new `feed_polling` row."""
 
     feed_id: str
     url: str
@@ -56,21 +63,21 @@ _STATE_COLUMNS = (
 )
 
 
-def _state(row: tuple[Any, ...]) -> FeedState:
-    return FeedState(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8], row[9])
+def _state(row: tuple[Any, ...]) -> FeedPolling:
+    return FeedPolling(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7], row[8], row[9])
 
 
-def load(store: Store, feed_id: str) -> FeedState:
+def load(store: Store, feed_id: str) -> FeedPolling:
     row = store.conn.execute(
-        f"SELECT {_STATE_COLUMNS} FROM feed_state WHERE feed_id = ?",  # noqa: S608 - fixed columns
+        f"SELECT {_STATE_COLUMNS} FROM feed_polling WHERE feed_id = ?",  # noqa: S608 - fixed columns
         (feed_id,),
     ).fetchone()
-    return FeedState(feed_id) if row is None else _state(row)
+    return FeedPolling(feed_id) if row is None else _state(row)
 
 
-def load_all(store: Store) -> dict[str, FeedState]:
+def load_all(store: Store) -> dict[str, FeedPolling]:
     """Every feed's state in one query (the daemon reads it every few seconds)."""
-    rows = store.conn.execute(f"SELECT {_STATE_COLUMNS} FROM feed_state").fetchall()  # noqa: S608
+    rows = store.conn.execute(f"SELECT {_STATE_COLUMNS} FROM feed_polling").fetchall()  # noqa: S608
     return {row[0]: _state(row) for row in rows}
 
 
@@ -97,7 +104,7 @@ def record(
     )  # fmt: skip
     succeeded = poll.outcome != "failed"
     store.conn.execute(
-        "INSERT INTO feed_state (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
+        "INSERT INTO feed_polling (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
         "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
         "backoff_reason, gone, ttl_seconds) "
         "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
@@ -136,8 +143,8 @@ def record(
 def reset(store: Store, feed_id: str) -> bool:
     """Forget a feed's failures and gone mark so it is polled again (`tracker feeds reset`)."""
     cursor = store.conn.execute(
-        "UPDATE feed_state SET gone = 0, consecutive_failures = 0, next_due_at = NULL, backoff_reason = NULL "
-        "WHERE feed_id = ?",
+        "UPDATE feed_polling SET gone = 0, consecutive_failures = 0, next_due_at = NULL, "
+        "backoff_reason = NULL WHERE feed_id = ?",
         (feed_id,),
     )
     return cursor.rowcount > 0
@@ -146,3 +153,34 @@ def reset(store: Store, feed_id: str) -> bool:
 def prune_polls(store: Store, older_than: datetime) -> int:
     cursor = store.conn.execute("DELETE FROM polls WHERE started_at < ?", (format_utc(older_than),))
     return cursor.rowcount
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The daemon's row: who beats, since when, last beat, and what it said (`detail`)."""
+
+    pid: int
+    started_at: str
+    beat_at: str
+    detail: dict[str, Any]
+
+
+def write_heartbeat(store: Store, *, started_at: datetime, now: datetime, detail: Mapping[str, Any]) -> None:
+    """Write this process's heartbeat (inside the caller's transaction)."""
+    store.conn.execute(
+        "INSERT INTO daemon_heartbeat (id, pid, started_at, beat_at, detail) VALUES (1, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, started_at = excluded.started_at, "
+        "beat_at = excluded.beat_at, detail = excluded.detail",
+        (
+            os.getpid(),
+            format_utc(started_at),
+            format_utc(now),
+            json.dumps(dict(detail), ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        ),
+    )
+
+
+def read_heartbeat(store: Store) -> Heartbeat | None:
+    """The last heartbeat a daemon wrote on this store, or None if none ever ran."""
+    row = store.conn.execute("SELECT pid, started_at, beat_at, detail FROM daemon_heartbeat").fetchone()
+    return None if row is None else Heartbeat(row[0], row[1], row[2], json.loads(row[3]))

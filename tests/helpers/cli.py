@@ -1,0 +1,40 @@
+"""Running the real `tracker` command: in a child process, as a user would (`tracker`), or in this
+process through click's runner (`invoke`), which is quicker where nothing needs a process of its own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from click.testing import CliRunner, Result
+
+from tracker.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class CliRun(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def tracker(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 120) -> CliRun:
+    """`tracker ARGS…` with this interpreter: (exit code, stdout, stderr)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    """`tracker ARGS…` in this process; the result has `exit_code`, `output` and `stderr`."""
+    return CliRunner().invoke(main, list(args), env=env)

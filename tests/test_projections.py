@@ -1,0 +1,217 @@
+"""Each projection on its own, and the runner when a projection fails: the failing one stops just
+before the bad event, records why, and never holds the log or the other projections back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import pytest
+import sqlite_utils
+
+from tests.helpers.events import article, revision
+from tracker import polling_store
+from tracker.bootstrap import Tracker
+from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
+from tracker.projections import checkpoints
+from tracker.projections.articles import ArticlesProjection
+from tracker.projections.feeds import FeedHistoryProjection, load_health
+from tracker.projections.runner import Projection, ProjectionRunner
+from tracker.store import Store
+
+
+def rows(store: Store, sql: str) -> list[tuple[object, ...]]:
+    return store.conn.execute(sql).fetchall()
+
+
+def append(store: Store, *events: object) -> None:
+    with store.transaction():
+        store.append(events)  # type: ignore[arg-type]
+
+
+def catch_up(store: Store, runner: ProjectionRunner) -> None:
+    with store.transaction():
+        runner.catch_up(store)
+
+
+# --- articles ---------------------------------------------------------------------------------------
+
+
+def test_articles_keeps_the_current_version_and_counts_revisions(new_store: Store) -> None:
+    first = article("a", "Belarus freed 14 prisoners.")
+    append(new_store, first, article("b"))
+    append(new_store, revision(first, "Belarus freed 14 prisoners, including a U.S. citizen."))
+    catch_up(new_store, ProjectionRunner([ArticlesProjection()]))
+    assert rows(
+        new_store, "SELECT feed_id, entry_key, content, revisions, first_position, position FROM articles"
+    ) == [
+        ("wire", "a", "Belarus freed 14 prisoners, including a U.S. citizen.", 2, 1, 3),
+        ("wire", "b", "body", 1, 2, 2),
+    ]
+
+
+# --- feed history and health ---------------------------------------------------------------------------
+
+
+def test_feed_history_follows_health_events_and_counts_articles(new_store: Store) -> None:
+    runner = ProjectionRunner([FeedHistoryProjection()])
+    failed = FeedFailed(feed_id="wire", category="http", reason="HTTP 503", url="http://wire.invalid/rss")
+    append(new_store, article("a"), article("b"), failed)
+    catch_up(new_store, runner)
+    assert rows(
+        new_store, "SELECT health, category, reason, failures_recorded, articles FROM feed_history"
+    ) == [("failing", "http", "HTTP 503", 1, 2)]
+    append(new_store, FeedRecovered(feed_id="wire", failures=1, url="http://wire.invalid/rss"))
+    append(
+        new_store,
+        FeedMoved(feed_id="wire", url="http://wire.invalid/rss", new_url="http://wire.invalid/v2"),
+    )
+    catch_up(new_store, runner)
+    assert rows(new_store, "SELECT health, category, moved_to FROM feed_history") == [
+        ("ok", None, "http://wire.invalid/v2")
+    ]
+    append(new_store, FeedGone(feed_id="wire", url="http://wire.invalid/v2", status=410))
+    catch_up(new_store, runner)
+    assert rows(new_store, "SELECT health, reason FROM feed_history") == [("gone", "HTTP 410 Gone")]
+
+
+def test_feed_health_joins_the_history_with_the_polling_state(new_store: Store) -> None:
+    append(new_store, article("a"))
+    catch_up(new_store, ProjectionRunner([FeedHistoryProjection()]))
+    poll = polling_store.PollRecord(
+        feed_id="digest",
+        url="http://digest.invalid/rss",
+        started_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        duration_ms=12,
+        outcome="failed",
+        status=500,
+        error="HTTP 500",
+    )
+    with new_store.transaction():
+        polling_store.record(
+            new_store, poll, consecutive_failures=3, gone=False, next_due=None, backoff_reason="backoff"
+        )
+    health = load_health(new_store)
+    assert sorted(health) == ["digest", "wire"]  # polled but never seen in the log; the reverse
+    assert (
+        health["digest"].consecutive_failures,
+        health["digest"].last_status,
+        health["digest"].articles,
+    ) == (3, 500, 0)
+    assert (health["wire"].last_poll_at, health["wire"].articles) == (None, 1)
+
+
+# --- the runner when a projection fails ----------------------------------------------------------------
+
+
+class Fragile(Projection):
+    """Counts articles, but raises on any article whose text contains `poison`."""
+
+    name: ClassVar[str] = "fragile"
+    version: ClassVar[int] = 1
+    handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved"})
+    poison = "poison"
+
+    def create(self, db: sqlite_utils.Database) -> None:
+        db.execute("CREATE TABLE fragile (stream TEXT PRIMARY KEY)")
+
+    def drop(self, db: sqlite_utils.Database) -> None:
+        db.execute("DROP TABLE IF EXISTS fragile")
+
+    def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        if self.poison in (getattr(recorded.event, "content", "") or ""):
+            raise ValueError(f"cannot fold {recorded.stream}")
+        db.execute("INSERT INTO fragile VALUES (?)", [recorded.stream])
+
+
+class Mended(Fragile):
+    """The same projection after the bug is fixed: a new version, so it rebuilds."""
+
+    version: ClassVar[int] = 2
+    poison = "never in any article"
+
+
+def test_a_failing_projection_stops_before_the_bad_event_and_the_others_go_on(new_store: Store) -> None:
+    append(new_store, article("a"), article("b", "poison"), article("c"))
+    runner = ProjectionRunner([Fragile(), ArticlesProjection()])
+    with new_store.transaction():
+        result = runner.catch_up(new_store)
+
+    (failure,) = result.failures
+    assert (failure.name, failure.position) == ("fragile", 2)
+    assert "ValueError: cannot fold article:wire:" in failure.error
+    assert rows(new_store, "SELECT count(*) FROM fragile") == [(1,)]  # what came before it stays
+    assert rows(new_store, "SELECT count(*) FROM articles") == [(3,)]  # the others are not held back
+    assert new_store.count() == 3  # and the log has everything
+    assert checkpoints.load(new_store.db) == {
+        "fragile": ("fragile/v1", 1),
+        "articles": ("articles/v1", 3),
+    }
+    fragile, articles = runner.status(new_store)
+    assert (fragile.lag, fragile.error) == (2, failure.error)
+    assert (articles.lag, articles.error) == (0, None)
+
+    # Catching up again retries the same event and fails the same way, counted, never skipped.
+    with new_store.transaction():
+        again = runner.catch_up(new_store)
+    assert [f.position for f in again.failures] == [2]
+    assert rows(new_store, "SELECT position, attempts FROM projection_errors") == [(2, 2)]
+
+
+def test_a_fixed_projection_rebuilds_past_the_event_and_forgets_the_error(tracker_app: Tracker) -> None:
+    store = tracker_app.store
+    append(store, article("a"), article("b", "poison"), article("c"))
+    catch_up(store, ProjectionRunner([Fragile()]))
+    with store.transaction():
+        result = ProjectionRunner([Mended()]).catch_up(store)
+    assert (result.failures, result.rebuilt) == ((), ("fragile",))
+    assert rows(store, "SELECT count(*) FROM fragile") == [(3,)]
+    assert rows(store, "SELECT count(*) FROM projection_errors") == [(0,)]
+
+
+class FinishFails(Projection):
+    name: ClassVar[str] = "finish_fails"
+    version: ClassVar[int] = 1
+    handles: ClassVar[frozenset[str] | None] = frozenset()
+    broken = True
+
+    def create(self, db: sqlite_utils.Database) -> None:
+        db.execute("CREATE TABLE finish_fails (done INTEGER)")
+
+    def drop(self, db: sqlite_utils.Database) -> None:
+        db.execute("DROP TABLE IF EXISTS finish_fails")
+
+    def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        """Handles nothing: all its work is in finish()."""
+
+    def finish(self, db: sqlite_utils.Database) -> None:
+        db.execute("INSERT INTO finish_fails VALUES (1)")  # rolled back with its savepoint
+        if self.broken:
+            raise RuntimeError("derived table cannot be built")
+
+
+def test_a_failed_finish_is_rolled_back_recorded_and_retried(new_store: Store) -> None:
+    append(new_store, article("a"))
+    projection = FinishFails()
+    runner = ProjectionRunner([projection, ArticlesProjection()])
+    with new_store.transaction():
+        result = runner.catch_up(new_store)
+    assert [f.error for f in result.failures] == ["finish: RuntimeError: derived table cannot be built"]
+    assert rows(new_store, "SELECT count(*) FROM finish_fails") == [(0,)]
+    assert rows(new_store, "SELECT count(*) FROM articles") == [(1,)]
+
+    projection.broken = False  # nothing new in the log: the failed finish alone brings it back
+    with new_store.transaction():
+        assert runner.catch_up(new_store).failures == ()
+    assert rows(new_store, "SELECT count(*) FROM finish_fails") == [(1,)]
+    assert rows(new_store, "SELECT count(*) FROM projection_errors") == [(0,)]
+
+
+def test_catch_up_outside_a_transaction_is_refused(new_store: Store) -> None:
+    with pytest.raises(Exception, match=r"inside store\.transaction\(\)"):
+        ProjectionRunner([ArticlesProjection()]).catch_up(new_store)
+
+
+def test_projection_names_are_unique() -> None:
+    with pytest.raises(ValueError, match="duplicate projection names"):
+        ProjectionRunner([ArticlesProjection(), ArticlesProjection()])

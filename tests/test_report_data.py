@@ -1,0 +1,82 @@
+"""The report's data (the JSON contract) straight from a store: what it reads, as of when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.helpers.clock import StepClock
+from tests.helpers.events import article, revision
+from tracker import app
+from tracker.bootstrap import Tracker
+from tracker.errors import ConfigError
+from tracker.events import Event
+from tracker.report import build_report
+from tracker.store import Store
+
+RELEASE = "Belarus freed 52 prisoners on Thursday, the U.S. envoy said."
+
+
+def record(tracker: Tracker, *events: Event, catch_up: bool = True) -> None:
+    with tracker.store.transaction():
+        tracker.store.append(events)
+        if catch_up:
+            tracker.runner.catch_up(tracker.store)
+
+
+def releases(report: dict[str, Any]) -> int:
+    tally = next(s for s in report["subjects"] if s["id"] == "prisoner-releases")
+    return int(tally["total"])
+
+
+def test_coverage_lists_each_feeds_articles_newest_first_in_their_current_version(
+    tracker_app: Tracker,
+) -> None:
+    older = article("a", "nothing yet", published=datetime(2025, 9, 10, 8, tzinfo=UTC))
+    record(tracker_app, older, article("b"), article("c", feed="digest"))
+    record(tracker_app, revision(older, "updated"))
+    report = build_report(tracker_app.store, tracker_app.config)
+    assert [(c["feed"], c["articles"]) for c in report["coverage"]] == [("digest", 1), ("wire", 2)]
+    wire = report["coverage"][1]["latest"]
+    assert [(a["url"], a["published"], a["revisions"]) for a in wire] == [
+        ("https://wire.invalid/b", "2025-09-11", 1),
+        ("https://wire.invalid/a", "2025-09-10", 2),
+    ]
+
+
+def test_known_at_reads_only_what_had_been_recorded(tracker_app: Tracker, clock: StepClock) -> None:
+    record(tracker_app, article("quiet", "Talks continue in Minsk."))
+    first_pass = clock.now
+    clock.now += timedelta(hours=1)
+    record(tracker_app, article("release", RELEASE))
+
+    then = build_report(tracker_app.store, tracker_app.config, known_at=first_pass)
+    now = build_report(tracker_app.store, tracker_app.config)
+    assert (releases(then), releases(now)) == (0, 52)
+    assert [c["articles"] for c in then["coverage"]] == [1]
+    before_anything = build_report(tracker_app.store, tracker_app.config, known_at=first_pass - timedelta(1))
+    assert before_anything["coverage"] == [] and releases(before_anything) == 0
+
+
+def test_a_report_beside_lagging_projections_is_not_stale(tracker_app: Tracker) -> None:
+    record(tracker_app, article("release", RELEASE), catch_up=False)  # as a busy daemon leaves it
+    lagging = build_report(tracker_app.store, tracker_app.config)
+    app.catch_up(tracker_app)
+    caught_up = build_report(tracker_app.store, tracker_app.config)
+    assert releases(lagging) == 52
+    assert {k: v for k, v in lagging.items() if k != "generated_at"} == {
+        k: v for k, v in caught_up.items() if k != "generated_at"
+    }
+
+
+def test_the_report_reads_a_store_opened_read_only(tracker_app: Tracker) -> None:
+    record(tracker_app, article("release", RELEASE))
+    with Store.open(tracker_app.store.path, readonly=True) as reader:
+        assert releases(build_report(reader, tracker_app.config)) == 52
+
+
+def test_an_unknown_subject_is_a_configuration_error(tracker_app: Tracker) -> None:
+    with pytest.raises(ConfigError, match="no subject 'potash'"):
+        build_report(tracker_app.store, tracker_app.config, subjects=["potash"])

@@ -1,0 +1,13 @@
+"""The `tracker` command: parse arguments, call the application, format the output.
+
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 a handled error (bad
+configuration, lock held, verification failed), 2 bad usage. `group.py` holds what every command
+shares; the commands live by what they are about: `polling.py` (fetch, daemon, feeds, prune),
+`feedlist.py` (feeds add, remove, import, export), `interpretation.py` (rebuild, assert, retract,
+eval) and `reading.py` (report, events, verify, demo).
+"""
+
+from tracker.cli import feedlist, interpretation, polling, reading  # noqa: F401 - each registers its commands
+from tracker.cli.group import main
+
+__all__ = ["main"]

@@ -1,0 +1,109 @@
+"""Commands about interpretation and the analysts' word: `rebuild`, `assert`, `retract`, `eval`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from tracker import app, output
+from tracker.bootstrap import open_tracker
+from tracker.cli.group import Paths, handled, main, store_options
+from tracker.completion import complete_subject_ids
+
+
+@main.command()
+@store_options
+@handled
+def rebuild(config: str | None, db: str | None) -> None:
+    """Drop every projection and replay the whole log."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+        result = app.rebuild(tracker)
+    for name, count in result.applied.items():
+        output.note(f"{name}: {count} events applied")
+    for failure in result.failures:
+        output.note(f"warning: {failure}")
+
+
+# --- analysts' word --------------------------------------------------------------------------------
+
+
+@main.command("assert")
+@click.argument("subject_id", metavar="SUBJECT", shell_complete=complete_subject_ids)
+@click.argument("value", metavar="STATE|COUNT")
+@click.option(
+    "--date", "day", required=True, metavar="DATE", help="When it happened: YYYY-MM-DD, or YYYY-MM."
+)
+@click.option("--source", required=True, metavar="URL", help="The article or document that supports it.")
+@click.option("--note", metavar="TEXT", help="The supporting sentence or a comment, shown as evidence.")
+@click.option(
+    "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who asserts it (env TRACKER_ANALYST)."
+)
+@store_options
+@handled
+def assert_(
+    subject_id: str,
+    value: str,
+    day: str,
+    source: str,
+    note: str | None,
+    analyst: str | None,
+    config: str | None,
+    db: str | None,
+) -> None:
+    """Record an analyst's assertion; it outranks extracted facts."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    try:
+        when, precision = (
+            (date.fromisoformat(day + "-01"), "month") if len(day) == 7 else (date.fromisoformat(day), "day")
+        )
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD or YYYY-MM", param_hint="--date") from None
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+        fact_id = app.assert_fact(
+            tracker,
+            subject_id=subject_id,
+            value=value,
+            day=when,
+            precision=precision,
+            source=source,
+            note=note,
+            analyst=analyst,
+        )
+    output.echo(fact_id)
+
+
+@main.command()
+@click.argument("fact_id")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the fact should stop counting.")
+@click.option(
+    "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who retracts it (env TRACKER_ANALYST)."
+)
+@store_options
+@handled
+def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, db: str | None) -> None:
+    """Withdraw a fact (extracted or asserted): it stops counting, and the report says so."""
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+        recorded = app.retract_fact(tracker, fact_id=fact_id, reason=reason, analyst=analyst)
+    output.note(f"{fact_id}: retracted" if recorded else f"{fact_id}: already retracted")
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+@main.command("eval")
+@click.argument("path", default="tests/data/labelled.jsonl", type=click.Path(dir_okay=False, exists=True))
+@click.option("--details", is_flag=True, help="List every miss and false positive.")
+@store_options
+@handled
+def eval_(path: str, details: bool, config: str | None, db: str | None) -> None:
+    """Precision and recall of state changes per subject on a labelled set (JSON lines)."""
+    from tracker.extract.evaluate import evaluate, format_report, load_labelled
+
+    cfg = Paths(config, db).load_config()
+    output.echo(format_report(evaluate(load_labelled(path), cfg.subjects), details=details))

@@ -1,0 +1,214 @@
+"""Commands that poll feeds or look after polling: `fetch`, `daemon`, `feeds` (and `feeds reset`),
+`prune`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from tracker import app, output
+from tracker.bootstrap import Tracker, open_tracker
+from tracker.cli.group import Paths, handled, main, open_store, store_options
+from tracker.clock import parse_duration, system_clock
+from tracker.completion import complete_feed_ids, complete_tags
+from tracker.errors import TrackerError
+
+if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
+    from tracker.polling import PollResult
+
+
+# --- fetch --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--feed",
+    "feed_ids",
+    multiple=True,
+    metavar="ID",
+    shell_complete=complete_feed_ids,
+    help="Poll only this feed (repeatable).",
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    shell_complete=complete_tags,
+    help="Poll only the enabled feeds with this tag (repeatable).",
+)
+@store_options
+@handled
+def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, db: str | None) -> None:
+    """Poll every feed now (or --feed ID, --tag TAG), whatever its schedule or back-off."""
+    from tracker.feedlist.naming import select_feeds
+
+    paths = Paths(config, db)
+    cfg = paths.load_config(require_feeds=True)
+    feeds = select_feeds(cfg, feed_ids, tags)
+    with open_tracker(cfg, paths.db, readonly=False, create=True) as tracker:
+        summary = _run_fetch(tracker, feeds)
+    _print_fetch_summary(summary)
+
+
+def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
+    total = len(feeds if feeds is not None else [f for f in tracker.config.feeds if f.enabled])
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=total)
+
+            def advance(result: PollResult) -> None:
+                progress.update(task, advance=1, description=output.neutralise(result.feed_id))
+
+            return asyncio.run(app.fetch_feeds(tracker, feeds, on_result=advance))
+    return asyncio.run(app.fetch_feeds(tracker, feeds))
+
+
+def _print_fetch_summary(summary: app.FetchSummary) -> None:
+    for result in summary.results:
+        if result.failed:
+            output.note(
+                f"  {result.feed_id}: FAILED ({result.category}) {output.error_text(result.error or '')}"
+            )
+        else:
+            detail = {"ok": f"{result.entries} entries", "not-modified": "not modified (304)"}.get(
+                result.outcome, "unchanged body"
+            )
+            output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised")
+    output.note(
+        f"{len(summary.results)} feeds polled: {summary.ok} ok, {len(summary.failed)} failed; "
+        f"{summary.new} new articles, {summary.revised} revisions"
+    )
+    for error in summary.projection_errors:
+        output.note(f"warning: {error}")
+
+
+@main.command()
+@click.option("--polls-older-than", "older", required=True, metavar="AGE", help='e.g. "30d", "12h".')
+@store_options
+@handled
+def prune(older: str, config: str | None, db: str | None) -> None:
+    """Delete old rows of the poll log (never events)."""
+    paths = Paths(config, db)
+    try:
+        age = parse_duration(older)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--polls-older-than") from None
+    with open_store(paths, readonly=False) as store:
+        removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
+    output.note(f"{removed} poll rows removed")
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@store_options
+@click.pass_context
+@handled
+def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
+    """Feed health: last poll, status, failures, back-off and next attempt."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = Paths(config, db)
+        return
+    paths = Paths(config, db)
+    cfg = paths.load_config()
+    from tracker.report.feeds import feed_health
+
+    with open_tracker(cfg, paths.db, readonly=True) as tracker:
+        health = feed_health(tracker)
+    tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
+    output.table(
+        None,
+        ["feed", "tags", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        [
+            (
+                h.feed_id,
+                tags.get(h.feed_id, ""),
+                h.health,
+                h.last_poll_at or "never",
+                h.last_status or "",
+                h.consecutive_failures,
+                h.next_due_at or "",
+                h.articles,
+                h.last_error or "",
+            )
+            for h in health.feeds
+        ],
+    )
+    for line in health.notes:
+        output.note(line)
+
+
+@feeds.command("reset")
+@click.argument("feed_id", shell_complete=complete_feed_ids)
+@store_options
+@click.pass_obj
+@handled
+def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
+    """Clear a feed's failures and gone mark so it is polled again."""
+    paths = Paths(
+        config or (str(parent.config) if parent and parent.config_explicit else None),
+        db or (str(parent.db) if parent else None),
+    )
+    with open_store(paths, readonly=False) as store:
+        if not app.reset_feed(store, feed_id):
+            raise TrackerError(f"no polling state for feed {feed_id!r}")
+    output.note(f"{feed_id}: failures cleared; it will be polled at the next opportunity")
+
+
+# --- daemon --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per poll on stderr, as text or as JSON objects.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="info logs every poll; warning only failures and trouble.",
+)
+@click.option(
+    "--drain-timeout",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="After SIGTERM/SIGINT, how long polls in flight may take to finish.",
+)
+@store_options
+@handled
+def daemon(log_format: str, log_level: str, drain_timeout: float, config: str | None, db: str | None) -> None:
+    """Poll every enabled feed on its schedule until stopped.
+
+    SIGTERM or SIGINT stops it cleanly (a second one at once); SIGHUP re-reads feeds.toml. One
+    daemon per store: a second one exits 1, naming the first one's pid."""
+    from tracker.daemon import DaemonOptions, run_daemon
+    from tracker.daemon.log import configure
+
+    paths = Paths(config, db)
+    cfg = paths.load_config(require_feeds=True)
+    logger = configure(log_format, log_level)
+    options = DaemonOptions(config_path=paths.config, db_path=paths.db, drain_timeout=drain_timeout)
+    sys.exit(run_daemon(cfg, options, logger))

@@ -1,0 +1,50 @@
+"""Reads of the log that listings and reports need beyond the store's own: the position reached by
+a moment, each article version without its text, events outside given streams.
+
+Functions over an open `Store`, beside it in the storage layer; the append path never uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from tracker.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """One stored version of an article, as listings need it (no text)."""
+
+    stream: str
+    feed_id: str
+    title: str | None
+    link: str | None
+    occurred_at: str | None
+    revision: int | None
+
+
+def position_recorded_by(store: Store, moment: str) -> int:
+    """The last position recorded at or before `moment` (format_utc text); 0 if none."""
+    sql = "SELECT max(position) FROM events WHERE recorded_at <= ?"
+    return int(store.conn.execute(sql, (moment,)).fetchone()[0] or 0)
+
+
+def count_outside(store: Store, stream_prefixes: Sequence[str]) -> int:
+    """Events whose stream starts with none of the prefixes."""
+    clauses = " AND ".join("substr(stream, 1, ?) != ?" for _ in stream_prefixes) or "1"
+    params = [value for prefix in stream_prefixes for value in (len(prefix), prefix)]
+    sql = f"SELECT count(*) FROM events WHERE {clauses}"  # noqa: S608 - placeholders only
+    return int(store.conn.execute(sql, params).fetchone()[0])
+
+
+def article_versions(store: Store, until: int) -> Iterator[ArticleVersion]:
+    """Every version of every article up to position `until`, in log order, without its text."""
+    rows = store.conn.execute(
+        "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
+        "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
+        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
+        (until,),
+    )
+    for row in rows:
+        yield ArticleVersion(*row)

@@ -1,0 +1,77 @@
+"""The runner's bookkeeping tables: `projection_checkpoints` (how far each projection has folded
+the log, under which fingerprint) and `projection_errors` (the events a projection failed on).
+
+Both tables belong to the store's schema (`tracker.schema`): rebuilding a projection never drops
+them, only its own rows in them.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from tracker.store import Store
+
+_FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
+
+
+def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
+    """Every stored checkpoint: projection name → (fingerprint, position)."""
+    rows = db.execute("SELECT name, fingerprint, position FROM projection_checkpoints").fetchall()
+    return {name: (fingerprint, position) for name, fingerprint, position in rows}
+
+
+def current_position(store: Store, name: str, fingerprint: str) -> int:
+    """How far projection `name` has folded the log, if it was built with `fingerprint`; else 0."""
+    stored = load(store.db).get(name)
+    return stored[1] if stored and stored[0] == fingerprint else 0
+
+
+def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, at: str) -> None:
+    db.execute(
+        "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, "
+        "position = excluded.position, updated_at = excluded.updated_at",
+        [name, fingerprint, position, at],
+    )
+
+
+def record_error(db: sqlite_utils.Database, name: str, position: int, error: str, at: str) -> None:
+    """Keep (or count again) the error a projection raised at `position`."""
+    db.execute(
+        "INSERT INTO projection_errors (name, position, error, first_seen, last_seen) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
+        "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1",
+        [name, position, error, at, at],
+    )
+
+
+def finish_error(error: str) -> str:
+    """The text stored for an error raised by a projection's finish()."""
+    return _FINISH + error
+
+
+def clear_errors(db: sqlite_utils.Database, name: str, *, finish_only: bool = False) -> None:
+    """Forget a projection's errors (all of them, or only a failed finish())."""
+    if finish_only:
+        db.execute(
+            "DELETE FROM projection_errors WHERE name = ? AND substr(error, 1, ?) = ?",
+            [name, len(_FINISH), _FINISH],
+        )
+    else:
+        db.execute("DELETE FROM projection_errors WHERE name = ?", [name])
+
+
+def failed_finish(db: sqlite_utils.Database) -> set[str]:
+    """Projections whose last finish() failed (it is retried on the next catch-up)."""
+    rows = db.execute(
+        "SELECT DISTINCT name FROM projection_errors WHERE substr(error, 1, ?) = ?", [len(_FINISH), _FINISH]
+    )
+    return {name for (name,) in rows}
+
+
+def last_error(db: sqlite_utils.Database, name: str) -> str | None:
+    """The error at the latest position a projection failed on, if any."""
+    row = db.execute(
+        "SELECT error FROM projection_errors WHERE name = ? ORDER BY position DESC LIMIT 1", [name]
+    ).fetchone()
+    return None if row is None else str(row[0])
