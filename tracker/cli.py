@@ -170,6 +170,8 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
                 result.outcome, "unchanged body"
             )
             output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised")
+            if result.skipped:
+                output.note(f"  {result.feed_id}: {len(result.skipped)} entries skipped: {result.skipped[0]}")
     output.note(
         f"{len(summary.results)} feeds polled: {summary.ok} ok, {len(summary.failed)} failed; "
         f"{summary.new} new articles, {summary.revised} revisions"

@@ -46,6 +46,7 @@ class PollResult:
     projection_errors: tuple[str, ...]
     next_due: datetime | None = None  # None: gone, not polled again until the user acts
     ttl_seconds: int | None = None  # the feed's <ttl> this poll scheduled with
+    skipped: tuple[str, ...] = ()  # entries left out of an ok poll, each with its reason
 
     @property
     def failed(self) -> bool:
@@ -111,11 +112,12 @@ async def poll_feed(
 
     async with store.transaction_async():  # waits for the write lock without blocking the loop
         events: list[Event] = []
-        plan = None
+        skipped: tuple[str, ...] = ()
         if parsed is not None:
             heads = store.stream_heads(ingest.streams_for(feed.id, parsed.entries))
             plan = ingest.plan(feed.id, parsed.entries, heads)
             events.extend(plan.events)
+            skipped = parsed.unreadable + plan.skipped
         events.extend(_health_events(store, feed, state.consecutive_failures, error, result))
 
         failures = state.consecutive_failures + 1 if error else 0
@@ -146,8 +148,8 @@ async def poll_feed(
                 duration_ms=round(duration * 1000),
                 outcome=outcome,
                 status=status,
-                error_category=error.category if error else None,
-                error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+                error_category=error.category if error else ("entries" if skipped else None),
+                error=str(error)[:_MAX_ERROR_TEXT] if error else _skipped_text(skipped),
                 etag=result.etag if result else None,
                 last_modified=result.last_modified if result else None,
                 body_hash=body_hash if parsed is not None or outcome == "unchanged" else None,
@@ -180,7 +182,16 @@ async def poll_feed(
         projection_errors=tuple(str(f) for f in caught_up.failures),
         next_due=schedule.due,
         ttl_seconds=ttl,
+        skipped=skipped,
     )
+
+
+def _skipped_text(skipped: Sequence[str]) -> str | None:
+    """One line for the poll log: how many entries were left out, and why the first was."""
+    if not skipped:
+        return None
+    noun = "entry" if len(skipped) == 1 else "entries"
+    return f"{len(skipped)} {noun} skipped; first: {skipped[0]}"[:_MAX_ERROR_TEXT]
 
 
 def _health_events(

@@ -5,7 +5,7 @@ Markdown and HTML. Every string from a feed passes through `neutralise` (text) o
 from __future__ import annotations
 
 import io
-import json
+import string
 import textwrap
 from datetime import date
 from typing import Any
@@ -13,15 +13,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tracker.output import neutralise
+from tracker.output import json_text, neutralise
 from tracker.story import DEFINITION
+from tracker.textsafe import link_url
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(report, ensure_ascii=False, indent=2)
+        return json_text(report)
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "html":
@@ -184,22 +185,24 @@ def render_rich(report: dict[str, Any]) -> str:
 # --- Markdown -------------------------------------------------------------------------------------
 
 
+_MD_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
+
+
 def _md(text: object) -> str:
-    cleaned = _clean(text)
-    for ch in "\\`*_[]<>#|":
-        cleaned = cleaned.replace(ch, "\\" + ch)
-    return cleaned
+    """Inert Markdown text: one line (newlines and tabs became spaces, controls escaped), and every
+    ASCII punctuation character backslash-escaped, so nothing in it is markup, HTML, an entity or a
+    table cell boundary under CommonMark or GFM."""
+    return _clean(text).translate(_MD_ESCAPES)
 
 
 def _md_link(title: object, url: str | None) -> str:
     label = _md(title or url or "source")
-    if not url or not url.startswith(("http://", "https://")):
-        return label
-    return f"[{label}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+    target = link_url(url)
+    return f"[{label}]({target})" if target else label
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {heading(report)}", "", "## Subjects", ""]
+    lines = [f"# {_md(heading(report))}", "", "## Subjects", ""]
     for subject in report["subjects"]:
         lines.append(f"### {_md(subject['title'])}")
         lines.append("")
