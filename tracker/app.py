@@ -16,6 +16,7 @@ from tracker.config import Config, FeedConfig
 from tracker.errors import ConfigError, TrackerError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fetch import Fetcher, FetchLimits
+from tracker.limits import parse_count
 from tracker.polling import PollResult, poll_feed
 from tracker.projections import runner_for
 from tracker.projections.runner import CatchUp
@@ -137,9 +138,10 @@ def assert_fact(
     state: str | None = None
     count: int | None = None
     if subject.kind == "tally":
-        if not value.isdigit():
-            raise TrackerError(f"{subject_id} is a tally: give a count, not {value!r}")
-        count = int(value)
+        try:
+            count = parse_count(value)
+        except ValueError as exc:
+            raise TrackerError(f"{subject_id} is a tally: the count {exc}") from None
     else:
         known = [s.id for s in subject.states]
         if value not in known:

@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 import click
 
 from tracker import __version__, app, output
-from tracker.clock import format_utc, parse_duration, parse_utc, system_clock
+from tracker.cliparams import DAY, DURATION, FACT_DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT
+from tracker.clock import format_utc, system_clock
 from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags, config_option
 from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
@@ -210,16 +211,14 @@ def verify(config: str | None, db: str | None) -> None:
 
 
 @main.command()
-@click.option("--polls-older-than", "older", required=True, metavar="AGE", help='e.g. "30d", "12h".')
+@click.option(
+    "--polls-older-than", "age", type=DURATION, required=True, metavar="AGE", help='e.g. "30d", "12h".'
+)
 @store_options
 @handled
-def prune(older: str, config: str | None, db: str | None) -> None:
+def prune(age: int, config: str | None, db: str | None) -> None:
     """Delete old rows of the poll log (never events)."""
     paths = Paths(config, db)
-    try:
-        age = parse_duration(older)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--polls-older-than") from None
     with open_store(paths, readonly=False) as store:
         removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
     output.note(f"{removed} poll rows removed")
@@ -228,30 +227,34 @@ def prune(older: str, config: str | None, db: str | None) -> None:
 # --- events ------------------------------------------------------------------------------------
 
 
-def _since(value: str | None) -> tuple[int, str | None]:
+def _since(value: int | datetime | None) -> tuple[int, str | None]:
     """--since POS|DATE → (position, recorded_after)."""
     if value is None:
         return 0, None
-    if value.isdigit():
-        return int(value), None
-    try:
-        moment = parse_utc(value)
-    except ValueError:
-        raise click.BadParameter(
-            "expected an event position or an ISO date/datetime", param_hint="--since"
-        ) from None
-    return 0, format_utc(moment - timedelta(microseconds=1))
+    if isinstance(value, int):
+        return value, None
+    return 0, format_utc(value - timedelta(microseconds=1))
 
 
 @main.command()
 @click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this event type (repeatable).")
-@click.option("--since", metavar="POS|DATE", help="After this position, or recorded since this date.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@click.option(
+    "--since",
+    type=POSITION_OR_MOMENT,
+    metavar="POS|DATE",
+    help="After this position, or recorded since this date.",
+)
+@click.option("--limit", type=POSITIVE_COUNT, help="At most this many events.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @store_options
 @handled
 def events(
-    types: tuple[str, ...], since: str | None, limit: int | None, fmt: str, config: str | None, db: str | None
+    types: tuple[str, ...],
+    since: int | datetime | None,
+    limit: int | None,
+    fmt: str,
+    config: str | None,
+    db: str | None,
 ) -> None:
     """List events from the log, oldest first."""
     paths = Paths(config, db)
@@ -444,11 +447,15 @@ def feeds_export(config: str | None, db: str | None) -> None:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     help="World time: changes by the end of this day (UTC).",
 )
 @click.option(
-    "--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime."
+    "--known-at",
+    "known_at",
+    type=MOMENT,
+    metavar="DATETIME",
+    help="Record time: what the log held at this ISO datetime.",
 )
 @click.option(
     "--subject",
@@ -462,8 +469,8 @@ def feeds_export(config: str | None, db: str | None) -> None:
 @handled
 def report(
     fmt: str,
-    as_of: datetime | None,
-    known_at: str | None,
+    as_of: date | None,
+    known_at: datetime | None,
     subject_ids: tuple[str, ...],
     config: str | None,
     db: str | None,
@@ -473,16 +480,8 @@ def report(
 
     paths = Paths(config, db)
     cfg = paths.load_config()
-    known: datetime | None = None
-    if known_at is not None:
-        try:
-            known = parse_utc(known_at)
-        except ValueError:
-            raise click.BadParameter("expected an ISO date or datetime", param_hint="--known-at") from None
     with open_store(paths, readonly=True) as store:
-        data = build_report(
-            store, cfg, as_of=as_of.date() if as_of else None, known_at=known, subjects=subject_ids or None
-        )
+        data = build_report(store, cfg, as_of=as_of, known_at=known_at, subjects=subject_ids or None)
     output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
 
 
@@ -493,7 +492,12 @@ def report(
 @click.argument("subject_id", metavar="SUBJECT", shell_complete=complete_subject_ids)
 @click.argument("value", metavar="STATE|COUNT")
 @click.option(
-    "--date", "day", required=True, metavar="DATE", help="When it happened: YYYY-MM-DD, or YYYY-MM."
+    "--date",
+    "day",
+    type=FACT_DAY,
+    required=True,
+    metavar="DATE",
+    help="When it happened: YYYY-MM-DD, or YYYY-MM.",
 )
 @click.option("--source", required=True, metavar="URL", help="The article or document that supports it.")
 @click.option("--note", metavar="TEXT", help="The supporting sentence or a comment, shown as evidence.")
@@ -505,7 +509,7 @@ def report(
 def assert_(
     subject_id: str,
     value: str,
-    day: str,
+    day: tuple[date, str],
     source: str,
     note: str | None,
     analyst: str | None,
@@ -515,12 +519,7 @@ def assert_(
     """Record an analyst's assertion; it outranks extracted facts."""
     paths = Paths(config, db)
     cfg = paths.load_config()
-    try:
-        when, precision = (
-            (date.fromisoformat(day + "-01"), "month") if len(day) == 7 else (date.fromisoformat(day), "day")
-        )
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD or YYYY-MM", param_hint="--date") from None
+    when, precision = day
     with open_store(paths, readonly=False) as store:
         fact_id = app.assert_fact(
             cfg,
@@ -566,7 +565,11 @@ def eval_(path: str, details: bool, config: str | None, db: str | None) -> None:
     from tracker.extract.evaluate import evaluate, format_report, load_labelled
 
     cfg = Paths(config, db).load_config()
-    output.echo(format_report(evaluate(load_labelled(path), cfg.subjects), details=details))
+    try:
+        labelled = load_labelled(path)
+    except (ValueError, OSError) as exc:
+        raise TrackerError(str(exc)) from None
+    output.echo(format_report(evaluate(labelled, cfg.subjects), details=details))
 
 
 # --- demo ----------------------------------------------------------------------------------------
@@ -612,7 +615,7 @@ def demo(fmt: str, config: str | None, db: str | None) -> None:
 )
 @click.option(
     "--drain-timeout",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=3600),
     default=5.0,
     show_default=True,
     metavar="SECONDS",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import quote, urlsplit
+
+from tracker.limits import EARLIEST_DAY
 
 # Bidirectional embedding, override and isolate controls, and the implicit marks.
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -23,7 +25,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Published dates outside this window are treated as unknown: before it they are placeholders
 # ("0001-01-01") or typos, and beyond `now + MAX_FUTURE` a feed is announcing, not reporting.
-EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+EARLIEST_DATE = datetime.combine(EARLIEST_DAY, time(), UTC)
 MAX_FUTURE = timedelta(days=2)
 
 
