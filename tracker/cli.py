@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 import click
 
 from tracker import __version__, app, output
-from tracker.cliparams import DAY, DURATION, FACT_DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT
+from tracker.chain import KEY_FILE_ENV, load_key
+from tracker.cliparams import CHECKPOINT, DAY, DURATION, FACT_DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT
 from tracker.clock import format_utc, system_clock
 from tracker.completion import complete_feed_ids, complete_subject_ids, complete_tags, config_option
 from tracker.config import Config, default_config, load_config
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, StoreError, StoreNotFound, TrackerError, VerificationFailed
 from tracker.polling import PollResult
 from tracker.store import Store
 
@@ -200,14 +201,46 @@ def rebuild(config: str | None, db: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--checkpoint",
+    type=CHECKPOINT,
+    metavar="POSITION:HASH",
+    help="A head saved earlier (every report names one): the log must still extend it.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False),
+    envvar=KEY_FILE_ENV,
+    metavar="PATH",
+    help=f"Check the seals made with this key (env {KEY_FILE_ENV}).",
+)
 @store_options
 @handled
-def verify(config: str | None, db: str | None) -> None:
-    """Check the hash chain and SQLite's integrity; exit 1 naming the first bad position."""
+def verify(
+    checkpoint: tuple[int, str] | None, key_file: str | None, config: str | None, db: str | None
+) -> None:
+    """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
+    each problem on its own line, then exit 1."""
     paths = Paths(config, db)
-    with open_store(paths, readonly=True) as store:
-        report = store.verify()
-    output.echo(f"ok: {report.events} events, chain head {report.head_position} {report.head_hash}")
+    key = load_key(key_file) if key_file else None
+    try:
+        store = Store.open(paths.db, readonly=True)
+    except StoreNotFound:
+        raise
+    except StoreError as exc:  # not a database, corrupt beyond opening, not ours
+        output.note(f"problem: {exc}")
+        raise VerificationFailed("the store cannot be verified") from None
+    with store:
+        result = store.audit(checkpoint=checkpoint, key=key)
+    for line in result.notes:
+        output.note(f"note: {line}")
+    for finding in result.findings:
+        output.note(f"problem: {finding}")
+    if result.findings:
+        raise VerificationFailed(f"{len(result.findings)} problem(s) found")
+    proved = " extends the checkpoint;" if checkpoint else ""
+    proved += " every head sealed with the key;" if key else ""
+    output.echo(f"ok: {result.events} events,{proved} chain head {result.head_position} {result.head_hash}")
 
 
 @main.command()

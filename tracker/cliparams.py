@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from tracker.chain import parse_checkpoint
 from tracker.clock import parse_duration
 from tracker.limits import MAX_POSITION, parse_day, parse_moment
 
@@ -113,7 +114,15 @@ class FactDay(_Checked):
     convert_text = staticmethod(_fact_day)
 
 
+class Checkpoint(_Checked):
+    """POSITION:HASH, a log head someone saved."""
+
+    name = "checkpoint"
+    convert_text = staticmethod(parse_checkpoint)
+
+
 DAY = Day()
+CHECKPOINT = Checkpoint()
 MOMENT = Moment()
 DURATION = Duration()
 POSITION_OR_MOMENT = PositionOrMoment()

@@ -7,7 +7,8 @@ event from any connection, the sqlite3 shell included; `application_id` marks ou
 `user_version` drives migrations. Read-only commands open `mode=ro`, so a mistyped path never
 creates an empty database and a reader never takes the write lock.
 
-Each row carries `hash = sha256(prev_hash || canonical(row))`; `verify()` recomputes the chain.
+Each row carries `hash = sha256(prev_hash || canonical(row))`; `tracker.chain` audits it, and
+seals each transaction's new head when a key is configured (see there for what each proves).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -25,6 +27,7 @@ from typing import Any
 
 import sqlite_utils
 
+from tracker import chain
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import (
     ConcurrencyError,
@@ -65,9 +68,11 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
 -- REPLACE deletes the old row without firing delete triggers unless recursive_triggers is on,
--- a per-connection setting a sqlite3 shell does not have; this closes the hole everywhere.
+-- a per-connection setting a sqlite3 shell does not have; this closes the hole everywhere, on
+-- every unique key a REPLACE could conflict on.
 CREATE TRIGGER events_no_replace BEFORE INSERT ON events
-WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR position = NEW.position)
+WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR position = NEW.position
+             OR (stream = NEW.stream AND version = NEW.version))
 BEGIN SELECT RAISE(ABORT, 'events are append-only: the event exists'); END;
 -- Positions stay dense: a row can only be added at the end of the log.
 CREATE TRIGGER events_dense_positions BEFORE INSERT ON events
@@ -174,21 +179,42 @@ class VerifyReport:
 class Store:
     """A connection to one events.db. Not thread-safe: use it from the thread that opened it."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool, clock: Clock) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        readonly: bool,
+        clock: Clock,
+        key: chain.SealKey | None = None,
+    ) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
         self.clock = clock
+        self.key = key  # seals the head of every transaction that appends
+        self._appended = False
         self.db = sqlite_utils.Database(conn)
 
     # --- opening ------------------------------------------------------------------------------
 
     @classmethod
     def open(
-        cls, path: str | Path, *, readonly: bool = False, create: bool = True, clock: Clock = system_clock
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        clock: Clock = system_clock,
+        key: chain.SealKey | None = None,
     ) -> Store:
-        """Open (or, for a writer with `create`, make) a store. Readers never create a file."""
+        """Open (or, for a writer with `create`, make) a store. Readers never create a file.
+
+        A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set.
+        """
         path = Path(path)
+        if key is None and not readonly and os.environ.get(chain.KEY_FILE_ENV):
+            key = chain.load_key(os.environ[chain.KEY_FILE_ENV])
         if (readonly or not create) and not path.is_file():
             raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
         if readonly:
@@ -202,7 +228,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
-            store = cls(conn, path, readonly=readonly, clock=clock)
+            store = cls(conn, path, readonly=readonly, clock=clock, key=key)
             store._check_or_create()
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -230,6 +256,9 @@ class Store:
                 f"{self.path}: written by a newer tracker (schema {user_version}, this one knows "
                 f"{SCHEMA_VERSION}); upgrade tracker"
             )
+        if not self.readonly and chain.outdated_guards(self.conn):
+            with self.transaction():
+                chain.upgrade_guards(self.conn, _split_sql(_SCHEMA))
 
     def _create(self) -> None:
         self.conn.execute("PRAGMA journal_mode = WAL")  # persists in the file
@@ -260,8 +289,11 @@ class Store:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         self.conn.execute("BEGIN IMMEDIATE")
+        self._appended = False
         try:
             yield self
+            if self._appended and self.key is not None:
+                chain.seal(self.conn, self.key)
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
                 self.conn.execute("ROLLBACK")
@@ -391,6 +423,7 @@ class Store:
             f"INSERT INTO events ({_COLUMNS}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
             rows,
         )
+        self._appended = self._appended or bool(rows)
         return AppendResult(tuple(appended), skipped)
 
     def _stream_versions(self, streams: Iterable[str]) -> dict[str, int]:
@@ -491,26 +524,19 @@ class Store:
 
     # --- verifying ------------------------------------------------------------------------------
 
+    def audit(
+        self, *, checkpoint: tuple[int, str] | None = None, key: chain.SealKey | None = None
+    ) -> chain.Audit:
+        """Every check of `tracker.chain`: problems come back as findings, never as exceptions."""
+        return chain.audit(self.conn, _split_sql(_SCHEMA), checkpoint=checkpoint, key=key)
+
     def verify(self) -> VerifyReport:
-        """Recompute the hash chain and run PRAGMA integrity_check; raise VerificationFailed."""
-        integrity = "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall())
-        if integrity != "ok":
-            raise VerificationFailed(f"integrity_check: {integrity[:300]}")
-        prev_hash, expected_position, count = GENESIS_HASH, 1, 0
-        sql = f"SELECT {_COLUMNS}, prev_hash, hash FROM events ORDER BY position"  # noqa: S608
-        cursor = self.conn.execute(sql)
-        for row in cursor:
-            position = row[0]
-            if position != expected_position:
-                raise VerificationFailed(
-                    f"position {expected_position} is missing (next stored is {position})", expected_position
-                )
-            if row[10] != prev_hash:
-                raise VerificationFailed(f"position {position}: prev_hash does not match the chain", position)
-            if chain_hash(prev_hash, row[:10]) != row[11]:
-                raise VerificationFailed(f"position {position}: hash does not match its contents", position)
-            prev_hash, expected_position, count = row[11], position + 1, count + 1
-        return VerifyReport(count, expected_position - 1, prev_hash, integrity)
+        """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
+        result = self.audit()
+        if result.findings:
+            positioned = next((f.position for f in result.findings if f.position is not None), None)
+            raise VerificationFailed("; ".join(map(str, result.findings)), positioned)
+        return VerifyReport(result.events, result.head_position, result.head_hash, "ok")
 
 
 def _split_sql(script: str) -> list[str]:

@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from tracker.output import neutralise
-from tracker.report.render import entry_change, heading, show_date, subject_status
+from tracker.report.render import entry_change, head_line, heading, show_date, subject_status
 from tracker.textsafe import link_url
 
 _STYLE = """
@@ -63,7 +63,8 @@ def render_html(report: dict[str, Any]) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{_e(heading(report))}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{_e(heading(report))}</h1><h2>Subjects</h2><table>{''.join(rows)}</table>"
+        f"<h1>{_e(heading(report))}</h1><p class=muted>{_e(head_line(report))}</p>"
+        f"<h2>Subjects</h2><table>{''.join(rows)}</table>"
         "<h2>Timeline</h2><table><tr><th>date</th><th>subject</th><th>change</th><th>reported by</th></tr>"
         f"{''.join(timeline)}</table></body></html>"
     )

@@ -5,6 +5,7 @@ Markdown and HTML. Every string from a feed passes through `neutralise` (text) o
 from __future__ import annotations
 
 import io
+import re
 import string
 import textwrap
 from datetime import date
@@ -46,6 +47,15 @@ def show_date(iso: str | None, precision: str = "day") -> str:
 
 def _clean(value: object) -> str:
     return neutralise("" if value is None else str(value))
+
+
+def head_line(report: dict[str, Any]) -> str:
+    """The log head the report was built from: `tracker verify --checkpoint` takes it as given."""
+    head = report.get("head")
+    if not head:
+        return ""
+    position = head["position"]
+    return f"Built from the event log up to position {position}: checkpoint {position}:{head['hash']}"
 
 
 def heading(report: dict[str, Any]) -> str:
@@ -93,7 +103,7 @@ def _outlets(item: dict[str, Any]) -> str:
 
 
 def render_plain(report: dict[str, Any]) -> str:
-    out: list[str] = [heading(report), ""]
+    out: list[str] = [heading(report), _clean(head_line(report)), ""]
     out.append("SUBJECTS")
     for subject in report["subjects"]:
         out.append(f"- {_clean(subject['title'])}: {subject_status(subject)}")
@@ -153,6 +163,7 @@ def render_rich(report: dict[str, Any]) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
     console.print(heading(report), style="bold")
+    console.print(_clean(head_line(report)))
     subjects = Table(title="Subjects", title_justify="left", show_lines=True)
     for column in ("subject", "state", "evidence", "sources"):
         subjects.add_column(column, overflow="fold")
@@ -201,8 +212,17 @@ def _md_link(title: object, url: str | None) -> str:
     return f"[{label}]({target})" if target else label
 
 
+def _md_head(report: dict[str, Any]) -> str:
+    head = report.get("head") or {}
+    position, digest = head.get("position"), str(head.get("hash"))
+    if not isinstance(position, int) or not re.fullmatch("[0-9a-f]{64}", digest):
+        return _md(head_line(report))
+    # Digits and hex only: shown as code, so the checkpoint can be copied as it is.
+    return f"Built from the event log up to position {position}: checkpoint `{position}:{digest}`"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {_md(heading(report))}", "", "## Subjects", ""]
+    lines = [f"# {_md(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
     for subject in report["subjects"]:
         lines.append(f"### {_md(subject['title'])}")
         lines.append("")
