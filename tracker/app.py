@@ -37,9 +37,10 @@ def fetch_limits(config: Config) -> FetchLimits:
 
 def make_fetcher(config: Config) -> Fetcher:
     limits = fetch_limits(config)
+    allow = config.fetch.allow_private
     if config.fetch.user_agent:
-        return Fetcher(limits, user_agent=config.fetch.user_agent)
-    return Fetcher(limits)
+        return Fetcher(limits, user_agent=config.fetch.user_agent, allow_private=allow)
+    return Fetcher(limits, allow_private=allow)
 
 
 @dataclass(frozen=True)
