@@ -24,6 +24,7 @@ from tracker.parsing.pool import ParsePool, shared_pool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
 from tracker.store import Store
+from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
 _MAX_ERROR_TEXT = 300
@@ -149,7 +150,7 @@ async def poll_feed(
                 outcome=outcome,
                 status=status,
                 error_category=error.category if error else ("entries" if skipped else None),
-                error=str(error)[:_MAX_ERROR_TEXT] if error else _skipped_text(skipped),
+                error=_error_text(error) if error else _skipped_text(skipped),
                 etag=result.etag if result else None,
                 last_modified=result.last_modified if result else None,
                 body_hash=body_hash if parsed is not None or outcome == "unchanged" else None,
@@ -175,7 +176,7 @@ async def poll_feed(
         revised=revised,
         bytes=result.bytes_read if result else 0,
         duration=duration,
-        error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+        error=_error_text(error) if error else None,
         category=error.category if error else None,
         health_event=health,
         next_due_reason=schedule.reason,
@@ -184,6 +185,11 @@ async def poll_feed(
         ttl_seconds=ttl,
         skipped=skipped,
     )
+
+
+def _error_text(error: FeedError) -> str:
+    """An error's text as stored: server-supplied parts may carry anything a str can."""
+    return clean_text(str(error))[:_MAX_ERROR_TEXT]
 
 
 def _skipped_text(skipped: Sequence[str]) -> str | None:
@@ -212,7 +218,7 @@ def _health_events(
             if health != "gone":
                 events.append(FeedGone(feed_id=feed.id, url=feed.url))
         elif health == "ok":
-            reason = str(error)[:_MAX_ERROR_TEXT]
+            reason = _error_text(error)
             events.append(
                 FeedFailed(
                     feed_id=feed.id, category=error.category, reason=reason, status=status, url=feed.url
