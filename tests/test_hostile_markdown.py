@@ -57,6 +57,7 @@ def commonmark(text: str) -> _Html:
 
 
 ALLOWED = {
+    "code",
     "h1",
     "h2",
     "h3",

@@ -142,7 +142,7 @@ def assert_fact(
         try:
             count = parse_count(value)
         except ValueError as exc:
-            raise TrackerError(f"{subject_id} is a tally: the count {exc}") from None
+            raise TrackerError(f"{subject_id} is a tally: give a count: {exc}") from None
     else:
         known = [s.id for s in subject.states]
         if value not in known:
