@@ -292,13 +292,17 @@ class Store:
         self._appended = False
         try:
             yield self
-            if self._appended and self.key is not None:
-                chain.seal(self.conn, self.key)
+            self._seal_if_appended()
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _seal_if_appended(self) -> None:
+        """With a key, seal the head a transaction that appended leaves (see tracker.chain)."""
+        if self._appended and self.key is not None:
+            chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
     async def transaction_async(self, *, patience: float = BUSY_TIMEOUT_MS / 1000) -> AsyncIterator[Store]:
@@ -321,8 +325,10 @@ class Store:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
+        self._appended = False
         try:
             yield self
+            self._seal_if_appended()
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
