@@ -14,7 +14,6 @@ import contextlib
 import email.utils
 import re
 import time
-import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from typing import Self
 import httpx
 
 from tracker import __version__, netguard
+from tracker.bodycap import BoundedBody
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -44,9 +44,6 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
-_CHUNK = 64 * 1024  # most bytes the inflater may produce per step
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
-_GZIP_MAGIC = b"\x1f\x8b"
 _PERMANENT = frozenset({301, 308})
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_DETAIL = 160
@@ -278,54 +275,6 @@ class _HostSlot:
     users: int = 0
 
 
-class _BoundedBody:
-    """Accumulates a body, inflating gzip in steps of at most `_CHUNK` bytes so output stops at the cap."""
-
-    def __init__(self, gzip: bool, cap: int) -> None:
-        self._cap = cap
-        self._out = bytearray()
-        self._inflater = zlib.decompressobj(_GZIP_WBITS) if gzip else None
-        self._pending = b""  # start of a possible next gzip member, split across reads
-        self._trailing = False  # bytes after the gzip stream that are not another member: ignored
-
-    def feed(self, data: bytes) -> None:
-        if self._inflater is None:
-            self._append(data)
-            return
-        data = self._pending + data
-        self._pending = b""
-        while data and not self._trailing:
-            if self._inflater.eof:  # concatenated gzip members are one body
-                if len(data) < len(_GZIP_MAGIC):
-                    self._pending = data
-                    return
-                if not data.startswith(_GZIP_MAGIC):
-                    self._trailing = True
-                    return
-                self._inflater = zlib.decompressobj(_GZIP_WBITS)
-            self._append(self._inflate(data))
-            data = self._inflater.unused_data if self._inflater.eof else self._inflater.unconsumed_tail
-
-    def finish(self) -> bytes:
-        if self._inflater is not None:
-            # Output still held back by the step limit; a truncated stream yields what it decoded.
-            while not self._inflater.eof and (piece := self._inflate(b"")):
-                self._append(piece)
-        return bytes(self._out)
-
-    def _inflate(self, data: bytes) -> bytes:
-        assert self._inflater is not None
-        try:
-            return self._inflater.decompress(data, _CHUNK)
-        except zlib.error:
-            raise FetchError("corrupt gzip body") from None
-
-    def _append(self, piece: bytes) -> None:
-        self._out += piece
-        if len(self._out) > self._cap:
-            raise BodyTooLarge(f"body over the {self._cap:,}-byte cap")
-
-
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > cap:
@@ -334,7 +283,7 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
     codings = [c for c in codings if c and c != "identity"]
     if codings and codings != ["gzip"] and codings != ["x-gzip"]:
         raise UnsupportedEncoding(f"Content-Encoding {', '.join(codings)[:40]!r} not requested")
-    reader = _BoundedBody(gzip=bool(codings), cap=cap)
+    reader = BoundedBody(gzip=bool(codings), cap=cap)
     async for raw in response.aiter_raw():  # still-encoded bytes: httpx's decoder never runs
         reader.feed(raw)
     return reader.finish()
