@@ -19,6 +19,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.helpers.feed_server import FeedServer, Respond
+from tracker.bodycap import BoundedBody
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -28,7 +29,7 @@ from tracker.errors import (
     TooManyRedirects,
     UnsupportedEncoding,
 )
-from tracker.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult, _BoundedBody, _retry_after
+from tracker.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult, _retry_after
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 MiB = 2**20
@@ -239,7 +240,7 @@ def test_bounded_decoder_handles_split_reads_members_and_trailing_bytes() -> Non
     body = bytes(range(256)) * 3000 + bytes(3 * MiB)
     stream = zlib.compress(body, wbits=31) + zlib.compress(b"tail", wbits=31) + b"\0\0junk"
     for step in (1, 5, 4096, len(stream)):
-        decoder = _BoundedBody(gzip=True, cap=10 * MiB)
+        decoder = BoundedBody(gzip=True, cap=10 * MiB)
         for i in range(0, len(stream), step):
             decoder.feed(stream[i : i + step])
         assert decoder.finish() == body + b"tail"

@@ -10,13 +10,14 @@ import pytest
 
 from tracker import app
 from tracker.bootstrap import assemble
+from tracker.chain import chain_hash
 from tracker.clock import format_utc
 from tracker.config import default_config
 from tracker.errors import StoreError, StoreVersionError
 from tracker.events import GENESIS_HASH, ArticleObserved, Event, FeedFailed, encode
 from tracker.report import build_report
 from tracker.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite, migrate
-from tracker.store import Store, chain_hash
+from tracker.store import Store
 
 SCHEMA_1 = Path(__file__).parent / "data" / "schema-1.sql"
 PUBLISHED = datetime(2025, 9, 11, 10, 0, tzinfo=UTC)
@@ -77,6 +78,17 @@ def objects(path: Path) -> dict[tuple[str, str], list[tuple[object, ...]]]:
     return {key: [column[1:] for column in columns] for key, columns in result.items()}
 
 
+def guards(path: Path) -> dict[str, str]:
+    """Every trigger and index with its definition, whitespace normalised."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') AND sql IS NOT NULL"
+    )
+    result = {name: " ".join(sql.split()) for name, sql in rows}
+    conn.close()
+    return result
+
+
 def test_a_schema_1_store_is_migrated_on_open_and_keeps_its_log_and_state(tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     write_schema_1_store(old)
@@ -110,6 +122,7 @@ def test_a_migrated_store_has_the_tables_of_a_new_one(tmp_path: Path) -> None:
         with Store.open(path) as store:
             app.catch_up(assemble(default_config(), store))
     assert objects(old) == objects(new)
+    assert guards(old) == guards(new)  # the REPLACE guard covers (stream, version) in both
 
 
 def test_every_schema_version_has_its_step() -> None:

@@ -18,6 +18,7 @@ from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig
 from tracker.errors import ConfigError, TrackerError
 from tracker.events import FactAsserted, FactRetracted
+from tracker.limits import parse_count
 from tracker.projections.facts import fact_exists
 from tracker.projections.runner import CatchUp
 from tracker.store import Store
@@ -127,9 +128,10 @@ def assert_fact(
     state: str | None = None
     count: int | None = None
     if subject.kind == "tally":
-        if not value.isdigit():
-            raise TrackerError(f"{subject_id} is a tally: give a count, not {value!r}")
-        count = int(value)
+        try:
+            count = parse_count(value)
+        except ValueError as exc:
+            raise TrackerError(f"{subject_id} is a tally: give a count: {exc}") from None
     else:
         known = [s.id for s in subject.states]
         if value not in known:

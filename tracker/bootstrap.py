@@ -62,9 +62,10 @@ def make_fetcher(config: Config) -> Fetcher:
     from tracker.fetch import Fetcher
 
     limits = fetch_limits(config)
+    allow = config.fetch.allow_private
     if config.fetch.user_agent:
-        return Fetcher(limits, user_agent=config.fetch.user_agent)
-    return Fetcher(limits)
+        return Fetcher(limits, user_agent=config.fetch.user_agent, allow_private=allow)
+    return Fetcher(limits, allow_private=allow)
 
 
 def parse_pool(workers: int | None = None, *, timeout: float | None = None) -> ParsePool:

@@ -37,18 +37,24 @@ def end_of_day(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_DURATION = re.compile(r"^\s*([0-9]{1,12})\s*(s|m|h|d)\s*$", re.ASCII)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The longest duration accepted anywhere (intervals, timeouts, ages): ten years, far inside what
+# every later sum with a date can take.
+MAX_DURATION_DAYS = 3650
 
 
 def parse_duration(text: str) -> int:
-    """`"90s"`, `"15m"`, `"2h"`, `"30d"` → seconds. Raises ValueError with a readable reason."""
+    """`"90s"`, `"15m"`, `"2h"`, `"30d"` → seconds, at most MAX_DURATION_DAYS. Raises ValueError
+    with a readable reason."""
     match = _DURATION.match(text)
     if not match:
-        raise ValueError(f'must be a duration like "90s", "15m", "2h" or "1d" (got {text!r})')
+        raise ValueError(f'must be a duration like "90s", "15m", "2h" or "1d" (got {text[:40]!r})')
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise ValueError(f"must be a positive duration (got {text!r})")
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(f"must be at most {MAX_DURATION_DAYS}d (got {text!r})")
     return seconds
 
 

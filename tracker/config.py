@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tracker.clock import parse_duration
 from tracker.errors import ConfigError
+from tracker.netguard import check_allow_private
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
 
 DEFAULT_INTERVAL = "30m"
@@ -95,6 +96,15 @@ class FetchSettings(BaseModel):
     max_connections: Annotated[int, Field(ge=1, le=500)] = 20
     max_per_host: Annotated[int, Field(ge=1, le=50)] = 2
     user_agent: str | None = None
+    # Private destinations feeds' redirects may reach (host names, addresses, networks).
+    allow_private: tuple[str, ...] = Field(default=(), strict=False, max_length=1000)
+
+    @field_validator("allow_private")
+    @classmethod
+    def _check_allow_private(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            check_allow_private(entry)
+        return value
 
     @field_validator("deadline", "connect_timeout", "read_timeout")
     @classmethod

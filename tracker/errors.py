@@ -16,6 +16,7 @@
         │   ├── FetchTimeout          the per-feed deadline or a socket timeout expired
         │   ├── ConnectFailed         DNS, refused, reset, TLS
         │   ├── TooManyRedirects      redirect loop or chain over the cap
+        │   ├── DestinationRefused    a connection would reach a private address the feed may not
         │   ├── BodyTooLarge          raw or decoded body over the cap (bombs stop here)
         │   ├── UnsupportedEncoding   a Content-Encoding we did not ask for
         │   └── HTTPStatusFailure     a 4xx/5xx answer (carries status and Retry-After)
@@ -112,6 +113,10 @@ class ConnectFailed(FetchError):
 
 class TooManyRedirects(FetchError):
     category = "redirects"
+
+
+class DestinationRefused(FetchError):
+    category = "refused-destination"
 
 
 class BodyTooLarge(FetchError):

@@ -2,7 +2,9 @@
 
 One shared client; a global and a per-host concurrency bound; a total deadline per fetch on top of
 httpx's per-operation timeouts; bodies capped on their decoded size, with gzip inflated here in bounded
-steps so a compression bomb stops at the cap. Every failure is raised as a `tracker.errors.FetchError`.
+steps so a compression bomb stops at the cap; every connection checked against the feed's address
+policy (`tracker.netguard`: no private destinations but the feed's own host and `allow_private`).
+Every failure is raised as a `tracker.errors.FetchError`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import contextlib
 import email.utils
 import re
 import time
-import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -21,10 +22,12 @@ from typing import Self
 
 import httpx
 
-from tracker import __version__
+from tracker import __version__, netguard
+from tracker.bodycap import BoundedBody
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
+    DestinationRefused,
     FetchError,
     FetchTimeout,
     HTTPStatusFailure,
@@ -41,9 +44,6 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
-_CHUNK = 64 * 1024  # most bytes the inflater may produce per step
-_GZIP_WBITS = 16 + zlib.MAX_WBITS
-_GZIP_MAGIC = b"\x1f\x8b"
 _PERMANENT = frozenset({301, 308})
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_DETAIL = 160
@@ -91,9 +91,15 @@ class FetchResult:
 class Fetcher:
     """Fetches feeds over one shared `httpx.AsyncClient`; use as `async with Fetcher() as f`."""
 
-    def __init__(self, limits: FetchLimits = DEFAULT_LIMITS, user_agent: str = DEFAULT_USER_AGENT) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits = DEFAULT_LIMITS,
+        user_agent: str = DEFAULT_USER_AGENT,
+        allow_private: Sequence[str] = (),
+    ) -> None:
         self._limits = limits
         self._user_agent = user_agent
+        self._allow_private = tuple(allow_private)
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(limits.max_connections)
         self._hosts: dict[str, _HostSlot] = {}
@@ -104,11 +110,17 @@ class Fetcher:
         lim = self._limits
         self._global = asyncio.Semaphore(lim.max_connections)
         self._hosts = {}
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.pool_timeout),
+        # A transport given to the client ignores the client's limits: they go on the transport.
+        transport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(
                 max_connections=lim.max_connections, max_keepalive_connections=lim.max_connections
-            ),
+            )
+        )
+        # httpx offers no parameter for httpcore's network backend; the SSRF tests keep this honest.
+        transport._pool._network_backend = netguard.GuardedBackend()
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.pool_timeout),
             # Redirects are followed in `_send`: httpx reads every redirect body whole through its own
             # unbounded decoder, so a 302 carrying a gzip bomb would be inflated in memory.
             follow_redirects=False,
@@ -148,12 +160,16 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         deadline = self._limits.deadline
 
+        active = netguard.AddressPolicy.build(target.host, self._allow_private)
         async with self._host_slot(_host_key(target)), self._global:
             started = time.monotonic()
             try:
-                async with asyncio.timeout(deadline):
-                    request = client.build_request("GET", target, headers=request_headers)
-                    return await self._send(client, request, etag, last_modified, started)
+                with netguard.policy(active):
+                    async with asyncio.timeout(deadline):
+                        request = client.build_request("GET", target, headers=request_headers)
+                        return await self._send(client, request, etag, last_modified, started)
+            except netguard.Refused as exc:
+                raise DestinationRefused(str(exc)) from None
             except TimeoutError:
                 raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
             except httpx.TimeoutException as exc:
@@ -164,6 +180,10 @@ class Fetcher:
                 raise FetchError(_detail("invalid request", exc)) from exc
             except httpx.ProtocolError as exc:
                 raise ConnectFailed(_detail("protocol error", exc)) from exc
+            except httpx.ConnectError as exc:
+                if isinstance(exc.__cause__, netguard.Refused):
+                    raise DestinationRefused(str(exc.__cause__)) from None
+                raise ConnectFailed(_detail("connection failed", exc)) from exc
             except httpx.TransportError as exc:  # DNS, refused, reset, TLS
                 raise ConnectFailed(_detail("connection failed", exc)) from exc
             except httpx.InvalidURL as exc:
@@ -191,6 +211,10 @@ class Fetcher:
                 await response.aclose()  # a redirect's body is never read
             if next_request.url.scheme not in ("http", "https"):
                 raise ConnectFailed(f"redirect to unsupported scheme {next_request.url.scheme[:20]!r}")
+            # Checked here too, not only on connect: an idle pooled connection that another feed's
+            # policy allowed would otherwise carry this hop without a new connect.
+            with contextlib.suppress(netguard.Unresolved):  # the connect reports that itself
+                await netguard.vet(next_request.url.host, _host_port(next_request.url))
             if only_permanent and response.status_code in _PERMANENT:
                 moved_to = str(next_request.url)
             else:
@@ -251,54 +275,6 @@ class _HostSlot:
     users: int = 0
 
 
-class _BoundedBody:
-    """Accumulates a body, inflating gzip in steps of at most `_CHUNK` bytes so output stops at the cap."""
-
-    def __init__(self, gzip: bool, cap: int) -> None:
-        self._cap = cap
-        self._out = bytearray()
-        self._inflater = zlib.decompressobj(_GZIP_WBITS) if gzip else None
-        self._pending = b""  # start of a possible next gzip member, split across reads
-        self._trailing = False  # bytes after the gzip stream that are not another member: ignored
-
-    def feed(self, data: bytes) -> None:
-        if self._inflater is None:
-            self._append(data)
-            return
-        data = self._pending + data
-        self._pending = b""
-        while data and not self._trailing:
-            if self._inflater.eof:  # concatenated gzip members are one body
-                if len(data) < len(_GZIP_MAGIC):
-                    self._pending = data
-                    return
-                if not data.startswith(_GZIP_MAGIC):
-                    self._trailing = True
-                    return
-                self._inflater = zlib.decompressobj(_GZIP_WBITS)
-            self._append(self._inflate(data))
-            data = self._inflater.unused_data if self._inflater.eof else self._inflater.unconsumed_tail
-
-    def finish(self) -> bytes:
-        if self._inflater is not None:
-            # Output still held back by the step limit; a truncated stream yields what it decoded.
-            while not self._inflater.eof and (piece := self._inflate(b"")):
-                self._append(piece)
-        return bytes(self._out)
-
-    def _inflate(self, data: bytes) -> bytes:
-        assert self._inflater is not None
-        try:
-            return self._inflater.decompress(data, _CHUNK)
-        except zlib.error:
-            raise FetchError("corrupt gzip body") from None
-
-    def _append(self, piece: bytes) -> None:
-        self._out += piece
-        if len(self._out) > self._cap:
-            raise BodyTooLarge(f"body over the {self._cap:,}-byte cap")
-
-
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit() and int(declared) > cap:
@@ -307,7 +283,7 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
     codings = [c for c in codings if c and c != "identity"]
     if codings and codings != ["gzip"] and codings != ["x-gzip"]:
         raise UnsupportedEncoding(f"Content-Encoding {', '.join(codings)[:40]!r} not requested")
-    reader = _BoundedBody(gzip=bool(codings), cap=cap)
+    reader = BoundedBody(gzip=bool(codings), cap=cap)
     async for raw in response.aiter_raw():  # still-encoded bytes: httpx's decoder never runs
         reader.feed(raw)
     return reader.finish()
@@ -325,9 +301,12 @@ def _checked_url(url: str) -> httpx.URL:
     return parsed
 
 
+def _host_port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 def _host_key(url: httpx.URL) -> str:
-    port = url.port or (443 if url.scheme == "https" else 80)
-    return f"{url.host}:{port}"
+    return f"{url.host}:{_host_port(url)}"
 
 
 def _retry_after(value: str | None, now: datetime) -> float | None:

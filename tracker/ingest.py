@@ -4,10 +4,14 @@ Identity is per (feed, entry key). The key is the entry's guid, else its link, e
 title and text; a guid repeated inside one document is told apart by its link or its rank, as
 feed readers do. The content hash ignores whitespace-only edits, so a re-fetch of unchanged
 entries plans nothing, and a real change plans an ArticleRevised beside the earlier versions.
+
+One entry that cannot be keyed, hashed or turned into a storable event is skipped with its reason
+(`Plan.skipped`); it never takes the other entries of its feed down.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -15,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream
+from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream, encode
 from tracker.parsing.feed import ParsedEntry
+from tracker.textsafe import clean_text
 
 _SPACE = re.compile(r"\s+")
 
@@ -39,13 +44,7 @@ def entry_keys(entries: Sequence[ParsedEntry]) -> list[str]:
     keys: list[str] = []
     seen: dict[str, int] = {}
     for entry in entries:
-        if entry.guid:
-            key = f"guid:{entry.guid}"
-        elif entry.link:
-            key = f"link:{entry.link}"
-        else:
-            text = f"{_norm(entry.title)}\x1f{_norm(entry.summary)}\x1f{_norm(entry.content)}"
-            key = "text:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        key = _base_key(entry)
         if key in seen:
             seen[key] += 1
             alternative = f"{key}|{entry.link}" if entry.link and entry.guid else None
@@ -55,12 +54,23 @@ def entry_keys(entries: Sequence[ParsedEntry]) -> list[str]:
     return keys
 
 
+def _base_key(entry: ParsedEntry) -> str:
+    if entry.guid:
+        return f"guid:{entry.guid}"
+    if entry.link:
+        return f"link:{entry.link}"
+    text = f"{_norm(entry.title)}\x1f{_norm(entry.summary)}\x1f{_norm(entry.content)}"
+    # surrogatepass: a key is computable for any str; such an entry is refused later, alone.
+    return "text:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     events: tuple[Event, ...]
     new: int
     revised: int
     unchanged: int
+    skipped: tuple[str, ...] = ()  # why each unusable entry was left out
 
 
 def plan(
@@ -70,35 +80,59 @@ def plan(
 ) -> Plan:
     """Events for the entries of one poll, given each known article stream's latest data."""
     events: list[Event] = []
+    skipped: list[str] = []
     new = revised = unchanged = 0
     for key, entry in zip(entry_keys(entries), entries, strict=True):
-        digest = content_hash(entry)
-        fields: dict[str, object] = {
-            "feed_id": feed_id,
-            "entry_key": key,
-            "guid": entry.guid,
-            "link": entry.link,
-            "title": entry.title,
-            "author": entry.author,
-            "published_raw": entry.published_raw,
-            "published": entry.published,
-            "updated_raw": entry.updated_raw,
-            "summary": entry.summary,
-            "content": entry.content,
-            "content_hash": digest,
-        }
-        head = heads.get(article_stream(feed_id, key))
-        if head is None:
-            events.append(ArticleObserved.model_validate(fields))
-            new += 1
-        elif head[1].get("content_hash") == digest:
+        try:
+            event = _entry_event(feed_id, key, entry, heads.get(article_stream(feed_id, key)))
+        except Exception as exc:  # hostile input: this entry fails, not its feed
+            skipped.append(clean_text(f"entry {key[:80]!r}: {type(exc).__name__}: {str(exc)[:160]}"))
+            continue
+        if event is None:
             unchanged += 1
+            continue
+        events.append(event)
+        if isinstance(event, ArticleObserved):
+            new += 1
         else:
-            revision = {"revision": head[0] + 1, "previous_hash": str(head[1].get("content_hash"))}
-            events.append(ArticleRevised.model_validate({**fields, **revision}))
             revised += 1
-    return Plan(tuple(events), new, revised, unchanged)
+    return Plan(tuple(events), new, revised, unchanged, tuple(skipped))
+
+
+def _entry_event(
+    feed_id: str, key: str, entry: ParsedEntry, head: tuple[int, Mapping[str, Any]] | None
+) -> Event | None:
+    """The event one entry calls for (None: unchanged), checked to be storable."""
+    digest = content_hash(entry)
+    fields: dict[str, object] = {
+        "feed_id": feed_id,
+        "entry_key": key,
+        "guid": entry.guid,
+        "link": entry.link,
+        "title": entry.title,
+        "author": entry.author,
+        "published_raw": entry.published_raw,
+        "published": entry.published,
+        "updated_raw": entry.updated_raw,
+        "summary": entry.summary,
+        "content": entry.content,
+        "content_hash": digest,
+    }
+    event: Event
+    if head is None:
+        event = ArticleObserved.model_validate(fields)
+    elif head[1].get("content_hash") == digest:
+        return None
+    else:
+        revision = {"revision": head[0] + 1, "previous_hash": str(head[1].get("content_hash"))}
+        event = ArticleRevised.model_validate({**fields, **revision})
+    encode(event).encode("utf-8")  # what the store will write: refused here, for this entry alone
+    return event
 
 
 def streams_for(feed_id: str, entries: Sequence[ParsedEntry]) -> list[str]:
-    return [article_stream(feed_id, key) for key in entry_keys(entries)]
+    streams = []
+    for key in entry_keys(entries):
+        with contextlib.suppress(UnicodeError):  # an unencodable key is skipped by `plan`
+            streams.append(article_stream(feed_id, key))
+    return streams

@@ -1,12 +1,15 @@
 """Everything printed passes through here: untrusted text (feed titles, error messages) is
 neutralised so that no terminal escape, bidi override or control character reaches a terminal.
+
+`neutralise` is the one function that does it, for every format: in text and HTML an unsafe
+character is shown as a visible escape (ESC → `\\x1b`, U+202E → `\\u202e`), in JSON as a `\\u`
+escape, which decodes back to the same string.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,20 +17,31 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from tracker.textsafe import is_unsafe
+
 _MAX_ERROR = 200
 
 
-def neutralise(text: str, *, multiline: bool = False) -> str:
-    """Escape control and format characters (ESC → \\x1b, U+202E → \\u202e)."""
+def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False) -> str:
+    """Escape control, format, separator and surrogate characters (ESC → \\x1b, U+202E → \\u202e).
+
+    Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
+    instead: used on serialised JSON, where every unsafe character sits inside a string.
+    """
     out = []
     for ch in text:
         if ch in "\n\t":
             out.append(ch if multiline else " ")
-        elif unicodedata.category(ch) in ("Cc", "Cf") or ch in "\u2028\u2029":
-            out.append(ch.encode("unicode_escape").decode("ascii"))
+        elif is_unsafe(ch):
+            out.append(f"\\u{ord(ch):04x}" if json_escapes else ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)
     return "".join(out)
+
+
+def json_text(data: Any) -> str:
+    """JSON for stdout: stable, indented, readable non-ASCII, and no raw unsafe character."""
+    return neutralise(json.dumps(data, ensure_ascii=False, indent=2), multiline=True, json_escapes=True)
 
 
 def error_text(text: str) -> str:
@@ -50,7 +64,7 @@ def note(text: str) -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(data))
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -24,6 +24,7 @@ from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
 from tracker.store import Store
+from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
 _MAX_ERROR_TEXT = 300
@@ -46,6 +47,7 @@ class PollResult:
     projection_errors: tuple[str, ...]
     next_due: datetime | None = None  # None: gone, not polled again until the user acts
     ttl_seconds: int | None = None  # the feed's <ttl> this poll scheduled with
+    skipped: tuple[str, ...] = ()  # entries left out of an ok poll, each with its reason
 
     @property
     def failed(self) -> bool:
@@ -111,11 +113,12 @@ async def poll_feed(
 
     async with store.transaction_async():  # waits for the write lock without blocking the loop
         events: list[Event] = []
-        plan = None
+        skipped: tuple[str, ...] = ()
         if parsed is not None:
             heads = store.stream_heads(ingest.streams_for(feed.id, parsed.entries))
             plan = ingest.plan(feed.id, parsed.entries, heads)
             events.extend(plan.events)
+            skipped = parsed.unreadable + plan.skipped
         events.extend(_health_events(store, feed, state.consecutive_failures, error, result))
 
         failures = state.consecutive_failures + 1 if error else 0
@@ -146,8 +149,8 @@ async def poll_feed(
                 duration_ms=round(duration * 1000),
                 outcome=outcome,
                 status=status,
-                error_category=error.category if error else None,
-                error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+                error_category=error.category if error else ("entries" if skipped else None),
+                error=_error_text(error) if error else _skipped_text(skipped),
                 etag=result.etag if result else None,
                 last_modified=result.last_modified if result else None,
                 body_hash=body_hash if parsed is not None or outcome == "unchanged" else None,
@@ -173,14 +176,28 @@ async def poll_feed(
         revised=revised,
         bytes=result.bytes_read if result else 0,
         duration=duration,
-        error=str(error)[:_MAX_ERROR_TEXT] if error else None,
+        error=_error_text(error) if error else None,
         category=error.category if error else None,
         health_event=health,
         next_due_reason=schedule.reason,
         projection_errors=tuple(str(f) for f in caught_up.failures),
         next_due=schedule.due,
         ttl_seconds=ttl,
+        skipped=skipped,
     )
+
+
+def _error_text(error: FeedError) -> str:
+    """An error's text as stored: server-supplied parts may carry anything a str can."""
+    return clean_text(str(error))[:_MAX_ERROR_TEXT]
+
+
+def _skipped_text(skipped: Sequence[str]) -> str | None:
+    """One line for the poll log: how many entries were left out, and why the first was."""
+    if not skipped:
+        return None
+    noun = "entry" if len(skipped) == 1 else "entries"
+    return f"{len(skipped)} {noun} skipped; first: {skipped[0]}"[:_MAX_ERROR_TEXT]
 
 
 def _health_events(
@@ -201,7 +218,7 @@ def _health_events(
             if health != "gone":
                 events.append(FeedGone(feed_id=feed.id, url=feed.url))
         elif health == "ok":
-            reason = str(error)[:_MAX_ERROR_TEXT]
+            reason = _error_text(error)
             events.append(
                 FeedFailed(
                     feed_id=feed.id, category=error.category, reason=reason, status=status, url=feed.url

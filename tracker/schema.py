@@ -47,9 +47,11 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
 -- REPLACE deletes the old row without firing delete triggers unless recursive_triggers is on,
--- a per-connection setting a sqlite3 shell does not have; this closes the hole everywhere.
+-- a per-connection setting a sqlite3 shell does not have; this closes the hole everywhere, on
+-- every unique key a REPLACE could conflict on.
 CREATE TRIGGER events_no_replace BEFORE INSERT ON events
-WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR position = NEW.position)
+WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id OR position = NEW.position
+             OR (stream = NEW.stream AND version = NEW.version))
 BEGIN SELECT RAISE(ABORT, 'events are append-only: the event exists'); END;
 -- Positions stay dense: a row can only be added at the end of the log.
 CREATE TRIGGER events_dense_positions BEFORE INSERT ON events
@@ -127,6 +129,23 @@ CREATE TABLE daemon_heartbeat (
 CREATE VIEW feed_state AS SELECT * FROM feed_polling;
 """
 
+
+def split_sql(script: str) -> list[str]:
+    """Split a schema script into statements; trigger bodies keep their inner semicolons."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
 # MIGRATIONS[n] turns schema n into schema n + 1.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 1 → 2: `feed_state` (operational polling state) became `feed_polling`, with a view under the
@@ -138,6 +157,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DELETE FROM projection_errors WHERE name = 'feed_status'",
         "ALTER TABLE feed_state RENAME TO feed_polling",
         "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
+    ),
+    # 2 → 3: the REPLACE guard also covers (stream, version), the log's other unique key.
+    2: (
+        "DROP TRIGGER events_no_replace",
+        next(s for s in split_sql(SCHEMA) if s.startswith("CREATE TRIGGER events_no_replace ")),
     ),
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
@@ -153,8 +177,9 @@ def check_sqlite(version: tuple[int, int, int] = sqlite3.sqlite_version_info) ->
         )
 
 
-def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
-    """Create the schema in an empty file, or migrate an older one; refuse anything else.
+def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, older: bool = False) -> None:
+    """Create the schema in an empty file, or migrate an older one; refuse anything else. A
+    reader with `older` takes an older store as it is (to audit it, never to read it as current).
 
     Runs outside any transaction; opens its own `BEGIN IMMEDIATE` when it writes.
     """
@@ -176,7 +201,7 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
             f"{path}: written by a newer tracker (schema {user_version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade tracker"
         )
-    if user_version < SCHEMA_VERSION:
+    if user_version < SCHEMA_VERSION and not (readonly and older):
         if readonly:
             raise StoreVersionError(
                 f"{path}: written by an older tracker (schema {user_version}, this one needs "
@@ -212,19 +237,3 @@ def _upgrade(conn: sqlite3.Connection, from_version: int, statements: list[str])
         raise
     conn.execute("COMMIT")
     return True
-
-
-def split_sql(script: str) -> list[str]:
-    """Split a schema script into statements; trigger bodies keep their inner semicolons."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines():
-        if line.strip().startswith("--"):
-            continue
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        statements.append(buffer.strip())
-    return statements

@@ -9,14 +9,14 @@ Read-only commands open `mode=ro`, so a mistyped path never creates an empty dat
 reader never takes the write lock.
 
 Each row carries `hash = sha256(prev_hash || its stored values joined by U+001F)` (`chain_hash`);
-`verify()` recomputes the chain.
+`tracker.chain` audits the chain, and seals each transaction's new head when a key is configured
+(see there for what each proves).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import sqlite3
 import time
@@ -27,13 +27,9 @@ from typing import Any
 
 import sqlite_utils
 
+from tracker import chain
 from tracker.clock import Clock, format_utc, system_clock
-from tracker.errors import (
-    ConcurrencyError,
-    StoreError,
-    StoreNotFound,
-    VerificationFailed,
-)
+from tracker.errors import ConcurrencyError, StoreError, StoreNotFound
 from tracker.events import GENESIS_HASH, Event, RecordedEvent, decode, encode
 from tracker.schema import check_sqlite, prepare
 
@@ -44,49 +40,46 @@ _IN_CHUNK = 500  # values per `IN (…)` list, well under SQLite's variable limi
 _COLUMNS = "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
 
 
-def _canonical(row: Sequence[object]) -> bytes:
-    # Fields joined by the unit separator: no stored value can contain a raw U+001F (data and
-    # meta are JSON, which escapes it; ids, streams and timestamps are generated), so the
-    # encoding is unambiguous; NULL is the empty field, which no stored value is.
-    return "\x1f".join("" if value is None else str(value) for value in row).encode("utf-8")
-
-
-def chain_hash(prev_hash: str, row: Sequence[object]) -> str:
-    """sha256(prev_hash bytes || the row's stored values as text joined by U+001F: `_canonical`)."""
-    return hashlib.sha256(bytes.fromhex(prev_hash) + _canonical(row)).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     appended: tuple[RecordedEvent, ...]
     already_present: int  # events whose id was already in the log (a no-op, by design)
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    events: int
-    head_position: int
-    head_hash: str
-    integrity: str
-
-
 class Store:
     """A connection to one events.db. Not thread-safe: use it from the thread that opened it."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool, clock: Clock) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, readonly: bool, clock: Clock, key: chain.SealKey | None
+    ) -> None:
         self.conn = conn
         self.path = path
         self.readonly = readonly
         self.clock = clock
+        self.key = key  # seals the head of every transaction that appends
+        self._appended = False
         self.db = sqlite_utils.Database(conn)
 
     @classmethod
     def open(
-        cls, path: str | Path, *, readonly: bool = False, create: bool = True, clock: Clock = system_clock
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        clock: Clock = system_clock,
+        key: chain.SealKey | None = None,
+        older: bool = False,
     ) -> Store:
-        """Open (or, for a writer with `create`, make) a store. Readers never create a file."""
+        """Open (or, for a writer with `create`, make) a store. Readers never create a file.
+
+        A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set. A
+        reader with `older` accepts a store an older tracker wrote, for auditing it as it is.
+        """
         path = Path(path)
         check_sqlite()
+        if key is None and not readonly:
+            key = chain.key_from_environment()
         if (readonly or not create) and not path.is_file():
             raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
         if readonly:
@@ -100,8 +93,8 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
-            prepare(conn, path, readonly=readonly)
-            store = cls(conn, path, readonly=readonly, clock=clock)
+            prepare(conn, path, readonly=readonly, older=older)
+            store = cls(conn, path, readonly=readonly, clock=clock, key=key)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{path}: {exc}") from None
@@ -128,13 +121,20 @@ class Store:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         self.conn.execute("BEGIN IMMEDIATE")
+        self._appended = False
         try:
             yield self
+            self._seal_if_appended()
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _seal_if_appended(self) -> None:
+        """With a key, seal the head a transaction that appended leaves (see tracker.chain)."""
+        if self._appended and self.key is not None:
+            chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
     async def transaction_async(self, *, patience: float = BUSY_TIMEOUT_MS / 1000) -> AsyncIterator[Store]:
@@ -157,8 +157,10 @@ class Store:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
+        self._appended = False
         try:
             yield self
+            self._seal_if_appended()
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -249,7 +251,7 @@ class Store:
                 format_utc(occurred) if occurred else None,
                 recorded_at,
             )
-            digest = chain_hash(prev_hash, row)
+            digest = chain.chain_hash(prev_hash, row)
             rows.append((*row, prev_hash, digest))
             appended.append(
                 RecordedEvent(row[0], event_id, stream, version, event, meta_dict, row[8], recorded_at)
@@ -260,6 +262,7 @@ class Store:
             f"INSERT INTO events ({_COLUMNS}, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
             rows,
         )
+        self._appended = self._appended or bool(rows)
         return AppendResult(tuple(appended), skipped)
 
     def _checked_versions(self, expected_versions: Mapping[str, int]) -> dict[str, int]:
@@ -368,26 +371,15 @@ class Store:
         busy, frames, done = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return int(busy), int(frames), int(done)
 
-    def verify(self) -> VerifyReport:
-        """Recompute the hash chain and run PRAGMA integrity_check; raise VerificationFailed."""
-        integrity = "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check").fetchall())
-        if integrity != "ok":
-            raise VerificationFailed(f"integrity_check: {integrity[:300]}")
-        prev_hash, expected_position, count = GENESIS_HASH, 1, 0
-        sql = f"SELECT {_COLUMNS}, prev_hash, hash FROM events ORDER BY position"  # noqa: S608
-        cursor = self.conn.execute(sql)
-        for row in cursor:
-            position = row[0]
-            if position != expected_position:
-                raise VerificationFailed(
-                    f"position {expected_position} is missing (next stored is {position})", expected_position
-                )
-            if row[10] != prev_hash:
-                raise VerificationFailed(f"position {position}: prev_hash does not match the chain", position)
-            if chain_hash(prev_hash, row[:10]) != row[11]:
-                raise VerificationFailed(f"position {position}: hash does not match its contents", position)
-            prev_hash, expected_position, count = row[11], position + 1, count + 1
-        return VerifyReport(count, expected_position - 1, prev_hash, integrity)
+    def audit(
+        self, *, checkpoint: tuple[int, str] | None = None, key: chain.SealKey | None = None
+    ) -> chain.Audit:
+        """Every check of `tracker.chain`: problems come back as findings, never as exceptions."""
+        return chain.audit(self.conn, checkpoint=checkpoint, key=key)
+
+    def verify(self) -> chain.VerifyReport:
+        """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
+        return chain.verify(self.conn)
 
 
 def _planned_ids(events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]) -> list[str]:

@@ -29,6 +29,8 @@ def tracker(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, tim
         cwd=cwd,
         capture_output=True,
         text=True,
+        encoding="utf-8",
+        errors="surrogateescape",  # hostile feed text must reach the assertions as it was printed
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )

@@ -1,11 +1,12 @@
 """The tests' one loopback HTTP server: scripted feeds, fixed documents, failures, and raw handlers
 for what no well-behaved server does (endless, trickling or hung-up responses).
 
-Every route is a path on one `ThreadingHTTPServer` at 127.0.0.1. Feeds answer with an ETag and
-honour If-None-Match (304); `hits` keeps the monotonic time of every request per path, and
-`served` every guid a 200 response carried, so tests can check "everything served was stored".
-A raw handler gets the request handler itself; `request.server.stopping` is set when the server
-stops, so a handler that streams forever can end.
+Every route is a path on one `ThreadingHTTPServer` at 127.0.0.1 (or another loopback `host`).
+Feeds answer with an ETag and honour If-None-Match (304); `hits` keeps the monotonic time of
+every request per path, and `served` every guid a 200 response carried, so tests can check
+"everything served was stored". A raw handler gets the request handler itself;
+`request.server.stopping` is set when the server stops, so a handler that streams forever can
+end. `write_feeds` writes a feed list pointing at served URLs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from xml.sax.saxutils import escape
@@ -64,7 +66,7 @@ def rss(items: Sequence[Item], *, title: str = "Test feed", ttl_minutes: int | N
 class FeedServer:
     """Routes by path; `fallback`, if given, answers every path without a route of its own."""
 
-    def __init__(self, fallback: Respond | None = None) -> None:
+    def __init__(self, fallback: Respond | None = None, *, host: str = "127.0.0.1") -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._fallback = None if fallback is None else _Route("raw", respond=fallback)
@@ -89,7 +91,8 @@ class FeedServer:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 """Quiet: clients hanging up (deadlines, kill -9) are part of the tests."""
 
-        self._httpd = Server(("127.0.0.1", 0), Handler)
+        self.host = host
+        self._httpd = Server((host, 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
 
     # --- routes -------------------------------------------------------------------------------------
@@ -142,8 +145,12 @@ class FeedServer:
     # --- addresses and lifecycle ------------------------------------------------------------------------
 
     @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -216,3 +223,10 @@ class FeedServer:
                 request.wfile.write(body)
         except OSError:
             pass  # the client gave up (a deadline): not the server's problem
+
+
+def write_feeds(path: Path, feeds: dict[str, str], extra: str = "") -> Path:
+    """A feeds.toml with one `[[feeds]]` table per (id, url), after `extra` (e.g. a [fetch] table)."""
+    tables = "".join(f'\n[[feeds]]\nid = "{fid}"\nurl = "{url}"\n' for fid, url in feeds.items())
+    path.write_text(extra + tables, encoding="utf-8")
+    return path

@@ -10,6 +10,7 @@ import click
 from tracker import output
 from tracker.cli.group import Paths, handled, store_options
 from tracker.cli.polling import feeds
+from tracker.cliparams import FilePath
 from tracker.completion import complete_feed_ids, config_option
 
 
@@ -64,7 +65,7 @@ def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
 
 
 @feeds.command("import")
-@click.argument("opml_file", metavar="FILE.opml", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("opml_file", metavar="FILE.opml", type=FilePath(dir_okay=False, path_type=Path))
 @store_options
 @handled
 def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:

@@ -9,7 +9,9 @@ import click
 from tracker import app, output
 from tracker.bootstrap import open_tracker
 from tracker.cli.group import Paths, handled, main, store_options
+from tracker.cliparams import FACT_DAY, FilePath
 from tracker.completion import complete_subject_ids
+from tracker.errors import TrackerError
 
 
 @main.command()
@@ -34,7 +36,12 @@ def rebuild(config: str | None, db: str | None) -> None:
 @click.argument("subject_id", metavar="SUBJECT", shell_complete=complete_subject_ids)
 @click.argument("value", metavar="STATE|COUNT")
 @click.option(
-    "--date", "day", required=True, metavar="DATE", help="When it happened: YYYY-MM-DD, or YYYY-MM."
+    "--date",
+    "day",
+    type=FACT_DAY,
+    required=True,
+    metavar="DATE",
+    help="When it happened: YYYY-MM-DD, or YYYY-MM.",
 )
 @click.option("--source", required=True, metavar="URL", help="The article or document that supports it.")
 @click.option("--note", metavar="TEXT", help="The supporting sentence or a comment, shown as evidence.")
@@ -46,7 +53,7 @@ def rebuild(config: str | None, db: str | None) -> None:
 def assert_(
     subject_id: str,
     value: str,
-    day: str,
+    day: tuple[date, str],
     source: str,
     note: str | None,
     analyst: str | None,
@@ -56,12 +63,7 @@ def assert_(
     """Record an analyst's assertion; it outranks extracted facts."""
     paths = Paths(config, db)
     cfg = paths.load_config()
-    try:
-        when, precision = (
-            (date.fromisoformat(day + "-01"), "month") if len(day) == 7 else (date.fromisoformat(day), "day")
-        )
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD or YYYY-MM", param_hint="--date") from None
+    when, precision = day
     with open_tracker(cfg, paths.db, readonly=False) as tracker:
         fact_id = app.assert_fact(
             tracker,
@@ -97,7 +99,7 @@ def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, 
 
 
 @main.command("eval")
-@click.argument("path", default="tests/data/labelled.jsonl", type=click.Path(dir_okay=False, exists=True))
+@click.argument("path", default="tests/data/labelled.jsonl", type=FilePath(dir_okay=False, exists=True))
 @click.option("--details", is_flag=True, help="List every miss and false positive.")
 @store_options
 @handled
@@ -106,4 +108,8 @@ def eval_(path: str, details: bool, config: str | None, db: str | None) -> None:
     from tracker.extract.evaluate import evaluate, format_report, load_labelled
 
     cfg = Paths(config, db).load_config()
-    output.echo(format_report(evaluate(load_labelled(path), cfg.subjects), details=details))
+    try:
+        labelled = load_labelled(path)
+    except (ValueError, OSError) as exc:
+        raise TrackerError(str(exc)) from None
+    output.echo(format_report(evaluate(labelled, cfg.subjects), details=details))

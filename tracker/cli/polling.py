@@ -13,7 +13,8 @@ import click
 from tracker import app, output
 from tracker.bootstrap import Tracker, open_tracker
 from tracker.cli.group import Paths, handled, main, open_store, store_options
-from tracker.clock import parse_duration, system_clock
+from tracker.cliparams import DURATION
+from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
 from tracker.errors import TrackerError
 
@@ -89,6 +90,8 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
                 result.outcome, "unchanged body"
             )
             output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised")
+            if result.skipped:
+                output.note(f"  {result.feed_id}: {len(result.skipped)} entries skipped: {result.skipped[0]}")
     output.note(
         f"{len(summary.results)} feeds polled: {summary.ok} ok, {len(summary.failed)} failed; "
         f"{summary.new} new articles, {summary.revised} revisions"
@@ -98,16 +101,14 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
 
 
 @main.command()
-@click.option("--polls-older-than", "older", required=True, metavar="AGE", help='e.g. "30d", "12h".')
+@click.option(
+    "--polls-older-than", "age", type=DURATION, required=True, metavar="AGE", help='e.g. "30d", "12h".'
+)
 @store_options
 @handled
-def prune(older: str, config: str | None, db: str | None) -> None:
+def prune(age: int, config: str | None, db: str | None) -> None:
     """Delete old rows of the poll log (never events)."""
     paths = Paths(config, db)
-    try:
-        age = parse_duration(older)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--polls-older-than") from None
     with open_store(paths, readonly=False) as store:
         removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
     output.note(f"{removed} poll rows removed")
@@ -191,7 +192,7 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
 )
 @click.option(
     "--drain-timeout",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=3600),
     default=5.0,
     show_default=True,
     metavar="SECONDS",

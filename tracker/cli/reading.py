@@ -2,27 +2,64 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
 
 from tracker import output
 from tracker.bootstrap import open_tracker
+from tracker.chain import KEY_FILE_ENV, load_key
 from tracker.cli.group import Paths, handled, main, open_store, store_options
-from tracker.clock import format_utc, parse_utc
+from tracker.cliparams import CHECKPOINT, DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT, FilePath
+from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
+from tracker.errors import StoreError, StoreNotFound, VerificationFailed
+from tracker.store import Store
 
 
 @main.command()
+@click.option(
+    "--checkpoint",
+    type=CHECKPOINT,
+    metavar="POSITION:HASH",
+    help="A head saved earlier (every report names one): the log must still extend it.",
+)
+@click.option(
+    "--key-file",
+    type=FilePath(dir_okay=False),
+    envvar=KEY_FILE_ENV,
+    metavar="PATH",
+    help=f"Check the seals made with this key (env {KEY_FILE_ENV}).",
+)
 @store_options
 @handled
-def verify(config: str | None, db: str | None) -> None:
-    """Check the hash chain and SQLite's integrity; exit 1 naming the first bad position."""
+def verify(
+    checkpoint: tuple[int, str] | None, key_file: str | None, config: str | None, db: str | None
+) -> None:
+    """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
+    each problem on its own line, then exit 1."""
     paths = Paths(config, db)
-    with open_store(paths, readonly=True) as store:
-        report = store.verify()
-    output.echo(f"ok: {report.events} events, chain head {report.head_position} {report.head_hash}")
+    key = load_key(key_file) if key_file else None
+    try:
+        # `older`: a store an older tracker wrote is audited as it is, not refused.
+        store = Store.open(paths.db, readonly=True, older=True)
+    except StoreNotFound:
+        raise
+    except StoreError as exc:  # not a database, corrupt beyond opening, not ours
+        output.note(f"problem: {exc}")
+        raise VerificationFailed("the store cannot be verified") from None
+    with store:
+        result = store.audit(checkpoint=checkpoint, key=key)
+    for line in result.notes:
+        output.note(f"note: {line}")
+    for finding in result.findings:
+        output.note(f"problem: {finding}")
+    if result.findings:
+        raise VerificationFailed(f"{len(result.findings)} problem(s) found")
+    proved = " extends the checkpoint;" if checkpoint else ""
+    proved += " every head sealed with the key;" if key else ""
+    output.echo(f"ok: {result.events} events,{proved} chain head {result.head_position} {result.head_hash}")
 
 
 report_format = click.option(
@@ -37,30 +74,34 @@ report_format = click.option(
 # --- events ------------------------------------------------------------------------------------
 
 
-def _since(value: str | None) -> tuple[int, str | None]:
+def _since(value: int | datetime | None) -> tuple[int, str | None]:
     """--since POS|DATE → (position, recorded_after)."""
     if value is None:
         return 0, None
-    if value.isdigit():
-        return int(value), None
-    try:
-        moment = parse_utc(value)
-    except ValueError:
-        raise click.BadParameter(
-            "expected an event position or an ISO date/datetime", param_hint="--since"
-        ) from None
-    return 0, format_utc(moment - timedelta(microseconds=1))
+    if isinstance(value, int):
+        return value, None
+    return 0, format_utc(value - timedelta(microseconds=1))
 
 
 @main.command()
 @click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this event type (repeatable).")
-@click.option("--since", metavar="POS|DATE", help="After this position, or recorded since this date.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many events.")
+@click.option(
+    "--since",
+    type=POSITION_OR_MOMENT,
+    metavar="POS|DATE",
+    help="After this position, or recorded since this date.",
+)
+@click.option("--limit", type=POSITIVE_COUNT, help="At most this many events.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @store_options
 @handled
 def events(
-    types: tuple[str, ...], since: str | None, limit: int | None, fmt: str, config: str | None, db: str | None
+    types: tuple[str, ...],
+    since: int | datetime | None,
+    limit: int | None,
+    fmt: str,
+    config: str | None,
+    db: str | None,
 ) -> None:
     """List events from the log, oldest first."""
     paths = Paths(config, db)
@@ -108,11 +149,15 @@ def _event_summary(event: Any) -> str:
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=DAY,
     help="World time: changes by the end of this day (UTC).",
 )
 @click.option(
-    "--known-at", "known_at", metavar="DATETIME", help="Record time: what the log held at this ISO datetime."
+    "--known-at",
+    "known_at",
+    type=MOMENT,
+    metavar="DATETIME",
+    help="Record time: what the log held at this ISO datetime.",
 )
 @click.option(
     "--subject",
@@ -126,8 +171,8 @@ def _event_summary(event: Any) -> str:
 @handled
 def report(
     fmt: str,
-    as_of: datetime | None,
-    known_at: str | None,
+    as_of: date | None,
+    known_at: datetime | None,
     subject_ids: tuple[str, ...],
     config: str | None,
     db: str | None,
@@ -137,18 +182,12 @@ def report(
 
     paths = Paths(config, db)
     cfg = paths.load_config()
-    known: datetime | None = None
-    if known_at is not None:
-        try:
-            known = parse_utc(known_at)
-        except ValueError:
-            raise click.BadParameter("expected an ISO date or datetime", param_hint="--known-at") from None
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         data = build_report(
             tracker.store,
             tracker.config,
-            as_of=as_of.date() if as_of else None,
-            known_at=known,
+            as_of=as_of,
+            known_at=known_at,
             subjects=subject_ids or None,
         )
     output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.sanitizer import replace_doctype
 
 from tracker.errors import FeedRejected, NotAFeed, ParseError
+from tracker.textsafe import clean_text, sane_moment
 
 __all__ = [
     "MAX_ENTRIES",
@@ -77,6 +78,7 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     warnings: tuple[str, ...]  # what was recovered from, dropped or truncated
     ttl_seconds: int | None = None  # RSS <ttl> (given in minutes): how long the feed may be cached
+    unreadable: tuple[str, ...] = ()  # entries an error kept out, each with its reason
 
 
 def parse_feed(body: bytes, *, content_type: str | None = None, url: str | None = None) -> ParsedFeed:
@@ -131,7 +133,7 @@ def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> P
         notes.add(_short(f"recovered from {type(problem).__name__}: {problem}"))
 
     base = _base_url(url)
-    entries = notes.keep(_xml_entry(raw, base, notes) for raw in raw_entries)
+    entries = notes.keep(raw_entries, lambda raw: _xml_entry(raw, base, notes))
 
     feed = result.get("feed") or {}
     return ParsedFeed(
@@ -141,6 +143,7 @@ def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> P
         entries=tuple(entries),
         warnings=notes.finish(),
         ttl_seconds=_ttl_seconds(dict.get(feed, "ttl")),
+        unreadable=tuple(notes.unreadable),
     )
 
 
@@ -214,9 +217,9 @@ def _struct_date(raw: str | None, parsed: Any) -> datetime | None:
         return None
     try:
         value = datetime(*parsed[:6], tzinfo=UTC)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, TypeError):
         return None
-    return value if _has_full_date(raw, value) else None
+    return sane_moment(value, datetime.now(UTC)) if _has_full_date(raw, value) else None
 
 
 def _has_full_date(raw: str, value: datetime) -> bool:
@@ -283,13 +286,16 @@ def _parse_json_feed(body: bytes, url: str | None) -> ParsedFeed:
         notes.add("JSON Feed without an items list")
         items = []
     base = _base_url(url)
-    entries = notes.keep(_json_entry(item, base, notes) if isinstance(item, dict) else None for item in items)
+    entries = notes.keep(
+        items, lambda item: _json_entry(item, base, notes) if isinstance(item, dict) else None
+    )
     return ParsedFeed(
         format=fmt,
         title=notes.text(doc.get("title"), MAX_TITLE_CHARS, "feed title"),
         link=_absolute(notes.text(doc.get("home_page_url"), _MAX_SHORT_CHARS, "feed link"), base),
         entries=tuple(entries),
         warnings=notes.finish(),
+        unreadable=tuple(notes.unreadable),
     )
 
 
@@ -339,7 +345,8 @@ def _iso_date(raw: str | None) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         return None
-    return value.astimezone(UTC)
+    # Checked before conversion: 0001-01-01T00:00:00+14:00 has no UTC representation.
+    return moment.astimezone(UTC) if (moment := sane_moment(value, datetime.now(UTC))) else None
 
 
 # --- shared -------------------------------------------------------------------------------------------
@@ -365,19 +372,29 @@ class _Notes:
     def __init__(self) -> None:
         self._messages: list[str] = []
         self._truncated: Counter[str] = Counter()
+        self.unreadable: list[str] = []
 
     def add(self, message: str) -> None:
         self._messages.append(message)
 
-    def keep(self, candidates: Iterable[ParsedEntry | None]) -> list[ParsedEntry]:
-        """The usable entries, up to the cap; phantoms (no id, no link) and the excess are noted."""
+    def keep(self, raws: Iterable[Any], read: Callable[[Any], ParsedEntry | None]) -> list[ParsedEntry]:
+        """The usable entries, up to the cap; phantoms (no id, no link), entries that could not be
+        read (an error in one never drops the others) and the excess are noted."""
         entries: list[ParsedEntry] = []
         phantoms = over_cap = 0
-        for entry in candidates:
+        for raw in raws:
+            if len(entries) >= MAX_ENTRIES:
+                over_cap += 1
+                continue
+            try:
+                entry = read(raw)
+            except Exception as exc:  # hostile input: this entry fails, not the feed
+                self.unreadable.append(
+                    _short(f"entry unreadable: {type(exc).__name__}: {clean_text(str(exc))}")
+                )
+                continue
             if entry is None:
                 phantoms += 1
-            elif len(entries) >= MAX_ENTRIES:
-                over_cap += 1
             else:
                 entries.append(entry)
         if phantoms:
@@ -390,7 +407,7 @@ class _Notes:
         """A stripped string, None when empty or not a string, cut to `limit` characters."""
         if not isinstance(value, str):
             return None
-        text = value.strip()
+        text = clean_text(value).strip()
         if not text:
             return None
         if len(text) > limit:

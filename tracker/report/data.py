@@ -18,6 +18,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from tracker.chain import head_at
 from tracker.clock import Clock, end_of_day, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
@@ -47,6 +48,7 @@ def build_report(
             raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
     with store.snapshot():
         until = _position_known_at(store, known_at)
+        head = head_at(store.conn, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
         coverage = _coverage(store, config, until=until, as_of=as_of)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
@@ -54,6 +56,7 @@ def build_report(
         "generated_at": format_utc(clock()),
         "as_of": as_of.isoformat() if as_of else None,
         "known_at": format_utc(known_at) if known_at else None,
+        "head": head,
         "subjects": [_subject_json(view) for view in story.subjects],
         "timeline": [_entry_json(entry) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],

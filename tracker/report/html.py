@@ -6,7 +6,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from tracker.report.render import entry_change, heading, show_date, subject_status
+from tracker.output import neutralise
+from tracker.report.render import entry_change, head_line, heading, show_date, subject_status
+from tracker.textsafe import link_url
 
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -16,12 +18,14 @@ text-align:left}blockquote{margin:.3rem 0 .3rem 1rem;color:#444}.conflict{color:
 
 
 def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """Escaped text with no control character: a terminal showing the page shows it inert."""
+    return escape(neutralise("" if value is None else str(value)), quote=True)
 
 
 def _link(label: object, url: str | None) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer nofollow">{_e(label or url)}</a>'
+    target = link_url(url)
+    if target:
+        return f'<a href="{_e(target)}" rel="noopener noreferrer nofollow">{_e(label or url)}</a>'
     return _e(label)
 
 
@@ -59,7 +63,8 @@ def render_html(report: dict[str, Any]) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{_e(heading(report))}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{_e(heading(report))}</h1><h2>Subjects</h2><table>{''.join(rows)}</table>"
+        f"<h1>{_e(heading(report))}</h1><p class=muted>{_e(head_line(report))}</p>"
+        f"<h2>Subjects</h2><table>{''.join(rows)}</table>"
         "<h2>Timeline</h2><table><tr><th>date</th><th>subject</th><th>change</th><th>reported by</th></tr>"
         f"{''.join(timeline)}</table></body></html>"
     )

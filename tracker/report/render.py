@@ -5,7 +5,8 @@ Markdown and HTML. Every string from a feed passes through `neutralise` (text) o
 from __future__ import annotations
 
 import io
-import json
+import re
+import string
 import textwrap
 from datetime import date
 from typing import Any
@@ -13,15 +14,16 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tracker.output import neutralise
+from tracker.output import json_text, neutralise
 from tracker.story import DEFINITION
+from tracker.textsafe import link_url
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(report, ensure_ascii=False, indent=2)
+        return json_text(report)
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "html":
@@ -45,6 +47,15 @@ def show_date(iso: str | None, precision: str = "day") -> str:
 
 def _clean(value: object) -> str:
     return neutralise("" if value is None else str(value))
+
+
+def head_line(report: dict[str, Any]) -> str:
+    """The log head the report was built from: `tracker verify --checkpoint` takes it as given."""
+    head = report.get("head")
+    if not head:
+        return ""
+    position = head["position"]
+    return f"Built from the event log up to position {position}: checkpoint {position}:{head['hash']}"
 
 
 def heading(report: dict[str, Any]) -> str:
@@ -92,7 +103,7 @@ def _outlets(item: dict[str, Any]) -> str:
 
 
 def render_plain(report: dict[str, Any]) -> str:
-    out: list[str] = [heading(report), ""]
+    out: list[str] = [heading(report), _clean(head_line(report)), ""]
     out.append("SUBJECTS")
     for subject in report["subjects"]:
         out.append(f"- {_clean(subject['title'])}: {subject_status(subject)}")
@@ -152,6 +163,7 @@ def render_rich(report: dict[str, Any]) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
     console.print(heading(report), style="bold")
+    console.print(_clean(head_line(report)))
     subjects = Table(title="Subjects", title_justify="left", show_lines=True)
     for column in ("subject", "state", "evidence", "sources"):
         subjects.add_column(column, overflow="fold")
@@ -184,22 +196,33 @@ def render_rich(report: dict[str, Any]) -> str:
 # --- Markdown -------------------------------------------------------------------------------------
 
 
+_MD_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
+
+
 def _md(text: object) -> str:
-    cleaned = _clean(text)
-    for ch in "\\`*_[]<>#|":
-        cleaned = cleaned.replace(ch, "\\" + ch)
-    return cleaned
+    """Inert Markdown text: one line (newlines and tabs became spaces, controls escaped), and every
+    ASCII punctuation character backslash-escaped, so nothing in it is markup, HTML, an entity or a
+    table cell boundary under CommonMark or GFM."""
+    return _clean(text).translate(_MD_ESCAPES)
 
 
 def _md_link(title: object, url: str | None) -> str:
     label = _md(title or url or "source")
-    if not url or not url.startswith(("http://", "https://")):
-        return label
-    return f"[{label}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
+    target = link_url(url)
+    return f"[{label}]({target})" if target else label
+
+
+def _md_head(report: dict[str, Any]) -> str:
+    head = report.get("head") or {}
+    position, digest = head.get("position"), str(head.get("hash"))
+    if not isinstance(position, int) or not re.fullmatch("[0-9a-f]{64}", digest):
+        return _md(head_line(report))
+    # Digits and hex only: shown as code, so the checkpoint can be copied as it is.
+    return f"Built from the event log up to position {position}: checkpoint `{position}:{digest}`"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {heading(report)}", "", "## Subjects", ""]
+    lines = [f"# {_md(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
     for subject in report["subjects"]:
         lines.append(f"### {_md(subject['title'])}")
         lines.append("")

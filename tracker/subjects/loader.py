@@ -128,14 +128,20 @@ _MESSAGES = {
 
 def _describe(where: str, exc: ValidationError, merged: dict[str, Any], table: dict[str, Any]) -> str:
     lines = []
-    user_state_ids = [s.get("id") for s in table.get("states", []) if isinstance(s, dict)]
-    merged_states = merged.get("states", [])
+    # `states` may be anything a user wrote (5, [5]): only tables carry ids.
+    user_states = table.get("states")
+    user_state_ids = (
+        [s.get("id") for s in user_states if isinstance(s, dict)] if isinstance(user_states, list) else []
+    )
+    merged_states = merged.get("states")
+    merged_states = merged_states if isinstance(merged_states, list) else []
     for error in exc.errors():
         loc = list(error["loc"])
         if len(loc) >= 2 and loc[0] == "states" and isinstance(loc[1], int):
             # Report the position in the user's own list when the state came from it.
             k = loc[1]
-            state_id = merged_states[k].get("id") if k < len(merged_states) else None
+            state = merged_states[k] if k < len(merged_states) else None
+            state_id = state.get("id") if isinstance(state, dict) else None
             if state_id in user_state_ids:
                 loc[1] = user_state_ids.index(state_id)
         path = ""

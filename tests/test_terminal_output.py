@@ -1,0 +1,104 @@
+"""HTML and JSON written to stdout never carry a terminal control character.
+
+The log may hold such characters from before feed text was normalised at ingest (or from an
+analyst's note), so the store is seeded directly with a hostile article, projected by the real
+`tracker rebuild`, and every data format of `report` and `events` is checked byte by byte.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.cli import tracker
+from tests.helpers.feed_server import FeedServer, write_feeds
+from tracker.events import ArticleObserved
+from tracker.output import neutralise
+from tracker.store import Store
+
+# ESC (CSI, OSC 0 title, OSC 8 hyperlink), BEL, C1 CSI, RLO, NEL, line and paragraph separators.
+CONTROLS = (
+    "\x1b[2J\x1b]0;pwned\x07\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\x9b31m\u202e\x85\u2028\u2029"
+)
+FORBIDDEN = ["\x1b", "\x07", "\x9b", "\u202e", "\x85", "\u2028", "\u2029", "\x00"]
+
+
+def seed(db: Path) -> None:
+    text = f"Belarus released 52 prisoners on Thursday {CONTROLS}, officials said."
+    article = ArticleObserved(
+        feed_id="wire",
+        entry_key="guid:g1",
+        guid="g1",
+        link="https://wire.example/52",
+        title=f"Release {CONTROLS}",
+        published=datetime(2025, 9, 11, 14, tzinfo=UTC),
+        summary=text,
+        content_hash="h1",
+    )
+    with Store.open(db) as store, store.transaction():
+        store.append([article], meta={"feed": "wire"})
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    write_feeds(tmp_path / "feeds.toml", {"wire": "https://wire.example/feed.xml"})
+    seed(tmp_path / "events.db")
+    code, _, err = tracker("rebuild", cwd=tmp_path)
+    assert code == 0, err
+    return tmp_path
+
+
+def assert_clean(out: str) -> None:
+    for ch in FORBIDDEN:
+        assert ch not in out, f"raw U+{ord(ch):04X} on stdout"
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "markdown", "text"])
+def test_report_formats_carry_no_controls(workdir: Path, fmt: str) -> None:
+    code, out, err = tracker("report", "--format", fmt, cwd=workdir)
+    assert code == 0, err
+    assert "52" in out  # the hostile article is in the report
+    assert_clean(out)
+    if fmt == "json":
+        report = json.loads(out)
+        titles = [a["title"] for feed in report["coverage"] for a in feed["latest"]]
+        assert titles == [f"Release {CONTROLS}"]  # escaped as \u sequences: the value survives
+        assert "\\u001b" in out and "\\u202e" in out and "\\u2028" in out and "\\u0085" in out
+    if fmt == "html":
+        assert "\\x1b" in out  # shown, visibly escaped
+
+
+def test_events_json_carries_no_controls(workdir: Path) -> None:
+    code, out, err = tracker("events", "--format", "json", cwd=workdir)
+    assert code == 0, err
+    assert_clean(out)
+    assert json.loads(out)[0]["data"]["title"] == f"Release {CONTROLS}"
+
+
+def test_fetched_controls_are_dropped_at_the_boundary(tmp_path: Path) -> None:
+    item = {
+        "id": "g1",
+        "url": "https://wire.example/52",
+        "title": f"Release {CONTROLS}",
+        "content_text": "Belarus released 52 prisoners on Thursday.",
+        "date_published": "2025-09-11T14:00:00Z",
+    }
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "W", "items": [item]})
+    with FeedServer() as server:
+        server.static("/feed.json", body.encode(), content_type="application/feed+json")
+        config = write_feeds(tmp_path / "feeds.toml", {"wire": server.url("/feed.json")})
+        code, _, err = tracker("fetch", "--config", str(config), cwd=tmp_path)
+        assert code == 0, err
+    code, out, err = tracker("events", "--format", "json", "--type", "ArticleObserved", cwd=tmp_path)
+    assert code == 0, err
+    title = json.loads(out)[0]["data"]["title"]
+    assert title == "Release [2J]0;pwned]8;;https://evil.examplelink]8;;31m"
+
+
+def test_neutralise_escapes_every_unsafe_character() -> None:
+    assert neutralise("a\x1bb\x9bc\u202ed\ud800") == "a\\x1bb\\x9bc\\u202ed\\ud800"
+    assert neutralise("x\ny\tz") == "x y z"
+    assert neutralise("x\ny", multiline=True) == "x\ny"

@@ -1,0 +1,347 @@
+"""Proving the log's history: each row's hash, the audit behind `tracker verify`, checkpoints,
+and keyed seals.
+
+What each check proves, and what it cannot:
+
+- **The hash chain** (always): every row's hash covers its contents and the previous hash, so an
+  edit, a removed row in the middle or a reordering is found, naming the first bad position. It
+  proves order, not authenticity: anyone who can write the file can rewrite history and recompute
+  every hash after it, or cut the tail off, and the chain alone is consistent again.
+- **The schema** (always): the `events` table and its guard triggers must be exactly as created;
+  a dropped or altered trigger is reported even when no row was touched yet. A store from before
+  schema 3 has the older REPLACE guard: a note, not a problem, until a writer migrates it.
+- **Traces of a cut tail** (always, best effort): projection checkpoints and seals that name
+  positions beyond the last event show that events were removed. A writer who also rewrites those
+  tables leaves no such trace.
+- **A checkpoint** (`--checkpoint POSITION:HASH`, the head printed with every report): the log must
+  still hold that position with that hash. This catches a rewritten-and-rechained history and a
+  cut tail up to that point, for whoever kept the checkpoint outside the database; a report's
+  reader who saved its head is a witness, as in Certificate Transparency.
+- **Seals** (a key file: `--key-file PATH` / `TRACKER_KEY_FILE`): every write transaction by a
+  process that has the key records HMAC-SHA256(key, position:hash) of the new head in
+  `chain_seals`. Verifying with the key proves each sealed head was written by a key holder, so
+  rewriting and re-chaining without the key is detected, and so is a cut tail past the last seal
+  or events appended after it without the key. A key holder can still rewrite everything and seal
+  it again; and restoring an older copy of the whole file is undetectable without a checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError, VerificationFailed
+from tracker.events import GENESIS_HASH
+from tracker.schema import SCHEMA, SCHEMA_VERSION, split_sql
+
+_SEALS_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS chain_seals (
+    position   INTEGER PRIMARY KEY,   -- the head this transaction left
+    hash       TEXT NOT NULL,         -- that event's chain hash
+    key_id     TEXT NOT NULL,         -- which key sealed it (a digest, never the key)
+    mac        TEXT NOT NULL          -- HMAC-SHA256(key, "position:hash")
+) STRICT""",
+    """CREATE TRIGGER IF NOT EXISTS chain_seals_no_update BEFORE UPDATE ON chain_seals
+BEGIN SELECT RAISE(ABORT, 'seals are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS chain_seals_no_delete BEFORE DELETE ON chain_seals
+BEGIN SELECT RAISE(ABORT, 'seals are append-only'); END""",
+)
+_CHECKPOINT = re.compile(r"^\s*([0-9]{1,19})\s*:\s*([0-9a-fA-F]{64})\s*$")
+MIN_KEY_BYTES = 16
+
+KEY_FILE_ENV = "TRACKER_KEY_FILE"
+
+# The REPLACE guard as stores before schema 3 have it, before it also covered (stream, version):
+# a writer migrates it on open; until then `verify` says so without failing.
+OUTDATED_GUARDS = {
+    "events_no_replace": "CREATE TRIGGER events_no_replace BEFORE INSERT ON events WHEN EXISTS (SELECT 1 "
+    "FROM events WHERE id = NEW.id OR position = NEW.position) BEGIN SELECT RAISE(ABORT, 'events are "
+    "append-only: the event exists'); END",
+}
+
+
+def _canonical(row: Sequence[object]) -> bytes:
+    # Fields joined by the unit separator: no stored value can contain a raw U+001F (data and
+    # meta are JSON, which escapes it; ids, streams and timestamps are generated), so the
+    # encoding is unambiguous; NULL is the empty field, which no stored value is.
+    return "\x1f".join("" if value is None else str(value) for value in row).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, row: Sequence[object]) -> str:
+    """sha256(prev_hash bytes || the row's stored values as text joined by U+001F: `_canonical`)."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + _canonical(row)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SealKey:
+    secret: bytes
+
+    @property
+    def key_id(self) -> str:
+        return hashlib.sha256(b"tracker seal key\x1f" + self.secret).hexdigest()[:16]
+
+    def mac(self, position: int, digest: str) -> str:
+        return hmac.new(self.secret, f"{position}:{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def load_key(path: str | Path) -> SealKey:
+    """The secret is the file's bytes (surrounding whitespace removed): at least 16 of them."""
+    try:
+        secret = Path(path).read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the key file: {exc.strerror}") from None
+    if len(secret) < MIN_KEY_BYTES:
+        raise ConfigError(f"{path}: a key needs at least {MIN_KEY_BYTES} bytes (e.g. `openssl rand -hex 32`)")
+    return SealKey(secret)
+
+
+def key_from_environment() -> SealKey | None:
+    """The key in the file TRACKER_KEY_FILE names, if it names one."""
+    path = os.environ.get(KEY_FILE_ENV)
+    return load_key(path) if path else None
+
+
+def parse_checkpoint(text: str) -> tuple[int, str]:
+    """`POSITION:HASH` → (position, lower-case hash). Raises ValueError."""
+    match = _CHECKPOINT.match(text)
+    if match is None:
+        raise ValueError(f"expected POSITION:HASH, a position and a 64-digit hex hash (got {text[:80]!r})")
+    return int(match.group(1)), match.group(2).lower()
+
+
+def head_at(conn: sqlite3.Connection, position: int) -> dict[str, object]:
+    """{"position": P, "hash": …}: the head a report built from positions ≤ P names."""
+    row = conn.execute("SELECT hash FROM events WHERE position = ?", (position,)).fetchone()
+    return {"position": position, "hash": row[0] if row else GENESIS_HASH}
+
+
+def seal(conn: sqlite3.Connection, key: SealKey) -> None:
+    """Seal the current head, inside the writer's transaction (a no-op when it is sealed already)."""
+    for statement in _SEALS_SCHEMA:
+        conn.execute(statement)
+    row = conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+    if row is None:
+        return
+    position, digest = row
+    sealed = conn.execute("SELECT coalesce(max(position), 0) FROM chain_seals").fetchone()[0]
+    if position > sealed:
+        conn.execute(
+            "INSERT INTO chain_seals (position, hash, key_id, mac) VALUES (?, ?, ?, ?)",
+            (position, digest, key.key_id, key.mac(position, digest)),
+        )
+
+
+# --- the audit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    problem: str
+    position: int | None = None
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+@dataclass(slots=True)
+class Audit:
+    events: int = 0
+    head_position: int = 0
+    head_hash: str = GENESIS_HASH
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a failure
+
+    def add(self, problem: str, position: int | None = None) -> None:
+        self.findings.append(Finding(problem, position))
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    events: int
+    head_position: int
+    head_hash: str
+    integrity: str
+
+
+def verify(conn: sqlite3.Connection) -> VerifyReport:
+    """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
+    result = audit(conn)
+    if result.findings:
+        positioned = next((f.position for f in result.findings if f.position is not None), None)
+        raise VerificationFailed("; ".join(map(str, result.findings)), positioned)
+    return VerifyReport(result.events, result.head_position, result.head_hash, "ok")
+
+
+def audit(
+    conn: sqlite3.Connection,
+    *,
+    checkpoint: tuple[int, str] | None = None,
+    key: SealKey | None = None,
+) -> Audit:
+    """Every check in the module docstring; problems are findings, never exceptions."""
+    result = Audit()
+    try:
+        _integrity(conn, result)
+        if not _schema(conn, split_sql(SCHEMA), result):
+            return result
+        _chain(conn, result)
+        _traces_of_a_cut_tail(conn, result)
+        if checkpoint is not None:
+            _checkpoint(conn, checkpoint, result)
+        _seals(conn, key, result)
+    except sqlite3.DatabaseError as exc:
+        result.add(f"the database cannot be read: {exc}")
+    return result
+
+
+def _integrity(conn: sqlite3.Connection, result: Audit) -> None:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+    if rows != ["ok"]:
+        result.add(f"integrity_check: {'; '.join(rows)[:300]}")
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.rstrip().rstrip(";").split())
+
+
+def _schema(conn: sqlite3.Connection, expected: Sequence[str], result: Audit) -> bool:
+    """Compare the table and trigger definitions; False when there is no `events` table to check."""
+    stored = {
+        name: _normalised(sql or "")
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'events'")
+    }
+    # The older guard is expected only where the schema number says a migration is still due.
+    older = conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
+    for statement in expected:
+        match = re.match(r"CREATE (TABLE|TRIGGER) (\w+)(?: BEFORE \w+ ON (\w+))?", statement)
+        if match is None or (match.group(3) or match.group(2)) != "events":
+            continue
+        kind, name = match.group(1).lower(), match.group(2)
+        if name not in stored:
+            result.add(f"schema: the {kind} {name} is missing")
+        elif stored[name] == OUTDATED_GUARDS.get(name) and older:
+            result.notes.append(f"the trigger {name} is from an older tracker; any write command upgrades it")
+        elif stored[name] != _normalised(statement):
+            result.add(f"schema: the {kind} {name} differs from the one tracker creates")
+    return "events" in stored
+
+
+def _chain(conn: sqlite3.Connection, result: Audit) -> None:
+    prev_hash, expected_position, bad = GENESIS_HASH, 1, 0
+    columns = "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
+    for row in conn.execute(f"SELECT {columns}, prev_hash, hash FROM events ORDER BY position"):  # noqa: S608
+        position = row[0]
+        problem = None
+        if position != expected_position:
+            problem = f"position {expected_position} is missing (next stored is {position})"
+        elif row[10] != prev_hash:
+            problem = f"position {position}: prev_hash does not match the chain"
+        elif chain_hash(prev_hash, row[:10]) != row[11]:
+            problem = f"position {position}: hash does not match its contents"
+        if problem is not None:
+            bad += 1
+            if bad == 1:
+                result.add(problem, min(position, expected_position))
+        prev_hash, expected_position = row[11], position + 1
+        result.events += 1
+    if bad > 1:
+        result.add(f"{bad} rows in all break the chain")
+    result.head_position, result.head_hash = expected_position - 1, prev_hash
+
+
+def _traces_of_a_cut_tail(conn: sqlite3.Connection, result: Audit) -> None:
+    head = result.head_position
+    for name, position in _rows(conn, "SELECT name, position FROM projection_checkpoints"):
+        if position > head:
+            result.add(
+                f"the log ends at position {head} but projection {name!r} has folded events up to "
+                f"{position}: events were removed from the end",
+                head + 1,
+            )
+
+
+def _checkpoint(conn: sqlite3.Connection, checkpoint: tuple[int, str], result: Audit) -> None:
+    position, digest = checkpoint
+    if position == 0:
+        if digest != GENESIS_HASH:
+            result.add("checkpoint 0 must name the genesis hash (64 zeros)")
+        return
+    row = conn.execute("SELECT hash FROM events WHERE position = ?", (position,)).fetchone()
+    if row is None:
+        result.add(
+            f"checkpoint {position}: the log no longer reaches that position (it ends at "
+            f"{result.head_position}): events were removed",
+            position,
+        )
+    elif row[0] != digest:
+        result.add(
+            f"checkpoint {position}: the log there has hash {row[0][:16]}…, not the saved "
+            f"{digest[:16]}…: history up to that position was rewritten",
+            position,
+        )
+
+
+def _seals(conn: sqlite3.Connection, key: SealKey | None, result: Audit) -> None:
+    seals = _rows(conn, "SELECT position, hash, key_id, mac FROM chain_seals ORDER BY position")
+    table_exists = _has_table(conn, "chain_seals")
+    if key is None:
+        if table_exists:
+            result.notes.append("this store is sealed with a key: pass --key-file to check the seals")
+        for position, digest, _, _ in seals:  # without the key, seals still pin their hashes
+            if not _seal_matches_chain(conn, position, digest, result):
+                break
+        return
+    if not seals:
+        result.add("no seals: this store was never written with this key, or its seals were removed")
+        return
+    for position, digest, key_id, mac in seals:
+        if key_id != key.key_id or not hmac.compare_digest(mac, key.mac(position, digest)):
+            result.add(f"seal at position {position} was not made with this key", position)
+            return
+        if not _seal_matches_chain(conn, position, digest, result):
+            return
+    last = seals[-1][0]
+    if last < result.head_position:
+        result.add(
+            f"positions {last + 1}–{result.head_position} are not sealed: they were appended without the key",
+            last + 1,
+        )
+
+
+def _seal_matches_chain(conn: sqlite3.Connection, position: int, digest: str, result: Audit) -> bool:
+    row = conn.execute("SELECT hash FROM events WHERE position = ?", (position,)).fetchone()
+    if row is None:
+        result.add(
+            f"a seal names position {position}, which the log no longer holds: events were removed", position
+        )
+        return False
+    if row[0] != digest:
+        result.add(
+            f"position {position}: the chain differs from the sealed head: history was rewritten", position
+        )
+        return False
+    return True
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        is not None
+    )
+
+
+def _rows(conn: sqlite3.Connection, sql: str) -> list[Any]:
+    """Rows of an optional table: none when it does not exist (an old store, or removed)."""
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise
