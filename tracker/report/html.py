@@ -1,65 +1,344 @@
-"""A self-contained HTML page of the report. Everything from feeds is escaped; links are kept
-only for http(s) URLs; a Content-Security-Policy forbids scripts and remote loads."""
+"""A self-contained HTML page of the report: subject cards, an SVG timeline with one lane per
+subject, a cumulative chart per tally, every entry with its evidence and sources.
+
+The page is rendered from Jinja2 templates with autoescaping, and every value printed also
+passes through `neutralise` (no control or bidi character survives, even escaped into markup).
+Links are kept only for http(s) URLs. A Content-Security-Policy forbids scripts and every
+remote load: the page makes no request at all.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import itertools
+from collections.abc import Callable
+from datetime import date
+from functools import cache
 from typing import Any
 
-from tracker.report.render import entry_change, heading, show_date, subject_status
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-_STYLE = """
-body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;vertical-align:top;
-text-align:left}blockquote{margin:.3rem 0 .3rem 1rem;color:#444}.conflict{color:#a40}.muted{color:#777}
-"""
+from tracker.output import neutralise
+from tracker.report.render import heading, outlet_names, show_date
+from tracker.report.timeline_layout import (
+    SPACING,
+    Marker,
+    cumulative_chart,
+    pack_lane,
+    place_labels,
+    ticks,
+    time_scale,
+)
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+TIMELINE_MIN_WIDTH = 960.0
+AXIS_HEIGHT = 30.0
+LANE_HEAD = 26.0  # from a lane's top to its band's centre line: room for count labels above
+ROW_STEP = 18.0
+LABEL_SIZE = 11.0
+XOf = Callable[[date], float]
 
 
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+def _printable(value: object) -> object:
+    """Jinja's `finalize`: every printed string loses its control and format characters. Markup
+    is the output of the templates' own macros, whose values went through here already."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return neutralise(value, multiline=True)
+    return value
 
 
-def _link(label: object, url: str | None) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noopener noreferrer nofollow">{_e(label or url)}</a>'
-    return _e(label)
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("tracker.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_printable,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["link"] = http_url
+    env.filters["day"] = show_date
+    return env
 
 
-def _conflicts(item: dict[str, Any]) -> str:
-    parts = []
-    for conflict in item.get("conflicts", []):
-        what = conflict.get("state") or conflict.get("count")
-        links = ", ".join(_link(s["publisher"], s["url"]) for s in conflict["sources"])
-        parts.append(f'<div class="conflict">conflict: {_e(what)} according to {links}</div>')
-    return "".join(parts)
+def http_url(url: object) -> str | None:
+    """The URL if it is http(s), else None: no javascript:, data: or relative links."""
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
 
 
 def render_html(report: dict[str, Any]) -> str:
-    rows = []
-    for subject in report["subjects"]:
-        evidence = "".join(
-            f"<blockquote>{_e(e['sentence'])} {_link('source', e.get('url'))}</blockquote>"
-            for e in subject["evidence"][:3]
+    # The policy is a constant of ours, written as is: quotes and all.
+    return _environment().get_template("report.html.j2").render(page=page_view(report), csp=Markup(CSP))
+
+
+# --- the page as plain data for the template ------------------------------------------------------
+
+
+def page_view(report: dict[str, Any]) -> dict[str, Any]:
+    subjects = report.get("subjects", [])
+    titles = {s["id"]: s.get("title") or s["id"] for s in subjects}
+    colours = {s["id"]: i % 6 for i, s in enumerate(subjects)}
+    timeline = report.get("timeline", [])
+    for entry in timeline:
+        colours.setdefault(entry["subject"], len(colours) % 6)
+    entries = [_entry_view(i, entry, titles, colours) for i, entry in enumerate(timeline)]
+    retracted = report.get("retracted") or []
+    title = report.get("title") if isinstance(report.get("title"), str) else None
+    return {
+        "title": title or heading(report),
+        "subtitle": " · ".join(titles.values()),
+        "generated_at": _moment(report.get("generated_at")),
+        "as_of": report.get("as_of"),
+        "known_at": _moment(report.get("known_at")),
+        "cards": [_card(s, timeline, retracted, colours[s["id"]]) for s in subjects],
+        "timeline": _timeline_view(entries, list(titles)) if entries else None,
+        "charts": _charts(subjects, entries),
+        "entries": entries,
+        "retracted": [
+            {**r, "subject_title": titles.get(r.get("subject") or "", r.get("subject"))} for r in retracted
+        ],
+        "coverage": report.get("coverage", []),
+    }
+
+
+def _moment(value: object) -> str | None:
+    """2026-11-26T18:00:00.123Z → 2026-11-26 18:00 UTC."""
+    if not isinstance(value, str) or len(value) < 16:
+        return value if isinstance(value, str) else None
+    return f"{value[:10]} {value[11:16]} UTC"
+
+
+def _source_view(source: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": http_url(source.get("url")),
+        "title": source.get("title") or source.get("url") or "source",
+        "publisher": source.get("publisher") or source.get("feed") or "",
+        "published": source.get("published"),
+        "retelling": bool(source.get("retrospective")) or source.get("decision") == "retelling",
+    }
+
+
+def _evidence_view(item: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+    source = next((s for s in sources if s.get("url") == item.get("url")), {})
+    return {
+        "sentence": item.get("sentence") or "",
+        "url": http_url(item.get("url")),
+        "publisher": source.get("publisher") or "",
+        "title": source.get("title") or "",
+        "analyst": bool(item.get("analyst")),
+        "modality": item.get("modality"),
+    }
+
+
+def _conflicts_view(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "what": conflict.get("state") or conflict.get("count"),
+            "sources": [_source_view(s) for s in conflict.get("sources", [])],
+            "evidence": [
+                _evidence_view(e, conflict.get("sources", [])) for e in conflict.get("evidence", [])
+            ],
+        }
+        for conflict in item.get("conflicts", [])
+    ]
+
+
+def _change_label(entry: dict[str, Any], title: str) -> str:
+    """The entry's summary without the subject's title in front ("Relief promised")."""
+    summary = str(entry.get("summary") or entry.get("state") or entry.get("count") or "")
+    return summary.removeprefix(f"{title}: ")
+
+
+def _entry_view(
+    index: int, entry: dict[str, Any], titles: dict[str, str], colours: dict[str, int]
+) -> dict[str, Any]:
+    title = titles.get(entry["subject"], entry["subject"])
+    sources = entry.get("sources", [])
+    return {
+        "index": index,
+        "anchor": f"entry-{index + 1}",
+        "date": date.fromisoformat(entry["date"][:10]),
+        "when": show_date(entry["date"], entry.get("date_precision", "day")),
+        "iso": entry["date"][:10],
+        "subject": entry["subject"],
+        "subject_title": title,
+        "colour": colours[entry["subject"]],
+        "kind": entry.get("kind"),
+        "state": entry.get("state"),
+        "count": entry.get("count"),
+        "change": _change_label(entry, title),
+        "analyst": bool(entry.get("analyst")),
+        "publishers": entry.get("publishers", len(outlet_names(entry))),
+        "outlets": outlet_names(entry),
+        "evidence": [_evidence_view(e, sources) for e in entry.get("evidence", [])],
+        "sources": [_source_view(s) for s in sources],
+        "conflicts": _conflicts_view(entry),
+    }
+
+
+def _card(
+    subject: dict[str, Any], timeline: list[dict[str, Any]], retracted: list[dict[str, Any]], colour: int
+) -> dict[str, Any]:
+    sources = subject.get("sources", [])
+    tally = subject["kind"] == "tally"
+    return {
+        "id": subject["id"],
+        "title": subject.get("title") or subject["id"],
+        "colour": colour,
+        "tally": tally,
+        "status": (
+            f"{subject.get('total', 0):,} in total"
+            if tally
+            else subject.get("state_label") or subject.get("state") or "No state yet"
+        ),
+        "since": show_date(subject["since"], subject.get("date_precision", "day"))
+        if subject.get("since")
+        else None,
+        "since_iso": (subject.get("since") or "")[:10],
+        "analyst": bool(subject.get("analyst")),
+        "quote": subject.get("quote"),
+        "outlets": outlet_names(subject),
+        "evidence": [_evidence_view(e, sources) for e in subject.get("evidence", [])[:2]],
+        "sources": [_source_view(s) for s in sources],
+        "conflicts": _conflicts_view(subject),
+        "entries": sum(1 for e in timeline if e["subject"] == subject["id"]),
+        "retracted": sum(1 for r in retracted if r.get("subject") == subject["id"]),
+    }
+
+
+# --- the SVG timeline -----------------------------------------------------------------------------
+
+
+def _timeline_view(entries: list[dict[str, Any]], order: list[str]) -> dict[str, Any]:
+    scale = time_scale([e["date"] for e in entries], min_width=TIMELINE_MIN_WIDTH)
+    lanes = []
+    top = AXIS_HEIGHT
+    for subject in dict.fromkeys([*order, *(e["subject"] for e in entries)]):
+        lane_entries = [e for e in entries if e["subject"] == subject]
+        if not lane_entries:
+            continue
+        lane = _lane(lane_entries, scale.x, top, scale.width)
+        lanes.append(lane)
+        top += lane["height"]
+    return {
+        "width": round(scale.width),
+        "height": round(top + 4),
+        "ticks": ticks(scale, size=LABEL_SIZE),
+        "breaks": [
+            {"x": (b.x0 + b.x1) / 2, "days": (b.end - b.start).days, "start": b.start, "end": b.end}
+            for b in scale.breaks
+        ],
+        "lanes": lanes,
+    }
+
+
+def _lane(entries: list[dict[str, Any]], x_of: XOf, top: float, width: float) -> dict[str, Any]:
+    """One subject's lane: state bands (or a baseline for a tally), markers, and count labels."""
+    first = entries[0]
+    centre = top + LANE_HEAD
+    markers = pack_lane([(e["index"], x_of(e["date"])) for e in entries])
+    rows = max(m.row for m in markers) + 1
+    by_index = {e["index"]: e for e in entries}
+    tally = all(e["count"] is not None for e in entries)
+    row0 = sorted(m.x for m in markers if m.row == 0)
+    marker_views = [_marker_view(m, [by_index[i] for i in m.entries], centre) for m in markers]
+    bands = [] if tally else _bands(entries, x_of, width, row0)
+    if tally:
+        singles = [m for m in markers if m.row == 0]
+        texts = [f"+{sum(by_index[i]['count'] or 0 for i in m.entries):,}" for m in singles]
+        room = [(m.x - SPACING * 1.5, m.x + SPACING * 1.5) for m in singles]
+        kept = place_labels(room, size=LABEL_SIZE, texts=texts)
+        labels = [
+            {"x": m.x, "y": centre - 13, "text": t} for m, t, k in zip(singles, texts, kept, strict=True) if k
+        ]
+    else:
+        labels = []
+    return {
+        "subject": first["subject"],
+        "title": first["subject_title"],
+        "colour": first["colour"],
+        "top": top,
+        "centre": centre,
+        "height": LANE_HEAD + (rows - 1) * ROW_STEP + 22,
+        "bands": bands,
+        "markers": marker_views,
+        "labels": labels,
+        "tally": tally,
+    }
+
+
+def _bands(entries: list[dict[str, Any]], x_of: XOf, width: float, row0: list[float]) -> list[dict[str, Any]]:
+    """A band per stretch of one state, shaded by order of first appearance; its label is drawn
+    inside when it fits between the markers at either end."""
+    runs: list[dict[str, Any]] = []
+    shades: dict[str, int] = {}
+    for entry in entries:
+        state = entry["state"] or entry["change"]
+        if runs and runs[-1]["state"] == state:
+            continue
+        shades.setdefault(state, min(len(shades), 3))
+        runs.append(
+            {"state": state, "label": entry["change"], "x0": x_of(entry["date"]), "shade": shades[state]}
         )
-        sources = ", ".join(_link(s["publisher"], s["url"]) for s in subject["sources"])
-        rows.append(
-            f"<tr><th>{_e(subject['title'])}</th><td><strong>{_e(subject_status(subject))}</strong>"
-            f"{_conflicts(subject)}{evidence}<div class=muted>{sources}</div></td></tr>"
+    for run, following in zip(runs, [*runs[1:], None], strict=True):
+        run["x1"] = following["x0"] if following else width - 4
+    rooms = []
+    for run in runs:
+        # The widest stretch of the band between the markers drawn on it.
+        stops = [run["x0"], *(x for x in row0 if run["x0"] < x < run["x1"]), run["x1"]]
+        a, b = max(itertools.pairwise(stops), key=lambda pair: pair[1] - pair[0], default=(0, 0))
+        rooms.append((a + 10, b - 10))
+    kept = place_labels(rooms, size=LABEL_SIZE, texts=[r["label"] for r in runs])
+    for run, (x0, x1), show in zip(runs, rooms, kept, strict=True):
+        run["label_x"] = (x0 + x1) / 2
+        run["show_label"] = show
+    return runs
+
+
+def _marker_view(marker: Marker, entries: list[dict[str, Any]], centre: float) -> dict[str, Any]:
+    first = entries[0]
+    if len(entries) == 1:
+        outlets = f"{first['publishers']} outlet{'s' if first['publishers'] != 1 else ''}"
+        shape = "initial" if first["kind"] == "initial" else "analyst" if first["analyst"] else "dot"
+        label = f"{first['when']}: {first['subject_title']}: {first['change']}"
+        if first["kind"] == "initial":
+            label += " (starting point)"
+        else:
+            label += f" ({outlets}{', analyst' if first['analyst'] else ''})"
+    else:
+        shape = "cluster"
+        label = (
+            f"{len(entries)} entries, {entries[0]['when']} to {entries[-1]['when']}: "
+            f"{first['subject_title']}: " + "; ".join(e["change"] for e in entries[:5])
         )
-    timeline = []
-    for entry in report["timeline"]:
-        sources = ", ".join(_link(s["publisher"], s["url"]) for s in entry["sources"])
-        evidence = "".join(f"<blockquote>{_e(e['sentence'])}</blockquote>" for e in entry["evidence"][:1])
-        timeline.append(
-            f"<tr><td>{_e(show_date(entry['date'], entry['date_precision']))}</td>"
-            f"<td>{_e(entry['subject'])}</td>"
-            f"<td>{_e(entry_change(entry))}{evidence}{_conflicts(entry)}</td><td>{sources}</td></tr>"
-        )
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>{_e(heading(report))}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{_e(heading(report))}</h1><h2>Subjects</h2><table>{''.join(rows)}</table>"
-        "<h2>Timeline</h2><table><tr><th>date</th><th>subject</th><th>change</th><th>reported by</th></tr>"
-        f"{''.join(timeline)}</table></body></html>"
-    )
+    conflict = any(e["conflicts"] for e in entries)
+    if conflict:
+        label += "; conflicting reports"
+    return {
+        "x": marker.x,
+        "y": centre + marker.row * ROW_STEP,
+        "href": f"#{first['anchor']}",
+        "shape": shape,
+        "count": len(entries),
+        "conflict": conflict,
+        "label": label,
+        "entries": " ".join(e["anchor"] for e in entries),
+    }
+
+
+def _charts(subjects: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A cumulative chart for each tally with at least one release."""
+    charts = []
+    for subject in subjects:
+        releases = [
+            (e["date"], e["count"], e["index"])
+            for e in entries
+            if e["subject"] == subject["id"] and e["count"] is not None
+        ]
+        if subject["kind"] == "tally" and any(count for _, count, _ in releases):
+            charts.append(
+                {"title": subject.get("title") or subject["id"], "chart": cumulative_chart(releases)}
+            )
+    return charts
