@@ -15,7 +15,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from tracker.output import neutralise
@@ -42,8 +42,8 @@ XOf = Callable[[date], float]
 def _printable(value: object) -> object:
     """Jinja's `finalize`: every printed string loses its control and format characters. Markup
     is the output of the templates' own macros, whose values went through here already."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return neutralise(value, multiline=True)
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
+        return neutralise(value, multiline=True)  # printable text has none: the common case, fast
     return value
 
 
@@ -51,7 +51,7 @@ def _printable(value: object) -> object:
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("tracker.report", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        autoescape=True,
         finalize=_printable,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -58,8 +58,7 @@ class Scale:
     breaks: tuple[Break, ...] = ()
 
     def x(self, day: date) -> float:
-        days = [d for d, _ in self.anchors]
-        i = bisect_right(days, day) - 1
+        i = bisect_right(self.anchors, day, key=lambda anchor: anchor[0]) - 1
         if i < 0:
             first, x0 = self.anchors[0]
             return x0 - (first - day).days * self.px_per_day
