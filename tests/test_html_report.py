@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers.html_pages import HOSTILE_TITLE, IMG, SCRIPT, busy_report, demo_report
+from tracker import app
 from tracker.cli import main
+from tracker.config import Config
+from tracker.report import build_report
 from tracker.report.html import CSP, render_html
+from tracker.store import Store
+from tracker.subjects import load_shipped_subjects
 
 EXTERNAL_REL = "noopener noreferrer nofollow"
 
@@ -207,3 +213,29 @@ def test_report_writes_html_to_a_file(
     html = (tmp_path / "out.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>") and re.search(r"<title>Story report</title>", html)
     assert "report written to out.html" in result.output
+
+
+def test_analysts_assertions_and_retractions_are_marked(tmp_path: Path) -> None:
+    config = Config(path=None, feeds=(), subjects=load_shipped_subjects())
+    with Store.open(tmp_path / "events.db") as store:
+        kept = dict(subject_id="us-embassy-minsk", value="reopened", day=date(2025, 10, 1), precision="day")
+        app.assert_fact(
+            config, store, **kept, source="https://example.org/a", note="It reopened.", analyst="ann"
+        )
+        wrong = app.assert_fact(
+            config, store, subject_id="prisoner-releases", value="40", day=date(2025, 10, 2), precision="day",
+            source="https://example.org/b", note="Forty freed.", analyst="ann",
+        )  # fmt: skip
+        app.retract_fact(
+            config, store, fact_id=wrong, reason="Misread: forty were transferred.", analyst="bob"
+        )
+        report = build_report(store, config)
+    page = assert_inert(render_html(report))
+    analyst = [m for m in page.all("a", "tl-marker") if "analyst" in m["class"].split()]
+    assert len(analyst) == 1 and "Reopened" in analyst[0]["aria-label"]
+    entry = page.text(analyst[0]["href"][1:])
+    assert "Reopened analyst An analyst’s assertion It reopened. analyst's note example.org" in entry
+    assert "Reopened analyst since 2025-10-01 Set by an analyst’s assertion" in page.text()  # its card
+    retracted = page.text("retracted")
+    assert "Misread: forty were transferred." in retracted and wrong in retracted
+    assert not [e for e in report["timeline"] if e["subject"] == "prisoner-releases"]

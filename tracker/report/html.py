@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
@@ -29,6 +30,7 @@ from tracker.report.timeline_layout import (
     ticks,
     time_scale,
 )
+from tracker.story import ANALYST_PUBLISHER
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 TIMELINE_MIN_WIDTH = 960.0
@@ -83,7 +85,8 @@ def page_view(report: dict[str, Any]) -> dict[str, Any]:
     timeline = report.get("timeline", [])
     for entry in timeline:
         colours.setdefault(entry["subject"], len(colours) % 6)
-    entries = [_entry_view(i, entry, titles, colours) for i, entry in enumerate(timeline)]
+    labels = _state_labels(subjects, timeline, titles)
+    entries = [_entry_view(i, entry, titles, colours, labels) for i, entry in enumerate(timeline)]
     retracted = report.get("retracted") or []
     title = report.get("title") if isinstance(report.get("title"), str) else None
     return {
@@ -92,7 +95,7 @@ def page_view(report: dict[str, Any]) -> dict[str, Any]:
         "generated_at": _moment(report.get("generated_at")),
         "as_of": report.get("as_of"),
         "known_at": _moment(report.get("known_at")),
-        "cards": [_card(s, timeline, retracted, colours[s["id"]]) for s in subjects],
+        "cards": [_card(s, timeline, retracted, colours[s["id"]], labels) for s in subjects],
         "timeline": _timeline_view(entries, list(titles)) if entries else None,
         "charts": _charts(subjects, entries),
         "entries": entries,
@@ -110,32 +113,70 @@ def _moment(value: object) -> str | None:
     return f"{value[:10]} {value[11:16]} UTC"
 
 
+def _by_analyst(source: dict[str, Any]) -> bool:
+    """An analyst's `--source` for an assertion: not an outlet's reporting."""
+    return bool(source.get("feed") == ANALYST_PUBLISHER)
+
+
+def _outlets(item: dict[str, Any]) -> list[str]:
+    return outlet_names({**item, "sources": [s for s in item.get("sources", []) if not _by_analyst(s)]})
+
+
+def _host(url: object) -> str:
+    return (urlsplit(url).hostname or url) if isinstance(url, str) and url else "source"
+
+
 def _source_view(source: dict[str, Any]) -> dict[str, Any]:
+    by_analyst = _by_analyst(source)
     return {
         "url": http_url(source.get("url")),
-        "title": source.get("title") or source.get("url") or "source",
-        "publisher": source.get("publisher") or source.get("feed") or "",
+        "title": _host(source.get("url"))
+        if by_analyst
+        else source.get("title") or source.get("url") or "source",
+        "publisher": "" if by_analyst else source.get("publisher") or source.get("feed") or "",
         "published": source.get("published"),
         "retelling": bool(source.get("retrospective")) or source.get("decision") == "retelling",
+        "analyst": by_analyst,
     }
 
 
 def _evidence_view(item: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
     source = next((s for s in sources if s.get("url") == item.get("url")), {})
+    analyst = bool(item.get("analyst"))
     return {
         "sentence": item.get("sentence") or "",
         "url": http_url(item.get("url")),
-        "publisher": source.get("publisher") or "",
-        "title": source.get("title") or "",
-        "analyst": bool(item.get("analyst")),
+        "publisher": "" if analyst else source.get("publisher") or "",
+        "title": _host(item.get("url")) if analyst else source.get("title") or "",
+        "analyst": analyst,
         "modality": item.get("modality"),
     }
 
 
-def _conflicts_view(item: dict[str, Any]) -> list[dict[str, Any]]:
+Labels = dict[tuple[str, str], str]
+
+
+def _state_labels(
+    subjects: list[dict[str, Any]], timeline: list[dict[str, Any]], titles: dict[str, str]
+) -> Labels:
+    """(subject, state id) → its label, as far as the report shows it: for naming conflicts."""
+    labels = {
+        (e["subject"], e["state"]): _change_label(e, titles.get(e["subject"], ""))
+        for e in timeline
+        if e.get("state")
+    }
+    labels.update(
+        {(s["id"], s["state"]): s["state_label"] for s in subjects if s.get("state") and s.get("state_label")}
+    )
+    return labels
+
+
+def _conflicts_view(item: dict[str, Any], subject: str, labels: Labels) -> list[dict[str, Any]]:
     return [
         {
-            "what": conflict.get("state") or conflict.get("count"),
+            "what": labels.get((subject, conflict["state"]), conflict["state"])
+            if conflict.get("state")
+            else f"a count of {conflict.get('count')}",
             "sources": [_source_view(s) for s in conflict.get("sources", [])],
             "evidence": [
                 _evidence_view(e, conflict.get("sources", [])) for e in conflict.get("evidence", [])
@@ -152,10 +193,11 @@ def _change_label(entry: dict[str, Any], title: str) -> str:
 
 
 def _entry_view(
-    index: int, entry: dict[str, Any], titles: dict[str, str], colours: dict[str, int]
+    index: int, entry: dict[str, Any], titles: dict[str, str], colours: dict[str, int], labels: Labels
 ) -> dict[str, Any]:
     title = titles.get(entry["subject"], entry["subject"])
     sources = entry.get("sources", [])
+    outlets = _outlets(entry)
     return {
         "index": index,
         "anchor": f"entry-{index + 1}",
@@ -170,16 +212,22 @@ def _entry_view(
         "count": entry.get("count"),
         "change": _change_label(entry, title),
         "analyst": bool(entry.get("analyst")),
-        "publishers": entry.get("publishers", len(outlet_names(entry))),
-        "outlets": outlet_names(entry),
+        "publishers": len(outlets)
+        if any(map(_by_analyst, sources))
+        else entry.get("publishers", len(outlets)),
+        "outlets": outlets,
         "evidence": [_evidence_view(e, sources) for e in entry.get("evidence", [])],
         "sources": [_source_view(s) for s in sources],
-        "conflicts": _conflicts_view(entry),
+        "conflicts": _conflicts_view(entry, entry["subject"], labels),
     }
 
 
 def _card(
-    subject: dict[str, Any], timeline: list[dict[str, Any]], retracted: list[dict[str, Any]], colour: int
+    subject: dict[str, Any],
+    timeline: list[dict[str, Any]],
+    retracted: list[dict[str, Any]],
+    colour: int,
+    labels: Labels,
 ) -> dict[str, Any]:
     sources = subject.get("sources", [])
     tally = subject["kind"] == "tally"
@@ -199,10 +247,9 @@ def _card(
         "since_iso": (subject.get("since") or "")[:10],
         "analyst": bool(subject.get("analyst")),
         "quote": subject.get("quote"),
-        "outlets": outlet_names(subject),
+        "outlets": _outlets(subject),
         "evidence": [_evidence_view(e, sources) for e in subject.get("evidence", [])[:2]],
-        "sources": [_source_view(s) for s in sources],
-        "conflicts": _conflicts_view(subject),
+        "conflicts": _conflicts_view(subject, subject["id"], labels),
         "entries": sum(1 for e in timeline if e["subject"] == subject["id"]),
         "retracted": sum(1 for r in retracted if r.get("subject") == subject["id"]),
     }
