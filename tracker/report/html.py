@@ -2,7 +2,8 @@
 subject, a cumulative chart per tally, every entry with its evidence and sources.
 
 The page is rendered from Jinja2 templates with autoescaping, and every value printed also
-passes through `neutralise` (no control or bidi character survives, even escaped into markup).
+passes through `neutralise`: a control, format or bidi character is shown as a visible escape
+(`\x1b`, `\u202e`), never passed to the browser.
 Links are kept only for http(s) URLs. A Content-Security-Policy forbids scripts and every
 remote load: the page makes no request at all.
 """
