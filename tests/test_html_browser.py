@@ -5,8 +5,8 @@ demo's report logs no console error, requests nothing but itself, draws one mark
 entry, overflows no box, and shows a hostile outlet's markup as text. A store of over 500
 entries draws a timeline whose labels and markers overlap nowhere.
 
-TRACKER_SCREENSHOT=path.png also writes the screenshot the README shows: the demo's report
-(without the hostile outlet) at 1280 px, from its header to the end of the timeline.
+TRACKER_SCREENSHOT=path.png also writes the screenshot the README shows: the page that
+`tracker demo --format html` prints, at 1200 px, from its header to the end of the timeline.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.html_pages import IMG, SCRIPT, busy_report, demo_report
+from tests.helpers.html_pages import IMG, SCRIPT, busy_report, demo_report, tracker
 from tracker.report.html import render_html
 
 pytestmark = pytest.mark.browser
@@ -82,14 +82,12 @@ class _Recorder(SimpleHTTPRequestHandler):
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str], dict[str, Any]]]:
     """The demo's report and a busy store's report as files on a loopback server."""
     root = tmp_path_factory.mktemp("site")
-    reports = {
-        "demo": demo_report(root / "demo.db"),
-        "busy": busy_report(root / "busy.db"),
-    }
-    if os.environ.get("TRACKER_SCREENSHOT"):
-        reports["readme"] = demo_report(root / "readme.db", hostile=False)
+    reports = {"demo": demo_report(root), "busy": busy_report(root / "busy.db")}
     for name, report in reports.items():
         (root / f"{name}.html").write_text(render_html(report), encoding="utf-8")
+    if os.environ.get("TRACKER_SCREENSHOT"):  # the page `tracker demo --format html` prints
+        html = tracker("demo", "--db", root / "readme.db", "--format", "html")
+        (root / "readme.html").write_text(html, encoding="utf-8")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Recorder, directory=str(root)))
     server.paths = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

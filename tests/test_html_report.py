@@ -3,9 +3,7 @@ as text, a card per subject, one timeline marker per entry leading to that entry
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,16 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers.html_pages import HOSTILE_TITLE, IMG, SCRIPT, busy_report, demo_report
-from tracker import app
+from tests.helpers.html_pages import HOSTILE_TITLE, IMG, SCRIPT, busy_report, demo_report, tracker
 from tracker.cli import main
-from tracker.config import Config
-from tracker.report import build_report
 from tracker.report.html import CSP, render_html
-from tracker.store import Store
-from tracker.subjects import load_shipped_subjects
 
 EXTERNAL_REL = "noopener noreferrer nofollow"
+EVIL = f"{HOSTILE_TITLE} \x1b]0;pwned\x07\u202eevil"  # markup, a terminal escape, a bidi override
 
 
 class Page(HTMLParser):
@@ -67,30 +61,30 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return demo_report(tmp_path_factory.mktemp("html") / "events.db")
+    return demo_report(tmp_path_factory.mktemp("html"))
 
 
 def hostile_report() -> dict[str, Any]:
     source = {
         "url": "javascript:alert(1)",
-        "title": HOSTILE_TITLE,
+        "title": EVIL,
         "feed": "f",
         "published": "2025-09-11",
-        "publisher": HOSTILE_TITLE,
+        "publisher": EVIL,
     }
     good = {"url": 'https://example.org/a?q="><script>', "title": "fine", "feed": "g", "publisher": "G"}
-    evidence = [{"sentence": HOSTILE_TITLE, "url": "data:text/html,<script>alert(1)</script>"}]
+    evidence = [{"sentence": EVIL, "url": "data:text/html,<script>alert(1)</script>"}]
     subject = {
         "id": "s",
-        "title": HOSTILE_TITLE,
+        "title": EVIL,
         "kind": "state",
         "state": "x",
-        "state_label": HOSTILE_TITLE,
+        "state_label": EVIL,
         "since": "2025-09-01",
         "date_precision": "month",
         "evidence": evidence,
         "sources": [source, good],
-        "conflicts": [{"state": HOSTILE_TITLE, "sources": [source], "evidence": evidence}],
+        "conflicts": [{"state": EVIL, "sources": [source], "evidence": evidence}],
     }
     entry = {
         "date": "2025-09-01",
@@ -98,14 +92,14 @@ def hostile_report() -> dict[str, Any]:
         "subject": "s",
         "kind": "change",
         "state": "x",
-        "summary": HOSTILE_TITLE,
+        "summary": EVIL,
         "publishers": 1,
         "sources": [source, good],
         "evidence": evidence,
         "analyst": True,
     }
     article = {
-        "title": HOSTILE_TITLE,
+        "title": EVIL,
         "url": "javascript:alert(1)",
         "published": "2025-09-11",
         "revisions": 1,
@@ -116,8 +110,8 @@ def hostile_report() -> dict[str, Any]:
         "known_at": None,
         "subjects": [subject],
         "timeline": [entry],
-        "retracted": [{"fact_id": "fact:1", "subject": "s", "reason": HOSTILE_TITLE}],
-        "coverage": [{"feed": "f", "title": HOSTILE_TITLE, "articles": 1, "latest": [article]}],
+        "retracted": [{"fact_id": "fact:1", "subject": "s", "reason": EVIL}],
+        "coverage": [{"feed": "f", "title": EVIL, "articles": 1, "latest": [article]}],
         "a_key_from_a_newer_version": {"ignored": True},
     }
 
@@ -161,12 +155,13 @@ def test_demo_page_has_a_card_per_subject_with_its_title_state_and_corroboration
         heading = page.text(f"card-{n}")
         assert heading == subject["title"] and subject["id"] not in heading
     text = page.text()
-    assert "Reopening under discussion since 2025-09-11 2 outlets: Demo Belarus Monitor, Demo Wire" in text
+    assert "Reopening under discussion since 2025-09-11 2 outlets: demo-belnews, demo-wire" in text
     assert (
         "Sanctions eased since 2025-09-11 3 outlets" in text
         and "Conflicting reports lifted according to" in text
     )
     assert "199 in total latest release 2025-12-13" in text  # 192 from the demo, 7 from the hostile outlet
+    assert f"4 outlets: {HOSTILE_TITLE}, demo-belnews, demo-digest, demo-wire" in text
     assert page.text("now-h") == "Where things stand"
     assert "Generated 20" in text and " UTC" in text
 
@@ -203,39 +198,23 @@ def test_a_busy_store_clusters_what_cannot_be_drawn_apart(tmp_path: Path) -> Non
     assert len(page.all("li", "entry")) == len(report["timeline"])
 
 
-def test_report_writes_html_to_a_file(
-    demo: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    demo_report(tmp_path / "events.db")
-    result = CliRunner().invoke(main, ["report", "--format", "html", "-o", "out.html", "--db", "events.db"])
-    assert result.exit_code == 0, result.output
-    html = (tmp_path / "out.html").read_text(encoding="utf-8")
-    assert html.startswith("<!doctype html>") and re.search(r"<title>Story report</title>", html)
-    assert "report written to out.html" in result.output
-
-
-def test_analysts_assertions_and_retractions_are_marked(tmp_path: Path) -> None:
-    config = Config(path=None, feeds=(), subjects=load_shipped_subjects())
-    with Store.open(tmp_path / "events.db") as store:
-        kept = dict(subject_id="us-embassy-minsk", value="reopened", day=date(2025, 10, 1), precision="day")
-        app.assert_fact(
-            config, store, **kept, source="https://example.org/a", note="It reopened.", analyst="ann"
-        )
-        wrong = app.assert_fact(
-            config, store, subject_id="prisoner-releases", value="40", day=date(2025, 10, 2), precision="day",
-            source="https://example.org/b", note="Forty freed.", analyst="ann",
-        )  # fmt: skip
-        app.retract_fact(
-            config, store, fact_id=wrong, reason="Misread: forty were transferred.", analyst="bob"
-        )
-        report = build_report(store, config)
-    page = assert_inert(render_html(report))
+def test_report_to_a_file_marks_analysts_assertions_and_retractions(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    tracker("demo", "--db", db)
+    kept = ("--date", "2025-12-20", "--source", "https://example.org/a", "--note", "It reopened.")
+    tracker("assert", "us-embassy-minsk", "reopened", *kept, "--db", db)
+    note = ("--note", "Forty freed.", "--source", "https://example.org/b")
+    wrong = tracker("assert", "prisoner-releases", "40", "--date", "2025-12-21", *note, "--db", db).strip()
+    tracker("retract", wrong, "--reason", "Misread: forty were transferred.", "--db", db)
+    result = CliRunner().invoke(main, ["report", "--format", "html", "-o", tmp_path / "out.html", "--db", db])
+    assert result.exit_code == 0 and result.stdout == "" and "report written to" in result.output
+    page = assert_inert((tmp_path / "out.html").read_text(encoding="utf-8"))
+    assert page.text().startswith("Story report")
     analyst = [m for m in page.all("a", "tl-marker") if "analyst" in m["class"].split()]
     assert len(analyst) == 1 and "Reopened" in analyst[0]["aria-label"]
     entry = page.text(analyst[0]["href"][1:])
     assert "Reopened analyst An analyst’s assertion It reopened. analyst's note example.org" in entry
-    assert "Reopened analyst since 2025-10-01 Set by an analyst’s assertion" in page.text()  # its card
+    assert "Reopened analyst since 2025-12-20 Set by an analyst’s assertion" in page.text()  # its card
     retracted = page.text("retracted")
     assert "Misread: forty were transferred." in retracted and wrong in retracted
-    assert not [e for e in report["timeline"] if e["subject"] == "prisoner-releases"]
+    assert "Forty freed." not in page.text()

@@ -1,17 +1,22 @@
-"""Reports for the HTML tests, each built by the real pipeline into a real SQLite store: the demo
-coverage plus a hostile outlet, and a store of many analysts' assertions."""
+"""Reports for the HTML tests, built by the real pipeline into real SQLite files: the demo (through
+`tracker demo`), the demo plus a hostile outlet served on loopback (through `tracker fetch`), and
+a store of many analysts' assertions."""
 
 from __future__ import annotations
 
-import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tracker import app
-from tracker.config import Config, FeedConfig
-from tracker.demo.run import demo_config
-from tracker.demo.server import DemoServer, bundled_documents
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.config import Config
 from tracker.events import FactAsserted
 from tracker.report import build_report
 from tracker.store import Store
@@ -19,7 +24,7 @@ from tracker.subjects import load_shipped_subjects
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
-HOSTILE_TITLE = f"Hostile {SCRIPT}{IMG} \x1b]0;pwned\x07\u202eevil"
+HOSTILE_TITLE = f"Hostile {SCRIPT}{IMG}"
 
 
 def _xml(text: str) -> str:
@@ -40,23 +45,49 @@ HOSTILE_FEED = f"""<?xml version="1.0" encoding="utf-8"?>
 """.encode()
 
 
-def demo_report(db: Path, *, hostile: bool = True) -> dict[str, Any]:
-    """The demo's two fetches, with (if `hostile`) a fourth outlet whose feed title and article
-    carry markup."""
-    with DemoServer({**bundled_documents(), "/hostile.xml": HOSTILE_FEED}) as server, Store.open(db) as store:
-        demo = demo_config(server)
-        extra = FeedConfig(
-            id="hostile",
-            url=server.url("hostile"),
-            title=HOSTILE_TITLE,
-            publisher=HOSTILE_TITLE,
-            interval="15m",
-        )
-        config = Config(path=None, feeds=(*demo.feeds, *([extra] if hostile else [])), subjects=demo.subjects)
-        asyncio.run(app.fetch_feeds(config, store))
-        server.publish_wire_update()
-        asyncio.run(app.fetch_feeds(config, store))
-        return build_report(store, config)
+def tracker(*args: str | Path) -> str:
+    """Run a `tracker` command; its stdout (it must succeed)."""
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+class _HostileFeed(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(HOSTILE_FEED)))
+        self.end_headers()
+        self.wfile.write(HOSTILE_FEED)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def hostile_feed() -> Iterator[str]:
+    """The hostile outlet's feed URL on loopback, while the context is open."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HostileFeed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hostile.xml"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def demo_report(folder: Path) -> dict[str, Any]:
+    """The demo's store, then a fourth outlet whose feed title and article carry markup: the report
+    as JSON, as `tracker report` gives it."""
+    db, config = folder / "events.db", folder / "feeds.toml"
+    tracker("demo", "--db", db, "--format", "json")
+    with hostile_feed() as url:
+        feed = f'id = "hostile"\nurl = "{url}"\ntitle = "{HOSTILE_TITLE}"\npublisher = "{HOSTILE_TITLE}"\n'
+        config.write_text(f"[[feeds]]\n{feed}", "utf-8")
+        tracker("fetch", "--config", config, "--db", db)
+    report: dict[str, Any] = json.loads(tracker("report", "--config", config, "--db", db, "--format", "json"))
+    return report
 
 
 def busy_report(db: Path, assertions: int = 590) -> dict[str, Any]:
