@@ -16,9 +16,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from tracker.cli import main
-from tracker.config import Config
 from tracker.events import FactAsserted
-from tracker.report import build_report
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
 
@@ -112,7 +110,9 @@ def busy_report(db: Path, assertions: int = 590) -> dict[str, Any]:
             events.append(
                 FactAsserted(subject=subject, count=1 + i % 17, date=day, source=source, note=f"Note {i}")
             )
-    with Store.open(db) as store:
-        with store.transaction():
-            store.append(events)
-        return build_report(store, Config(path=None, feeds=(), subjects=subjects))
+    with Store.open(db) as store, store.transaction():
+        store.append(events)
+    config = db.with_name("no-feeds.toml")
+    config.write_text("# the shipped subjects, no feeds\n", encoding="utf-8")
+    report: dict[str, Any] = json.loads(tracker("report", "--config", config, "--db", db, "--format", "json"))
+    return report
