@@ -170,7 +170,7 @@ def test_one_marker_per_entry_leading_to_its_evidence_and_sources(demo: dict[str
     page = Page(render_html(demo))
     markers = page.all("a", "tl-marker")
     entries = [f"entry-{n}" for n in range(1, len(demo["timeline"]) + 1)]
-    assert len(markers) == len(demo["timeline"]) == 13
+    assert len(markers) == len(demo["timeline"]) > 10
     assert sorted(m["href"] for m in markers) == sorted(f"#{e}" for e in entries)
     assert [m["data-entries"] for m in markers if m["href"] == "#entry-1"] == ["entry-1"]
     assert all(m["aria-label"] for m in markers)

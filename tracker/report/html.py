@@ -247,13 +247,20 @@ def _card(
         else None,
         "since_iso": (subject.get("since") or "")[:10],
         "analyst": bool(subject.get("analyst")),
-        "quote": subject.get("quote"),
+        "quote": _quote_unless_quoted(subject),
         "outlets": _outlets(subject),
         "evidence": [_evidence_view(e, sources) for e in subject.get("evidence", [])[:2]],
         "conflicts": _conflicts_view(subject, subject["id"], labels),
         "entries": sum(1 for e in timeline if e["subject"] == subject["id"]),
         "retracted": sum(1 for r in retracted if r.get("subject") == subject["id"]),
     }
+
+
+def _quote_unless_quoted(subject: dict[str, Any]) -> str | None:
+    """The subject's quote, unless its first evidence sentence, shown anyway, already holds it."""
+    quote = subject.get("quote")
+    evidence = subject.get("evidence") or [{}]
+    return None if not quote or quote in (evidence[0].get("sentence") or "") else str(quote)
 
 
 # --- the SVG timeline -----------------------------------------------------------------------------
