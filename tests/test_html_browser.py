@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.html_pages import IMG, SCRIPT, busy_report, demo_report, tracker
+from tests.helpers.html_pages import IMG, SCRIPT, busy_report, demo_report, run_ok
 from tracker.report.html import render_html
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[s
     for name, report in reports.items():
         (root / f"{name}.html").write_text(render_html(report), encoding="utf-8")
     if os.environ.get("TRACKER_SCREENSHOT"):  # the page `tracker demo --format html` prints
-        html = tracker("demo", "--db", root / "readme.db", "--format", "html")
+        html = run_ok("demo", "--db", root / "readme.db", "--format", "html")
         (root / "readme.html").write_text(html, encoding="utf-8")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Recorder, directory=str(root)))
     server.paths = []  # type: ignore[attr-defined]

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers.html_pages import HOSTILE_TITLE, IMG, SCRIPT, busy_report, demo_report, tracker
-from tracker.cli import main
+from tests.helpers.cli import invoke
+from tests.helpers.html_pages import HOSTILE_TITLE, IMG, SCRIPT, busy_report, demo_report, run_ok
 from tracker.report.html import CSP, render_html
 
 EXTERNAL_REL = "noopener noreferrer nofollow"
@@ -200,13 +199,13 @@ def test_a_busy_store_clusters_what_cannot_be_drawn_apart(tmp_path: Path) -> Non
 
 def test_report_to_a_file_marks_analysts_assertions_and_retractions(tmp_path: Path) -> None:
     db = tmp_path / "events.db"
-    tracker("demo", "--db", db)
+    run_ok("demo", "--db", db)
     kept = ("--date", "2025-12-20", "--source", "https://example.org/a", "--note", "It reopened.")
-    tracker("assert", "us-embassy-minsk", "reopened", *kept, "--db", db)
+    run_ok("assert", "us-embassy-minsk", "reopened", *kept, "--db", db)
     note = ("--note", "Forty freed.", "--source", "https://example.org/b")
-    wrong = tracker("assert", "prisoner-releases", "40", "--date", "2025-12-21", *note, "--db", db).strip()
-    tracker("retract", wrong, "--reason", "Misread: forty were transferred.", "--db", db)
-    result = CliRunner().invoke(main, ["report", "--format", "html", "-o", tmp_path / "out.html", "--db", db])
+    wrong = run_ok("assert", "prisoner-releases", "40", "--date", "2025-12-21", *note, "--db", db).strip()
+    run_ok("retract", wrong, "--reason", "Misread: forty were transferred.", "--db", db)
+    result = invoke("report", "--format", "html", "-o", str(tmp_path / "out.html"), "--db", str(db))
     assert result.exit_code == 0 and result.stdout == "" and "report written to" in result.output
     page = assert_inert((tmp_path / "out.html").read_text(encoding="utf-8"))
     assert page.text().startswith("Story report")

@@ -5,17 +5,12 @@ a store of many analysts' assertions."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from tracker.cli import main
+from tests.helpers.cli import invoke
+from tests.helpers.feed_server import FeedServer, Item
 from tracker.events import FactAsserted
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
@@ -25,66 +20,32 @@ IMG = "<img src=x onerror=alert(2)>"
 HOSTILE_TITLE = f"Hostile {SCRIPT}{IMG}"
 
 
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+HOSTILE_ITEM = Item(
+    guid="seven-freed",
+    title=f"Belarus frees 7 prisoners {SCRIPT}{IMG}",
+    text=f"Belarus freed seven political prisoners on Monday, officials said. {IMG}",
+    published="Mon, 20 Oct 2025 09:00:00 GMT",
+)
 
 
-HOSTILE_FEED = f"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel>
-  <title>{_xml(HOSTILE_TITLE)}</title><link>https://hostile.invalid/</link><description>x</description>
-  <item>
-    <title>Belarus frees 7 prisoners {_xml(SCRIPT + IMG)}</title>
-    <link>https://hostile.invalid/seven-freed</link>
-    <guid>https://hostile.invalid/seven-freed</guid>
-    <pubDate>Mon, 20 Oct 2025 09:00:00 GMT</pubDate>
-    <description>Belarus freed seven political prisoners on Monday, officials said. {_xml(IMG)}</description>
-  </item>
-</channel></rss>
-""".encode()
-
-
-def tracker(*args: str | Path) -> str:
-    """Run a `tracker` command; its stdout (it must succeed)."""
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+def run_ok(*args: str | Path) -> str:
+    """`tracker ARGS…` in this process; its stdout (it must succeed)."""
+    result = invoke(*(str(a) for a in args))
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-class _HostileFeed(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(HOSTILE_FEED)))
-        self.end_headers()
-        self.wfile.write(HOSTILE_FEED)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def hostile_feed() -> Iterator[str]:
-    """The hostile outlet's feed URL on loopback, while the context is open."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HostileFeed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hostile.xml"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def demo_report(folder: Path) -> dict[str, Any]:
     """The demo's store, then a fourth outlet whose feed title and article carry markup: the report
     as JSON, as `tracker report` gives it."""
     db, config = folder / "events.db", folder / "feeds.toml"
-    tracker("demo", "--db", db, "--format", "json")
-    with hostile_feed() as url:
+    run_ok("demo", "--db", db, "--format", "json")
+    with FeedServer() as server:
+        url = server.feed("/hostile.xml", [HOSTILE_ITEM])
         feed = f'id = "hostile"\nurl = "{url}"\ntitle = "{HOSTILE_TITLE}"\npublisher = "{HOSTILE_TITLE}"\n'
         config.write_text(f"[[feeds]]\n{feed}", "utf-8")
-        tracker("fetch", "--config", config, "--db", db)
-    report: dict[str, Any] = json.loads(tracker("report", "--config", config, "--db", db, "--format", "json"))
+        run_ok("fetch", "--config", config, "--db", db)
+    report: dict[str, Any] = json.loads(run_ok("report", "--config", config, "--db", db, "--format", "json"))
     return report
 
 
@@ -114,5 +75,5 @@ def busy_report(db: Path, assertions: int = 590) -> dict[str, Any]:
         store.append(events)
     config = db.with_name("no-feeds.toml")
     config.write_text("# the shipped subjects, no feeds\n", encoding="utf-8")
-    report: dict[str, Any] = json.loads(tracker("report", "--config", config, "--db", db, "--format", "json"))
+    report: dict[str, Any] = json.loads(run_ok("report", "--config", config, "--db", db, "--format", "json"))
     return report
