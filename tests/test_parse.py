@@ -318,6 +318,12 @@ _CHILD = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from tracker.parsing.feed import parse_feed
 
+    def peak_mb():
+        # This process's own peak (VmHWM): ru_maxrss would also count the test runner's memory,
+        # which a child inherits at fork and keeps through exec.
+        with open("/proc/self/status") as status:
+            return int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
+
     markers = json.loads(sys.argv[1])
     for path in sys.argv[2:]:
         body = open(path, "rb").read()
@@ -335,7 +341,7 @@ _CHILD = textwrap.dedent(
             "path": path, "outcome": outcome, "elapsed": elapsed,
             "longest": max(map(len, texts), default=0),
             "leaked": [m for m in markers if any(m in t for t in texts)],
-            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "maxrss_mb": peak_mb(),
         }), flush=True)
     """
 )

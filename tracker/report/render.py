@@ -78,11 +78,17 @@ def entry_change(entry: dict[str, Any]) -> str:
     return text
 
 
+def outlet_names(item: dict[str, Any]) -> list[str]:
+    """The distinct outlets reporting a subject's state or an entry (retellings and the subject's
+    own definition are not corroboration), sorted."""
+    sources = [s for s in item["sources"] if not s.get("retrospective") and s["feed"] != DEFINITION]
+    return sorted({_clean(s["publisher"]) for s in sources})
+
+
 def _outlets(item: dict[str, Any]) -> str:
     if item.get("kind") == "initial":
         return "starting point, from the subject's definition"
-    sources = [s for s in item["sources"] if not s.get("retrospective") and s["feed"] != DEFINITION]
-    publishers = sorted({_clean(s["publisher"]) for s in sources})
+    publishers = outlet_names(item)
     if not publishers:
         return ""
     return f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"
