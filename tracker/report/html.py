@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from tracker.fold import ANALYST_PUBLISHER
 from tracker.output import neutralise
 from tracker.report.html_timeline import charts_view, timeline_view
 from tracker.report.render import heading, outlet_names, show_date
-from tracker.story import ANALYST_PUBLISHER
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
