@@ -319,16 +319,10 @@ _CHILD = textwrap.dedent(
     from tracker.parsing.feed import parse_feed
 
     def peak_mb():
-        # Linux carries the parent's ru_maxrss over fork + exec, so a big test process would be
-        # counted here; VmHWM is this process's own peak.
-        try:
-            with open("/proc/self/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # This process's own peak (VmHWM): ru_maxrss would also count the test runner's memory,
+        # which a child inherits at fork and keeps through exec.
+        with open("/proc/self/status") as status:
+            return int(next(line for line in status if line.startswith("VmHWM")).split()[1]) / 1024
 
     markers = json.loads(sys.argv[1])
     for path in sys.argv[2:]:

@@ -81,7 +81,7 @@ def fixed_clock() -> datetime:
     return datetime(2026, 1, 1, tzinfo=UTC)
 
 
-TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline")
+TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "fact_decisions")
 
 
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
 
-from tracker.story import Fact, Retraction, fold_story
+from tracker.clock import DatePrecision
+from tracker.extract.model import DateBasis
+from tracker.fold import Fact, Retraction, fold_story
+from tracker.subjects.model import Modality
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,11 @@ def fact(
     state: str | None = None,
     count: int | None = None,
     day: date = date(2025, 9, 11),
-    modality: str = "asserted",
+    modality: Modality = "asserted",
     moves: bool = True,
     publisher: str = "wire",
-    precision: Literal["day", "month", "year"] = "day",
-    basis: str = "sentence",
+    precision: DatePrecision = "day",
+    basis: DateBasis = "sentence",
 ) -> Fact:
     return Fact(
         fact_id=f"fact:{n}",
@@ -87,12 +89,15 @@ def fact(
         date_precision=precision,
         date_basis=basis,
         sentence=f"sentence {n}",
+        start=0,
+        end=len(f"sentence {n}"),
+        cue="",
         url=f"https://{publisher}.example/{n}",
         title=f"title {n}",
-        feed=publisher,
+        feed_id=publisher,
         publisher=publisher,
         published=f"{day.isoformat()}T12:00:00.000000Z",
-        article=f"article:{publisher}:{n}",
+        stream=f"article:{publisher}:{n}",
     )
 
 
@@ -125,24 +130,27 @@ def test_distinct_releases_add_up() -> None:
 
 
 def test_a_retrospective_mention_joins_the_release_and_adds_nothing() -> None:
-    facts = [
-        fact(1, "prisoner-releases", count=52),
-        fact(
-            2,
-            "prisoner-releases",
-            count=52,
-            day=date(2025, 9, 1),
-            precision="month",
-            modality="retrospective",
-            moves=False,
-            publisher="digest",
-        ),
-    ]
+    recap = fact(
+        2,
+        "prisoner-releases",
+        count=52,
+        day=date(2025, 9, 1),
+        precision="month",
+        modality="retrospective",
+        moves=False,
+        publisher="digest",
+    )
+    facts = [fact(1, "prisoner-releases", count=52), replace(recap, published="2025-12-18T09:00:00.000000Z")]
     story = fold_story(SUBJECTS, facts)
     (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
     assert entry.count == 52
     assert [s.retrospective for s in entry.sources] == [False, True]
     assert entry.publishers == 1
+    mention = next(m for m in story.mentions if m.fact_id == "fact:2")
+    assert (mention.decision, mention.entry) == ("retelling", entry.id)
+    # Published before the release, the same words cannot be about it.
+    early = fold_story(SUBJECTS, [fact(1, "prisoner-releases", count=52), recap])
+    assert next(m for m in early.mentions if m.fact_id == "fact:2").decision == "background"
 
 
 def test_hedged_or_non_moving_claims_never_settle_a_state() -> None:
@@ -257,3 +265,73 @@ def test_a_syndicated_copy_is_not_corroboration() -> None:
     ]
     assert len(entry.sources) == 3  # every outlet is listed...
     assert entry.publishers == 2  # ...but the verbatim copy does not corroborate
+
+
+# --- event identity over time ---------------------------------------------------------------------
+
+
+def later(n: int, count: int, published: str, **changes: object) -> Fact:
+    """A mention of a release in an article published on `published`, dated by that article."""
+    day = date.fromisoformat(published)
+    base = fact(n, "prisoner-releases", count=count, day=day, basis="published", publisher=f"outlet{n}")
+    return replace(base, published=f"{published}T09:00:00.000000Z", **changes)  # type: ignore[arg-type]
+
+
+def decisions(story: object) -> dict[str, tuple[str, str | None]]:
+    return {m.fact_id: (m.decision, m.entry) for m in story.mentions}  # type: ignore[attr-defined]
+
+
+def test_a_past_tense_recap_weeks_later_is_a_retelling_not_a_second_release() -> None:
+    recap = later(2, 52, "2025-10-20", tense="past", start=900, sentence_index=7, paragraph_index=4)
+    story = fold_story(SUBJECTS, [fact(1, "prisoner-releases", count=52), recap])
+    (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert (entry.date, entry.count) == (date(2025, 9, 11), 52)
+    assert view(story, "prisoner-releases").total == 52  # type: ignore[attr-defined]
+    assert decisions(story)["fact:2"] == ("retelling", entry.id)
+    assert [s.retrospective for s in entry.sources] == [False, True]
+
+
+def test_a_release_marked_new_is_another_release_of_the_same_size() -> None:
+    another = later(2, 52, "2025-10-16", tense="past", novelty=True)
+    story = fold_story(SUBJECTS, [fact(1, "prisoner-releases", count=52), another])
+    assert [(e.date, e.count) for e in story.timeline if e.subject == "prisoner-releases"] == [
+        (date(2025, 9, 11), 52),
+        (date(2025, 10, 16), 52),
+    ]
+    assert view(story, "prisoner-releases").total == 104  # type: ignore[attr-defined]
+
+
+def test_an_explicit_old_date_dates_the_entry_never_the_publication() -> None:
+    explainer = replace(
+        fact(1, "prisoner-releases", count=14, day=date(2025, 6, 21)),
+        published="2025-09-30T09:00:00.000000Z",
+    )
+    story = fold_story(SUBJECTS, [explainer])
+    (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert entry.date == date(2025, 6, 21)
+    decision, entry_id = decisions(story)["fact:1"]
+    assert (decision, entry_id) == ("retelling", entry.id)
+
+
+def test_an_undated_past_event_in_passing_is_background() -> None:
+    aside = later(1, 14, "2025-09-30", tense="past", start=1200, sentence_index=9, paragraph_index=5)
+    story = fold_story(SUBJECTS, [aside])
+    assert not [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert decisions(story)["fact:1"] == ("background", None)
+    lede = later(2, 14, "2025-09-30", tense="past")  # the same words opening a fresh article: news
+    assert [e.count for e in fold_story(SUBJECTS, [lede]).timeline if e.kind == "release"] == [14]
+
+
+def test_outlets_disagreeing_on_a_count_give_one_entry_and_a_conflict() -> None:
+    facts = [
+        fact(1, "prisoner-releases", count=40, publisher="a"),
+        fact(2, "prisoner-releases", count=40, publisher="b"),
+        fact(3, "prisoner-releases", count=39, publisher="c"),
+    ]
+    story = fold_story(SUBJECTS, facts)
+    (entry,) = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert entry.count == 40 and [c.count for c in entry.conflicts] == [39]
+    retold = later(4, 39, "2025-11-02", tense="past", start=800, sentence_index=6, paragraph_index=3)
+    again = fold_story(SUBJECTS, [*facts, retold])
+    assert decisions(again)["fact:4"] == ("retelling", entry.id)
+    assert view(again, "prisoner-releases").total == 40  # type: ignore[attr-defined]

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 
 Clock = Callable[[], datetime]
+
+# How precise an event date is. A coarser date is stored as the first day of its month or year.
+DatePrecision = Literal["day", "month", "year"]
 
 
 def system_clock() -> datetime:

@@ -19,10 +19,11 @@ from tracker.clock import parse_duration
 from tracker.errors import ConfigError
 from tracker.netguard import check_allow_private
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
+from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
 
 DEFAULT_INTERVAL = "30m"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch"}
+_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories"}
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -171,7 +172,14 @@ def parse_config(document: Mapping[str, Any], path: Path) -> Config:
     user_subjects = document.get("subjects", [])
     if not isinstance(user_subjects, list) or not all(isinstance(t, dict) for t in user_subjects):
         raise ConfigError(f"{path}: subjects: must be an array of tables ([[subjects]])")
-    subjects = merge_subjects(load_shipped_subjects(), user_subjects, str(path))
+    stories = document.get("stories", [DEFAULT_STORY])
+    if not isinstance(stories, list) or not stories or not all(isinstance(s, str) for s in stories):
+        raise ConfigError(f"{path}: stories: must be a non-empty array of story pack names")
+    try:
+        shipped = load_stories(stories)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    subjects = merge_subjects(shipped, user_subjects, str(path))
     return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch)
 
 

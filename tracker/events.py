@@ -22,6 +22,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from tracker.clock import DatePrecision
 from tracker.errors import EventDecodeError
 
 # Sentinel used by the store for the first event's `prev_hash`.
@@ -167,7 +168,7 @@ class FactAsserted(_Event):
     state: str | None = None
     count: int | None = Field(default=None, ge=0)
     date: date
-    date_precision: Literal["day", "month", "year"] = "day"
+    date_precision: DatePrecision = "day"
     source: str
     note: str | None = None
     analyst: str | None = None

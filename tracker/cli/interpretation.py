@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -99,12 +100,27 @@ def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, 
 
 
 @main.command("eval")
-@click.argument("path", default="tests/data/labelled.jsonl", type=FilePath(dir_okay=False, exists=True))
+@click.argument("path", default="tests/data/labelled.jsonl", type=FilePath(exists=True))
 @click.option("--details", is_flag=True, help="List every miss and false positive.")
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    type=click.Choice(["dev", "heldout", "all"]),
+    help="Story corpora: the splits to score (default: all three).",
+)
 @store_options
 @handled
-def eval_(path: str, details: bool, config: str | None, db: str | None) -> None:
-    """Precision and recall of state changes per subject on a labelled set (JSON lines)."""
+def eval_(path: str, details: bool, splits: tuple[str, ...], config: str | None, db: str | None) -> None:
+    """Precision and recall of state changes per subject on a labelled set (JSON lines), or of
+    timeline entries on a corpus of stories (a directory: see tracker/storyeval.py)."""
+    if Path(path).is_dir():
+        from tracker.storyeval import SPLITS, evaluate_corpus, format_scores, story_dirs
+        from tracker.subjects.story_packs import load_story_pack
+
+        scores = evaluate_corpus(story_dirs(path), load_story_pack, splits or SPLITS)
+        output.echo(format_scores(scores, details=details))
+        return
     from tracker.extract.evaluate import evaluate, format_report, load_labelled
 
     cfg = Paths(config, db).load_config()

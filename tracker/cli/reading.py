@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -167,6 +168,13 @@ def _event_summary(event: Any) -> str:
     shell_complete=complete_subject_ids,
     help="Only this subject (repeatable).",
 )
+@click.option(
+    "-o",
+    "--output",
+    "out_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of stdout.",
+)
 @store_options
 @handled
 def report(
@@ -174,6 +182,7 @@ def report(
     as_of: date | None,
     known_at: datetime | None,
     subject_ids: tuple[str, ...],
+    out_file: str | None,
     config: str | None,
     db: str | None,
 ) -> None:
@@ -190,7 +199,11 @@ def report(
             known_at=known_at,
             subjects=subject_ids or None,
         )
-    output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
+    if out_file is None:
+        output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
+    else:
+        Path(out_file).write_text(render(data, fmt) + "\n", encoding="utf-8")
+        output.note(f"report written to {out_file}")
 
 
 # --- demo ----------------------------------------------------------------------------------------

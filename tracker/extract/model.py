@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from tracker.clock import DatePrecision as DatePrecision  # re-exported: the extractor speaks it
 from tracker.subjects.model import Modality
 
-DatePrecision = Literal["day", "month", "year"]
-DateBasis = Literal["sentence", "published", "unknown"]
+# Where an event date came from: a date phrase in the sentence, the article's publication date,
+# nowhere, or an analyst's assertion.
+DateBasis = Literal["sentence", "published", "unknown", "analyst"]
 # Tense of the clause a claim was found in: with the date basis and the position in the article,
 # what the story fold uses to tell fresh news from a retelling of an earlier event.
 Tense = Literal["past", "pluperfect", "perfect", "present", "future", "unknown"]

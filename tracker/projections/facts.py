@@ -10,8 +10,8 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import date
 from typing import Any, ClassVar
 
@@ -19,7 +19,8 @@ import sqlite_utils
 
 from tracker.clock import format_utc, parse_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
-from tracker.extract import EXTRACTOR_VERSION, Document, extract_claims, html_to_text
+from tracker.extract import EXTRACTOR_VERSION, Claim, Document, extract_claims, html_to_text
+from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
 from tracker.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
@@ -50,6 +51,10 @@ CREATE TABLE facts (
     cue             TEXT NOT NULL,
     quote           TEXT,
     names           TEXT NOT NULL,     -- JSON array of named people
+    tense           TEXT NOT NULL,     -- past | pluperfect | perfect | present | future | unknown
+    sentence_index  INTEGER NOT NULL,  -- 0-based sentence of the article (title first)
+    paragraph_index INTEGER NOT NULL,  -- 0-based paragraph of the article
+    novelty         INTEGER NOT NULL,  -- 1 when the sentence marks a new event ("another", "a further")
     extractor       TEXT NOT NULL,
     PRIMARY KEY (fact_id, position)
 ) STRICT
@@ -58,90 +63,47 @@ _INDEXES = (
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_at)",
 )
-_COLUMNS = (
-    "fact_id",
-    "position",
-    "superseded_at",
-    "stream",
-    "revision",
-    "feed_id",
-    "url",
-    "title",
-    "published",
-    "subject",
-    "state",
-    "count",
-    "modality",
-    "moves",
-    "reversal",
-    "event_date",
-    "date_precision",
-    "date_basis",
-    "sentence",
-    "start",
-    "end",
-    "cue",
-    "quote",
-    "names",
-    "extractor",
-)
+# Fact fields that are not columns: the publisher comes from the configuration, and analysts'
+# assertions live in their own table.
+_NOT_COLUMNS = frozenset({"publisher", "analyst"})
+_FIELDS = tuple(f for f in fields(Fact) if f.name not in _NOT_COLUMNS)
+COLUMNS = (*(f.name for f in _FIELDS), "extractor")
 
 
-@dataclass(frozen=True, slots=True)
-class FactRow:
-    fact_id: str
-    position: int
-    stream: str
-    revision: int
-    feed_id: str
-    url: str | None
-    title: str | None
-    published: str | None
-    subject: str
-    state: str | None
-    count: int | None
-    modality: str
-    moves: bool
-    reversal: bool
-    event_date: date
-    date_precision: str
-    date_basis: str
-    sentence: str
-    start: int
-    end: int
-    cue: str
-    quote: str | None
-    names: tuple[str, ...]
-    superseded_at: int | None = None
+def _encode(value: object) -> object:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    return value
 
-    def values(self) -> tuple[Any, ...]:
-        return (
-            self.fact_id,
-            self.position,
-            self.superseded_at,
-            self.stream,
-            self.revision,
-            self.feed_id,
-            self.url,
-            self.title,
-            self.published,
-            self.subject,
-            self.state,
-            self.count,
-            self.modality,
-            int(self.moves),
-            int(self.reversal),
-            self.event_date.isoformat(),
-            self.date_precision,
-            self.date_basis,
-            self.sentence,
-            self.start,
-            self.end,
-            self.cue,
-            self.quote,
-            json.dumps(list(self.names)),
-            EXTRACTOR_VERSION,
-        )
+
+def fact_values(fact: Fact) -> tuple[object, ...]:
+    """The row of `facts` for a fact, in `COLUMNS` order."""
+    return (*(_encode(getattr(fact, f.name)) for f in _FIELDS), EXTRACTOR_VERSION)
+
+
+def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact:
+    """A `facts` row (by column name) back into a fact; the publisher comes from the configuration."""
+    values: dict[str, Any] = {name: row[name] for name in COLUMNS if name != "extractor"}
+    for name in ("moves", "reversal", "novelty"):
+        values[name] = bool(values[name])
+    values["event_date"] = date.fromisoformat(values["event_date"])
+    values["names"] = tuple(json.loads(values["names"]))
+    return Fact(**values, publisher=publishers.get(values["feed_id"], values["feed_id"]))
+
+
+def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
+    """Extracted facts as known at position `until`: those of the article versions current then."""
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    cursor = db.execute(
+        f"SELECT {columns} FROM facts WHERE position <= ? "  # noqa: S608 (column names are ours)
+        "AND (superseded_at IS NULL OR superseded_at > ?) ORDER BY position, start",
+        [until, until],
+    )
+    return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
 def article_text(event: ArticleObserved | ArticleRevised) -> str:
@@ -150,54 +112,53 @@ def article_text(event: ArticleObserved | ArticleRevised) -> str:
     return "\n\n".join(part for part in (event.title or "", html_to_text(body)) if part.strip())
 
 
-def facts_from_article(recorded: RecordedEvent, subjects: Sequence[Subject]) -> list[FactRow]:
-    """Extract the claims of one article version (pure)."""
+def facts_from_article(
+    recorded: RecordedEvent, subjects: Sequence[Subject], publishers: Mapping[str, str] | None = None
+) -> list[Fact]:
+    """Extract the facts of one article version (pure)."""
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
     document = Document(text=article_text(event), published=anchor, title=event.title)
-    rows: dict[str, FactRow] = {}
-    published = format_utc(event.published) if event.published else None
+    provenance: dict[str, Any] = {
+        "position": recorded.position,
+        "stream": recorded.stream,
+        "revision": event.revision,
+        "feed_id": event.feed_id,
+        "url": event.link,
+        "title": event.title,
+        "published": format_utc(event.published) if event.published else None,
+        "publisher": (publishers or {}).get(event.feed_id, event.feed_id),
+    }
+    return document_facts(document, subjects, provenance)
+
+
+def document_facts(
+    document: Document, subjects: Sequence[Subject], provenance: Mapping[str, Any]
+) -> list[Fact]:
+    """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
+    at least `stream`), one per subject, claim and sentence."""
+    facts: dict[str, Fact] = {}
+    stream = provenance["stream"]
     for claim in extract_claims(document, subjects):
         fact_id = stable_id(
-            "fact", recorded.stream, claim.subject, claim.state, claim.count, " ".join(claim.sentence.split())
+            "fact", stream, claim.subject, claim.state, claim.count, " ".join(claim.sentence.split())
         )
-        rows.setdefault(
-            fact_id,
-            FactRow(
-                fact_id=fact_id,
-                position=recorded.position,
-                stream=recorded.stream,
-                revision=event.revision,
-                feed_id=event.feed_id,
-                url=event.link,
-                title=event.title,
-                published=published,
-                subject=claim.subject,
-                state=claim.state,
-                count=claim.count,
-                modality=claim.modality,
-                moves=claim.moves,
-                reversal=claim.reversal,
-                event_date=claim.event_date,
-                date_precision=claim.date_precision,
-                date_basis=claim.date_basis,
-                sentence=claim.sentence,
-                start=claim.start,
-                end=claim.end,
-                cue=claim.cue,
-                quote=claim.quote,
-                names=tuple(claim.names),
-            ),
-        )
-    return list(rows.values())
+        if fact_id in facts and facts[fact_id].event_date != claim.event_date:
+            # The same count twice in one sentence, of two dates ("52 on 11 September and another
+            # 52 on 16 October"): two events, two facts.
+            fact_id = stable_id("fact", fact_id, claim.event_date.isoformat())
+        if fact_id not in facts:
+            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(Claim)}
+            facts[fact_id] = Fact(**claim_fields, fact_id=fact_id, **provenance)
+    return list(facts.values())
 
 
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
 
     def __init__(self, subjects: Sequence[Subject]) -> None:
@@ -225,9 +186,10 @@ class FactsProjection(Projection):
             )
         rows = facts_from_article(recorded, self.subjects)
         if rows:
-            columns = ", ".join(f'"{c}"' for c in _COLUMNS)
-            marks = ", ".join("?" * len(_COLUMNS))
-            db.conn.executemany(f"INSERT INTO facts ({columns}) VALUES ({marks})", [r.values() for r in rows])  # noqa: S608
+            columns = ", ".join(f'"{c}"' for c in COLUMNS)
+            marks = ", ".join("?" * len(COLUMNS))
+            insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
+            db.conn.executemany(insert, [fact_values(r) for r in rows])
 
 
 def fact_exists(store: Store, fact_id: str) -> bool:

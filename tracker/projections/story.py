@@ -1,7 +1,7 @@
 """`subject_state` and `timeline`: the story fold materialised for SQL users, plus the analysts'
 `assertions` and `retractions` it reads.
 
-Both tables are recomputed from `facts` and the analysts' tables by `tracker.story.fold_story`,
+Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`,
 the same function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the
 report cannot disagree.
 """
@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import sqlite_utils
 
 from tracker.events import FactAsserted, FactRetracted, RecordedEvent
-from tracker.projections.facts import FactRow
+from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction, Story, fold_story
+from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
-from tracker.story import ANALYST_PUBLISHER, Fact, Retraction, Story, fold_story
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLES = (
@@ -68,6 +68,7 @@ _TABLES = (
     """
     CREATE TABLE timeline (
         seq             INTEGER PRIMARY KEY,  -- stable order: date, then subject
+        entry_id        TEXT NOT NULL UNIQUE, -- subject:date:state-or-count (fact_decisions.entry_id)
         date            TEXT NOT NULL,
         date_precision  TEXT NOT NULL,
         subject         TEXT NOT NULL,
@@ -83,12 +84,21 @@ _TABLES = (
         conflicts       TEXT NOT NULL
     ) STRICT
     """,
+    """
+    CREATE TABLE fact_decisions (
+        fact_id         TEXT PRIMARY KEY, -- facts.fact_id or assertions.fact_id
+        subject         TEXT NOT NULL,
+        decision        TEXT NOT NULL,    -- news | retelling | background | ignored
+        entry_id        TEXT,             -- the timeline entry it reports or retells
+        reason          TEXT NOT NULL
+    ) STRICT
+    """,
 )
 
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "FactAsserted", "FactRetracted"}
     )
@@ -107,7 +117,7 @@ class StoryProjection(Projection):
             db.execute(statement)
 
     def drop(self, db: sqlite_utils.Database) -> None:
-        for table in ("timeline", "subject_state", "retractions", "assertions"):
+        for table in ("fact_decisions", "timeline", "subject_state", "retractions", "assertions"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
@@ -142,34 +152,6 @@ class StoryProjection(Projection):
         write_story(db, story)
 
 
-def publisher_of(feed_id: str, publishers: Mapping[str, str]) -> str:
-    return publishers.get(feed_id, feed_id)
-
-
-def fact_from_row(row: FactRow, publishers: Mapping[str, str]) -> Fact:
-    return Fact(
-        fact_id=row.fact_id,
-        subject=row.subject,
-        state=row.state,
-        count=row.count,
-        modality=row.modality,
-        moves=row.moves,
-        reversal=row.reversal,
-        event_date=row.event_date,
-        date_precision=row.date_precision,  # type: ignore[arg-type]
-        date_basis=row.date_basis,
-        sentence=row.sentence,
-        url=row.url,
-        title=row.title,
-        feed=row.feed_id,
-        publisher=publisher_of(row.feed_id, publishers),
-        published=row.published,
-        quote=row.quote,
-        names=row.names,
-        article=row.stream,
-    )
-
-
 def load_inputs(
     db: sqlite_utils.Database, publishers: Mapping[str, str], until: int | None = None
 ) -> tuple[list[Fact], list[Retraction]]:
@@ -178,88 +160,62 @@ def load_inputs(
     return load_facts(db, publishers, limit) + _assertions(db, limit), _retractions(db, limit)
 
 
-def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
-    """Extracted facts of the article versions current at position `until`."""
-    rows = db.execute(
-        "SELECT fact_id, position, stream, revision, feed_id, url, title, published, subject, state, count, "
-        'modality, moves, reversal, event_date, date_precision, date_basis, sentence, start, "end", cue, '
-        "quote, names FROM facts WHERE position <= ? AND (superseded_at IS NULL OR superseded_at > ?) "
-        "ORDER BY position, start",
-        [until, until],
-    ).fetchall()
-    return [
-        fact_from_row(
-            FactRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                r[11],
-                bool(r[12]),
-                bool(r[13]),
-                date.fromisoformat(r[14]),
-                r[15],
-                r[16],
-                r[17],
-                r[18],
-                r[19],
-                r[20],
-                r[21],
-                tuple(json.loads(r[22])),
-            ),
-            publishers,
-        )
-        for r in rows
-    ]
+_ASSERTION_COLUMNS = (
+    "fact_id",
+    "position",
+    "recorded_at",
+    "subject",
+    "state",
+    "count",
+    "date",
+    "date_precision",
+    "source",
+    "note",
+)
 
 
 def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
     rows = db.execute(
-        "SELECT fact_id, recorded_at, subject, state, count, date, date_precision, source, note "
-        "FROM assertions WHERE position <= ? ORDER BY position",
+        f"SELECT {', '.join(_ASSERTION_COLUMNS)} FROM assertions WHERE position <= ? ORDER BY position",  # noqa: S608
         [until],
     ).fetchall()
-    return [
-        assertion_fact(
-            fact_id, recorded_at, subject, state, count, date.fromisoformat(day), precision, source, note
+    facts = []
+    for values in rows:
+        row = dict(zip(_ASSERTION_COLUMNS, values, strict=True))
+        event = FactAsserted(
+            subject=row["subject"],
+            state=row["state"],
+            count=row["count"],
+            date=date.fromisoformat(row["date"]),
+            date_precision=row["date_precision"],
+            source=row["source"],
+            note=row["note"],
         )
-        for fact_id, recorded_at, subject, state, count, day, precision, source, note in rows
-    ]
+        facts.append(assertion_fact(row["fact_id"], row["position"], row["recorded_at"], event))
+    return facts
 
 
-def assertion_fact(
-    fact_id: str,
-    recorded_at: str,
-    subject: str,
-    state: str | None,
-    count: int | None,
-    day: date,
-    precision: str,
-    source: str,
-    note: str | None,
-) -> Fact:
+def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> Fact:
+    """An analyst's assertion as a fact: asserted, moving, allowed to reverse, dated by the analyst."""
     return Fact(
-        fact_id=fact_id,
-        subject=subject,
-        state=state,
-        count=count,
+        subject=event.subject,
+        state=event.state,
+        count=event.count,
         modality="asserted",
         moves=True,
         reversal=True,
-        event_date=day,
-        date_precision=precision,  # type: ignore[arg-type]
+        event_date=event.date,
+        date_precision=event.date_precision,
         date_basis="analyst",
-        sentence=note or "Asserted by an analyst.",
-        url=source,
-        title=note,
-        feed=ANALYST_PUBLISHER,
+        sentence=event.note or "Asserted by an analyst.",
+        start=0,
+        end=0,
+        cue="",
+        fact_id=fact_id,
+        position=position,
+        url=event.source,
+        title=event.note,
+        feed_id=ANALYST_PUBLISHER,
         publisher=ANALYST_PUBLISHER,
         published=recorded_at,
         analyst=True,
@@ -280,6 +236,11 @@ def _json(items: Iterable[Any]) -> str:
 def write_story(db: sqlite_utils.Database, story: Story) -> None:
     db.execute("DELETE FROM subject_state")
     db.execute("DELETE FROM timeline")
+    db.execute("DELETE FROM fact_decisions")
+    db.conn.executemany(
+        "INSERT INTO fact_decisions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(m.fact_id, m.subject, m.decision, m.entry, m.reason) for m in story.mentions],
+    )
     for view in story.subjects:
         db.execute(
             "INSERT INTO subject_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -301,9 +262,10 @@ def write_story(db: sqlite_utils.Database, story: Story) -> None:
         )
     for seq, entry in enumerate(story.timeline, start=1):
         db.execute(
-            "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 seq,
+                entry.id,
                 entry.date.isoformat(),
                 entry.date_precision,
                 entry.subject,

@@ -3,7 +3,7 @@
 The report describes the story, not the polling: the same log gives the same report, in a
 stable order; only `generated_at` differs between runs. `--known-at` folds only what had been
 recorded by then; `--as-of` folds everything known now whose event happened by the end of
-that day. Both use `tracker.story.fold_story`, the function behind the `subject_state` and
+that day. Both use `tracker.fold.fold_story`, the function behind the `subject_state` and
 `timeline` tables.
 
 Facts come from the `facts` projection where it is current; article versions it has not
@@ -23,12 +23,12 @@ from tracker.clock import Clock, end_of_day, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
+from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
 from tracker.log_queries import article_versions, position_recorded_by
 from tracker.projections import checkpoints
-from tracker.projections.facts import FactsProjection, facts_from_article
-from tracker.projections.story import assertion_fact, fact_from_row, load_facts
+from tracker.projections.facts import FactsProjection, facts_from_article, load_facts
+from tracker.projections.story import assertion_fact
 from tracker.store import Store
-from tracker.story import Entry, Fact, Retraction, Source, SubjectView, fold_story
 
 COVERAGE_PER_FEED = 10
 
@@ -60,6 +60,7 @@ def build_report(
         "subjects": [_subject_json(view) for view in story.subjects],
         "timeline": [_entry_json(entry) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
+        "mentions": [_mention_json(m) for m in story.mentions],
         "coverage": coverage,
     }
 
@@ -72,30 +73,17 @@ def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], 
     publishers = config.publishers
     by_article: dict[str, list[Fact]] = {}
     for fact in load_facts(store.db, publishers, checkpoint) if checkpoint else ():
-        by_article.setdefault(fact.article, []).append(fact)
+        by_article.setdefault(fact.stream, []).append(fact)
     # Article versions the projection has not folded yet are extracted here; a version replaces
     # the facts of the one before it.
     for recorded in store.read(after=checkpoint, until=until, types=("ArticleObserved", "ArticleRevised")):
-        rows = facts_from_article(recorded, config.subjects)
-        by_article[recorded.stream] = [fact_from_row(row, publishers) for row in rows]
+        by_article[recorded.stream] = facts_from_article(recorded, config.subjects, publishers)
     facts = [fact for article_facts in by_article.values() for fact in article_facts]
     retractions: list[Retraction] = []
     for recorded in store.read(until=until, types=("FactAsserted", "FactRetracted")):
         event = recorded.event
         if isinstance(event, FactAsserted):
-            facts.append(
-                assertion_fact(
-                    recorded.id,
-                    recorded.recorded_at,
-                    event.subject,
-                    event.state,
-                    event.count,
-                    event.date,
-                    event.date_precision,
-                    event.source,
-                    event.note,
-                )
-            )
+            facts.append(assertion_fact(recorded.id, recorded.position, recorded.recorded_at, event))
         elif isinstance(event, FactRetracted):
             retractions.append(Retraction(event.fact_id, event.reason))
     return facts, retractions
@@ -122,6 +110,27 @@ def _source_json(source: Source) -> dict[str, Any]:
     if source.retrospective:
         data["retrospective"] = True
     return data
+
+
+def _entry_source_json(source: Source) -> dict[str, Any]:
+    """A source of a timeline entry says what the fold made of it: its news, or a retelling."""
+    data = _source_json(source)
+    if source.feed != DEFINITION:
+        data["decision"] = "retelling" if source.retrospective else "news"
+    return data
+
+
+def _mention_json(mention: Mention) -> dict[str, Any]:
+    return {
+        "fact_id": mention.fact_id,
+        "subject": mention.subject,
+        "url": mention.url,
+        "published": mention.published[:10] if mention.published else None,
+        "decision": mention.decision,
+        "entry": mention.entry,
+        "reason": mention.reason,
+        "sentence": mention.sentence,
+    }
 
 
 def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
@@ -168,6 +177,7 @@ def _subject_json(view: SubjectView) -> dict[str, Any]:
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
     data: dict[str, Any] = {
+        "id": entry.id,
         "date": entry.date.isoformat(),
         "date_precision": entry.date_precision,
         "subject": entry.subject,
@@ -181,7 +191,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     if entry.quote:
         data["quote"] = entry.quote
     data["publishers"] = entry.publishers
-    data["sources"] = [_source_json(s) for s in entry.sources]
+    data["sources"] = [_entry_source_json(s) for s in entry.sources]
     data["evidence"] = _evidence_json(entry.evidence)
     if entry.conflicts:
         data["conflicts"] = _conflicts_json(entry.conflicts)

@@ -14,8 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tracker.fold import DEFINITION
 from tracker.output import json_text, neutralise
-from tracker.story import DEFINITION
 from tracker.textsafe import link_url
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -89,11 +89,17 @@ def entry_change(entry: dict[str, Any]) -> str:
     return text
 
 
+def outlet_names(item: dict[str, Any]) -> list[str]:
+    """The distinct outlets reporting a subject's state or an entry (retellings and the subject's
+    own definition are not corroboration), sorted."""
+    sources = [s for s in item["sources"] if not s.get("retrospective") and s["feed"] != DEFINITION]
+    return sorted({_clean(s["publisher"]) for s in sources})
+
+
 def _outlets(item: dict[str, Any]) -> str:
     if item.get("kind") == "initial":
         return "starting point, from the subject's definition"
-    sources = [s for s in item["sources"] if not s.get("retrospective") and s["feed"] != DEFINITION]
-    publishers = sorted({_clean(s["publisher"]) for s in sources})
+    publishers = outlet_names(item)
     if not publishers:
         return ""
     return f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"

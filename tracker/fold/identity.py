@@ -1,0 +1,306 @@
+"""Event identity over time: is a mention news, a retelling of an earlier event, or background?
+
+A timeline entry is a real-world event; a later article that mentions it is one more source of
+that entry, never a new one. Each mention is judged with what its article tells about it, in the
+order the articles were published, against the events already known from earlier mentions:
+
+1. A mention whose date matches a known event of the same subject (same day ±1, same month at
+   month precision; a matching count reported up to a week late) joins it: as news when it was
+   published within a few days of the event, as a retelling when later.
+2. A mention with an explicit date (a date phrase in its sentence) that matches nothing founds
+   the event at that date, never at the article's publication date. Published long after that
+   date, it is recorded as a retelling that dates the entry.
+3. A mention dated only by its article's publication, with the same count (or state) as an
+   earlier known event, retells that event unless it carries a marker of a new one ("another",
+   "a new group", "a further") or is told in the present (or present perfect) in the lede.
+4. Such a mention that matches nothing is news in the lede of its article; a past-tense mention
+   further down is background.
+
+Only mentions allowed to move the subject (asserted, exact, not retrospective…) can found an
+event; a retrospective mention can only join one, and is background otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from tracker.clock import DatePrecision
+from tracker.fold.cluster import LATE_REPORT_DAYS, SAME_CHANGE_DAYS, same_period
+from tracker.fold.model import Fact
+
+Decision = Literal["news", "retelling", "background", "ignored"]
+
+FRESH_DAYS = 3  # a mention published this soon after its event reports it as news
+LEDE_PARAGRAPH = 1  # paragraphs 0 (title) and 1 (the first of the body) are the lede…
+LEDE_SENTENCES = 3  # …as far as the article's fourth sentence…
+LEDE_CHARS = 400  # …and its first few hundred characters (title and about two sentences)
+RECAP_DAYS = 180  # with no tense known, a lede this long after an event of that size is news
+COUNT_TOLERANCE = 0.05  # a retelling's count may differ this much from the event's (39 vs 40)
+_PAST = frozenset({"past", "pluperfect", "unknown"})
+_NOW = frozenset({"present", "perfect"})
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The fold's decision about one mention. `counts` marks the mentions that define an entry
+    (its date, count or state, and corroboration): news, and a dated retelling founding an entry
+    nobody reported on its day. `target` is the fact that founded the event a mention belongs to."""
+
+    decision: Decision
+    reason: str
+    counts: bool = False
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    key: object  # the count (tally) or state of the event
+    day: date
+    precision: DatePrecision
+    founder: str  # fact id
+    seq: int  # the order it became known in: the latest known is preferred
+
+
+class _Events:
+    """The events known so far, indexed by month and by key, so that judging a mention looks at
+    the few events near its date or of its count rather than at all of them."""
+
+    def __init__(self) -> None:
+        self.by_month: dict[tuple[int, int], list[_Known]] = {}
+        self.by_key: dict[object, list[_Known]] = {}
+        self.by_year: dict[int, list[_Known]] = {}  # year-precision events
+
+    def add(self, event: _Known) -> None:
+        if event.precision == "year":
+            self.by_year.setdefault(event.day.year, []).append(event)
+        else:
+            self.by_month.setdefault((event.day.year, event.day.month), []).append(event)
+        self.by_key.setdefault(event.key, []).append(event)
+
+    def near(self, fact: Fact) -> list[_Known]:
+        """Events that may share the fact's period (its month, the months beside it, its year)."""
+        day = fact.event_date
+        if fact.date_precision == "year":
+            months = [(day.year, m) for m in range(1, 13)]
+        else:
+            months = [
+                (day.year, day.month),
+                _month_after(day.year, day.month, -1),
+                _month_after(day.year, day.month, 1),
+            ]
+        found = [e for m in months for e in self.by_month.get(m, ())]
+        return found + self.by_year.get(day.year, [])
+
+    def with_key(self, key: object) -> list[_Known]:
+        if isinstance(key, int):
+            tolerance = max(1, round(COUNT_TOLERANCE * key)) + 1
+            return [e for k in range(key - tolerance, key + tolerance + 1) for e in self.by_key.get(k, ())]
+        return list(self.by_key.get(key, ()))
+
+
+def _month_after(year: int, month: int, step: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + step
+    return index // 12, index % 12 + 1
+
+
+def in_lede(fact: Fact) -> bool:
+    return (
+        fact.start < LEDE_CHARS
+        and fact.paragraph_index <= LEDE_PARAGRAPH
+        and fact.sentence_index <= LEDE_SENTENCES
+    )
+
+
+def published_day(fact: Fact) -> date:
+    return date.fromisoformat(fact.published[:10]) if fact.published else fact.event_date
+
+
+def _order(fact: Fact) -> tuple[object, ...]:
+    return (fact.published or fact.event_date.isoformat(), fact.stream, fact.sentence_index, fact.fact_id)
+
+
+def judge_mentions(
+    facts: Iterable[Fact],
+    *,
+    may_found: Callable[[Fact], bool],
+    key: Callable[[Fact], object],
+    tally: bool,
+    characterisation: bool = False,
+) -> dict[str, Judgement]:
+    """Judge every fact of one subject (see the module docstring). `may_found` says whether a
+    fact may move the subject; `key` gives its count or state; `characterisation` is True for a
+    subject that takes the latest report (the tone of relations)."""
+    known = _Events()
+    judgements: dict[str, Judgement] = {}
+    # Explicitly dated mentions that may move the subject first, then those dated by their article,
+    # each in publication order (so an article's own date never hides an event a date phrase
+    # names), counts first and named people after; then the retrospective ones, which can only
+    # join an event, against every event known.
+    judged = sorted(
+        ((may_found(f), f) for f in facts),
+        key=lambda m: (
+            not m[0],
+            m[1].date_basis not in ("sentence", "analyst"),
+            names_only(m[1]),  # a named person joins the release of that day, once it is known
+            _order(m[1]),
+        ),
+    )
+    for movable, fact in judged:
+        judgement = _judge(fact, known, movable, key, tally, characterisation)
+        judgements[fact.fact_id] = judgement
+        if judgement.counts and judgement.target == fact.fact_id:
+            known.add(_Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements)))
+    return judgements
+
+
+def _judge(
+    fact: Fact,
+    known: _Events,
+    movable: bool,
+    key: Callable[[Fact], object],
+    tally: bool,
+    characterisation: bool,
+) -> Judgement:
+    if fact.analyst:
+        return Judgement(
+            "news", "an analyst's assertion", counts=True, target=_founder(fact, known, key, tally)
+        )
+    if not movable and fact.modality != "retrospective":
+        if fact.modality == "asserted":
+            reason = "asserted, but no change by the subject's rules (a confirmation; an inexact figure)"
+        else:
+            reason = f"{fact.modality} statement: it cannot move the subject"
+        return Judgement("ignored", reason)
+    same = _same_event(fact, known, key, tally)
+    if same is not None:
+        since = (published_day(fact) - same.day).days
+        if since <= FRESH_DAYS and movable:
+            return Judgement("news", f"reported {_days(since)} after the event", True, same.founder)
+        return Judgement(
+            "retelling",
+            f"dated {fact.event_date}, as the event; published {_days(since)} after it",
+            target=same.founder,
+        )
+    if fact.date_basis == "sentence":
+        return _dated_first_report(fact, movable)
+    return _undated(fact, _earlier_event(fact, known, key, tally), movable, tally, characterisation)
+
+
+def _dated_first_report(fact: Fact, movable: bool) -> Judgement:
+    """A mention with a date phrase matching no known event: it founds one at that date."""
+    if not movable:
+        return Judgement("background", "retells an event no report in the timeline describes")
+    lag = (published_day(fact) - fact.event_date).days
+    if lag <= FRESH_DAYS:
+        reason = f"dated {fact.event_date} by its sentence, published {_days(lag)} later"
+        return Judgement("news", reason, True, fact.fact_id)
+    reason = f"explicit date {fact.event_date}, published {_days(lag)} later, first report: dates the entry"
+    return Judgement("retelling", reason, True, fact.fact_id)
+
+
+def _undated(
+    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool
+) -> Judgement:
+    """A mention dated only by its article: new, a retelling of `earlier`, or background."""
+    if fact.novelty and movable:
+        reason = "marked as a new event (another, a further, a new group)"
+        return Judgement("news", reason, True, fact.fact_id)
+    if earlier is not None:
+        if movable and _told_as_now(fact, earlier, tally=tally, characterisation=characterisation):
+            return Judgement("news", f"stated on its own day ({fact.modality})", True, fact.fact_id)
+        gap = (fact.event_date - earlier.day).days
+        what = "count" if tally else "state"
+        reason = f"undated {fact.tense}-tense mention {_days(gap)} after the event of {earlier.day}"
+        reason += f" with the same {what}"
+        return Judgement("retelling", reason, target=earlier.founder)
+    if not movable:
+        return Judgement("background", "a retrospective mention of no event in the timeline")
+    if in_lede(fact) or fact.tense not in _PAST or _said_then(fact, tally, characterisation):
+        where = "in the lede" if in_lede(fact) else f"{fact.tense} tense"
+        return Judgement("news", f"undated, {where}: dated by its article", True, fact.fact_id)
+    reason = f"{fact.tense}-tense mention in paragraph {fact.paragraph_index + 1}, no date, no earlier event"
+    return Judgement("background", reason)
+
+
+def _told_as_now(fact: Fact, earlier: _Known, *, tally: bool, characterisation: bool) -> bool:
+    """Whether an undated mention of an already known count or state is a statement of its own
+    day: an intent, a promise or a characterisation (said when reported), a release told in the
+    present in the lede ("Belarus has freed 52 prisoners"), a state restated in the present
+    ("remains closed"); with no tense known, a release in a headline or lede long after the
+    earlier one (recaps come within months; a release of the same size years later is news)."""
+    if _said_then(fact, tally, characterisation):
+        return True
+    if fact.tense in _NOW or fact.tense == "future":
+        return in_lede(fact) or not tally
+    if fact.tense == "unknown":
+        long_after = (fact.event_date - earlier.day).days > RECAP_DAYS
+        return tally and in_lede(fact) and long_after
+    return False
+
+
+def _said_then(fact: Fact, tally: bool, characterisation: bool) -> bool:
+    """An intent, a promise, a condition or a characterisation is said when it is reported: the
+    past tense of its reporting verb ("Coale said Washington wants to reopen", "he described
+    relations as good") tells nothing of its age; only a pluperfect does ("had said")."""
+    return not tally and (characterisation or fact.modality != "asserted") and fact.tense != "pluperfect"
+
+
+def _founder(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> str:
+    same = _same_event(fact, known, key, tally)
+    return same.founder if same is not None else fact.fact_id
+
+
+def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
+    """The known event reported on the same day (or in the same month) as the fact, if any, one of
+    the same count first, then the latest known; never one after the fact's article was published
+    (but for a day's grace)."""
+    # A day's grace: an event dated the day after an article's publication (a time zone, a
+    # weekday read from another day) may still be the one it reports.
+    latest, own = published_day(fact) + timedelta(days=SAME_CHANGE_DAYS), key(fact)
+    candidates = [e for e in known.near(fact) if e.day <= latest and (tally or e.key == own)]
+    close = {id(e): e.key == own or _close(e.key, own) for e in candidates}
+    named = tally and names_only(fact)
+    for event in sorted(candidates, key=lambda e: (not close[id(e)], -e.seq)):
+        if same_period(event.day, event.precision, fact.event_date, fact.date_precision):
+            coarse = "day" not in (event.precision, fact.date_precision)
+            if tally and coarse and fact.date_basis != "published" and not close[id(event)]:
+                continue  # a different count in the same month: another release that month
+            return event
+        late = fact.date_basis == "published" and fact.date_precision == event.precision == "day"
+        days_late = fact.event_date - event.day
+        if (
+            late
+            and (event.key == own or named)
+            and timedelta(0) <= days_late <= timedelta(days=LATE_REPORT_DAYS)
+        ):
+            return event
+    return None
+
+
+def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
+    """The latest known event before the fact with the same count (or state)."""
+    published = published_day(fact)
+    for event in sorted(known.with_key(key(fact)), key=lambda e: -e.seq):
+        if event.day > fact.event_date or event.day > published:
+            continue
+        if event.key == key(fact) or (tally and _close(event.key, key(fact))):
+            return event
+    return None
+
+
+def names_only(fact: Fact) -> bool:
+    """A count that is just the people named ("Kalesnikava was freed"): part of a release near it."""
+    return bool(fact.names) and fact.count == len(fact.names)
+
+
+def _close(a: object, b: object) -> bool:
+    if not isinstance(a, int) or not isinstance(b, int):
+        return a == b
+    return abs(a - b) <= max(1, round(COUNT_TOLERANCE * max(a, b))) if min(a, b) > 1 else a == b
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"

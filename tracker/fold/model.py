@@ -1,0 +1,186 @@
+"""The fold's vocabulary: the one fact record, and what the fold makes of facts (entries, views,
+sources, evidence, conflicts, and its decision about each mention)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+from tracker.clock import DatePrecision
+from tracker.extract.model import Claim
+
+ANALYST_PUBLISHER = "analyst"
+DEFINITION = "subject definition"  # the feed and publisher of a subject's starting point
+
+
+class StateLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def settled(self) -> bool: ...
+
+
+class SubjectLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def transitions(self) -> str: ...  # "forward" (ordered) or "latest" (a characterisation)
+    @property
+    def initial_state(self) -> str | None: ...
+    @property
+    def initial_since(self) -> date | None: ...
+    @property
+    def initial_source(self) -> str | None: ...
+    @property
+    def initial_note(self) -> str | None: ...
+    @property
+    def states(self) -> Sequence[StateLike]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact(Claim):
+    """A claim with the article version it came from (or an analyst's assertion): the one record
+    the extractor's output, the `facts` table and the fold share. Its fields are the table's
+    columns, except `publisher` (from the configuration) and `analyst`."""
+
+    fact_id: str
+    position: int = 0  # event position of the article version (or of the assertion)
+    superseded_at: int | None = None  # position of the revision that replaced that version
+    stream: str = ""  # the article's stream; empty for an analyst's assertion
+    revision: int = 1
+    feed_id: str = ""
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None  # ISO-8601 UTC
+    publisher: str = ""
+    analyst: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    fact_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str | None
+    title: str | None
+    feed: str
+    published: str | None
+    publisher: str
+    retrospective: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    sentence: str
+    url: str | None
+    modality: str
+    analyst: bool = False
+    fact_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    state: str | None
+    count: int | None
+    sources: tuple[Source, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One real-world change (or the subject's starting point)."""
+
+    date: date
+    date_precision: DatePrecision
+    subject: str
+    kind: Literal["initial", "change", "reaffirmed", "release"]
+    state: str | None
+    count: int | None
+    summary: str
+    sources: tuple[Source, ...]
+    evidence: tuple[Evidence, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    quote: str | None = None
+    analyst: bool = False
+    facts: tuple[str, ...] = ()  # ids of the facts that define it (its news, or a dated retelling)
+    id: str = ""  # subject:date:state-or-count, unique in a story
+
+    @property
+    def publishers(self) -> int:
+        """Corroboration: distinct publishers with independent text. A publisher whose every
+        sentence here is word for word another's (a syndicated wire story) adds nothing."""
+        publisher_of = {
+            s.url: s.publisher for s in self.sources if not s.retrospective and s.feed != DEFINITION
+        }
+        texts: dict[str, set[str]] = {publisher: set() for publisher in publisher_of.values()}
+        for item in self.evidence:
+            if item.url in publisher_of:
+                texts[publisher_of[item.url]].add(" ".join(item.sentence.lower().split()))
+        seen: set[str] = set()
+        independent = 0
+        for publisher in sorted(texts, key=lambda p: (-len(texts[p]), p)):
+            if texts[publisher] and texts[publisher] <= seen:
+                continue
+            independent += 1
+            seen |= texts[publisher]
+        return independent
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectView:
+    id: str
+    title: str
+    kind: str
+    state: str | None
+    state_label: str | None
+    total: int | None
+    since: date | None
+    date_precision: DatePrecision
+    evidence: tuple[Evidence, ...]
+    sources: tuple[Source, ...]
+    conflicts: tuple[Conflict, ...]
+    quote: str | None
+    analyst: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RetractedFact:
+    fact_id: str
+    reason: str
+    subject: str
+    sentence: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """What the fold made of one fact: news of an entry, a retelling of an entry, background, or
+    ignored (it could not move the subject), and why."""
+
+    fact_id: str
+    subject: str
+    url: str | None
+    published: str | None
+    sentence: str
+    decision: str
+    reason: str
+    entry: str | None  # the id of the entry it reports or retells
+
+
+@dataclass(frozen=True)
+class Story:
+    subjects: tuple[SubjectView, ...]
+    timeline: tuple[Entry, ...]
+    retracted: tuple[RetractedFact, ...] = field(default_factory=tuple)
+    mentions: tuple[Mention, ...] = field(default_factory=tuple)
