@@ -140,7 +140,7 @@ def test_hostile_text_is_shown_as_text_and_links_are_http_only() -> None:
     assert f"Hostile {SCRIPT}{IMG}" in text  # as text, visibly
     assert "\\x1b]0;pwned\\x07\\u202eevil" in text  # control characters shown escaped
     hrefs = [a["href"] for a in page.all("a") if not a["href"].startswith("#")]
-    assert hrefs == ['https://example.org/a?q="><script>'] * len(hrefs) and hrefs
+    assert hrefs == ["https://example.org/a?q=%22%3E%3Cscript%3E"] * len(hrefs) and hrefs  # percent-encoded
     assert page.all("span", "analyst") and "Retracted" in text
 
 
