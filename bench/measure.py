@@ -14,6 +14,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -52,8 +53,7 @@ def run_process(
     cpus: set[int] | None = None,
 ) -> ProcessRun:
     """Run to completion; `cpus` pins the process (and what it starts) to those cores."""
-    out_path = Path(cwd or ".") / f".bench-{os.getpid()}-{time.monotonic_ns()}"
-    with open(f"{out_path}.out", "w+b") as out, open(f"{out_path}.err", "w+b") as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
         proc = subprocess.Popen(
@@ -62,7 +62,7 @@ def run_process(
         watchdog = threading.Timer(timeout, proc.kill)
         watchdog.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, usage = os.wait4(proc.pid, 0)  # CPU and peak RSS of this child's whole tree
         finally:
             watchdog.cancel()
         wall = time.perf_counter() - started
@@ -70,8 +70,6 @@ def run_process(
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    for suffix in (".out", ".err"):
-        Path(f"{out_path}{suffix}").unlink()
     # ru_maxrss is in KiB on Linux, bytes on macOS.
     rss_mb = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
     run = ProcessRun(
@@ -145,7 +143,8 @@ def _cell(value: object) -> str:
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if not numerator or not denominator:
+    """numerator / denominator; None when either is missing or not positive (a net figure lost in noise)."""
+    if numerator is None or denominator is None or numerator <= 0 or denominator <= 0:
         return None
     return numerator / denominator
 
