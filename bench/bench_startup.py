@@ -41,7 +41,7 @@ def import_profile(argv: list[str], cwd: Path, top: int = 15) -> dict[str, Any]:
     if argv[:2] == [sys.executable, "-m"]:
         profiled = [sys.executable, "-X", "importtime", *argv[1:]]
     stderr = run_process(profiled, cwd=cwd).stderr
-    imports = []
+    imports: list[dict[str, Any]] = []
     for line in stderr.splitlines():
         match = IMPORT_LINE.match(line)
         if match:

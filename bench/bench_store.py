@@ -111,7 +111,7 @@ def raw_connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def raw_append(path: Path, rows: list[tuple[str, str, str]], per_tx: int) -> None:
+def raw_append(path: Path, rows: list[tuple[str, str, str, str]], per_tx: int) -> None:
     conn = raw_connect(path)
     conn.execute(
         "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT, type TEXT, data TEXT, hash TEXT)"
@@ -213,7 +213,7 @@ def eventsourcing_peer() -> Peer | None:
         }
 
     def recorder_append(path: Path, items: list[dict[str, Any]], per_tx: int) -> float:
-        recorder = SQLiteFactory(env(path)).aggregate_recorder()  # type: ignore[arg-type]
+        recorder: Any = SQLiteFactory(env(path)).aggregate_recorder()  # SQLite's has create_table()
         recorder.create_table()
         stored = [
             StoredEvent(
@@ -230,7 +230,7 @@ def eventsourcing_peer() -> Peer | None:
         return time.perf_counter() - started
 
     def prepare(path: Path, items: list[dict[str, Any]]) -> tuple[Any, list[Any]]:
-        app = Application(env=env(path))
+        app: Any = Application(env=env(path))
         return app, [
             Article._create(Article.Observed, id=uuid.uuid5(uuid.NAMESPACE_URL, f["entry_key"]), **f)
             for f in items

@@ -135,7 +135,10 @@ def main() -> None:
             collected[name] = json.loads(out.read_text())
     ok = {k: v for k, v in collected.items() if "failed" not in v}
     print()
-    print(table("headline figures against their targets", ["figure", "value", "target", "met"], headline(ok)))
+    title = "headline figures against their targets"
+    if args.quick:
+        title += " (--quick: small sizes, a smoke check; these figures mean nothing)"
+    print(table(title, ["figure", "value", "target", "met"], headline(ok)))
     print("seconds per benchmark: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     if args.json:
         args.json.write_text(
