@@ -186,27 +186,8 @@ def rebuild_options(cwd: Path) -> list[str]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--rebuild-articles", type=int, default=100_000)
-    parser.add_argument("--relevant-share", type=float, default=0.02)
-    parser.add_argument("--runs", type=int, default=3, help="runs of each report")
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tracker-bench")
-    parser.add_argument("--fresh", action="store_true", help="generate the stores again")
-    parser.add_argument("--quick", action="store_true", help="20,000 events, 5,000 articles to rebuild")
-    parser.add_argument("--json", type=Path)
-    parser.add_argument(
-        "--profile",
-        type=Path,
-        metavar="DIR",
-        help="also profile `tracker rebuild` of 10,000 such articles (cProfile)",
-    )
-    args = parser.parse_args()
-    if args.quick:
-        args.events, args.rebuild_articles, args.runs = 20_000, 5_000, 3
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Both stores (generated or from the cache), the reports on the first, rebuilds of the second."""
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         cwd = Path(tmp)  # no feeds.toml here: the shipped subjects
@@ -249,6 +230,31 @@ def main() -> None:
             stats = args.profile / "tracker-rebuild.prof"
             run_process(profiled([*tracker_command(), "rebuild", "--db", str(pdb)], stats), cwd=cwd)
             print(top_functions(stats))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--rebuild-articles", type=int, default=100_000)
+    parser.add_argument("--relevant-share", type=float, default=0.02)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each report")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "tracker-bench")
+    parser.add_argument("--fresh", action="store_true", help="generate the stores again")
+    parser.add_argument("--quick", action="store_true", help="20,000 events, 5,000 articles to rebuild")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also profile `tracker rebuild` of 10,000 such articles (cProfile)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.events, args.rebuild_articles, args.runs = 20_000, 5_000, 3
+    results = measure(args)
     show(results, args)
     parameters = vars(args) | {"cache": str(args.cache), "json": None, "profile": None}
     write_json(args.json, "scale", {"parameters": parameters, "results": results})

@@ -59,16 +59,11 @@ def import_profile(argv: list[str], cwd: Path, top: int = 15) -> dict[str, Any]:
     return {"total_import_ms": total, "modules": len(imports), "top": ranked}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--quick", action="store_true", help="5 runs each")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    runs = 5 if args.quick else args.runs
-    targets = {"tracker --help": 0.150, "tracker report --format json": 0.250}
+TARGETS = {"tracker --help": 0.150, "tracker report --format json": 0.250}
+
+
+def measure(runs: int) -> dict[str, Any]:
+    """Each command on a fresh demo store: whole-process timings and its import profile."""
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         cwd = Path(tmp)
@@ -85,9 +80,22 @@ def main() -> None:
                 "cpu_median_s": statistics.median(t.cpu_s for t in timings),
                 "peak_rss_mb": max(t.peak_rss_mb for t in timings),
                 "runs": runs,
-                "target_s": targets.get(name),
+                "target_s": TARGETS.get(name),
                 "imports": import_profile(argv, cwd),
             }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--quick", action="store_true", help="5 runs each")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    runs = 5 if args.quick else args.runs
+    results = measure(runs)
     floor = results["python -c pass"]["median_s"]
     rows = [
         [

@@ -183,6 +183,7 @@ class Peer:
 
 
 def eventsourcing_peer() -> Peer | None:
+    # Long on purpose: every eventsourcing import and idiom stays inside this one adapter.
     try:
         from eventsourcing.application import Application
         from eventsourcing.domain import Aggregate

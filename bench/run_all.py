@@ -33,6 +33,7 @@ BENCHMARKS = ("store", "ingest", "startup", "parse", "scale")
 
 def headline(results: dict[str, Any]) -> list[list[object]]:
     """(figure, value, target, met?) for each target the benchmarks measure."""
+    # One row per target, all in one place, so the table reads like the list of targets.
     rows: list[list[object]] = []
 
     def add(figure: str, value: float | None, target: str, met: bool | None) -> None:
