@@ -58,6 +58,7 @@ _CUMULATIVE_MARKERS = re.compile(
     r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
 )
 _BRINGING = word_set("bringing brings brought bring taking takes took raising raises")
+_KIN = word_set("relatives members families wives husbands children sons daughters parents")
 _HELD_PHRASE_WORDS = 10  # "52 prisoners held in ... were freed"
 # Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
 _APPOSITION_OPENERS = word_set("the a an who whose which his her")
@@ -109,8 +110,8 @@ class _Binder:
         """End token of "52 [political] prisoners"; None if what follows the number makes it
         something other than a head count ("five years", "52-year-old", "52 pages")."""
         following = self.word(last + 1)
-        if following in _MEASURES or self.view.tokens[last].end > number.end:
-            return None  # a measure, or a compound such as "52-year-old"
+        if following in _MEASURES or self.view.tokens[last].end > number.end or self.is_age(last, number):
+            return None  # a measure, a compound such as "52-year-old", an age
         modifiers_only = True  # only modifiers so far: "three Lutheran pastors", not "52 in Minsk"
         for offset in range(1, 4):
             word = self.word(last + offset)
@@ -132,8 +133,26 @@ class _Binder:
             return last
         return None
 
+    def is_age(self, last: int, number: NumberMention) -> bool:
+        """A bare number set off by commas after a person ("an American, 85, was freed")."""
+        first = self.view.index_at(number.start)
+        before = self.word(first - 2)
+        return (
+            self.word(first - 1) == ","
+            and self.word(last + 1) in (",", ")", "")
+            and bool(before)
+            and before[:1].isalpha()
+            and before not in _PARENTHETICAL_OPENERS
+            and (number.value or 0) < 120
+        )
+
     def people(self, index: int) -> bool:
         return 0 <= index < len(self.view.tokens) and is_people_plural(self.view.tokens[index])
+
+    def kin_of_group(self, first: int, np_end: int) -> bool:
+        """ "two of their relatives", "three family members": kin of the people just counted."""
+        words = {self.word(i) for i in range(first + 1, np_end + 1)}
+        return self.word(np_end) in _KIN and ("their" in words or self.word(np_end - 1) == "family")
 
     def unit_at(self, index: int) -> bool:
         return self.word(index) in self.units or self.people(index)
@@ -336,8 +355,9 @@ def find_counts(
             continue
         cue_index, value, names = binding
         if joined and unbound.get(n_index - 1) == first - 2 and value is not None:
-            # "five Americans and two of their relatives were freed": one group of seven
-            value += numbers[n_index - 1].value or 0
+            # "five Americans and two others were freed": one group of seven; but "five
+            # Americans and two of their relatives": the relatives went with them, not freed.
+            value = (0 if binder.kin_of_group(first, np_end) else value) + (numbers[n_index - 1].value or 0)
         cue = cues[cue_index]
         if binder.is_blocked(number, np_end, cue):
             continue

@@ -312,7 +312,29 @@ def _state_changes(
         )
         used.update(g[0] for g in group)
         result.append((best_state, best.facts, conflicts))
-    return result
+    return _without_passing_states(result, states, order)
+
+
+def _without_passing_states(
+    changes: list[tuple[str, list[Fact], tuple[Conflict, ...]]],
+    states: dict[str, StateLike],
+    order: dict[str, int],
+) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+    """A state that is not settled, reported in the same period as a further state, was only
+    passed through ("a relief measure is loosening restrictions" the day a licence eases them;
+    "expects to resume operations" the day it reopens): one change, to the further state."""
+    kept = []
+    for index, (state_id, facts, conflicts) in enumerate(changes):
+        here = Cluster(list(facts))
+        passed = not states[state_id].settled and any(
+            order[later] > order[state_id]
+            and same_period(here.date, here.precision, there.date, there.precision)
+            for later, later_facts, _ in changes[index + 1 :]
+            for there in (Cluster(list(later_facts)),)
+        )
+        if not passed:
+            kept.append((state_id, facts, conflicts))
+    return kept
 
 
 def _reverses(cluster: Cluster) -> bool:
