@@ -229,6 +229,8 @@ RULES: tuple[Rule, ...] = (
     # -- promises and plans
     _r(r"(?:is|are|was|were|am)? ?(?:expected|set|due|scheduled|poised|slated|about|going) to", "promise"),
     _r(r"(?:is|are|was|were) to", "promise"),
+    # "sanctions are being lifted": under way, not done; the change is reported when it is.
+    _r(r"(?:is|are) being", "promise", window=1),
     _r(
         r"pledg(?:e|es|ed|ing)|promis(?:e|es|ed|ing)|vow(?:s|ed|ing)?|"
         r"agree(?:s|d|ing)?(?: [\w'’.]+){0,3}? to|"

@@ -47,7 +47,7 @@ _INSTITUTIONS = word_set(
     "airline airlines airways group bank ministry department railways railway council union committee "
     "centre center agency service office court party front radio liberty corporation company inc ltd "
     "foundation institute university embassy government administration parliament assembly army police "
-    "belavia belaruskali viasna reuters"
+    "belavia belaruskali viasna reuters times post journal news press tribune herald telegraph"
 )
 
 
@@ -101,6 +101,9 @@ def _name_in(view: SentenceView, item: list[int]) -> str | None:
 
 
 COPULAS = word_set("was were has have had been is are")
+# An apposition between a name and its verb: "X, arrested at an airport with a small amount of
+# cannabis in his luggage, was released".
+_APPOSITION_WORDS = 16
 
 
 def named_releases(
@@ -140,7 +143,7 @@ def _passive_subject(view: SentenceView, cue_first: int) -> tuple[int, int, list
         opening = index - 1
         while opening >= 0 and view.word(opening) != ",":
             opening -= 1
-        if opening < 0 or index - opening > 8:
+        if opening < 0 or index - opening > _APPOSITION_WORDS:
             return None
         index = opening - 1
     last = index
@@ -239,7 +242,8 @@ _PHRASE_ENDS = word_set(
     "had has have and or but since of into"
 )
 _PHRASE_WORDS = 5  # "a further American", "the veteran opposition politician"
-_SUBJECT_REACH = 8  # words between a described subject and its verb ("held since 2021")
+# Words between a described subject and its verb ("held for ten days by troops in the south").
+_SUBJECT_REACH = 12
 
 
 def _described_object(view: SentenceView, cue_first: int, cue_last: int) -> tuple[int, int] | None:
