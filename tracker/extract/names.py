@@ -107,9 +107,14 @@ _APPOSITION_WORDS = 16
 
 
 def named_releases(
-    view: SentenceView, cue_tokens: list[tuple[int, int]], used: set[int], counted: bool
+    view: SentenceView,
+    cue_tokens: list[tuple[int, int]],
+    used: set[int],
+    counted: bool,
+    headline: bool = False,
 ) -> list[NamedRelease]:
-    """Releases of named people, for the cues (first and last token of each) not in `used`."""
+    """Releases of named people, for the cues (first and last token of each) not in `used`; a
+    `headline` drops its determiners and auxiliaries ("American held in Moscow freed")."""
     if counted or _GROUP_WORDS & {t.lower for t in view.tokens}:
         # A sentence that gives a number says how many, and one that speaks of a group ("along
         # with others", "among those freed") names only part of it.
@@ -122,7 +127,9 @@ def named_releases(
         if found:
             out.append(NamedRelease(k, *found))
             continue
-        described = _described_object(view, cue_first, cue_last) or _described_subject(view, cue_first)
+        described = _described_object(view, cue_first, cue_last) or _described_subject(
+            view, cue_first, headline
+        )
         if described:
             out.append(NamedRelease(k, *described, []))
     return out
@@ -272,11 +279,12 @@ def _phrase_head(view: SentenceView, start: int, limit: int) -> int | None:
     return head
 
 
-def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | None:
+def _described_subject(view: SentenceView, cue_first: int, headline: bool) -> tuple[int, int] | None:
     """One person described as the subject of a passive or of a verb of going: "the veteran
-    dissident was allowed to return home", "a U.S. citizen, held since 2021, walked free"."""
+    dissident was allowed to return home", "a U.S. citizen, held since 2021, walked free"; in a
+    headline, with no determiner or auxiliary: "Teacher held in Moscow freed"."""
     index = cue_first - 1
-    passive = False
+    passive = headline and view.word(cue_first).endswith("ed")
     while index >= 0 and view.word(index) in _BEFORE_VERB:
         passive = passive or view.word(index) in _PASSIVE
         index -= 1
@@ -288,6 +296,8 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
             return None
         if not is_person_singular(token) or not _leads_to_verb(view, head, index):
             continue
+        if headline and _opens_headline(view, head):
+            return 0, head
         for start in range(head - 1, max(-1, head - _PHRASE_WORDS - 1), -1):
             if view.word(start) in _DETERMINERS and _phrase_head(view, start, head + 1) == head:
                 before = view.word(start - 1)
@@ -295,6 +305,12 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
                 return (start, head) if opens else None
         return None
     return None
+
+
+def _opens_headline(view: SentenceView, head: int) -> bool:
+    """Is token `head` the end of a bare phrase opening a headline ("Minnesota native")?"""
+    words = view.tokens[: head + 1]
+    return head < _PHRASE_WORDS and all(t.is_word and t.lower not in _PHRASE_ENDS for t in words)
 
 
 # Words that never stand between a subject and its verb: a new clause begins.

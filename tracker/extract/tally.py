@@ -318,6 +318,7 @@ def find_counts(
     dates: list[DateMention],
     units: frozenset[str],
     blockers: list[tuple[int, int]],
+    headline: bool = False,
 ) -> list[CountCandidate]:
     """Numbers of `view` tied to one of the count `cues`, with their exclusion flags.
 
@@ -382,7 +383,7 @@ def find_counts(
                 passing=binder.names_group_in_passing(first, np_end),
             )
         )
-    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results)):
+    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results), headline):
         start, end = view.tokens[named.first].start, view.tokens[named.last].end
         number = NumberMention(start, end, view.text[start:end], named.count, False)
         results.append(CountCandidate(number, named.count, cues[named.cue], False, False, tuple(named.names)))
