@@ -123,13 +123,15 @@ def named_releases(
     for k, (cue_first, cue_last) in enumerate(cue_tokens):
         if k in used:
             continue
-        found = _passive_subject(view, cue_first) or _active_object(view, cue_last)
+        # "in exchange for arms dealer X": who follows is the other side of the swap.
+        other_side = view.word(cue_last) == "for"
+        found = _passive_subject(view, cue_first) or (None if other_side else _active_object(view, cue_last))
         if found:
             out.append(NamedRelease(k, *found))
             continue
-        described = _described_object(view, cue_first, cue_last) or _described_subject(
-            view, cue_first, headline
-        )
+        described = (
+            None if other_side else _described_object(view, cue_first, cue_last)
+        ) or _described_subject(view, cue_first, headline)
         if described:
             out.append(NamedRelease(k, *described, []))
     return out

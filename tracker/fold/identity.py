@@ -62,6 +62,7 @@ class _Known:
     precision: DatePrecision
     founder: str  # fact id
     seq: int  # the order it became known in: the latest known is preferred
+    surnames: frozenset[str] = frozenset()  # of the people its founding mention names
 
 
 class _Events:
@@ -152,7 +153,16 @@ def judge_mentions(
         judgement = _judge(fact, known, movable, key, tally, characterisation)
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
-            known.add(_Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements)))
+            known.add(
+                _Known(
+                    key(fact),
+                    fact.event_date,
+                    fact.date_precision,
+                    fact.fact_id,
+                    len(judgements),
+                    _surnames(fact),
+                )
+            )
     return judgements
 
 
@@ -281,14 +291,21 @@ def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally
 
 
 def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
-    """The latest known event before the fact with the same count (or state)."""
+    """The latest known event before the fact with the same count (or state); for one person
+    freed, the release of the same person."""
     published = published_day(fact)
     for event in sorted(known.with_key(key(fact)), key=lambda e: -e.seq):
         if event.day > fact.event_date or event.day > published:
             continue
+        if tally and key(fact) == 1 and not (_surnames(fact) & event.surnames):
+            continue  # one person freed is told apart by who, not by the count
         if event.key == key(fact) or (tally and _close(event.key, key(fact))):
             return event
     return None
+
+
+def _surnames(fact: Fact) -> frozenset[str]:
+    return frozenset(name.split()[-1].lower() for name in fact.names)
 
 
 def names_only(fact: Fact) -> bool:
