@@ -42,7 +42,7 @@ def relations(sentence: str) -> Claim:
         ("Belarus released four priests and two Ukrainians on Friday.", [6]),
         ("Minsk pardoned 30 protesters and five bloggers on Friday.", [35]),
         ("Belarus freed 25 fishermen on Friday.", [25]),
-        ("Five Americans and two of their relatives were freed on Monday.", [7]),
+        ("Five Americans and two of their relatives were freed on Monday.", [5]),  # kin went along
         ("Twenty prisoners remain jailed and five were freed on Friday.", [5]),
     ],
 )
