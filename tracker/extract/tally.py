@@ -370,7 +370,8 @@ def find_counts(
         bound[n_index] = cue_index
         if joined and previous is not None and n_index - 1 in bound and previous.cue is cue:
             if previous.value is not None and value is not None and not (vague or previous.vague):
-                results[-1] = replace(previous, value=previous.value + value)
+                kin = binder.kin_of_group(first, np_end)
+                results[-1] = replace(previous, value=previous.value + (0 if kin else value))
             continue
         results.append(
             CountCandidate(
