@@ -181,7 +181,9 @@ def test_person_singulars(word: str, person: bool) -> None:
 
 def test_a_headline_drops_its_determiner_and_auxiliary() -> None:
     claims = extract_claims(
-        Document("Journalist held in Minsk freed\n\n" + SETTING, PUBLISHED, title="Journalist held in Minsk freed"),
+        Document(
+            "Journalist held in Minsk freed\n\n" + SETTING, PUBLISHED, title="Journalist held in Minsk freed"
+        ),
         SUBJECTS,
     )
     assert [c.count for c in claims if c.subject == "prisoner-releases" and c.moves] == [1]

@@ -343,7 +343,9 @@ def test_a_state_passed_through_on_the_day_of_a_further_one_is_no_entry() -> Non
         fact(2, "us-embassy-minsk", state="reopened", publisher="digest"),
     ]
     story = fold_story(SUBJECTS, facts)
-    changes = [(e.date, e.state) for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"]
+    changes = [
+        (e.date, e.state) for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"
+    ]
     assert changes == [(date(2025, 9, 11), "reopened")]
 
 

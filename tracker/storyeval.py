@@ -13,12 +13,12 @@ its month). An expected event counts in a split when at least one article of the
 it as news; a predicted entry matching an event only retold in the split is neither a hit nor a
 false positive. A second entry matching an event already matched is a duplicate, and counts as a
 false positive too. A report of a state already reached is no event: the corpus lists such
-reports apart, as restatements. A `reaffirmed` entry (a settled state asserted again later, such
-as a second licence) is not a change: it counts as a hit when it matches an expected event, and
-is otherwise only counted in its own column, as is an entry matching a restatement (in a split
-that lacks the change it restates, it is the first report of that state). Tally error: the predicted total (entries that are hits or false positives)
-against the sum of the split's expected events. A settled-state error is a false-positive entry
-to a settled state.
+reports apart, as restatements. A `reaffirmed` entry (a settled state asserted again later, such as a second
+licence) is not a change: it counts as a hit when it matches an expected event, and is otherwise
+only counted in its own column, as is an entry matching a restatement (in a split that lacks the
+change it restates, it is the first report of that state). Tally error: the predicted total
+(entries that are hits or false positives) against the sum of the split's expected events. A
+settled-state error is a false-positive entry to a settled state.
 
     tracker eval tests/data/press [--story ID] [--split dev|heldout] [--details]
 """

@@ -3,8 +3,9 @@
 Number words are converted run by run with text_to_num ("one hundred and twenty-three" -> 123,
 "Fifty-two" -> 52), so each value keeps the offsets of the words it came from. text_to_num's
 `alpha2digit` leaves isolated small numbers ("two people") as words; converting runs ourselves
-reads those too. "A dozen" is 12 and "two dozen" 24; "dozens", "hundreds" and amounts after "more than", "about",
-"up to" and the like are vague: they are recorded but never counted as an exact figure.
+reads those too. "A dozen" is 12 and "two dozen" 24; "dozens", "hundreds" and amounts after
+"more than", "about", "up to" and the like are vague: they are recorded but never counted as an
+exact figure.
 """
 
 from __future__ import annotations
