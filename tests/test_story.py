@@ -347,6 +347,13 @@ def test_a_state_passed_through_on_the_day_of_a_further_one_is_no_entry() -> Non
         (e.date, e.state) for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"
     ]
     assert changes == [(date(2025, 9, 11), "reopened")]
+    # Discussion asserted as a step of its own that day stays an entry.
+    facts[0] = replace(facts[0], modality="asserted")
+    story = fold_story(SUBJECTS, facts)
+    assert [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"] == [
+        "reopening-discussed",
+        "reopened",
+    ]
 
 
 def test_one_person_freed_is_told_apart_by_name() -> None:
