@@ -94,6 +94,12 @@ def _projection_notes(tracker: Tracker) -> list[str]:
             )
         elif status.lag:
             notes.append(f"projection {status.name}: {status.lag} events behind the log")
-        if status.error:
-            notes.append(f"projection {status.name}: stopped on an event: {status.error}")
+        if status.skipped:
+            noun = "event" if status.skipped == 1 else "events"
+            notes.append(
+                f"projection {status.name}: went on without {status.skipped} {noun} it could not apply "
+                f"(retried at its next rebuild; see projection_errors), latest: {status.error}"
+            )
+        elif status.error:
+            notes.append(f"projection {status.name}: {status.error}")
     return notes
