@@ -220,8 +220,8 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, older: bool
         )
     if user_version == 0:
         raise StoreVersionError(
-            f"{path}: carries tracker's mark but no schema: not a usable tracker store (damaged, or "
-            "made by another program); start a new store with another --db"
+            f"{path}: not a usable tracker store: it carries tracker's mark but no schema (damaged, "
+            "or made by another program)"
         )
     if user_version < SCHEMA_VERSION and not (readonly and older):
         if readonly:
@@ -237,8 +237,8 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, older: bool
     missing = [t for t in _REQUIRED if not _has_table(conn, t)]
     if missing:
         raise StoreVersionError(
-            f"{path}: carries tracker's mark but has no {', '.join(missing)} table: not a usable "
-            "tracker store (damaged, or tables dropped by hand)"
+            f"{path}: not a usable tracker store: it carries tracker's mark but has no "
+            f"{missing[0]} table (damaged, or tables dropped by hand)"
         )
 
 

@@ -8,7 +8,9 @@ may already have rolled it back) and is reported as it is; nothing is skipped be
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
 # Primary result codes (the low byte of an extended code) of faults of the storage itself.
 _MESSAGES: dict[int, str] = {
@@ -49,9 +51,21 @@ def is_storage_fault(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) and primary_code(exc) in _MESSAGES
 
 
-def describe(exc: sqlite3.Error, path: object, *, busy_wait: float) -> str:
+def describe(exc: sqlite3.Error, path: str | Path, *, busy_wait: float) -> str:
     """One line for an SQLite error met while using the store at `path`."""
-    template = _MESSAGES.get(primary_code(exc) or -1)
+    code = primary_code(exc)
+    if code == sqlite3.SQLITE_IOERR and _disk_full(Path(path)):
+        code = sqlite3.SQLITE_FULL  # SQLite says "full" only for a short write; ENOSPC is I/O to it
+    template = _MESSAGES.get(code or -1)
     if template is None:
         return f"{path}: store error: {exc}"
     return f"{path}: " + template.format(wait=f"{busy_wait:g}")
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the filesystem holding `path` has less than a page or two of room left."""
+    try:
+        stats = os.statvfs(path.resolve().parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024

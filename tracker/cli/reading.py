@@ -43,8 +43,9 @@ def verify(
     paths = Paths(config, db)
     key = load_key(key_file) if key_file else None
     try:
-        # `older`: a store an older tracker wrote is audited as it is, not refused.
-        store = Store.open(paths.db, readonly=True, older=True)
+        # `older`: a store an older tracker wrote is audited as it is, not refused; no quick
+        # check first: the audit names damaged pages as findings.
+        store = Store.open(paths.db, readonly=True, older=True, check=False)
     except StoreNotFound:
         raise
     except StoreError as exc:  # not a database, corrupt beyond opening, not ours
