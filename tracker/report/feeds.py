@@ -9,7 +9,7 @@ from typing import Any
 
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
-from tracker.polling_store import read_heartbeat
+from tracker.polling_store import churning, read_heartbeat
 from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -43,7 +43,7 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
             url = configured[feed_id].url if feed_id in configured else row.url
             values = {**asdict(row), "url": url, "configured": feed_id in configured}
             feeds.append(FeedHealthRow(**values))
-        notes = [*_daemon_notes(tracker), *_projection_notes(tracker)]
+        notes = [*_daemon_notes(tracker), *_churn_notes(tracker), *_projection_notes(tracker)]
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
 
@@ -82,6 +82,15 @@ def _daemon_summary(info: dict[str, Any]) -> str:
     known = {"state", "feeds", "polls", "failing", "gone", "lag", "storage", "stopped_at"}
     parts.extend(f"{key} {value}" for key, value in info.items() if key not in known)
     return ", ".join(parts)
+
+
+def _churn_notes(tracker: Tracker) -> list[str]:
+    return [
+        f"feed {churn.feed_id}: its entries change on nearly every poll; revisions rate-limited since "
+        f"{churn.since} ({churn.deferred:,} changes not recorded; each entry's latest text still is, "
+        "at most once per period that grows with its age)"
+        for churn in churning(tracker.store)
+    ]
 
 
 def _projection_notes(tracker: Tracker) -> list[str]:
