@@ -66,6 +66,10 @@ def test_a_poison_event_is_recorded_and_skipped_and_can_be_retracted(tmp_path: P
     assert [r[:5] for r in rows] == [("story", 1, poison, 1, 1)]
     assert "OverflowError" in rows[0][5]
 
+    verify = tracker("verify", "--db", db, cwd=tmp_path)
+    assert verify.code == 0, verify.err
+    assert f"note: projection story went on without position 1 ({poison}): OverflowError" in verify.err
+
     # A rebuild replays it, fails on it again (counted), and still completes.
     rebuilt = tracker("rebuild", "--db", db, cwd=tmp_path)
     assert rebuilt.code == 0, rebuilt.err

@@ -101,3 +101,15 @@ def last_error(db: sqlite_utils.Database, name: str) -> str | None:
         return None
     position, event_id, error = row
     return f"position {position}" + (f" ({event_id})" if event_id else "") + f": {error}"
+
+
+def skipped_events(store: Store) -> list[tuple[str, int, str, str]]:
+    """Every event a projection went on without: (projection, position, event id, error); none
+    in a store too old to record them (`tracker verify` audits such stores too)."""
+    if "skipped" not in store.db["projection_errors"].columns_dict:
+        return []
+    rows = store.db.execute(
+        "SELECT name, position, event_id, error FROM projection_errors WHERE skipped = 1 "
+        "ORDER BY name, position"
+    )
+    return [(name, position, event_id, error) for name, position, event_id, error in rows]
