@@ -109,7 +109,8 @@ def test_a_full_disk_is_one_line(tmp_path: Path) -> None:
                     out.write(b"\0" * 4096)
             except OSError:
                 pass
-        for args in (ASSERT, ("rebuild",)):
+        (tmp_path / "feeds.toml").write_text(FEEDS)  # one feed, refused at once: a failed poll to record
+        for args in (ASSERT, ("rebuild",), ("fetch",)):
             run = tracker(*args, "--db", str(db), cwd=tmp_path)
             one_line_error(run, "store is full", "nothing was written")
         filler.unlink()
@@ -124,8 +125,9 @@ def test_a_read_only_store_refuses_writes_in_one_line_and_still_reads(
     db = tmp_path / "events.db"
     make_store(db)
     make_immutable(immutable, db)
-    for args in (ASSERT, ("rebuild",), ("feeds", "reset", "wire")):
-        one_line_error(tracker(*args, "--db", str(db), cwd=tmp_path), str(db))
+    (tmp_path / "feeds.toml").write_text(FEEDS)
+    for args in (ASSERT, ("rebuild",), ("feeds", "reset", "wire"), ("fetch",)):
+        one_line_error(tracker(*args, "--db", str(db), cwd=tmp_path), str(db), "store is read-only")
     assert tracker("report", "--db", str(db), cwd=tmp_path).code == 0
 
 
