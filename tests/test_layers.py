@@ -16,10 +16,12 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 
-# The storage layer: the store, its schema, the log's integrity (audit and seals), the operational
-# tables, and the projections (each owns its tables; the runner keeps their checkpoints).
+# The storage layer: the store and how its file is opened, its schema, the log's integrity (audit
+# and seals), the operational tables, and the projections (each owns its tables; the runner keeps
+# their checkpoints).
 STORAGE = {
     "store.py",
+    "connect.py",
     "schema.py",
     "chain.py",
     "log_queries.py",

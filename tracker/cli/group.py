@@ -4,6 +4,7 @@ environment, then default), the `--config`/`--db` options, and errors turned int
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
-from tracker import __version__, output
+from tracker import __version__, output, storage_faults
 from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
-from tracker.store import Store
+from tracker.store import BUSY_TIMEOUT_MS, Store
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
@@ -64,7 +65,9 @@ def store_options(func: F) -> F:
 
 
 def handled(func: F) -> F:
-    """TrackerError → `Error: …` on stderr and exit 1, without a traceback."""
+    """TrackerError, or a fault of the storage met anywhere in the command (a full disk, a lock
+    held too long, a damaged page: `tracker.storage_faults`) → one line `Error: …` on stderr and
+    exit 1, without a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -72,14 +75,18 @@ def handled(func: F) -> F:
             return func(*args, **kwargs)
         except TrackerError as exc:
             raise click.ClickException(output.error_text(str(exc))) from None
+        except sqlite3.Error as exc:
+            where = kwargs.get("db") or DEFAULT_DB
+            text = storage_faults.describe(exc, where, busy_wait=BUSY_TIMEOUT_MS / 1000)
+            raise click.ClickException(output.error_text(text)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
-def open_store(paths: Paths, *, readonly: bool) -> Iterator[Store]:
+def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> Iterator[Store]:
     """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
-    store = Store.open(paths.db, readonly=readonly, create=False)
+    store = Store.open(paths.db, readonly=readonly, create=False, check=check)
     try:
         yield store
     finally:

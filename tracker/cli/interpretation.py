@@ -27,7 +27,7 @@ def rebuild(config: str | None, db: str | None) -> None:
     for name, count in result.applied.items():
         output.note(f"{name}: {count} events applied")
     for failure in result.failures:
-        output.note(f"warning: {failure}")
+        output.note(f"warning: {failure} (went on without it; see `tracker feeds`)")
 
 
 # --- analysts' word --------------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
             detail = {"ok": f"{result.entries} entries", "not-modified": "not modified (304)"}.get(
                 result.outcome, "unchanged body"
             )
-            output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised")
+            limited = f" ({result.deferred} changes rate-limited)" if result.deferred else ""
+            output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised{limited}")
             if result.skipped:
                 output.note(f"  {result.feed_id}: {len(result.skipped)} entries skipped: {result.skipped[0]}")
     output.note(

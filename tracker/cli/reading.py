@@ -16,6 +16,7 @@ from tracker.cliparams import CHECKPOINT, DAY, MOMENT, POSITION_OR_MOMENT, POSIT
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
+from tracker.projections import checkpoints
 from tracker.store import Store
 
 
@@ -43,8 +44,9 @@ def verify(
     paths = Paths(config, db)
     key = load_key(key_file) if key_file else None
     try:
-        # `older`: a store an older tracker wrote is audited as it is, not refused.
-        store = Store.open(paths.db, readonly=True, older=True)
+        # `older`: a store an older tracker wrote is audited as it is, not refused; no quick
+        # check first: the audit names damaged pages as findings.
+        store = Store.open(paths.db, readonly=True, older=True, check=False)
     except StoreNotFound:
         raise
     except StoreError as exc:  # not a database, corrupt beyond opening, not ours
@@ -52,8 +54,11 @@ def verify(
         raise VerificationFailed("the store cannot be verified") from None
     with store:
         result = store.audit(checkpoint=checkpoint, key=key)
+        skipped = checkpoints.skipped_events(store)
     for line in result.notes:
         output.note(f"note: {line}")
+    for name, position, event_id, error in skipped:  # the log is sound; its interpretation skips these
+        output.note(f"note: projection {name} went on without position {position} ({event_id}): {error}")
     for finding in result.findings:
         output.note(f"problem: {finding}")
     if result.findings:

@@ -105,12 +105,12 @@ class CatchUpWorker:
             runner = self._runner
             started = time.monotonic()
             with store.transaction():
-                result = runner.catch_up(store, only=self.projections, max_events=self._chunk)
+                runner.catch_up(store, only=self.projections, max_events=self._chunk)
             elapsed = time.monotonic() - started
             self.chunks += 1
             self._resize(elapsed)
-            if self._lag(store, runner) == 0 or result.failures:
-                return  # caught up, or stopped on an event: the error is recorded for `tracker feeds`
+            if self._lag(store, runner) == 0:
+                return  # caught up (events a projection could not apply are recorded and skipped)
             # Leave the write lock free about as long as it was held, so waiting polls commit.
             self._stopping.wait(max(0.02, elapsed))
 
@@ -137,7 +137,7 @@ async def catch_up_before_polling(store: Store, runner: ProjectionRunner, projec
     that the first poll does not carry a whole rebuild in its transaction."""
     while True:
         async with store.transaction_async():
-            result = runner.catch_up(store, only=projections, max_events=5000)
+            runner.catch_up(store, only=projections, max_events=5000)
         statuses = [s for s in runner.status(store) if s.name in projections]
-        if result.failures or all(s.lag == 0 and s.fingerprint_ok for s in statuses):
+        if all(s.lag == 0 and s.fingerprint_ok for s in statuses):
             return

@@ -129,6 +129,8 @@ class PollJobs:
             "next": result.next_due,
             "reason": result.next_due_reason,
         }
+        if result.deferred:  # changes of entries rate-limited (`tracker.revisions`)
+            fields["rate_limited"] = result.deferred
         if result.next_due is None:
             message = (
                 f"gone: not polled again until `tracker feeds reset {result.feed_id}` "

@@ -193,9 +193,11 @@ class FactsProjection(Projection):
 
 
 def fact_exists(store: Store, fact_id: str) -> bool:
-    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets)."""
+    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets).
+    An assertion is looked up in the log itself: one the story could not apply is retractable too."""
     row = store.db.execute(
-        "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
+        "SELECT 1 FROM facts WHERE fact_id = ? "
+        "UNION ALL SELECT 1 FROM events WHERE id = ? AND type = 'FactAsserted' LIMIT 1",
         [fact_id, fact_id],
     ).fetchone()
     return row is not None

@@ -9,7 +9,7 @@ from typing import Any
 
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
-from tracker.polling_store import read_heartbeat
+from tracker.polling_store import churning, read_heartbeat
 from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -43,7 +43,7 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
             url = configured[feed_id].url if feed_id in configured else row.url
             values = {**asdict(row), "url": url, "configured": feed_id in configured}
             feeds.append(FeedHealthRow(**values))
-        notes = [*_daemon_notes(tracker), *_projection_notes(tracker)]
+        notes = [*_daemon_notes(tracker), *_churn_notes(tracker), *_projection_notes(tracker)]
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
 
@@ -84,6 +84,15 @@ def _daemon_summary(info: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _churn_notes(tracker: Tracker) -> list[str]:
+    return [
+        f"feed {churn.feed_id}: its entries change on nearly every poll; revisions rate-limited since "
+        f"{churn.since} ({churn.deferred:,} changes not recorded; each entry's latest text still is, "
+        "at most once per period that grows with its age)"
+        for churn in churning(tracker.store)
+    ]
+
+
 def _projection_notes(tracker: Tracker) -> list[str]:
     notes = []
     for status in tracker.runner.status(tracker.store):
@@ -94,6 +103,12 @@ def _projection_notes(tracker: Tracker) -> list[str]:
             )
         elif status.lag:
             notes.append(f"projection {status.name}: {status.lag} events behind the log")
-        if status.error:
-            notes.append(f"projection {status.name}: stopped on an event: {status.error}")
+        if status.skipped:
+            noun = "event" if status.skipped == 1 else "events"
+            notes.append(
+                f"projection {status.name}: went on without {status.skipped} {noun} it could not apply "
+                f"(retried at its next rebuild; see projection_errors), latest: {status.error}"
+            )
+        elif status.error:
+            notes.append(f"projection {status.name}: {status.error}")
     return notes
