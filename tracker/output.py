@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tracker.textsafe import is_unsafe
 
@@ -71,6 +69,9 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[obj
     """A rich table on a terminal; tab-separated text with a header line when piped."""
     cells = [[neutralise("" if v is None else str(v)) for v in row] for row in rows]
     if stdout_is_terminal():
+        from rich.console import Console  # only tables need rich: imported when one is printed
+        from rich.table import Table
+
         grid = Table(title=title, title_justify="left", show_lines=False)
         for column in columns:
             grid.add_column(column, overflow="fold")
