@@ -26,9 +26,18 @@ def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False
     Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
     instead: used on serialised JSON, where every unsafe character sits inside a string.
     """
+    # A printable line holds no unsafe character: only the others are read character by character
+    # (a report's JSON runs to megabytes).
+    lines = text.split("\n")
+    return ("\n" if multiline else " ").join(
+        line if line.isprintable() else _neutralise_line(line, multiline, json_escapes) for line in lines
+    )
+
+
+def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
     out = []
-    for ch in text:
-        if ch in "\n\t":
+    for ch in line:
+        if ch == "\t":
             out.append(ch if multiline else " ")
         elif is_unsafe(ch):
             out.append(f"\\u{ord(ch):04x}" if json_escapes else ch.encode("unicode_escape").decode("ascii"))
