@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tracker.clock import parse_duration
 from tracker.errors import ConfigError
-from tracker.netguard import check_allow_private
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
 from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
 
@@ -103,6 +102,8 @@ class FetchSettings(BaseModel):
     @field_validator("allow_private")
     @classmethod
     def _check_allow_private(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from tracker.netguard import check_allow_private  # the network guard imports httpcore
+
         for entry in value:
             check_allow_private(entry)
         return value

@@ -25,9 +25,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 from tracker.clock import DatePrecision
 from tracker.errors import EventDecodeError
 
-# Sentinel used by the store for the first event's `prev_hash`.
-GENESIS_HASH = "0" * 64
-
 
 def stable_id(kind: str, *parts: object) -> str:
     """`kind:` + 32 hex digits of sha256 over the parts, joined by the unit separator."""

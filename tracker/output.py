@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tracker.textsafe import is_unsafe
 
@@ -28,9 +26,18 @@ def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False
     Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
     instead: used on serialised JSON, where every unsafe character sits inside a string.
     """
+    # A printable line holds no unsafe character: only the others are read character by character
+    # (a report's JSON runs to megabytes).
+    lines = text.split("\n")
+    return ("\n" if multiline else " ").join(
+        line if line.isprintable() else _neutralise_line(line, multiline, json_escapes) for line in lines
+    )
+
+
+def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
     out = []
-    for ch in text:
-        if ch in "\n\t":
+    for ch in line:
+        if ch == "\t":
             out.append(ch if multiline else " ")
         elif is_unsafe(ch):
             out.append(f"\\u{ord(ch):04x}" if json_escapes else ch.encode("unicode_escape").decode("ascii"))
@@ -71,6 +78,9 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[obj
     """A rich table on a terminal; tab-separated text with a header line when piped."""
     cells = [[neutralise("" if v is None else str(v)) for v in row] for row in rows]
     if stdout_is_terminal():
+        from rich.console import Console  # only tables need rich: imported when one is printed
+        from rich.table import Table
+
         grid = Table(title=title, title_justify="left", show_lines=False)
         for column in columns:
             grid.add_column(column, overflow="fold")

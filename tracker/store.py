@@ -30,7 +30,7 @@ from tracker import chain
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.connect import check_path, connect, quick_check
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import GENESIS_HASH, Event, RecordedEvent, decode, encode
+from tracker.events import Event, RecordedEvent, decode, encode
 from tracker.schema import check_sqlite, prepare
 from tracker.storage_faults import describe
 
@@ -295,9 +295,9 @@ class Store:
         return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
 
     def head(self) -> tuple[int, str]:
-        """(last position, its hash); (0, GENESIS_HASH) for an empty log."""
+        """(last position, its hash); (0, chain.GENESIS_HASH) for an empty log."""
         row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+        return (row[0], row[1]) if row else (0, chain.GENESIS_HASH)
 
     def stream_version(self, stream: str) -> int:
         row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()

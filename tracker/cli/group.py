@@ -8,14 +8,16 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tracker import __version__, output, storage_faults
-from tracker.config import Config, default_config, load_config
 from tracker.errors import ConfigError, TrackerError
-from tracker.store import BUSY_TIMEOUT_MS, Store
+
+if TYPE_CHECKING:
+    from tracker.config import Config
+    from tracker.store import Store
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
@@ -32,6 +34,9 @@ class Paths:
         self.db = Path(db or DEFAULT_DB)
 
     def load_config(self, *, require_feeds: bool = False) -> Config:
+        # Imported here: the configuration's models and subjects are heavy, and --help needs none.
+        from tracker.config import default_config, load_config
+
         if not self.config_explicit and not self.config.exists():
             if require_feeds:
                 raise ConfigError(
@@ -76,6 +81,8 @@ def handled(func: F) -> F:
         except TrackerError as exc:
             raise click.ClickException(output.error_text(str(exc))) from None
         except sqlite3.Error as exc:
+            from tracker.store import BUSY_TIMEOUT_MS
+
             where = kwargs.get("db") or DEFAULT_DB
             text = storage_faults.describe(exc, where, busy_wait=BUSY_TIMEOUT_MS / 1000)
             raise click.ClickException(output.error_text(text)) from None
@@ -86,6 +93,8 @@ def handled(func: F) -> F:
 @contextmanager
 def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> Iterator[Store]:
     """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
+    from tracker.store import Store
+
     store = Store.open(paths.db, readonly=readonly, create=False, check=check)
     try:
         yield store

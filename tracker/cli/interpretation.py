@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker import app, output
-from tracker.bootstrap import open_tracker
+from tracker import output
 from tracker.cli.group import Paths, handled, main, store_options
 from tracker.cliparams import FACT_DAY, FilePath
 from tracker.completion import complete_subject_ids
@@ -20,6 +19,9 @@ from tracker.errors import TrackerError
 @handled
 def rebuild(config: str | None, db: str | None) -> None:
     """Drop every projection and replay the whole log."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = Paths(config, db)
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=False) as tracker:
@@ -62,6 +64,9 @@ def assert_(
     db: str | None,
 ) -> None:
     """Record an analyst's assertion; it outranks extracted facts."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = Paths(config, db)
     cfg = paths.load_config()
     when, precision = day
@@ -89,6 +94,9 @@ def assert_(
 @handled
 def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, db: str | None) -> None:
     """Withdraw a fact (extracted or asserted): it stops counting, and the report says so."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = Paths(config, db)
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=False) as tracker:

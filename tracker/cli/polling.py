@@ -3,22 +3,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker import app, output
-from tracker.bootstrap import Tracker, open_tracker
+from tracker import output
 from tracker.cli.group import Paths, handled, main, open_store, store_options
 from tracker.cliparams import DURATION
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
 from tracker.errors import TrackerError
 
+# The application, its projections and extractor are imported inside the commands that use
+# them, so that `--help` and the reading commands do not pay for them.
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
+    from tracker import app
+    from tracker.bootstrap import Tracker
     from tracker.polling import PollResult
 
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
 @handled
 def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, db: str | None) -> None:
     """Poll every feed now (or --feed ID, --tag TAG), whatever its schedule or back-off."""
+    from tracker.bootstrap import open_tracker
     from tracker.feedlist.naming import select_feeds
 
     paths = Paths(config, db)
@@ -57,6 +60,10 @@ def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, 
 
 
 def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
+    import asyncio
+
+    from tracker import app
+
     total = len(feeds if feeds is not None else [f for f in tracker.config.feeds if f.enabled])
     if sys.stderr.isatty():
         from rich.console import Console
@@ -109,6 +116,8 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
 @handled
 def prune(age: int, config: str | None, db: str | None) -> None:
     """Delete old rows of the poll log (never events)."""
+    from tracker import app
+
     paths = Paths(config, db)
     with open_store(paths, readonly=False) as store:
         removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
@@ -129,6 +138,7 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
         return
     paths = Paths(config, db)
     cfg = paths.load_config()
+    from tracker.bootstrap import open_tracker
     from tracker.report.feeds import feed_health
 
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
@@ -163,6 +173,8 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
 @handled
 def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
     """Clear a feed's failures and gone mark so it is polled again."""
+    from tracker import app
+
     paths = Paths(
         config or (str(parent.config) if parent and parent.config_explicit else None),
         db or (str(parent.db) if parent else None),

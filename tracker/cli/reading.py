@@ -9,15 +9,12 @@ from typing import Any
 import click
 
 from tracker import output
-from tracker.bootstrap import open_tracker
 from tracker.chain import KEY_FILE_ENV, load_key
 from tracker.cli.group import Paths, handled, main, open_store, store_options
 from tracker.cliparams import CHECKPOINT, DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT, FilePath
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
-from tracker.projections import checkpoints
-from tracker.store import Store
 
 
 @main.command()
@@ -41,6 +38,9 @@ def verify(
 ) -> None:
     """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
     each problem on its own line, then exit 1."""
+    from tracker.projections import checkpoints
+    from tracker.store import Store
+
     paths = Paths(config, db)
     key = load_key(key_file) if key_file else None
     try:
@@ -192,6 +192,7 @@ def report(
     db: str | None,
 ) -> None:
     """The state of every subject, with evidence, and the dated timeline of changes."""
+    from tracker.bootstrap import open_tracker
     from tracker.report import build_report, render
 
     paths = Paths(config, db)

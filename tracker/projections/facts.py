@@ -19,7 +19,7 @@ import sqlite_utils
 
 from tracker.clock import format_utc, parse_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
-from tracker.extract import EXTRACTOR_VERSION, Claim, Document, extract_claims, html_to_text
+from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
 from tracker.store import Store
@@ -108,6 +108,8 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
 
 def article_text(event: ArticleObserved | ArticleRevised) -> str:
     """The text extraction reads: the title, then the fullest body the feed gave."""
+    from tracker.extract.text import html_to_text  # the extractor loads on first use
+
     body = event.content or event.summary or ""
     return "\n\n".join(part for part in (event.title or "", html_to_text(body)) if part.strip())
 
@@ -140,6 +142,8 @@ def document_facts(
 ) -> list[Fact]:
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
+    from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
+
     facts: dict[str, Fact] = {}
     stream = provenance["stream"]
     for claim in extract_claims(document, subjects):

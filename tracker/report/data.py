@@ -19,18 +19,17 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.chain import head_at
-from tracker.clock import Clock, end_of_day, format_utc, system_clock
+from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
-from tracker.log_queries import article_versions, position_recorded_by
+from tracker.log_queries import position_recorded_by
 from tracker.projections import checkpoints
 from tracker.projections.facts import FactsProjection, facts_from_article, load_facts
 from tracker.projections.story import assertion_fact
+from tracker.report.coverage import coverage
 from tracker.store import Store
-
-COVERAGE_PER_FEED = 10
 
 
 def build_report(
@@ -50,7 +49,7 @@ def build_report(
         until = _position_known_at(store, known_at)
         head = head_at(store.conn, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
-        coverage = _coverage(store, config, until=until, as_of=as_of)
+        latest = coverage(store, config, until=until, as_of=as_of)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
     return {
         "generated_at": format_utc(clock()),
@@ -61,7 +60,7 @@ def build_report(
         "timeline": [_entry_json(entry) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
         "mentions": [_mention_json(m) for m in story.mentions],
-        "coverage": coverage,
+        "coverage": latest,
     }
 
 
@@ -198,44 +197,3 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     if entry.analyst:
         data["analyst"] = True
     return data
-
-
-# --- coverage -------------------------------------------------------------------------------------
-
-
-def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
-    """The latest articles of each feed, as known at position `until`, published by `as_of`."""
-    latest: dict[str, dict[str, Any]] = {}
-    for version in article_versions(store, until):
-        latest[version.stream] = {
-            "feed": version.feed_id,
-            "title": version.title,
-            "url": version.link,
-            "published": version.occurred_at[:10] if version.occurred_at else None,
-            "published_at": version.occurred_at,
-            "revisions": version.revision,
-        }
-    cutoff = format_utc(end_of_day(as_of)) if as_of else None
-    titles = {feed.id: feed.display_name for feed in config.feeds}
-    by_feed: dict[str, list[dict[str, Any]]] = {}
-    for article in latest.values():
-        if cutoff and (article["published_at"] is None or article["published_at"] >= cutoff):
-            continue
-        by_feed.setdefault(article["feed"], []).append(article)
-    result = []
-    for feed_id in sorted(by_feed):
-        articles = sorted(
-            by_feed[feed_id], key=lambda a: (a["published_at"] or "", a["url"] or ""), reverse=True
-        )
-        result.append(
-            {
-                "feed": feed_id,
-                "title": titles.get(feed_id, feed_id),
-                "articles": len(articles),
-                "latest": [
-                    {k: v for k, v in a.items() if k not in ("feed", "published_at")}
-                    for a in articles[:COVERAGE_PER_FEED]
-                ],
-            }
-        )
-    return result

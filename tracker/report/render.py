@@ -11,9 +11,6 @@ import textwrap
 from datetime import date
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from tracker.fold import DEFINITION
 from tracker.output import json_text, neutralise
 from tracker.textsafe import link_url
@@ -166,6 +163,9 @@ def _conflict_text(conflict: dict[str, Any]) -> str:
 
 
 def render_rich(report: dict[str, Any]) -> str:
+    from rich.console import Console  # only a terminal's report needs rich
+    from rich.table import Table
+
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
     console.print(heading(report), style="bold")
