@@ -56,13 +56,15 @@ def stream_recorded(store: Store, streams: Iterable[str]) -> dict[str, tuple[dat
     return found
 
 
-def article_versions(store: Store, until: int) -> Iterator[ArticleVersion]:
-    """Every version of every article up to position `until`, in log order, without its text."""
+def article_versions(store: Store, until: int, after: int = 0) -> Iterator[ArticleVersion]:
+    """Every version of every article after position `after` up to `until`, in log order,
+    without its text."""
     rows = store.conn.execute(
         "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
         "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
-        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
-        (until,),
+        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position > ? AND position <= ? "
+        "ORDER BY position",
+        (after, until),
     )
     for row in rows:
         yield ArticleVersion(*row)

@@ -205,15 +205,15 @@ def render_rich(report: dict[str, Any]) -> str:
 _MD_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
 
 
-def _md(text: object) -> str:
+def md_text(text: object) -> str:
     """Inert Markdown text: one line (newlines and tabs became spaces, controls escaped), and every
     ASCII punctuation character backslash-escaped, so nothing in it is markup, HTML, an entity or a
     table cell boundary under CommonMark or GFM."""
     return _clean(text).translate(_MD_ESCAPES)
 
 
-def _md_link(title: object, url: str | None) -> str:
-    label = _md(title or url or "source")
+def md_link(title: object, url: str | None) -> str:
+    label = md_text(title or url or "source")
     target = link_url(url)
     return f"[{label}]({target})" if target else label
 
@@ -222,31 +222,31 @@ def _md_head(report: dict[str, Any]) -> str:
     head = report.get("head") or {}
     position, digest = head.get("position"), str(head.get("hash"))
     if not isinstance(position, int) or not re.fullmatch("[0-9a-f]{64}", digest):
-        return _md(head_line(report))
+        return md_text(head_line(report))
     # Digits and hex only: shown as code, so the checkpoint can be copied as it is.
     return f"Built from the event log up to position {position}: checkpoint `{position}:{digest}`"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {_md(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
+    lines = [f"# {md_text(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
     for subject in report["subjects"]:
-        lines.append(f"### {_md(subject['title'])}")
+        lines.append(f"### {md_text(subject['title'])}")
         lines.append("")
-        lines.append(f"**{_md(subject_status(subject))}**")
+        lines.append(f"**{md_text(subject_status(subject))}**")
         lines.append("")
         for item in subject["evidence"][:3]:
-            lines.append(f"> {_md(item['sentence'])} — {_md_link('source', item.get('url'))}")
+            lines.append(f"> {md_text(item['sentence'])} — {md_link('source', item.get('url'))}")
             lines.append("")
         for conflict in subject.get("conflicts", []):
-            lines.append(f"- ⚠ conflict: {_md(_conflict_text(conflict))}")
+            lines.append(f"- ⚠ conflict: {md_text(_conflict_text(conflict))}")
         if subject["sources"]:
-            lines.append("Sources: " + ", ".join(_md_link(s["title"], s["url"]) for s in subject["sources"]))
+            lines.append("Sources: " + ", ".join(md_link(s["title"], s["url"]) for s in subject["sources"]))
             lines.append("")
     lines += ["## Timeline", "", "| date | subject | change | sources |", "|---|---|---|---|"]
     for entry in report["timeline"]:
-        sources = ", ".join(_md_link(s["publisher"], s["url"]) for s in entry["sources"])
+        sources = ", ".join(md_link(s["publisher"], s["url"]) for s in entry["sources"])
         lines.append(
-            f"| {show_date(entry['date'], entry['date_precision'])} | {_md(entry['subject'])} | "
-            f"{_md(entry_change(entry))} | {sources} |"
+            f"| {show_date(entry['date'], entry['date_precision'])} | {md_text(entry['subject'])} | "
+            f"{md_text(entry_change(entry))} | {sources} |"
         )
     return "\n".join(lines)
