@@ -93,13 +93,20 @@ def _conflicts(story: Story) -> dict[tuple[object, ...], NewConflict]:
             found.setdefault(
                 key,
                 NewConflict(
-                    entry.subject, titles.get(entry.subject, entry.subject), entry.date, entry.state, entry.count, conflict
+                    entry.subject,
+                    titles.get(entry.subject, entry.subject),
+                    entry.date,
+                    entry.state,
+                    entry.count,
+                    conflict,
                 ),
             )
     for view in story.subjects:
         for conflict in view.conflicts:
             key = (view.id, view.state, view.total, conflict.state, conflict.count)
-            found.setdefault(key, NewConflict(view.id, view.title, view.since, view.state, view.total, conflict))
+            found.setdefault(
+                key, NewConflict(view.id, view.title, view.since, view.state, view.total, conflict)
+            )
     return found
 
 
@@ -109,7 +116,18 @@ def _subject_change(old: SubjectView | None, new: SubjectView) -> SubjectChange 
         if (old_total or 0) == (new.total or 0):
             return None
         return SubjectChange(
-            new.id, new.title, "tally", None, None, None, None, old_total, new.total, new.since, new.evidence, new.sources
+            new.id,
+            new.title,
+            "tally",
+            None,
+            None,
+            None,
+            None,
+            old_total,
+            new.total,
+            new.since,
+            new.evidence,
+            new.sources,
         )
     old_state = old.state if old else None
     if old_state == new.state:
@@ -137,11 +155,14 @@ def diff_stories(before: Story, after: Story) -> StoryChanges:
     updated = tuple(
         update
         for e in after.timeline
-        if (old := known_entries.get(entry_key(e))) is not None and (update := _new_sources(old, e)) is not None
+        if (old := known_entries.get(entry_key(e))) is not None
+        and (update := _new_sources(old, e)) is not None
     )
     old_views = {view.id: view for view in before.subjects}
     subjects = tuple(
-        change for view in after.subjects if (change := _subject_change(old_views.get(view.id), view)) is not None
+        change
+        for view in after.subjects
+        if (change := _subject_change(old_views.get(view.id), view)) is not None
     )
     old_conflicts = _conflicts(before)
     conflicts = tuple(c for key, c in _conflicts(after).items() if key not in old_conflicts)

@@ -8,6 +8,7 @@ eval) and `reading.py` (report, events, verify, demo).
 """
 
 from tracker.cli import (  # noqa: F401 - each registers its commands
+    alerts,
     changes,
     feedlist,
     interpretation,

@@ -27,13 +27,14 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker import polling_store
 from tracker.bootstrap import fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
+from tracker.daemon.alerting import start_alerts
 from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker, catch_up_before_polling
 from tracker.daemon.clockwatch import ClockWatch
 from tracker.daemon.jobs import JobTable
@@ -47,6 +48,9 @@ from tracker.errors import LockFileError, TrackerError
 from tracker.parsing.pool import PARSE_TIMEOUT
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
+
+if TYPE_CHECKING:
+    from tracker.alerts.worker import AlertWorker
 
 JOB_MARGIN = 60.0  # job deadline = fetch deadline + parse timeout + this (waits for slots, commit)
 
@@ -92,6 +96,7 @@ class Daemon:
         self._started_at = clock()
         self._runner: ProjectionRunner = projection_runner(config)
         self._worker: CatchUpWorker | None = None
+        self._alerts: AlertWorker | None = None
         self._wal = WalWatch(self.log)
         self.outage = StorageOutage(
             log=self.log,
@@ -162,12 +167,21 @@ class Daemon:
         self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
         parser = parse_pool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
+        self._alerts = alerts = start_alerts(
+            store,
+            self.config,
+            self.options.db_path,
+            period=self.options.catch_up_every,
+            clock=self.clock,
+            log=self.log,
+        )
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
             projection_runner(self.config),
             period=self.options.catch_up_every,
             on_storage_failure=lambda exc: loop.call_soon_threadsafe(self.outage.failed, exc),
             on_error=lambda exc: loop.call_soon_threadsafe(self._worker_failed, exc),
+            on_caught_up=alerts.poke,
         )
         tasks: list[asyncio.Task[None]] = []
         try:
@@ -204,6 +218,7 @@ class Daemon:
         finally:
             parser.close()
             worker.stop(timeout=0)
+            alerts.stop(timeout=0)
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
@@ -224,6 +239,8 @@ class Daemon:
         self.outage.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(worker.stop, 10.0)
+        if self._alerts is not None:
+            await asyncio.to_thread(self._alerts.stop, 10.0)
         # AsyncIOExecutor.shutdown cancels coroutine jobs; nothing is left to cancel by now.
         self.jobs.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # the scheduler's shutdown is queued onto the loop
@@ -313,6 +330,8 @@ class Daemon:
             message = "[fetch] settings changed: they take effect after a restart"
             emit(self.log, logging.WARNING, "reload", message)
         self.config = new
+        if self._alerts is not None:
+            self._alerts.set_config(new)
         emit(
             self.log,
             logging.INFO,

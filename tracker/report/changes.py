@@ -109,7 +109,13 @@ def _conflict_json(item: NewConflict) -> dict[str, Any]:
 
 def _retraction_json(item: NewRetraction) -> dict[str, Any]:
     r = item.retracted
-    return {"subject": item.subject, "fact_id": r.fact_id, "reason": r.reason, "sentence": r.sentence, "url": r.url}
+    return {
+        "subject": item.subject,
+        "fact_id": r.fact_id,
+        "reason": r.reason,
+        "sentence": r.sentence,
+        "url": r.url,
+    }
 
 
 # --- renderers ------------------------------------------------------------------------------------
@@ -137,8 +143,13 @@ def _conflict_line(conflict: dict[str, Any]) -> str:
 
 
 def _plain(data: dict[str, Any]) -> str:
-    out = [f"Changes recorded since {data['since']} (log positions {data['from_position']}–{data['to_position']})"]
-    if not any(data[key] for key in ("timeline", "corroborated", "states", "conflicts", "retracted", "articles")):
+    out = [
+        f"Changes recorded since {data['since']} "
+        f"(log positions {data['from_position']}–{data['to_position']})"
+    ]
+    if not any(
+        data[key] for key in ("timeline", "corroborated", "states", "conflicts", "retracted", "articles")
+    ):
         out += ["", "nothing new"]
     if data["states"]:
         out += ["", "STATE CHANGES"]
@@ -161,7 +172,9 @@ def _plain(data: dict[str, Any]) -> str:
         for entry in data["corroborated"]:
             when = show_date(entry["date"], entry["date_precision"])
             out.append(f"{when:<11} {entry['subject']}: {entry_change(entry)}")
-            out += [f"            + {s['publisher']}: {s['url']}" for s in entry["new_sources"] if s.get("url")]
+            out += [
+                f"            + {s['publisher']}: {s['url']}" for s in entry["new_sources"] if s.get("url")
+            ]
     if data["conflicts"]:
         out += ["", "NEW CONFLICTS"]
         out += [f"- {_conflict_line(conflict)}" for conflict in data["conflicts"]]
@@ -179,7 +192,8 @@ def _plain(data: dict[str, Any]) -> str:
 
 
 def _md_entry(entry: dict[str, Any]) -> str:
-    return f"{show_date(entry['date'], entry['date_precision'])} {md_text(entry['subject'])}: {md_text(entry_change(entry))}"
+    when = show_date(entry["date"], entry["date_precision"])
+    return f"{when} {md_text(entry['subject'])}: {md_text(entry_change(entry))}"
 
 
 def _markdown(data: dict[str, Any]) -> str:
@@ -218,7 +232,9 @@ def _markdown(data: dict[str, Any]) -> str:
         lines += ["## Articles recorded", ""]
         for article in data["articles"]:
             revised = " (revised)" if (article["revision"] or 1) > 1 else ""
-            lines.append(f"- {md_text(article['feed'])}: {md_link(article['title'], article['url'])}{revised}")
+            lines.append(
+                f"- {md_text(article['feed'])}: {md_link(article['title'], article['url'])}{revised}"
+            )
         lines.append("")
     if len(lines) == 2:
         lines.append("Nothing new.")
