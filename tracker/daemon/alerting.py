@@ -4,7 +4,7 @@ logging every delivery outcome."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.alerts import reactor
 from tracker.alerts.worker import AlertWorker
@@ -13,9 +13,12 @@ from tracker.config import Config
 from tracker.daemon.log import emit
 from tracker.store import Store
 
+if TYPE_CHECKING:
+    from tracker.daemon.service import DaemonOptions
+
 
 def start_alerts(
-    store: Store, config: Config, db_path: Path, *, period: float, clock: Clock, log: logging.Logger
+    store: Store, config: Config, options: DaemonOptions, *, clock: Clock, log: logging.Logger
 ) -> AlertWorker:
     """Before the first poll: a reactor switched on now announces what is learned from now on."""
     if config.alerts:
@@ -36,9 +39,9 @@ def start_alerts(
             )
 
     worker = AlertWorker(
-        db_path,
+        options.db_path,
         config,
-        period=period,
+        period=options.catch_up_every,
         clock=clock,
         on_error=lambda exc: emit(log, logging.ERROR, "alert", f"{type(exc).__name__}: {exc}"),
         on_outcome=outcome,

@@ -27,9 +27,10 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker import polling_store
+from tracker.alerts.worker import AlertWorker
 from tracker.bootstrap import fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
@@ -48,9 +49,6 @@ from tracker.errors import LockFileError, TrackerError
 from tracker.parsing.pool import PARSE_TIMEOUT
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
-
-if TYPE_CHECKING:
-    from tracker.alerts.worker import AlertWorker
 
 JOB_MARGIN = 60.0  # job deadline = fetch deadline + parse timeout + this (waits for slots, commit)
 
@@ -167,14 +165,7 @@ class Daemon:
         self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
         parser = parse_pool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
-        self._alerts = alerts = start_alerts(
-            store,
-            self.config,
-            self.options.db_path,
-            period=self.options.catch_up_every,
-            clock=self.clock,
-            log=self.log,
-        )
+        self._alerts = alerts = start_alerts(store, self.config, self.options, clock=self.clock, log=self.log)
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
             projection_runner(self.config),
@@ -218,7 +209,7 @@ class Daemon:
         finally:
             parser.close()
             worker.stop(timeout=0)
-            alerts.stop(timeout=0)
+            alerts.stop(timeout=5.0)  # lets a delivery in flight record its outcome
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
@@ -239,8 +230,6 @@ class Daemon:
         self.outage.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(worker.stop, 10.0)
-        if self._alerts is not None:
-            await asyncio.to_thread(self._alerts.stop, 10.0)
         # AsyncIOExecutor.shutdown cancels coroutine jobs; nothing is left to cancel by now.
         self.jobs.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # the scheduler's shutdown is queued onto the loop
