@@ -13,7 +13,7 @@ from typing import Any
 
 from tracker.alerts.settings import AlertKind
 from tracker.changes import StoryChanges, change_key
-from tracker.story import Evidence, Source
+from tracker.fold import Evidence, Source
 
 PAYLOAD_VERSION = 1
 _EVIDENCE = 3
