@@ -165,3 +165,17 @@ def test_timeline_and_subject_state_rows_carry_their_recorded_time_through_a_reb
             assert (position, recorded_at) == (None, None)
         else:
             assert position > 0 and recorded_at == first, (table, kind)
+
+
+def test_report_since_keeps_only_the_entries_recorded_since(demo_store: Path) -> None:
+    args = ("--db", str(demo_store), "--config", "/dev/null")
+    full = json.loads(tracker("report", "--format", "json", *args).out)
+    recent = json.loads(tracker("report", "--since", "1d", "--format", "json", *args).out)
+    changed = json.loads(changes(demo_store, "--since", "1d", "--format", "json").out)
+    expected = {e["id"] for e in changed["timeline"] + changed["corroborated"]}
+    assert expected and {e["id"] for e in recent["timeline"]} == expected
+    assert recent["subjects"] == full["subjects"]  # states are shown whole
+    everything = json.loads(tracker("report", "--since", "5d", "--format", "json", *args).out)
+    assert len(everything["timeline"]) == len([e for e in full["timeline"] if e["kind"] != "initial"])
+    text = tracker("report", "--since", "1d", *args).out
+    assert "recorded since" in text.splitlines()[0]

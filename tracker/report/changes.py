@@ -59,6 +59,14 @@ def build_changes(
     }
 
 
+def recorded_since(report: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`tracker report --since`: the report with only the timeline entries that are new, or newly
+    reported by more sources, since then."""
+    fresh = {entry["id"] for entry in changes["timeline"] + changes["corroborated"]}
+    timeline = [entry for entry in report["timeline"] if entry["id"] in fresh]
+    return report | {"since": changes["since"], "timeline": timeline}
+
+
 def _article_json(version: ArticleVersion) -> dict[str, Any]:
     return {
         "feed": version.feed_id,

@@ -64,6 +64,8 @@ def heading(report: dict[str, Any]) -> str:
         text += f", as of the end of {report['as_of']}"
     if report.get("known_at"):
         text += f", as known at {report['known_at']}"
+    if report.get("since"):
+        text += f"; timeline entries recorded since {report['since']}"
     return text
 
 
