@@ -14,6 +14,7 @@ from tracker.cli import (  # noqa: F401 - each registers its commands
     interpretation,
     polling,
     reading,
+    serve,
 )
 from tracker.cli.group import main
 

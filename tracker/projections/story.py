@@ -21,6 +21,7 @@ from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
+from tracker.projections.views import create_views, drop_views
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLES = (
@@ -119,8 +120,10 @@ class StoryProjection(Projection):
     def create(self, db: sqlite_utils.Database) -> None:
         for statement in _TABLES:
             db.execute(statement)
+        create_views(db)
 
     def drop(self, db: sqlite_utils.Database) -> None:
+        drop_views(db)
         for table in ("fact_decisions", "timeline", "subject_state", "retractions", "assertions"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
