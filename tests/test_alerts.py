@@ -4,6 +4,7 @@ real SQLite files; the store's clock is stepped to test back-off."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import shutil
 import socket
@@ -244,3 +245,11 @@ def test_alerts_test_sends_a_sample_and_alerts_lists_deliveries(
     assert (
         by_id["desk"]["destination"] == "webhook http://127.0.0.1:" + webhook.url.split(":")[2].split("/")[0]
     )
+
+
+@pytest.mark.skipif(importlib.util.find_spec("apprise") is not None, reason="Apprise is installed")
+def test_an_apprise_alert_without_apprise_says_how_to_install_it(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[alerts]]\nid = "phone"\napprise = "ntfy://tracker-test"\n', encoding="utf-8")
+    run = tracker("alerts", "test", "--config", str(path))
+    assert run.code == 1 and "pip install 'tracker[alerts]'" in run.err
