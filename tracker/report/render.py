@@ -1,18 +1,14 @@
-"""Renderers of the report data: text (rich tables on a terminal, plain when piped), JSON,
-Markdown and HTML. Every string from a feed passes through `neutralise` (text) or is escaped
-(Markdown, HTML)."""
+"""Renderers of the report data: text (the same lines on a terminal as when piped, styled there by
+`terminal.py`), JSON, Markdown and HTML. Every string from a feed passes through `neutralise`
+(text) or is escaped (Markdown, HTML)."""
 
 from __future__ import annotations
 
-import io
 import re
 import string
 import textwrap
 from datetime import date
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 from tracker.fold import DEFINITION
 from tracker.output import json_text, neutralise
@@ -30,7 +26,11 @@ def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
         from tracker.report.html import render_html
 
         return render_html(report)
-    return render_rich(report) if terminal else render_plain(report)
+    if terminal:
+        from tracker.report.terminal import render_terminal
+
+        return render_terminal(render_plain(report))
+    return render_plain(report)
 
 
 def show_date(iso: str | None, precision: str = "day") -> str:
@@ -155,50 +155,22 @@ def render_plain(report: dict[str, Any]) -> str:
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + " ") or [indent]
+    # A URL inside a sentence stays whole: long words are never broken.
+    lines = textwrap.wrap(
+        text,
+        width=100,
+        initial_indent=indent,
+        subsequent_indent=indent + " ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
 
 
 def _conflict_text(conflict: dict[str, Any]) -> str:
     what = conflict.get("state") or f"{conflict.get('count')}"
     publishers = sorted({s["publisher"] for s in conflict["sources"]})
     return f"{_clean(what)} according to {', '.join(_clean(p) for p in publishers)}"
-
-
-# --- rich (terminal) ------------------------------------------------------------------------------
-
-
-def render_rich(report: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
-    console.print(heading(report), style="bold")
-    console.print(_clean(head_line(report)))
-    subjects = Table(title="Subjects", title_justify="left", show_lines=True)
-    for column in ("subject", "state", "evidence", "sources"):
-        subjects.add_column(column, overflow="fold")
-    for subject in report["subjects"]:
-        evidence = "\n".join(
-            f"“{_clean(e['sentence'])}”\n{_clean(e['url'] or '')}" for e in subject["evidence"][:2]
-        )
-        conflicts = "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in subject.get("conflicts", []))
-        subjects.add_row(
-            _clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject)
-        )
-    console.print(subjects)
-    timeline = Table(title="Timeline", title_justify="left")
-    for column in ("date", "subject", "change", "reported by"):
-        timeline.add_column(column, overflow="fold")
-    for entry in report["timeline"]:
-        timeline.add_row(
-            show_date(entry["date"], entry["date_precision"]),
-            _clean(entry["subject"]),
-            entry_change(entry)
-            + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
-            _outlets(entry),
-        )
-    console.print(timeline)
-    if report.get("retracted"):
-        console.print(f"{len(report['retracted'])} retracted facts not counted (see --format json).")
-    return buffer.getvalue().rstrip("\n")
 
 
 # --- Markdown -------------------------------------------------------------------------------------
