@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.cli import tracker
 from tracker.report import render
 from tracker.report.terminal import hyperlink, render_terminal, safe_url, supports_hyperlinks, wants_color
 
@@ -83,3 +89,27 @@ def test_only_a_clean_http_url_becomes_a_link() -> None:
     assert (
         hyperlink("https://a.invalid/") == "\x1b]8;;https://a.invalid/\x1b\\https://a.invalid/\x1b]8;;\x1b\\"
     )
+
+
+def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes]:
+    """Run `tracker ARGS` with stderr on a pseudo-terminal; (exit code, what the terminal got)."""
+    master, slave = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", *args], stderr=slave, stdout=subprocess.PIPE, check=False
+    )
+    os.close(slave)
+    seen = b""
+    with contextlib.suppress(OSError):  # EIO once the terminal's other side is closed and drained
+        while chunk := os.read(master, 65536):
+            seen += chunk
+    os.close(master)
+    return proc.returncode, seen
+
+
+def test_a_rebuild_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    assert tracker("demo", "--db", str(db)).code == 0
+    code, seen = _stderr_on_a_terminal("rebuild", "--db", str(db), "--config", "/dev/null")
+    assert code == 0 and b"rebuilding projections" in seen and b"story:" in seen
+    piped = tracker("rebuild", "--db", str(db), "--config", "/dev/null")
+    assert piped.code == 0 and "rebuilding" not in piped.err and "\x1b" not in piped.err

@@ -22,7 +22,7 @@ def rebuild(config: str | None, db: str | None) -> None:
     """Drop every projection and replay the whole log."""
     paths = Paths(config, db)
     cfg = paths.load_config()
-    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+    with open_tracker(cfg, paths.db, readonly=False) as tracker, output.working("rebuilding projections"):
         result = app.rebuild(tracker)
     for name, count in result.applied.items():
         output.note(f"{name}: {count} events applied")
