@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
-import tempfile
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import click
@@ -40,14 +36,10 @@ def serve(host: str, port: int, config: str | None, db: str | None) -> None:
     path = Paths(config, db).db
     if not path.is_file():
         raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
-    with tempfile.TemporaryDirectory() as folder:
-        metadata = Path(folder) / "metadata.json"
-        metadata.write_text(json.dumps(datasette_metadata(path.stem)), encoding="utf-8")
-        output.note(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C stops)")
-        # Datasette opens a database file read-only (mode=ro) unless told otherwise.
-        command = [sys.executable, "-m", "datasette", "serve", str(path), "--metadata", str(metadata)]
-        try:
-            code = subprocess.call([*command, "--host", host, "--port", str(port)])
-        except KeyboardInterrupt:
-            code = 0
-    sys.exit(code)
+    import uvicorn  # type: ignore[import-not-found,unused-ignore]  # Datasette's own server
+    from datasette.app import Datasette  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    output.note(f"serving {path} read-only at http://{host}:{port}/ (Ctrl-C stops)")
+    # Datasette opens a database file read-only (mode=ro); one process, so stopping it stops all.
+    app = Datasette([str(path)], metadata=datasette_metadata(path.stem)).app()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
