@@ -24,6 +24,7 @@ from tracker.projections.runner import CatchUp
 from tracker.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
+    from tracker.alerts.reactor import Outcome
     from tracker.polling import PollResult
 
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
 class FetchSummary:
     results: tuple[PollResult, ...]
     projection_errors: tuple[str, ...] = field(default_factory=tuple)
+    alerts: tuple[Outcome, ...] = field(default_factory=tuple)  # delivery attempts after the pass
 
     @property
     def ok(self) -> int:
@@ -58,11 +60,15 @@ async def fetch_feeds(
     """Poll feeds now, concurrently within the configured bounds, whatever their schedule.
 
     When this returns every projection is caught up (each poll catches up in its own transaction,
-    and a final catch-up covers events appended by other processes meanwhile).
+    and a final catch-up covers events appended by other processes meanwhile), and the changes
+    it brought are recorded for the configured alerts, whose due deliveries have been attempted.
     """
+    from tracker.alerts import reactor
     from tracker.polling import poll_feed
 
     store, runner = tracker.store, tracker.runner
+    if tracker.config.alerts:
+        reactor.start(store, tracker.clock)
     candidates = tracker.config.feeds if feeds is None else feeds
     selected = [f for f in candidates if f.enabled or feeds is not None]
     parser = tracker.parser()
@@ -82,7 +88,8 @@ async def fetch_feeds(
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
-    return FetchSummary(tuple(results), errors)
+    alerts = tuple(reactor.react(store, tracker.config, tracker.clock)) if tracker.config.alerts else ()
+    return FetchSummary(tuple(results), errors, alerts)
 
 
 def rebuild(tracker: Tracker) -> CatchUp:

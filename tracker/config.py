@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tracker.alerts.settings import AlertConfig
 from tracker.clock import parse_duration
 from tracker.errors import ConfigError
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
@@ -22,7 +23,7 @@ from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
 
 DEFAULT_INTERVAL = "30m"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories"}
+_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories", "alerts"}
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -121,6 +122,7 @@ class Config:
     feeds: tuple[FeedConfig, ...] = ()
     subjects: tuple[Subject, ...] = field(default_factory=tuple)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    alerts: tuple[AlertConfig, ...] = ()
 
     def feed(self, feed_id: str) -> FeedConfig:
         for feed in self.feeds:
@@ -181,7 +183,8 @@ def parse_config(document: Mapping[str, Any], path: Path) -> Config:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     subjects = merge_subjects(shipped, user_subjects, str(path))
-    return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch)
+    alerts = _parse_alerts(document.get("alerts", []), path, {s.id for s in subjects})
+    return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch, alerts=alerts)
 
 
 def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
@@ -199,6 +202,26 @@ def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
         seen[feed.id] = index
         feeds.append(feed)
     return tuple(feeds)
+
+
+def _parse_alerts(tables: object, path: Path, subject_ids: set[str]) -> tuple[AlertConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: alerts: must be an array of tables ([[alerts]])")
+    alerts: list[AlertConfig] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: alerts[{index}]: must be a table")
+        label = f"alerts[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
+        alert = _validate(AlertConfig, table, path, label)
+        if alert.id in seen:
+            raise ConfigError(f"{path}: {label}: id: duplicate of alerts[{seen[alert.id]}]")
+        unknown = [s for s in alert.subjects or () if s not in subject_ids]
+        if unknown:
+            raise ConfigError(f"{path}: {label}: subjects: no subject {unknown[0]!r}")
+        seen[alert.id] = index
+        alerts.append(alert)
+    return tuple(alerts)
 
 
 def _validate(model: type[_M], table: object, path: Path, label: str) -> _M:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -58,6 +59,19 @@ def error_text(text: str) -> str:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with the message on stderr while a long step runs, on a terminal only: a pipe or
+    a log file gets nothing."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console  # a terminal's spinner only: rich costs start-up time
+
+    with Console(stderr=True, highlight=False).status(neutralise(message)):
+        yield
 
 
 def echo(text: str = "") -> None:

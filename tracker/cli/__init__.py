@@ -7,7 +7,15 @@ shares; the commands live by what they are about: `polling.py` (fetch, daemon, f
 eval) and `reading.py` (report, events, verify, demo).
 """
 
-from tracker.cli import feedlist, interpretation, polling, reading  # noqa: F401 - each registers its commands
+from tracker.cli import (  # noqa: F401 - each registers its commands
+    alerts,
+    changes,
+    feedlist,
+    interpretation,
+    polling,
+    reading,
+    serve,
+)
 from tracker.cli.group import main
 
 __all__ = ["main"]

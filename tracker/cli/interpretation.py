@@ -24,7 +24,7 @@ def rebuild(config: str | None, db: str | None) -> None:
 
     paths = Paths(config, db)
     cfg = paths.load_config()
-    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+    with open_tracker(cfg, paths.db, readonly=False) as tracker, output.working("rebuilding projections"):
         result = app.rebuild(tracker)
     for name, count in result.applied.items():
         output.note(f"{name}: {count} events applied")

@@ -106,6 +106,11 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
     )
     for error in summary.projection_errors:
         output.note(f"warning: {error}")
+    for outcome in summary.alerts:
+        if outcome.error is None:
+            output.note(f"  alert {outcome.alert_id}: delivered")
+        else:
+            output.note(f"  alert {outcome.alert_id}: FAILED, will retry: {output.error_text(outcome.error)}")
 
 
 @main.command()

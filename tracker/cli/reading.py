@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from tracker.cliparams import CHECKPOINT, DAY, MOMENT, POSITION_OR_MOMENT, POSIT
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
+
+if TYPE_CHECKING:
+    from tracker.bootstrap import Tracker
 
 
 @main.command()
@@ -174,6 +177,11 @@ def _event_summary(event: Any) -> str:
     help="Only this subject (repeatable).",
 )
 @click.option(
+    "--since",
+    metavar="DATE|DURATION",
+    help="Only timeline entries recorded since this ISO date/datetime, or this long ago (1d, 12h).",
+)
+@click.option(
     "-o",
     "--output",
     "out_file",
@@ -187,6 +195,7 @@ def report(
     as_of: date | None,
     known_at: datetime | None,
     subject_ids: tuple[str, ...],
+    since: str | None,
     out_file: str | None,
     config: str | None,
     db: str | None,
@@ -205,11 +214,24 @@ def report(
             known_at=known_at,
             subjects=subject_ids or None,
         )
+        if since is not None:
+            data = _recorded_since(tracker, data, since, subject_ids)
     if out_file is None:
         output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
     else:
         Path(out_file).write_text(render(data, fmt) + "\n", encoding="utf-8")
         output.note(f"report written to {out_file}")
+
+
+def _recorded_since(
+    tracker: Tracker, data: dict[str, Any], since: str, subject_ids: tuple[str, ...]
+) -> dict[str, Any]:
+    from tracker.cli.changes import since_moment
+    from tracker.report.changes import build_changes, recorded_since
+
+    moment = since_moment(since)
+    changes = build_changes(tracker.store, tracker.config, since=moment, subjects=subject_ids or None)
+    return recorded_since(data, changes)
 
 
 # --- demo ----------------------------------------------------------------------------------------

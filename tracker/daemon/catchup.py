@@ -35,6 +35,7 @@ class CatchUpWorker:
         target_seconds: float = 0.2,
         on_storage_failure: Callable[[BaseException], object],
         on_error: Callable[[BaseException], object],
+        on_caught_up: Callable[[], object] = lambda: None,
     ) -> None:
         self.db_path = db_path
         self.projections = tuple(projections)
@@ -43,6 +44,7 @@ class CatchUpWorker:
         self._runner = runner
         self._on_storage_failure = on_storage_failure
         self._on_error = on_error
+        self._on_caught_up = on_caught_up
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._paused = threading.Event()
@@ -110,7 +112,10 @@ class CatchUpWorker:
             self.chunks += 1
             self._resize(elapsed)
             if self._lag(store, runner) == 0:
-                return  # caught up (events a projection could not apply are recorded and skipped)
+                # caught up (events a projection could not apply are recorded and skipped); the
+                # alert reactor compares the story before and after
+                self._on_caught_up()
+                return
             # Leave the write lock free about as long as it was held, so waiting polls commit.
             self._stopping.wait(max(0.02, elapsed))
 

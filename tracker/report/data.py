@@ -57,7 +57,7 @@ def build_report(
         "known_at": format_utc(known_at) if known_at else None,
         "head": head,
         "subjects": [_subject_json(view) for view in story.subjects],
-        "timeline": [_entry_json(entry) for entry in story.timeline],
+        "timeline": [entry_json(entry) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
         "mentions": [_mention_json(m) for m in story.mentions],
         "coverage": latest,
@@ -98,7 +98,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 # --- JSON shapes ----------------------------------------------------------------------------------
 
 
-def _source_json(source: Source) -> dict[str, Any]:
+def source_json(source: Source) -> dict[str, Any]:
     data: dict[str, Any] = {
         "url": source.url,
         "title": source.title,
@@ -113,7 +113,7 @@ def _source_json(source: Source) -> dict[str, Any]:
 
 def _entry_source_json(source: Source) -> dict[str, Any]:
     """A source of a timeline entry says what the fold made of it: its news, or a retelling."""
-    data = _source_json(source)
+    data = source_json(source)
     if source.feed != DEFINITION:
         data["decision"] = "retelling" if source.retrospective else "news"
     return data
@@ -132,7 +132,7 @@ def _mention_json(mention: Mention) -> dict[str, Any]:
     }
 
 
-def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
+def evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for item in items:
         data: dict[str, Any] = {"sentence": item.sentence, "url": item.url, "modality": item.modality}
@@ -144,12 +144,12 @@ def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     return result
 
 
-def _conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
+def conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for conflict in conflicts:
         data: dict[str, Any] = {"state": conflict.state} if conflict.state else {"count": conflict.count}
-        data["sources"] = [_source_json(s) for s in conflict.sources]
-        data["evidence"] = _evidence_json(conflict.evidence)
+        data["sources"] = [source_json(s) for s in conflict.sources]
+        data["evidence"] = evidence_json(conflict.evidence)
         result.append(data)
     return result
 
@@ -165,16 +165,16 @@ def _subject_json(view: SubjectView) -> dict[str, Any]:
     data["date_precision"] = view.date_precision
     if view.quote:
         data["quote"] = view.quote
-    data["evidence"] = _evidence_json(view.evidence)
-    data["sources"] = [_source_json(s) for s in view.sources]
+    data["evidence"] = evidence_json(view.evidence)
+    data["sources"] = [source_json(s) for s in view.sources]
     if view.conflicts:
-        data["conflicts"] = _conflicts_json(view.conflicts)
+        data["conflicts"] = conflicts_json(view.conflicts)
     if view.analyst:
         data["analyst"] = True
     return data
 
 
-def _entry_json(entry: Entry) -> dict[str, Any]:
+def entry_json(entry: Entry) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.id,
         "date": entry.date.isoformat(),
@@ -191,9 +191,9 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         data["quote"] = entry.quote
     data["publishers"] = entry.publishers
     data["sources"] = [_entry_source_json(s) for s in entry.sources]
-    data["evidence"] = _evidence_json(entry.evidence)
+    data["evidence"] = evidence_json(entry.evidence)
     if entry.conflicts:
-        data["conflicts"] = _conflicts_json(entry.conflicts)
+        data["conflicts"] = conflicts_json(entry.conflicts)
     if entry.analyst:
         data["analyst"] = True
     return data

@@ -1,10 +1,9 @@
-"""Renderers of the report data: text (rich tables on a terminal, plain when piped), JSON,
-Markdown and HTML. Every string from a feed passes through `neutralise` (text) or is escaped
-(Markdown, HTML)."""
+"""Renderers of the report data: text (the same lines on a terminal as when piped, styled there by
+`terminal.py`), JSON, Markdown and HTML. Every string from a feed passes through `neutralise`
+(text) or is escaped (Markdown, HTML)."""
 
 from __future__ import annotations
 
-import io
 import re
 import string
 import textwrap
@@ -27,7 +26,11 @@ def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
         from tracker.report.html import render_html
 
         return render_html(report)
-    return render_rich(report) if terminal else render_plain(report)
+    if terminal:
+        from tracker.report.terminal import render_terminal
+
+        return render_terminal(render_plain(report))
+    return render_plain(report)
 
 
 def show_date(iso: str | None, precision: str = "day") -> str:
@@ -61,6 +64,8 @@ def heading(report: dict[str, Any]) -> str:
         text += f", as of the end of {report['as_of']}"
     if report.get("known_at"):
         text += f", as known at {report['known_at']}"
+    if report.get("since"):
+        text += f"; timeline entries recorded since {report['since']}"
     return text
 
 
@@ -150,7 +155,16 @@ def render_plain(report: dict[str, Any]) -> str:
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + " ") or [indent]
+    # A URL inside a sentence stays whole: long words are never broken.
+    lines = textwrap.wrap(
+        text,
+        width=100,
+        initial_indent=indent,
+        subsequent_indent=indent + " ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
 
 
 def _conflict_text(conflict: dict[str, Any]) -> str:
@@ -159,61 +173,21 @@ def _conflict_text(conflict: dict[str, Any]) -> str:
     return f"{_clean(what)} according to {', '.join(_clean(p) for p in publishers)}"
 
 
-# --- rich (terminal) ------------------------------------------------------------------------------
-
-
-def render_rich(report: dict[str, Any]) -> str:
-    from rich.console import Console  # only a terminal's report needs rich
-    from rich.table import Table
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
-    console.print(heading(report), style="bold")
-    console.print(_clean(head_line(report)))
-    subjects = Table(title="Subjects", title_justify="left", show_lines=True)
-    for column in ("subject", "state", "evidence", "sources"):
-        subjects.add_column(column, overflow="fold")
-    for subject in report["subjects"]:
-        evidence = "\n".join(
-            f"“{_clean(e['sentence'])}”\n{_clean(e['url'] or '')}" for e in subject["evidence"][:2]
-        )
-        conflicts = "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in subject.get("conflicts", []))
-        subjects.add_row(
-            _clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject)
-        )
-    console.print(subjects)
-    timeline = Table(title="Timeline", title_justify="left")
-    for column in ("date", "subject", "change", "reported by"):
-        timeline.add_column(column, overflow="fold")
-    for entry in report["timeline"]:
-        timeline.add_row(
-            show_date(entry["date"], entry["date_precision"]),
-            _clean(entry["subject"]),
-            entry_change(entry)
-            + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
-            _outlets(entry),
-        )
-    console.print(timeline)
-    if report.get("retracted"):
-        console.print(f"{len(report['retracted'])} retracted facts not counted (see --format json).")
-    return buffer.getvalue().rstrip("\n")
-
-
 # --- Markdown -------------------------------------------------------------------------------------
 
 
 _MD_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
 
 
-def _md(text: object) -> str:
+def md_text(text: object) -> str:
     """Inert Markdown text: one line (newlines and tabs became spaces, controls escaped), and every
     ASCII punctuation character backslash-escaped, so nothing in it is markup, HTML, an entity or a
     table cell boundary under CommonMark or GFM."""
     return _clean(text).translate(_MD_ESCAPES)
 
 
-def _md_link(title: object, url: str | None) -> str:
-    label = _md(title or url or "source")
+def md_link(title: object, url: str | None) -> str:
+    label = md_text(title or url or "source")
     target = link_url(url)
     return f"[{label}]({target})" if target else label
 
@@ -222,31 +196,31 @@ def _md_head(report: dict[str, Any]) -> str:
     head = report.get("head") or {}
     position, digest = head.get("position"), str(head.get("hash"))
     if not isinstance(position, int) or not re.fullmatch("[0-9a-f]{64}", digest):
-        return _md(head_line(report))
+        return md_text(head_line(report))
     # Digits and hex only: shown as code, so the checkpoint can be copied as it is.
     return f"Built from the event log up to position {position}: checkpoint `{position}:{digest}`"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {_md(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
+    lines = [f"# {md_text(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
     for subject in report["subjects"]:
-        lines.append(f"### {_md(subject['title'])}")
+        lines.append(f"### {md_text(subject['title'])}")
         lines.append("")
-        lines.append(f"**{_md(subject_status(subject))}**")
+        lines.append(f"**{md_text(subject_status(subject))}**")
         lines.append("")
         for item in subject["evidence"][:3]:
-            lines.append(f"> {_md(item['sentence'])} — {_md_link('source', item.get('url'))}")
+            lines.append(f"> {md_text(item['sentence'])} — {md_link('source', item.get('url'))}")
             lines.append("")
         for conflict in subject.get("conflicts", []):
-            lines.append(f"- ⚠ conflict: {_md(_conflict_text(conflict))}")
+            lines.append(f"- ⚠ conflict: {md_text(_conflict_text(conflict))}")
         if subject["sources"]:
-            lines.append("Sources: " + ", ".join(_md_link(s["title"], s["url"]) for s in subject["sources"]))
+            lines.append("Sources: " + ", ".join(md_link(s["title"], s["url"]) for s in subject["sources"]))
             lines.append("")
     lines += ["## Timeline", "", "| date | subject | change | sources |", "|---|---|---|---|"]
     for entry in report["timeline"]:
-        sources = ", ".join(_md_link(s["publisher"], s["url"]) for s in entry["sources"])
+        sources = ", ".join(md_link(s["publisher"], s["url"]) for s in entry["sources"])
         lines.append(
-            f"| {show_date(entry['date'], entry['date_precision'])} | {_md(entry['subject'])} | "
-            f"{_md(entry_change(entry))} | {sources} |"
+            f"| {show_date(entry['date'], entry['date_precision'])} | {md_text(entry['subject'])} | "
+            f"{md_text(entry_change(entry))} | {sources} |"
         )
     return "\n".join(lines)
