@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import click
 
 from tracker import output
-from tracker.bootstrap import open_tracker
 from tracker.cli.group import Paths, handled, main, store_options
 from tracker.clock import parse_duration, parse_utc, system_clock
 from tracker.completion import complete_subject_ids
@@ -54,6 +53,8 @@ def changes(since: str, subject_ids: tuple[str, ...], fmt: str, config: str | No
 
     paths = Paths(config, db)
     moment = since_moment(since)
+    from tracker.bootstrap import open_tracker  # heavy: only when the command runs
+
     with open_tracker(paths.load_config(), paths.db, readonly=True) as tracker:
         data = build_changes(tracker.store, tracker.config, since=moment, subjects=subject_ids or None)
     output.echo(render_changes(data, fmt))
