@@ -30,7 +30,7 @@ LABELLED = load_labelled(ROOT / "tests" / "data" / "labelled.jsonl")
 # One paragraph with no sentence break that names the subjects and their cues over and over:
 # bounded by the extractor's limits, it still costs some 0.5 s of CPU, a hundred normal articles.
 HOSTILE = "Belarus freed political prisoners and released 52 people, the embassy in Minsk reopened " * 1200
-TABLES = ("articles", "feed_history", "facts", "facts_skipped")
+TABLES: tuple[str, ...] = ("articles", "feed_history", "facts", "facts_skipped")
 TABLES += ("assertions", "retractions", "subject_state", "timeline")
 BUDGET = 0.2  # CPU seconds: normal articles take a few milliseconds, HOSTILE well over this
 

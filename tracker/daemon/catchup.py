@@ -110,10 +110,15 @@ class CatchUpWorker:
             after = furthest_behind(store, runner, self.projections)
             events = list(store.read(after=after, until=after + self._chunk))
             runner.prepare(events, self.projections)
+            last = after + self._chunk >= store.head()[0]  # the story is refolded by the last chunk
             started = time.monotonic()
             with store.transaction():
                 runner.catch_up(
-                    store, only=self.projections, max_events=self._chunk, prefetched=(after, events)
+                    store,
+                    only=self.projections,
+                    max_events=self._chunk,
+                    prefetched=(after, events),
+                    finish=last,
                 )
             elapsed = time.monotonic() - started
             self.chunks += 1

@@ -100,6 +100,7 @@ class ProjectionRunner:
         rebuild: bool = False,
         max_events: int | None = None,
         prefetched: tuple[int, Sequence[RecordedEvent]] | None = None,
+        finish: bool = True,
     ) -> CatchUp:
         """Bring projections up to the head of the log. Runs inside the caller's transaction.
 
@@ -107,6 +108,8 @@ class ProjectionRunner:
         furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
         `prefetched` is (after, the events the caller read after that position, already prepared):
         when the furthest-behind projection is still at `after`, exactly those events are applied.
+        With `finish` False, finish() (a refold of derived tables) is left to a later catch-up: it
+        is recorded as pending, so it runs next time even after a crash.
         """
         if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
@@ -139,7 +142,11 @@ class ProjectionRunner:
                 or starts[projection.name] == 0
                 or projection.name in pending
             )
-            if needs_finish:
+            if needs_finish and not finish:
+                error = checkpoints.finish_error(checkpoints.DEFERRED)
+                at = format_utc(store.clock())
+                checkpoints.record_error(db, projection.name, positions[projection.name], error, at)
+            elif needs_finish:
                 failure = self._guarded(
                     store, projection, positions[projection.name], projection.finish, finish=True
                 )

@@ -56,7 +56,11 @@ def catch_up_in_steps(
         time.sleep(max(0.0, gap - (time.monotonic() - committed)))
         started = time.monotonic()
         with store.transaction():
-            result = runner.catch_up(store, only=only, max_events=chunk, prefetched=(after, events))
+            # Derived tables (the story) are refolded once, by the chunk that reaches the target.
+            last = after + chunk >= target
+            result = runner.catch_up(
+                store, only=only, max_events=chunk, prefetched=(after, events), finish=last
+            )
         committed = time.monotonic()
         held = committed - started
         gap = max(MIN_GAP, min(held, target_seconds))
@@ -64,7 +68,7 @@ def catch_up_in_steps(
             applied[name] = applied.get(name, 0) + count
         rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
         failures.extend(result.failures)
-        if result.failures or _caught_up(store, runner, only, target):
+        if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
             return CatchUp(applied, tuple(rebuilt), tuple(failures))
         chunk = _resized(chunk, held, target_seconds)
 
