@@ -46,7 +46,7 @@ class InterpretationFailed(TrackerError):
 
 
 def default_workers() -> int:
-    """Workers for a pool: TRACKER_WORKERS if set, else one per core."""
+    """Workers for a pool: TRACKER_WORKERS if set, else one per core this process may run on."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
         try:
@@ -56,6 +56,8 @@ def default_workers() -> int:
         if not 1 <= workers <= 256:
             raise InterpretationFailed(f"{WORKERS_ENV} must be between 1 and 256, not {workers}")
         return workers
+    if hasattr(os, "sched_getaffinity"):  # a process pinned to some cores (taskset) gets as many
+        return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
 
 
