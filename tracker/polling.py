@@ -1,5 +1,6 @@
 """One poll of one feed, end to end: fetch → parse → one transaction that appends the events,
-records the poll and the feed's new HTTP state, and catches projections up.
+records the poll and the feed's new HTTP state, and catches projections up (the caller names
+which: interpretation is slow, and belongs after the transaction, see INLINE_PROJECTIONS).
 
 Whatever goes wrong with a feed (network, HTTP status, hostile body, a parser crash) becomes a
 failed poll of that feed, recorded like any other; it never escapes to stop other feeds.
@@ -27,6 +28,8 @@ from tracker.store import Store
 from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
+# Projections cheap enough to catch up inside a poll's transaction; interpretation comes after.
+INLINE_PROJECTIONS = ("articles", "feed_history")
 _MAX_ERROR_TEXT = 300
 
 

@@ -15,16 +15,25 @@ from tracker.errors import TrackerError
 
 
 @main.command()
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    metavar="N",
+    help="Processes interpreting articles in parallel (default: env TRACKER_WORKERS, else one per core).",
+)
 @store_options
 @handled
-def rebuild(config: str | None, db: str | None) -> None:
-    """Drop every projection and replay the whole log."""
+def rebuild(workers: int | None, config: str | None, db: str | None) -> None:
+    """Drop every projection and replay the whole log, in short transactions."""
     from tracker import app
     from tracker.bootstrap import open_tracker
 
     paths = Paths(config, db)
     cfg = paths.load_config()
-    with open_tracker(cfg, paths.db, readonly=False) as tracker, output.working("rebuilding projections"):
+    with (
+        open_tracker(cfg, paths.db, readonly=False, workers=workers) as tracker,
+        output.working("rebuilding projections"),
+    ):
         result = app.rebuild(tracker)
     for name, count in result.applied.items():
         output.note(f"{name}: {count} events applied")

@@ -4,8 +4,10 @@ Before polling starts, the inline projections are brought to the head (`catch_up
 
 Extraction (facts) and the story fold are the expensive projections. In the daemon they run in
 this worker thread, on the thread's own SQLite connection (connections belong to their thread),
-in short transactions: each chunk is sized so that it holds the write lock for about
-`target_seconds`, then the worker pauses about as long, so a poll waiting to commit gets in.
+with the articles interpreted before each transaction (in worker processes, when the runner's
+facts projection has a pool), in short transactions: each chunk is sized so that it holds the
+write lock for about `target_seconds`, then the worker pauses about as long, so a poll waiting to
+commit gets in.
 The worker wakes when a poll appended events (`poke()`) and every `period` seconds regardless.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
+from tracker.projections.stepped import furthest_behind
 from tracker.store import Store
 
 INTERPRETATION = ("facts", "story")
@@ -105,9 +108,20 @@ class CatchUpWorker:
         """Chunk after chunk until the projections reach the head (or the daemon stops)."""
         while not (self._stopping.is_set() or self._paused.is_set()):
             runner = self._runner
+            # Articles are interpreted before the transaction, so it only writes their rows.
+            after = furthest_behind(store, runner, self.projections)
+            events = list(store.read(after=after, until=after + self._chunk))
+            runner.prepare(events, self.projections)
+            last = after + self._chunk >= store.head()[0]  # the story is refolded by the last chunk
             started = time.monotonic()
             with store.transaction():
-                runner.catch_up(store, only=self.projections, max_events=self._chunk)
+                runner.catch_up(
+                    store,
+                    only=self.projections,
+                    max_events=self._chunk,
+                    prefetched=(after, events),
+                    finish=last,
+                )
             elapsed = time.monotonic() - started
             self.chunks += 1
             self._resize(elapsed)

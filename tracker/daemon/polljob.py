@@ -24,11 +24,11 @@ from tracker.daemon.log import emit
 from tracker.daemon.outage import StorageOutage
 from tracker.fetch import Fetcher
 from tracker.parsing.pool import ParsePool
-from tracker.polling import PollResult, poll_feed
+from tracker.polling import INLINE_PROJECTIONS, PollResult, poll_feed
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
-CHEAP_PROJECTIONS = ("articles", "feed_history")  # caught up inside a poll's transaction
+CHEAP_PROJECTIONS = INLINE_PROJECTIONS  # caught up inside a poll's transaction
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 
 from tracker import polling_store
 from tracker.alerts.worker import AlertWorker
-from tracker.bootstrap import fetch_limits, make_fetcher, parse_pool, projection_runner
+from tracker.bootstrap import LazyInterpretPool, fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
@@ -95,6 +95,8 @@ class Daemon:
         self._runner: ProjectionRunner = projection_runner(config)
         self._worker: CatchUpWorker | None = None
         self._alerts: AlertWorker | None = None
+        # The catch-up worker's articles are interpreted in worker processes, under a time budget.
+        self._interpreter = LazyInterpretPool()
         self._wal = WalWatch(self.log)
         self.outage = StorageOutage(
             log=self.log,
@@ -168,7 +170,7 @@ class Daemon:
         self._alerts = alerts = start_alerts(store, self.config, self.options, clock=self.clock, log=self.log)
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
-            projection_runner(self.config),
+            projection_runner(self.config, self._interpreter),
             period=self.options.catch_up_every,
             on_storage_failure=lambda exc: loop.call_soon_threadsafe(self.outage.failed, exc),
             on_error=lambda exc: loop.call_soon_threadsafe(self._worker_failed, exc),
@@ -210,6 +212,7 @@ class Daemon:
             parser.close()
             worker.stop(timeout=0)
             alerts.stop(timeout=5.0)  # lets a delivery in flight record its outcome
+            self._interpreter.close()
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
@@ -314,7 +317,7 @@ class Daemon:
             if self.poller.context is not None:
                 self.poller.context.runner = new_runner
             if self._worker is not None:
-                self._worker.set_runner(projection_runner(new))
+                self._worker.set_runner(projection_runner(new, self._interpreter))
         if plan.fetch_changed:
             message = "[fetch] settings changed: they take effect after a restart"
             emit(self.log, logging.WARNING, "reload", message)

@@ -13,6 +13,8 @@ import sqlite_utils
 from tracker.store import Store
 
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
+# A finish() a long catch-up leaves for its last chunk: pending like a failed one, so it runs.
+DEFERRED = "deferred to the end of a catch-up in progress"
 
 
 def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:

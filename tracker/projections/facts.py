@@ -10,8 +10,8 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, ClassVar
 
@@ -59,7 +59,19 @@ CREATE TABLE facts (
     PRIMARY KEY (fact_id, position)
 ) STRICT
 """
+# Articles whose interpretation was given up (over its time budget, say): visible, never silent.
+_SKIPPED = """
+CREATE TABLE facts_skipped (
+    position    INTEGER PRIMARY KEY,  -- event position of the article version not interpreted
+    stream      TEXT NOT NULL,
+    feed_id     TEXT NOT NULL,
+    url         TEXT,
+    reason      TEXT NOT NULL,
+    extractor   TEXT NOT NULL
+) STRICT
+"""
 _INDEXES = (
+    "CREATE INDEX facts_skipped_feed ON facts_skipped (feed_id)",
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_at)",
 )
@@ -160,13 +172,37 @@ def document_facts(
     return list(facts.values())
 
 
+_ARTICLES = frozenset({"ArticleObserved", "ArticleRevised"})
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreted:
+    """What interpreting one article version gave: its facts, or why it was not interpreted."""
+
+    rows: tuple[Fact, ...]
+    skipped: str | None = None
+
+
+# Interprets article events with the subjects' rules: {position: Interpreted} for each event.
+Interpreter = Callable[[Sequence[RecordedEvent], Sequence[Subject]], dict[int, Interpreted]]
+
+
+def interpret_in_process(
+    events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+) -> dict[int, Interpreted]:
+    """The serial interpreter, in this process and without a time budget (tests, small tools)."""
+    return {e.position: Interpreted(tuple(facts_from_article(e, subjects))) for e in events}
+
+
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 2
-    handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
+    version: ClassVar[int] = 3  # 3: facts_skipped
+    handles: ClassVar[frozenset[str] | None] = _ARTICLES
 
-    def __init__(self, subjects: Sequence[Subject]) -> None:
+    def __init__(self, subjects: Sequence[Subject], interpreter: Interpreter = interpret_in_process) -> None:
         self.subjects = tuple(subjects)
+        self.interpreter = interpreter
+        self._ready: dict[int, Interpreted] = {}
         self._fingerprint = (
             f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
         )
@@ -176,11 +212,24 @@ class FactsProjection(Projection):
 
     def create(self, db: sqlite_utils.Database) -> None:
         db.execute(_TABLE)
+        db.execute(_SKIPPED)
         for statement in _INDEXES:
             db.execute(statement)
 
     def drop(self, db: sqlite_utils.Database) -> None:
         db.execute("DROP TABLE IF EXISTS facts")
+        db.execute("DROP TABLE IF EXISTS facts_skipped")
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Interpret the articles among `events` now (in the interpreter's workers, outside any
+        transaction); apply() then only writes the rows. Older interpretations are forgotten."""
+        if not events:
+            return
+        first = events[0].position
+        self._ready = {p: r for p, r in self._ready.items() if p >= first}
+        todo = [e for e in events if e.type in _ARTICLES and e.position not in self._ready]
+        if todo:
+            self._ready.update(self.interpreter(todo, self.subjects))
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
         if isinstance(recorded.event, ArticleRevised):
@@ -188,12 +237,33 @@ class FactsProjection(Projection):
                 "UPDATE facts SET superseded_at = ? WHERE stream = ? AND superseded_at IS NULL",
                 [recorded.position, recorded.stream],
             )
-        rows = facts_from_article(recorded, self.subjects)
+        if recorded.position not in self._ready:
+            self.prepare([recorded])
+        outcome = self._ready.pop(recorded.position)
+        event = recorded.event
+        if outcome.skipped is not None and isinstance(event, ArticleObserved | ArticleRevised):
+            skipped = (recorded.position, recorded.stream, event.feed_id, event.link, outcome.skipped)
+            db.execute(
+                "INSERT OR REPLACE INTO facts_skipped VALUES (?, ?, ?, ?, ?, ?)",
+                [*skipped, EXTRACTOR_VERSION],
+            )
+        rows = outcome.rows
         if rows:
             columns = ", ".join(f'"{c}"' for c in COLUMNS)
             marks = ", ".join("?" * len(COLUMNS))
             insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
             db.conn.executemany(insert, [fact_values(r) for r in rows])
+
+
+def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
+    """Per feed, how many article versions were not interpreted, and the latest one's reason."""
+    if not store.db["facts_skipped"].exists():
+        return {}
+    rows = store.db.execute(
+        "SELECT feed_id, count(*), (SELECT reason FROM facts_skipped AS latest WHERE "
+        "latest.feed_id = s.feed_id ORDER BY position DESC LIMIT 1) FROM facts_skipped AS s GROUP BY feed_id"
+    )
+    return {feed_id: (count, reason) for feed_id, count, reason in rows}
 
 
 def fact_exists(store: Store, fact_id: str) -> bool:

@@ -20,7 +20,7 @@ catch-up, and nothing is skipped.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -55,6 +55,10 @@ class Projection:
 
     def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
         raise NotImplementedError
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Called, outside any transaction, with events apply() will soon see: a projection whose
+        work is mostly pure computation (extraction) does it here, in parallel if it can."""
 
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
@@ -95,11 +99,17 @@ class ProjectionRunner:
         only: Sequence[str] | None = None,
         rebuild: bool = False,
         max_events: int | None = None,
+        prefetched: tuple[int, Sequence[RecordedEvent]] | None = None,
+        finish: bool = True,
     ) -> CatchUp:
         """Bring projections up to the head of the log. Runs inside the caller's transaction.
 
         `max_events` bounds the work: projections advance at most that many log positions past the
         furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
+        `prefetched` is (after, the events the caller read after that position, already prepared):
+        when the furthest-behind projection is still at `after`, exactly those events are applied.
+        With `finish` False, finish() (a refold of derived tables) is left to a later catch-up: it
+        is recorded as pending, so it runs next time even after a crash.
         """
         if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
@@ -114,8 +124,11 @@ class ProjectionRunner:
         if active:
             first = min(starts[p.name] for p in active)
             until = None if max_events is None else first + max(1, max_events)
+            source: Iterable[RecordedEvent] = store.read(after=first, until=until)
+            if prefetched is not None and prefetched[0] == first and prefetched[1]:
+                source = prefetched[1]
             batch: list[RecordedEvent] = []
-            for event in store.read(after=first, until=until):
+            for event in source:
                 batch.append(event)
                 if len(batch) == _BATCH:
                     self._apply_batch(store, active, batch, positions, applied, failed)
@@ -129,7 +142,11 @@ class ProjectionRunner:
                 or starts[projection.name] == 0
                 or projection.name in pending
             )
-            if needs_finish:
+            if needs_finish and not finish:
+                error = checkpoints.finish_error(checkpoints.DEFERRED)
+                at = format_utc(store.clock())
+                checkpoints.record_error(db, projection.name, positions[projection.name], error, at)
+            elif needs_finish:
                 failure = self._guarded(
                     store, projection, positions[projection.name], projection.finish, finish=True
                 )
@@ -140,6 +157,24 @@ class ProjectionRunner:
             at = format_utc(store.clock())
             checkpoints.save(db, projection.name, projection.fingerprint(), positions[projection.name], at)
         return CatchUp(applied, tuple(rebuilt), tuple(failed))
+
+    def prepare(self, events: Sequence[RecordedEvent], only: Sequence[str] | None = None) -> None:
+        """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""
+        for projection in self.projections:
+            if only is None or projection.name in only:
+                projection.prepare(events)
+
+    def reset(self, store: Store, only: Sequence[str] | None = None) -> list[str]:
+        """Drop projections and create them empty, checkpointed at 0 (the first step of a rebuild
+        in several transactions). Runs inside the caller's transaction."""
+        if not store.conn.in_transaction:
+            raise StoreError("reset() must run inside store.transaction()")
+        selected = [p for p in self.projections if only is None or p.name in only]
+        _, rebuilt = _starting_points(store.db, selected, rebuild=True)
+        at = format_utc(store.clock())
+        for projection in selected:
+            checkpoints.save(store.db, projection.name, projection.fingerprint(), 0, at)
+        return rebuilt
 
     def _apply_batch(
         self,

@@ -10,6 +10,7 @@ from typing import Any
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
 from tracker.polling_store import churning, read_heartbeat
+from tracker.projections.facts import skipped_by_feed
 from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -44,6 +45,7 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
             values = {**asdict(row), "url": url, "configured": feed_id in configured}
             feeds.append(FeedHealthRow(**values))
         notes = [*_daemon_notes(tracker), *_churn_notes(tracker), *_projection_notes(tracker)]
+        notes += _skipped_notes(tracker)
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
 
@@ -112,3 +114,11 @@ def _projection_notes(tracker: Tracker) -> list[str]:
         elif status.error:
             notes.append(f"projection {status.name}: {status.error}")
     return notes
+
+
+def _skipped_notes(tracker: Tracker) -> list[str]:
+    """Articles whose interpretation was given up (over their time budget, say), per feed."""
+    return [
+        f"feed {feed_id}: {count} article version{'s' if count != 1 else ''} not interpreted ({reason})"
+        for feed_id, (count, reason) in sorted(skipped_by_feed(tracker.store).items())
+    ]
