@@ -24,6 +24,7 @@ from tracker.projections.runner import CatchUp
 from tracker.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
+    from tracker.pages.fetching import PagePass
     from tracker.polling import PollResult
 
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
 class FetchSummary:
     results: tuple[PollResult, ...]
     projection_errors: tuple[str, ...] = field(default_factory=tuple)
+    pages: PagePass | None = None  # article pages fetched after the polls (`full_text`)
 
     @property
     def ok(self) -> int:
@@ -60,6 +62,7 @@ async def fetch_feeds(
     When this returns every projection is caught up (each poll catches up in its own transaction,
     and a final catch-up covers events appended by other processes meanwhile).
     """
+    from tracker.pages.fetching import fetch_pages
     from tracker.polling import poll_feed
 
     store, runner = tracker.store, tracker.runner
@@ -77,12 +80,14 @@ async def fetch_feeds(
             return result
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
+        # After every poll has committed: a slow page never delays a feed.
+        pages = await fetch_pages(store, runner, selected, fetcher, tracker.config.fetch, tracker.clock)
     with store.transaction():
         final = runner.catch_up(store)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
-    return FetchSummary(tuple(results), errors)
+    return FetchSummary(tuple(results), errors, pages)
 
 
 def rebuild(tracker: Tracker) -> CatchUp:

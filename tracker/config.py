@@ -108,7 +108,7 @@ class FetchSettings(BaseModel):
     # Article pages (`full_text`): ports besides 80 and 443 they may use, robots.txt, retries.
     page_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(default=(), strict=False)
     ignore_robots: bool = False
-    page_delay: str = "1s"  # between two page requests to one host
+    page_delay: str = "1s"  # between two page requests to one host ("0s": none)
     page_attempts: Annotated[int, Field(ge=1, le=20)] = 4  # then the page is given up
 
     @field_validator("allow_private")
@@ -118,7 +118,14 @@ class FetchSettings(BaseModel):
             check_allow_private(entry)
         return value
 
-    @field_validator("deadline", "connect_timeout", "read_timeout", "page_delay")
+    @field_validator("page_delay")
+    @classmethod
+    def _check_delay(cls, value: str) -> str:
+        if value.strip() not in ("0", "0s"):
+            parse_duration(value)
+        return value
+
+    @field_validator("deadline", "connect_timeout", "read_timeout")
     @classmethod
     def _check_duration(cls, value: str) -> str:
         parse_duration(value)

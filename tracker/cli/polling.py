@@ -129,10 +129,12 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
         return
     paths = Paths(config, db)
     cfg = paths.load_config()
+    from tracker.page_store import counts as page_counts
     from tracker.report.feeds import feed_health
 
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         health = feed_health(tracker)
+        pages = page_counts(tracker.store)
     tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
     output.table(
         None,
@@ -152,6 +154,15 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
             for h in health.feeds
         ],
     )
+    if pages:
+        output.table(
+            "Article pages (full_text)",
+            ["feed", "fetched", "pending", "failing", "given up", "last page error"],
+            [
+                (feed_id, c.fetched, c.pending, c.failing, c.given_up, c.last_error or "")
+                for feed_id, c in sorted(pages.items())
+            ],
+        )
     for line in health.notes:
         output.note(line)
 

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from typing import Any, ClassVar
 
 import sqlite_utils
 
 from tracker.clock import format_utc, parse_utc
-from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
+from tracker.events import (
+    ArticleObserved,
+    ArticleRevised,
+    ArticleTextFetched,
+    RecordedEvent,
+    article_stream,
+    decode,
+    page_stream,
+    stable_id,
+)
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document, extract_claims, html_to_text
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
@@ -106,28 +115,35 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def article_text(event: ArticleObserved | ArticleRevised) -> str:
-    """The text extraction reads: the title, then the fullest body the feed gave."""
-    body = event.content or event.summary or ""
-    return "\n\n".join(part for part in (event.title or "", html_to_text(body)) if part.strip())
+def article_text(event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None) -> str:
+    """The text extraction reads: the title, then the richest body known — the feed's, or the
+    article page's when that is longer."""
+    body = html_to_text(event.content or event.summary or "")
+    if page is not None and len(page.text) > len(body):
+        body = page.text
+    return "\n\n".join(part for part in (event.title or "", body) if part.strip())
 
 
 def facts_from_article(
-    recorded: RecordedEvent, subjects: Sequence[Subject], publishers: Mapping[str, str] | None = None
+    recorded: RecordedEvent,
+    subjects: Sequence[Subject],
+    publishers: Mapping[str, str] | None = None,
+    page: ArticleTextFetched | None = None,
 ) -> list[Fact]:
-    """Extract the facts of one article version (pure)."""
+    """Extract the facts of one article version (pure), with its page's text when there is one
+    (the page's final URL is then the source)."""
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
-    document = Document(text=article_text(event), published=anchor, title=event.title)
+    document = Document(text=article_text(event, page), published=anchor, title=event.title)
     provenance: dict[str, Any] = {
         "position": recorded.position,
         "stream": recorded.stream,
         "revision": event.revision,
         "feed_id": event.feed_id,
-        "url": event.link,
+        "url": page.final_url if page is not None else event.link,
         "title": event.title,
         "published": format_utc(event.published) if event.published else None,
         "publisher": (publishers or {}).get(event.feed_id, event.feed_id),
@@ -158,8 +174,10 @@ def document_facts(
 
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 2
-    handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
+    version: ClassVar[int] = 3
+    handles: ClassVar[frozenset[str] | None] = frozenset(
+        {"ArticleObserved", "ArticleRevised", "ArticleTextFetched"}
+    )
 
     def __init__(self, subjects: Sequence[Subject]) -> None:
         self.subjects = tuple(subjects)
@@ -179,17 +197,41 @@ class FactsProjection(Projection):
         db.execute("DROP TABLE IF EXISTS facts")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        if isinstance(recorded.event, ArticleRevised):
+        event = recorded.event
+        page: ArticleTextFetched | None
+        if isinstance(event, ArticleTextFetched):
+            # The page re-reads the article's current feed version with the richer text; its facts
+            # take the page's position, so "what was known at T" still filters by position.
+            article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
+            if article is None:
+                return
+            page, recorded = event, replace(article, position=recorded.position)
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
+            page = found.event if found is not None and isinstance(found.event, ArticleTextFetched) else None
+        else:
+            return
+        if isinstance(event, ArticleRevised | ArticleTextFetched):
             db.execute(
                 "UPDATE facts SET superseded_at = ? WHERE stream = ? AND superseded_at IS NULL",
                 [recorded.position, recorded.stream],
             )
-        rows = facts_from_article(recorded, self.subjects)
+        rows = facts_from_article(recorded, self.subjects, page=page)
         if rows:
             columns = ", ".join(f'"{c}"' for c in COLUMNS)
             marks = ", ".join("?" * len(COLUMNS))
             insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
             db.conn.executemany(insert, [fact_values(r) for r in rows])
+
+
+def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:
+    """The stream's last event before `position`, read from the log (so rebuilds agree)."""
+    row = db.execute(
+        "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
+        "FROM events WHERE stream = ? AND position < ? ORDER BY position DESC LIMIT 1",
+        [stream, position],
+    ).fetchone()
+    return decode(*row) if row else None
 
 
 def fact_exists(store: Store, fact_id: str) -> bool:
