@@ -47,7 +47,7 @@ def summaries_only(document: bytes, server: FeedServer, feed_id: str) -> bytes:
             entry.find(f"{ATOM}link").set("href", server.url(path))  # type: ignore[union-attr]
         else:
             entry.find("link").text = server.url(path)  # type: ignore[union-attr]
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _run(workdir: Path, server: FeedServer, summaries: bool, mode: str) -> dict[str, Any]:
