@@ -4,6 +4,7 @@ become `ArticleTextFetched` events; hostile ones are refused or capped, each wit
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import sqlite3
@@ -18,6 +19,9 @@ import pytest
 from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.pages import article_html, summary_feed
+from tracker import app, netguard
+from tracker.bootstrap import open_tracker
+from tracker.config import load_config
 
 
 def _endless(handler: BaseHTTPRequestHandler) -> None:
@@ -235,3 +239,28 @@ def test_aggregator_redirects_and_redirect_shells_lead_to_the_publisher(
         assert pages[name][0] == "fetched", pages[name]
         assert pages[name][3] == own.url("/publisher/story")
     assert {t["final_url"] for t in _texts(tmp_path)} == {own.url("/publisher/story")}
+
+
+def test_a_page_name_resolving_to_a_private_address_is_refused(
+    servers: tuple[FeedServer, FeedServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the guard's resolver: `intranet.example` resolves to 10.0.0.1; a page redirecting
+    there is refused before any connection, and other pages of the pass are fetched."""
+    own, _ = servers
+    system = netguard.resolve
+
+    async def resolver(host: str, port: int) -> list[str]:
+        return ["10.0.0.1"] if host == "intranet.example" else await system(host, port)
+
+    monkeypatch.setattr(netguard, "resolve", resolver)
+    own.redirect("/p/to-intranet", f"http://intranet.example:{own.port}/p/good")
+    own.static("/p/good", article_html("A good page"), content_type="text/html")
+    _feeds_toml(tmp_path, own, {"named": own.url("/p/to-intranet"), "good": own.url("/p/good")})
+    config = load_config(tmp_path / "feeds.toml")
+    with open_tracker(config, tmp_path / "events.db", create=True) as app_tracker:
+        summary = asyncio.run(app.fetch_feeds(app_tracker))
+    assert summary.pages is not None and (summary.pages.fetched, summary.pages.given_up) == (1, 1)
+    status, _, error, _ = _pages(tmp_path)["named"]
+    assert status == "given-up"
+    assert error is not None and error.startswith("refused-destination") and "10.0.0.1" in error
+    assert len(own.hits["/p/good"]) == 1  # only the direct link reached it
