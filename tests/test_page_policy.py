@@ -9,11 +9,13 @@ from tracker.pages.policy import SHORT_TEXT, wants_page
 LONG = "<p>" + "The minister said the talks would continue. " * 20 + "</p>"
 
 
-def test_auto_fetches_summaries_and_short_texts_only() -> None:
+def test_auto_fetches_short_texts_and_cut_summaries_only() -> None:
     link = "https://example.org/a"
     assert wants_page("auto", link, "A teaser.", None)
     assert wants_page("auto", link, None, "<p>Short body.</p>")
-    assert wants_page("auto", link, LONG, None)  # a long summary is still only a summary
+    assert not wants_page("auto", link, LONG, None)  # a whole article in the summary
+    for cut in ("…", " [...]", " Read more »", " Continue reading →"):
+        assert wants_page("auto", link, LONG.removesuffix("</p>") + cut + "</p>", None), cut
     assert not wants_page("auto", link, "A teaser.", LONG)
     assert len(LONG) > SHORT_TEXT
 
