@@ -160,14 +160,15 @@ def test_hostile_pages_are_refused_or_capped_and_polling_goes_on(
 
     code, out, err = tracker("feeds", cwd=tmp_path)
     assert code == 0, err
-    health, _, page_table = out.partition("# Article pages")
-    rows = {line.split("\t")[0]: line.split("\t") for line in health.splitlines()}
+    header, *lines = out.splitlines()
+    columns = header.split("\t")
+    rows = {line.split("\t")[0]: dict(zip(columns, line.split("\t"), strict=True)) for line in lines}
     for name in names:  # polling unaffected: every feed is healthy
-        assert rows[name][2] == "ok", rows[name]
-    page_rows = {line.split("\t")[0]: line.split("\t") for line in page_table.splitlines()[1:]}
-    assert page_rows["good"][1] == "1"  # fetched
+        assert rows[name]["health"] == "ok", rows[name]
+    assert rows["good"]["pages"] == "1 fetched"
     for name, category in expected.items():
-        assert page_rows[name][-1].startswith(category), page_rows[name]
+        assert rows[name]["last page error"].startswith(category), rows[name]
+        assert rows[name]["pages"] == ("1 failing" if category == "timeout" else "1 given up"), rows[name]
 
     # A second pass fetches nothing twice: only the retried page is due, and not yet.
     code, _, err = tracker("fetch", cwd=tmp_path)

@@ -198,8 +198,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
     ),
     # 4 → 5: article pages' fetch state.
+    # (IF NOT EXISTS: a store whose version was set back by hand may have them already.)
     4: tuple(
-        s for s in split_sql(SCHEMA) if s.startswith(("CREATE TABLE page_fetches", "CREATE INDEX page_"))
+        s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
+            "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
+        )
+        for s in split_sql(SCHEMA)
+        if s.startswith(("CREATE TABLE page_fetches", "CREATE INDEX page_"))
     ),
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -19,6 +19,7 @@ from tracker.completion import complete_feed_ids, complete_tags
 from tracker.errors import TrackerError
 
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
+    from tracker.page_store import PageCounts
     from tracker.polling import PollResult
 
 
@@ -138,7 +139,19 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
     tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
     output.table(
         None,
-        ["feed", "tags", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        [
+            "feed",
+            "tags",
+            "health",
+            "last poll",
+            "status",
+            "failures",
+            "next due",
+            "articles",
+            "last error",
+            "pages",
+            "last page error",
+        ],
         [
             (
                 h.feed_id,
@@ -150,21 +163,27 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
                 h.next_due_at or "",
                 h.articles,
                 h.last_error or "",
+                _pages_cell(pages.get(h.feed_id)),
+                (pages[h.feed_id].last_error or "") if h.feed_id in pages else "",
             )
             for h in health.feeds
         ],
     )
-    if pages:
-        output.table(
-            "Article pages (full_text)",
-            ["feed", "fetched", "pending", "failing", "given up", "last page error"],
-            [
-                (feed_id, c.fetched, c.pending, c.failing, c.given_up, c.last_error or "")
-                for feed_id, c in sorted(pages.items())
-            ],
-        )
     for line in health.notes:
         output.note(line)
+
+
+def _pages_cell(counts: PageCounts | None) -> str:
+    """Article pages (`full_text`) of one feed: "3 fetched, 1 failing, 2 given up"."""
+    if counts is None:
+        return ""
+    parts = [
+        (counts.fetched, "fetched"),
+        (counts.pending - counts.failing, "pending"),
+        (counts.failing, "failing"),
+        (counts.given_up, "given up"),
+    ]
+    return ", ".join(f"{number} {label}" for number, label in parts if number)
 
 
 @feeds.command("reset")
