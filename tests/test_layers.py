@@ -26,6 +26,7 @@ STORAGE = {
     "chain.py",
     "log_queries.py",
     "polling_store.py",
+    "page_store.py",
     "projections/*",
     "alerts/outbox.py",
 }

@@ -26,6 +26,7 @@ from tracker.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
     from tracker.alerts.reactor import Outcome
+    from tracker.pages.fetching import PagePass
     from tracker.polling import PollResult
 
 
@@ -34,6 +35,7 @@ class FetchSummary:
     results: tuple[PollResult, ...]
     projection_errors: tuple[str, ...] = field(default_factory=tuple)
     alerts: tuple[Outcome, ...] = field(default_factory=tuple)  # delivery attempts after the pass
+    pages: PagePass | None = None  # article pages fetched after the polls (`full_text`)
 
     @property
     def ok(self) -> int:
@@ -66,6 +68,7 @@ async def fetch_feeds(
     are recorded for the configured alerts, whose due deliveries have been attempted.
     """
     from tracker.alerts import reactor
+    from tracker.pages.fetching import fetch_pages
     from tracker.polling import INLINE_PROJECTIONS, poll_feed
 
     store, runner = tracker.store, tracker.runner
@@ -91,12 +94,14 @@ async def fetch_feeds(
             return result
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
+        # After every poll has committed: a slow page never delays a feed.
+        pages = await fetch_pages(store, runner, selected, fetcher, tracker.config.fetch, tracker.clock)
     final = catch_up_in_steps(store, runner)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
     alerts = tuple(reactor.react(store, tracker.config, tracker.clock)) if tracker.config.alerts else ()
-    return FetchSummary(tuple(results), errors, alerts)
+    return FetchSummary(tuple(results), errors, alerts, pages)
 
 
 def rebuild(tracker: Tracker) -> CatchUp:

@@ -10,7 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,6 +27,9 @@ _TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories", "alerts"}
 _M = TypeVar("_M", bound=BaseModel)
 
 
+FullTextMode = Literal["never", "always", "auto"]
+
+
 class FeedConfig(BaseModel):
     """One `[[feeds]]` table."""
 
@@ -40,6 +43,9 @@ class FeedConfig(BaseModel):
     tags: tuple[str, ...] = Field(default=(), strict=False)  # TOML arrays are lists
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Fetch each entry's linked page: "auto" when the feed gives only a summary or a short text.
+    full_text: FullTextMode = "auto"
+    ignore_robots: bool = False  # fetch this feed's pages even where robots.txt disallows them
 
     @field_validator("id")
     @classmethod
@@ -99,6 +105,11 @@ class FetchSettings(BaseModel):
     user_agent: str | None = None
     # Private destinations feeds' redirects may reach (host names, addresses, networks).
     allow_private: tuple[str, ...] = Field(default=(), strict=False, max_length=1000)
+    # Article pages (`full_text`): ports besides 80 and 443 they may use, robots.txt, retries.
+    page_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(default=(), strict=False)
+    ignore_robots: bool = False
+    page_delay: str = "1s"  # between two page requests to one host ("0s": none)
+    page_attempts: Annotated[int, Field(ge=1, le=20)] = 4  # then the page is given up
 
     @field_validator("allow_private")
     @classmethod
@@ -107,6 +118,13 @@ class FetchSettings(BaseModel):
 
         for entry in value:
             check_allow_private(entry)
+        return value
+
+    @field_validator("page_delay")
+    @classmethod
+    def _check_delay(cls, value: str) -> str:
+        if value.strip() not in ("0", "0s"):
+            parse_duration(value)
         return value
 
     @field_validator("deadline", "connect_timeout", "read_timeout")

@@ -127,6 +127,12 @@ class UnsupportedEncoding(FetchError):
     category = "encoding"
 
 
+class UnwantedContent(FetchError):
+    """A page whose Content-Type is not HTML (a PDF, an image, a binary): refused before its body."""
+
+    category = "content-type"
+
+
 class HTTPStatusFailure(FetchError):
     """A 4xx/5xx answer. `retry_after` is in seconds when the server sent a usable one."""
 

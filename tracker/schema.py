@@ -131,6 +131,23 @@ CREATE TABLE daemon_heartbeat (
     detail      TEXT NOT NULL CHECK (json_valid(detail))
 ) STRICT;
 
+-- One row per article page wanted (`full_text`): its fetch attempts, so retries survive restarts.
+CREATE TABLE page_fetches (
+    stream           TEXT PRIMARY KEY,     -- the article's stream
+    feed_id          TEXT NOT NULL,
+    entry_key        TEXT NOT NULL,
+    url              TEXT NOT NULL,        -- the entry's link
+    status           TEXT NOT NULL,        -- pending | fetched | given-up
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,                 -- category: reason, of the last failed attempt
+    final_url        TEXT,
+    content_hash     TEXT,                 -- of the last text recorded
+    article_position INTEGER NOT NULL,     -- the article version the row was queued for
+    updated_at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX page_fetches_due ON page_fetches (status, next_attempt_at);
+
 -- `feed_polling` under its name up to schema 1, for the queries written against it.
 CREATE VIEW feed_state AS SELECT * FROM feed_polling;
 """
@@ -179,6 +196,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE polls ADD COLUMN revisions_deferred INTEGER NOT NULL DEFAULT 0",
         "DROP VIEW feed_state",  # `SELECT *` views keep the columns they were made with
         "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
+    ),
+    # 4 → 5: article pages' fetch state.
+    # (IF NOT EXISTS: a store whose version was set back by hand may have them already.)
+    4: tuple(
+        s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
+            "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
+        )
+        for s in split_sql(SCHEMA)
+        if s.startswith(("CREATE TABLE page_fetches", "CREATE INDEX page_"))
     ),
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)

@@ -21,6 +21,7 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
     from tracker import app
     from tracker.bootstrap import Tracker
+    from tracker.page_store import PageCounts
     from tracker.polling import PollResult
 
 
@@ -144,14 +145,28 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
     paths = Paths(config, db)
     cfg = paths.load_config()
     from tracker.bootstrap import open_tracker
+    from tracker.page_store import counts as page_counts
     from tracker.report.feeds import feed_health
 
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         health = feed_health(tracker)
+        pages = page_counts(tracker.store)
     tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
     output.table(
         None,
-        ["feed", "tags", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        [
+            "feed",
+            "tags",
+            "health",
+            "last poll",
+            "status",
+            "failures",
+            "next due",
+            "articles",
+            "last error",
+            "pages",
+            "last page error",
+        ],
         [
             (
                 h.feed_id,
@@ -163,12 +178,27 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
                 h.next_due_at or "",
                 h.articles,
                 h.last_error or "",
+                _pages_cell(pages.get(h.feed_id)),
+                (pages[h.feed_id].last_error or "") if h.feed_id in pages else "",
             )
             for h in health.feeds
         ],
     )
     for line in health.notes:
         output.note(line)
+
+
+def _pages_cell(counts: PageCounts | None) -> str:
+    """Article pages (`full_text`) of one feed: "3 fetched, 1 failing, 2 given up"."""
+    if counts is None:
+        return ""
+    parts = [
+        (counts.fetched, "fetched"),
+        (counts.pending - counts.failing, "pending"),
+        (counts.failing, "failing"),
+        (counts.given_up, "given up"),
+    ]
+    return ", ".join(f"{number} {label}" for number, label in parts if number)
 
 
 @feeds.command("reset")

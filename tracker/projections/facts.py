@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, ClassVar
 
 import sqlite_utils
 
 from tracker.clock import format_utc, parse_utc
-from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
+from tracker.events import (
+    ArticleObserved,
+    ArticleRevised,
+    ArticleTextFetched,
+    RecordedEvent,
+    article_stream,
+    decode,
+    page_stream,
+    stable_id,
+)
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
@@ -118,30 +127,37 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def article_text(event: ArticleObserved | ArticleRevised) -> str:
-    """The text extraction reads: the title, then the fullest body the feed gave."""
+def article_text(event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None) -> str:
+    """The text extraction reads: the title, then the richest body known — the feed's, or the
+    article page's when that is longer."""
     from tracker.extract.text import html_to_text  # the extractor loads on first use
 
-    body = event.content or event.summary or ""
-    return "\n\n".join(part for part in (event.title or "", html_to_text(body)) if part.strip())
+    body = html_to_text(event.content or event.summary or "")
+    if page is not None and len(page.text) > len(body):
+        body = page.text
+    return "\n\n".join(part for part in (event.title or "", body) if part.strip())
 
 
 def facts_from_article(
-    recorded: RecordedEvent, subjects: Sequence[Subject], publishers: Mapping[str, str] | None = None
+    recorded: RecordedEvent,
+    subjects: Sequence[Subject],
+    publishers: Mapping[str, str] | None = None,
+    page: ArticleTextFetched | None = None,
 ) -> list[Fact]:
-    """Extract the facts of one article version (pure)."""
+    """Extract the facts of one article version (pure), with its page's text when there is one
+    (the page's final URL is then the source)."""
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
-    document = Document(text=article_text(event), published=anchor, title=event.title)
+    document = Document(text=article_text(event, page), published=anchor, title=event.title)
     provenance: dict[str, Any] = {
         "position": recorded.position,
         "stream": recorded.stream,
         "revision": event.revision,
         "feed_id": event.feed_id,
-        "url": event.link,
+        "url": page.final_url if page is not None else event.link,
         "title": event.title,
         "published": format_utc(event.published) if event.published else None,
         "publisher": (publishers or {}).get(event.feed_id, event.feed_id),
@@ -196,8 +212,8 @@ def interpret_in_process(
 
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 3  # 3: facts_skipped
-    handles: ClassVar[frozenset[str] | None] = _ARTICLES
+    version: ClassVar[int] = 4  # 3: facts_skipped; 4: article pages
+    handles: ClassVar[frozenset[str] | None] = _ARTICLES | {"ArticleTextFetched"}
 
     def __init__(self, subjects: Sequence[Subject], interpreter: Interpreter = interpret_in_process) -> None:
         self.subjects = tuple(subjects)
@@ -232,15 +248,31 @@ class FactsProjection(Projection):
             self._ready.update(self.interpreter(todo, self.subjects))
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        if isinstance(recorded.event, ArticleRevised):
+        event = recorded.event
+        page: ArticleTextFetched | None
+        if isinstance(event, ArticleTextFetched):
+            # The page re-reads the article's current feed version with the richer text; its facts
+            # take the page's position, so "what was known at T" still filters by position.
+            article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
+            if article is None:
+                return
+            page, recorded = event, replace(article, position=recorded.position)
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
+            page = found.event if found is not None and isinstance(found.event, ArticleTextFetched) else None
+        else:
+            return
+        if isinstance(event, ArticleRevised | ArticleTextFetched):
             db.execute(
                 "UPDATE facts SET superseded_at = ? WHERE stream = ? AND superseded_at IS NULL",
                 [recorded.position, recorded.stream],
             )
-        if recorded.position not in self._ready:
+        if recorded.position not in self._ready and page is None:
             self.prepare([recorded])
-        outcome = self._ready.pop(recorded.position)
-        event = recorded.event
+        # Prepared in the workers from the feed's text alone; an article with a page is read here.
+        outcome = self._ready.pop(recorded.position, None)
+        if page is not None or outcome is None:
+            outcome = Interpreted(tuple(facts_from_article(recorded, self.subjects, page=page)))
         if outcome.skipped is not None and isinstance(event, ArticleObserved | ArticleRevised):
             skipped = (recorded.position, recorded.stream, event.feed_id, event.link, outcome.skipped)
             db.execute(
@@ -264,6 +296,16 @@ def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
         "latest.feed_id = s.feed_id ORDER BY position DESC LIMIT 1) FROM facts_skipped AS s GROUP BY feed_id"
     )
     return {feed_id: (count, reason) for feed_id, count, reason in rows}
+
+
+def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:
+    """The stream's last event before `position`, read from the log (so rebuilds agree)."""
+    row = db.execute(
+        "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
+        "FROM events WHERE stream = ? AND position < ? ORDER BY position DESC LIMIT 1",
+        [stream, position],
+    ).fetchone()
+    return decode(*row) if row else None
 
 
 def fact_exists(store: Store, fact_id: str) -> bool:

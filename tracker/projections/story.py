@@ -105,7 +105,7 @@ class StoryProjection(Projection):
     name: ClassVar[str] = "story"
     version: ClassVar[int] = 3
     handles: ClassVar[frozenset[str] | None] = frozenset(
-        {"ArticleObserved", "ArticleRevised", "FactAsserted", "FactRetracted"}
+        {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )
 
     def __init__(self, subjects: Sequence[Subject], publishers: Mapping[str, str]) -> None:
