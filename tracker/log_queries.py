@@ -69,3 +69,10 @@ def article_versions(store: Store, until: int, *, after: int = 0) -> Iterator[Ar
     )
     for row in rows:
         yield ArticleVersion(*row)
+
+
+def head_at(store: Store, position: int) -> dict[str, object]:
+    """The log head a report built from positions ≤ `position` names ({"position", "hash"})."""
+    from tracker import chain
+
+    return chain.head_at(store.conn, position)

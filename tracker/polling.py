@@ -79,6 +79,8 @@ async def poll_feed(
     Parsing runs in `parser`'s worker processes. A poll that parses nothing schedules with the
     `<ttl>` the feed gave last time (kept in `feed_state`).
     """
+    # Long on purpose: one poll read top to bottom (fetch, parse, ingest, record, schedule); every
+    # failure path ends in the same record-and-schedule step, which shares these locals.
     state = polling_store.load(store, feed.id)
     same_url = state.url == feed.url
     started_at, started = clock(), time.monotonic()

@@ -92,6 +92,7 @@ def record(
     backoff_reason: str | None,
 ) -> None:
     """Append the poll to the log of polls and update the feed's state (inside a transaction)."""
+    # Long only because the poll record and the feed's state have many columns: two statements.
     started = format_utc(poll.started_at)
     store.conn.execute(
         "INSERT INTO polls (feed_id, url, started_at, duration_ms, outcome, status, error_category, error, "

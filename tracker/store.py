@@ -214,6 +214,8 @@ class Store:
         no-op. `expected_versions` maps a stream to the version it must have before this append
         (0 = the stream must not exist); a mismatch raises ConcurrencyError.
         """
+        # Long on purpose: ids, versions, the hash chain and the insert are one step each, in the
+        # order the chain needs them; split, the invariants between them would be harder to check.
         if not self.conn.in_transaction:
             raise StoreError("append() must run inside store.transaction()")
         meta_dict = dict(meta or {})

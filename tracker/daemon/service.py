@@ -2,17 +2,14 @@
 
 * **One daemon per store**: the lock (lock.py) is taken before the store is opened and held until exit.
 * **Jobs** (jobs.py, polljob.py): one APScheduler job per enabled feed, each run one poll.
-* **Interpretation off the polling path**: a poll catches up only the cheap projections inline;
-  facts and story are caught up by a worker thread on its own connection (catchup.py).
-* **Hostile bodies** are parsed in killable worker processes (tracker.parsing.pool).
+* **Interpretation off the polling path**: facts and story are caught up by a worker thread on its
+  own connection (catchup.py); bodies are parsed in killable worker processes (tracker.parsing).
 * **Signals**: SIGTERM/SIGINT pause the scheduler, let polls in flight finish for a bounded time,
   then exit 0; a second signal exits at once (safe: a poll's writes are one transaction). SIGHUP
   reloads feeds.toml as a pure diff (reload.py) applied whole; an invalid file changes nothing.
-* **Watchdogs**: a heartbeat row every ~15 s (with a look at the WAL, wal.py); a clock-jump check
-  every minute (clockwatch.py); a look at `feed_state` every ~5 s for feeds the user reset;
-  storage failures pause polling until writes work again (outage.py).
-* **The event loop never waits on SQLite's busy handler**: every write of the loop waits for the
-  store's write lock in short asyncio sleeps (`Store.transaction_async`).
+* **Watchdogs**: a heartbeat every ~15 s (and the WAL, wal.py); clock jumps (clockwatch.py); feeds
+  the user reset; storage failures pause polling until writes work again (outage.py).
+* **The event loop never waits on SQLite's busy handler** (`Store.transaction_async`).
 """
 
 from __future__ import annotations

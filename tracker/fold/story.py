@@ -186,6 +186,8 @@ def _fold_state(
     as_of: date | None,
 ) -> tuple[SubjectView, list[Entry]]:
     order = {state.id: index for index, state in enumerate(subject.states)}
+    # Long on purpose: one pass over a subject's facts in date order; the rules for moving forward,
+    # reversing, confirming and conflicting read state kept across iterations, so they stay together.
     states = {state.id: state for state in subject.states}
 
     def label(state_id: str | None) -> str | None:

@@ -127,6 +127,11 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
+def facts_known_at(store: Store, publishers: Mapping[str, str], until: int) -> list[Fact]:
+    """`load_facts` for readers above the storage layer, who hold a store, not its connection."""
+    return load_facts(store.db, publishers, until)
+
+
 def article_text(event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None) -> str:
     """The text extraction reads: the title, then the richest body known — the feed's, or the
     article page's when that is longer."""

@@ -18,15 +18,14 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from tracker.chain import head_at
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
-from tracker.log_queries import position_recorded_by
+from tracker.log_queries import head_at, position_recorded_by
 from tracker.projections import checkpoints
-from tracker.projections.facts import FactsProjection, facts_from_article, load_facts
+from tracker.projections.facts import FactsProjection, facts_from_article, facts_known_at
 from tracker.projections.story import assertion_fact
 from tracker.report.coverage import coverage
 from tracker.store import Store
@@ -47,7 +46,7 @@ def build_report(
             raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
     with store.snapshot():
         until = _position_known_at(store, known_at)
-        head = head_at(store.conn, until)  # whoever keeps it can check the log later extends it
+        head = head_at(store, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
         latest = coverage(store, config, until=until, as_of=as_of)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
@@ -71,7 +70,7 @@ def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], 
     checkpoint = min(current, until)
     publishers = config.publishers
     by_article: dict[str, list[Fact]] = {}
-    for fact in load_facts(store.db, publishers, checkpoint) if checkpoint else ():
+    for fact in facts_known_at(store, publishers, checkpoint) if checkpoint else ():
         by_article.setdefault(fact.stream, []).append(fact)
     # Article versions the projection has not folded yet are extracted here; a version replaces
     # the facts of the one before it.
