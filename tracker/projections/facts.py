@@ -192,10 +192,13 @@ class FactsProjection(Projection):
             db.conn.executemany(insert, [fact_values(r) for r in rows])
 
 
-def fact_exists(store: Store, fact_id: str) -> bool:
-    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets)."""
-    row = store.db.execute(
-        "SELECT 1 FROM facts WHERE fact_id = ? UNION SELECT 1 FROM assertions WHERE fact_id = ?",
-        [fact_id, fact_id],
-    ).fetchone()
-    return row is not None
+def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:
+    """Fact ids (extracted or asserted) equal to `given`, or whose hex digits start with it."""
+    sql = (
+        "SELECT fact_id FROM ("
+        "SELECT fact_id FROM facts UNION SELECT fact_id FROM assertions) "
+        "WHERE fact_id = ? OR substr(fact_id, instr(fact_id, ':') + 1, ?) = ? OR substr(fact_id, 1, ?) = ? "
+        "ORDER BY fact_id LIMIT ?"
+    )
+    rows = store.db.execute(sql, [given, len(given), given, len(given), given, limit]).fetchall()
+    return [row[0] for row in rows]

@@ -50,7 +50,8 @@ def build_report(
         until = _position_known_at(store, known_at)
         head = head_at(store.conn, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
-        coverage = _coverage(store, config, until=until, as_of=as_of)
+        on_subjects = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
+        coverage, articles = _coverage(store, config, until=until, as_of=as_of, streams=on_subjects)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
     return {
         "generated_at": format_utc(clock()),
@@ -62,6 +63,7 @@ def build_report(
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
         "mentions": [_mention_json(m) for m in story.mentions],
         "coverage": coverage,
+        "articles": articles,  # every article known, whatever the filters: 0 means nothing fetched yet
     }
 
 
@@ -203,10 +205,17 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 # --- coverage -------------------------------------------------------------------------------------
 
 
-def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
-    """The latest articles of each feed, as known at position `until`, published by `as_of`."""
+def _coverage(
+    store: Store, config: Config, *, until: int, as_of: date | None, streams: set[str] | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The latest articles of each feed (of `streams` only, unless None), as known at position
+    `until`, published by `as_of`; and how many articles were known in all."""
     latest: dict[str, dict[str, Any]] = {}
+    known: set[str] = set()
     for version in article_versions(store, until):
+        known.add(version.stream)
+        if streams is not None and version.stream not in streams:
+            continue
         latest[version.stream] = {
             "feed": version.feed_id,
             "title": version.title,
@@ -238,4 +247,4 @@ def _coverage(store: Store, config: Config, *, until: int, as_of: date | None) -
                 ],
             }
         )
-    return result
+    return result, len(known)
