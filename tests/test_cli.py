@@ -80,10 +80,10 @@ def test_every_command_that_prints_data_prints_json(demo_db: Path, empty_feed_li
         invoke("fetch", *config, "--db", str(empty_feed_list.parent / "events.db"), "--format", "json")
     )
     assert fetched == {"feeds": [], "ok": 0, "failed": 0, "new": 0, "revised": 0, "warnings": []}
-    # A command that prints no data says so, whichever side of its name --format is on.
+    # A command without data to format says so, whichever side of its name --format is on.
     for args in (["prune", "--polls-older-than", "1d", "--format", "json"], ["--format", "json", "rebuild"]):
         refused = clean(invoke(*args, *db))
-        assert refused.exit_code == 2 and "prints no data" in refused.stderr
+        assert refused.exit_code == 2 and "takes no --format" in refused.stderr
     assert clean(invoke("feeds", *db, "--format", "html")).exit_code == 2
 
 

@@ -108,8 +108,11 @@ def _given(ctx: click.Context, name: str) -> Any:
 def _resolve(ctx: click.Context, formats: Sequence[str] | None) -> Options:
     fmt = _given(ctx, "fmt")
     if fmt is not None and (formats is None or fmt not in formats):
-        offered = f"one of {', '.join(formats)}" if formats else "no --format (it prints no data)"
-        raise click.UsageError(f"`{ctx.command_path}` takes {offered}, not {fmt!r}", ctx=ctx)
+        if not formats:
+            raise click.UsageError(f"`{ctx.command_path}` takes no --format", ctx=ctx)
+        raise click.UsageError(
+            f"`{ctx.command_path}` takes --format {' or '.join(formats)}, not {fmt!r}", ctx=ctx
+        )
     quiet, verbose = bool(_given(ctx, "quiet")), bool(_given(ctx, "verbose"))
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other", ctx=ctx)
