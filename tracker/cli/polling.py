@@ -17,7 +17,7 @@ from tracker.cli.group import DATA_FORMATS, Options, handled, main, open_store, 
 from tracker.cliparams import DURATION
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
-from tracker.errors import TrackerError
+from tracker.errors import ConfigError, TrackerError
 
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
     from tracker.polling import PollResult
@@ -251,6 +251,8 @@ def daemon(log_format: str, log_level: str | None, drain_timeout: float, opts: O
 
     paths = opts.paths()
     cfg = paths.load_config(require_feeds=True)
+    if not cfg.feeds:  # valid for fetch and reports, but a daemon would wait for nothing
+        raise ConfigError(f"{cfg.source}: no [[feeds]] tables: the daemon has nothing to poll")
     level = log_level or {-1: "warning", 0: "info", 1: "debug"}[output.verbosity()]
     logger = configure(log_format, level)
     options = DaemonOptions(config_path=paths.config, db_path=paths.db, drain_timeout=drain_timeout)
