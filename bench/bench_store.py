@@ -1,140 +1,338 @@
-"""Event-store throughput against the raw SQLite limit and a peer library, in one run.
+"""Event store: append, decoded read, rebuild and verify against bare sqlite3 and `eventsourcing`.
 
-    .venv/bin/python bench/bench_store.py [--events 100000]
+    .venv/bin/python bench/bench_store.py [--events 100000] [--quick] [--json PATH]
 
-Prints events/s and the ratio to raw sqlite3 for: appends in one transaction, appends of 100
-events per transaction (the size of a poll), reading the log back decoded, and a full rebuild
-of the cheap projections. If `eventsourcing` is installed (`pip install -e '.[bench]'`), its
-SQLite store is measured on the same workload. Machines here are shared: compare ratios.
+The same N article events (~600 bytes of JSON each) go through:
+
+- tracker's store: `append` with every invariant (deterministic ids and the duplicate check,
+  stream versions, the SHA-256 hash chain, append-only triggers, four indexes), in one
+  transaction and 100 events per transaction (the size of a poll; `synchronous=FULL`);
+- bare sqlite3: `executemany` into a table with no index, the limit of the disk and the driver;
+- `eventsourcing` 9 (`pip install -e '.[bench]'`): its SQLite recorder given events already
+  serialised (the recorder alone), and its `Application.save` doing the same work as tracker's
+  append (serialise each event, check each aggregate's version, assign the global position);
+
+then a decoded read of the whole log (tracker's validated models; `json.loads` of bare rows;
+eventsourcing's notifications mapped back to domain events), a rebuild of tracker's cheap
+projections (article and feed tables: decode, fold, insert) against a bare fold of the same rows
+into one table, and `verify` (hash chain and `PRAGMA integrity_check`) against bare sqlite3
+doing the same check (read every row, recompute the chain). eventsourcing keeps no hash chain:
+it has nothing to verify beyond the integrity check. Machines here are shared: trust ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import replace
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from tracker.events import ArticleObserved
-from tracker.projections.articles import ArticlesProjection
-from tracker.projections.feeds import FeedHistoryProjection
-from tracker.projections.runner import ProjectionRunner
-from tracker.store import Store
+from measure import ratio, table, write_json
 
 BASE = datetime(2025, 9, 1, tzinfo=UTC)
+SUMMARY = (
+    "Officials in the capital said on Tuesday that talks on trade and transport would resume next "
+    "month, after a pause of several weeks; the delegation is expected to include ministers of finance "
+    "and of foreign affairs, according to a statement published late on Monday evening."
+)
 
 
-def make_events(n: int) -> list[ArticleObserved]:
-    return [
-        ArticleObserved(
-            feed_id=f"feed-{i % 50}",
-            entry_key=f"guid:{i}",
-            guid=str(i),
-            link=f"https://example.org/{i}",
-            title=f"Article {i} about Belarus",
-            summary="Belarus freed prisoners; the U.S. wants to reopen.",
-            content_hash=f"{i:064x}",
-            published=BASE + timedelta(minutes=i),
-        )
-        for i in range(n)
-    ]
+def fields(i: int) -> dict[str, Any]:
+    """One article observation, as plain data (every tool gets the same)."""
+    return {
+        "feed_id": f"feed-{i % 50}",
+        "entry_key": f"guid:{i}",
+        "guid": str(i),
+        "link": f"https://example.org/{i}",
+        "title": f"Article {i}: regional officials resume talks",
+        "summary": SUMMARY,
+        "content_hash": f"{i:064x}",
+        "published": BASE + timedelta(minutes=i),
+    }
 
 
-def timed(label: str, n: int, run: Callable[[], object], results: dict[str, float]) -> None:
-    start = time.perf_counter()
-    run()
-    elapsed = time.perf_counter() - start
-    results[label] = n / elapsed
-    print(f"  {label:<52} {n / elapsed:>11,.0f} events/s  ({elapsed:.2f} s)")
+# --- adapter: the only place that knows tracker's store API -----------------------------------------
 
 
-def raw_sqlite(path: Path, rows: list[tuple[str, str, str]], per_tx: int | None) -> None:
+@dataclass(frozen=True)
+class TrackerStore:
+    make_event: Callable[[dict[str, Any]], Any]
+    open: Callable[[Path], Any]
+    append: Callable[[Any, list[Any]], None]  # inside one transaction
+    read: Callable[[Any], int]  # decoded events read
+    rebuild_cheap: Callable[[Any], None]  # article and feed tables
+    verify: Callable[[Any], int]  # events verified
+    close: Callable[[Any], None]
+
+
+def tracker_store() -> TrackerStore:
+    from tracker.events import ArticleObserved
+    from tracker.projections.articles import ArticlesProjection
+    from tracker.projections.feeds import FeedHistoryProjection
+    from tracker.projections.runner import ProjectionRunner
+    from tracker.store import Store
+
+    def append(store: Store, events: list[Any]) -> None:
+        with store.transaction():
+            store.append(events)
+
+    def rebuild(store: Store) -> None:
+        with store.transaction():
+            ProjectionRunner([ArticlesProjection(), FeedHistoryProjection()]).catch_up(store, rebuild=True)
+
+    return TrackerStore(
+        make_event=lambda f: ArticleObserved(**f),
+        open=Store.open,
+        append=append,
+        read=lambda store: sum(1 for _ in store.read()),
+        rebuild_cheap=rebuild,
+        verify=lambda store: store.verify().events,
+        close=lambda store: store.close(),
+    )
+
+
+# --- bare sqlite3 -------------------------------------------------------------------------------------
+
+
+def raw_connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT, type TEXT, data TEXT)")
-    step = per_tx or len(rows)
-    for start in range(0, len(rows), step):
+    return conn
+
+
+def raw_append(path: Path, rows: list[tuple[str, str, str, str]], per_tx: int) -> None:
+    conn = raw_connect(path)
+    conn.execute(
+        "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT, type TEXT, data TEXT, hash TEXT)"
+    )
+    for start in range(0, len(rows), per_tx):
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO events (id, type, data) VALUES (?, ?, ?)", rows[start : start + step])
+        conn.executemany(
+            "INSERT INTO events (id, type, data, hash) VALUES (?, ?, ?, ?)", rows[start : start + per_tx]
+        )
         conn.execute("COMMIT")
     conn.close()
 
 
-def ours(path: Path, events: list[ArticleObserved], per_tx: int | None) -> None:
-    store = Store.open(path)
-    step = per_tx or len(events)
-    for start in range(0, len(events), step):
-        with store.transaction():
-            store.append(events[start : start + step])
-    store.close()
+def raw_rows(n: int) -> list[tuple[str, str, str, str]]:
+    rows, prev = [], "0" * 64
+    for i in range(n):
+        f = fields(i)
+        data = json.dumps({**f, "published": f["published"].isoformat()}, separators=(",", ":"))
+        prev = hashlib.sha256(bytes.fromhex(prev) + data.encode()).hexdigest()
+        rows.append((f"article:{i}", "ArticleObserved", data, prev))
+    return rows
 
 
-def peer_eventsourcing(path: Path, events: list[ArticleObserved], per_tx: int) -> bool:
+def raw_read(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return sum(
+            1 for (data,) in conn.execute("SELECT data FROM events ORDER BY position") if json.loads(data)
+        )
+
+
+def raw_rebuild(path: Path) -> None:
+    with contextlib.closing(raw_connect(path)) as conn:
+        conn.execute("DROP TABLE IF EXISTS articles")
+        conn.execute(
+            "CREATE TABLE articles (id TEXT PRIMARY KEY, feed_id TEXT, title TEXT, link TEXT, published TEXT)"
+        )
+        conn.execute("BEGIN")
+        rows = (
+            (i, d["feed_id"], d["title"], d["link"], d["published"])
+            for i, d in ((i, json.loads(data)) for i, data in conn.execute("SELECT id, data FROM events"))
+        )
+        conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?)", rows)
+        conn.execute("COMMIT")
+
+
+def raw_verify(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise RuntimeError("integrity_check failed")
+        prev, count = "0" * 64, 0
+        for data, stored in conn.execute("SELECT data, hash FROM events ORDER BY position"):
+            prev = hashlib.sha256(bytes.fromhex(prev) + data.encode()).hexdigest()
+            if prev != stored:
+                raise RuntimeError("chain broken")
+            count += 1
+        return count
+
+
+# --- adapter: the eventsourcing library -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Peer:
+    recorder_append: Callable[[Path, list[dict[str, Any]], int], float]  # seconds in the recorder
+    prepare: Callable[[Path, list[dict[str, Any]]], tuple[Any, list[Any]]]  # an app and unsaved aggregates
+    save: Callable[[Any, list[Any], int], None]
+    read: Callable[[Any], int]
+    integrity: Callable[[Path], None]
+
+
+def eventsourcing_peer() -> Peer | None:
+    # Long on purpose: every eventsourcing import and idiom stays inside this one adapter.
     try:
+        from eventsourcing.application import Application
+        from eventsourcing.domain import Aggregate
         from eventsourcing.persistence import StoredEvent
         from eventsourcing.sqlite import SQLiteFactory
     except ImportError:
-        return False
-    os.environ.update({"SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "10"})
-    recorder = SQLiteFactory(os.environ).aggregate_recorder()
-    recorder.create_table()
-    import uuid
+        return None
 
-    stored = [
-        StoredEvent(
-            originator_id=uuid.uuid5(uuid.NAMESPACE_URL, e.entry_key),
-            originator_version=1,
-            topic="tracker:ArticleObserved",
-            state=e.model_dump_json().encode(),
-        )
-        for e in events
-    ]
-    for start in range(0, len(stored), per_tx):
-        recorder.insert_events(stored[start : start + per_tx])
-    return True
+    class Article(Aggregate):
+        class Observed(Aggregate.Created):
+            feed_id: str
+            entry_key: str
+            guid: str
+            link: str
+            title: str
+            summary: str
+            content_hash: str
+            published: datetime
 
+        def __init__(self, **kwargs: Any) -> None:  # the created event carries the fields
+            self.fields = kwargs
 
-def story_bench(path: Path, results: dict[str, float], copies: int = 150) -> None:
-    """The interpretation side on realistic text: the demo articles, each published `copies`
-    times under new keys (a few thousand articles), then a full rebuild with extraction and a
-    report."""
-    from tracker.bootstrap import projection_runner
-    from tracker.config import default_config
-    from tracker.demo import bundled_documents
-    from tracker.ingest import plan
-    from tracker.parsing.feed import parse_feed
-    from tracker.report import build_report
+    def env(path: Path) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
 
-    entries = [
-        e
-        for name, body in bundled_documents().items()
-        if "updated" not in name
-        for e in parse_feed(body).entries
-    ]
-    store = Store.open(path)
-    with store.transaction():
-        for copy in range(copies):
-            store.append(
-                plan(f"feed-{copy % 7}", [replace(e, guid=f"{e.guid}-{copy}") for e in entries], {}).events
+    def recorder_append(path: Path, items: list[dict[str, Any]], per_tx: int) -> float:
+        recorder: Any = SQLiteFactory(env(path)).aggregate_recorder()  # SQLite's has create_table()
+        recorder.create_table()
+        stored = [
+            StoredEvent(
+                originator_id=uuid.uuid5(uuid.NAMESPACE_URL, f["entry_key"]),
+                originator_version=1,
+                topic="bench:ArticleObserved",
+                state=json.dumps({**f, "published": f["published"].isoformat()}).encode(),
             )
-    config = default_config()
-    runner = projection_runner(config)
-    n = store.count()
-    print(f"interpretation ({n:,} articles of real length)")
+            for f in items
+        ]
+        started = time.perf_counter()  # only the recorder's own work is timed
+        for start in range(0, len(stored), per_tx):
+            recorder.insert_events(stored[start : start + per_tx])
+        return time.perf_counter() - started
 
-    def rebuild_all() -> None:
-        with store.transaction():
-            runner.catch_up(store, rebuild=True)
+    def prepare(path: Path, items: list[dict[str, Any]]) -> tuple[Any, list[Any]]:
+        app: Any = Application(env=env(path))
+        return app, [
+            Article._create(Article.Observed, id=uuid.uuid5(uuid.NAMESPACE_URL, f["entry_key"]), **f)
+            for f in items
+        ]
 
-    timed("rebuild all projections (extraction + story fold)", n, rebuild_all, results)
-    timed("tracker report (fold in memory, from facts)", n, lambda: build_report(store, config), results)
+    def save(app: Any, aggregates: list[Any], per_tx: int) -> None:
+        for start in range(0, len(aggregates), per_tx):
+            app.save(*aggregates[start : start + per_tx])
+
+    def read(app: Any) -> int:
+        count, start = 0, 1
+        while True:
+            batch = app.recorder.select_notifications(start, 1000)
+            for notification in batch:
+                app.mapper.to_domain_event(notification)
+            count += len(batch)
+            if len(batch) < 1000:
+                return count
+            start = batch[-1].id + 1
+
+    def integrity(path: Path) -> None:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA integrity_check").fetchone()
+
+    return Peer(recorder_append, prepare, save, read, integrity)
+
+
+# --- the run ---------------------------------------------------------------------------------------------
+
+
+class Results:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.rows: dict[str, dict[str, float]] = {}
+
+    @contextlib.contextmanager
+    def timed(self, workload: str, tool: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.record(workload, tool, time.perf_counter() - started)
+
+    def record(self, workload: str, tool: str, elapsed: float) -> None:
+        rate = self.n / elapsed
+        self.rows.setdefault(workload, {})[tool] = rate
+        print(f"  {workload:<40} {tool:<40} {rate:>9,.0f} events/s ({elapsed:.2f} s)", flush=True)
+
+
+def run(n: int, d: Path) -> Results:
+    ours = tracker_store()
+    peer = eventsourcing_peer()
+    items = [fields(i) for i in range(n)]
+    events = [ours.make_event(f) for f in items]
+    rows = raw_rows(n)
+    r = Results(n)
+    print(f"store: {n:,} events, SQLite {sqlite3.sqlite_version}", flush=True)
+    if peer is None:
+        print("  (eventsourcing not installed: pip install -e '.[bench]' to compare)")
+    for per_tx, workload in ((n, "append, one transaction"), (100, "append, 100 per transaction")):
+        with r.timed(workload, "sqlite3"):
+            raw_append(d / f"raw-{per_tx}.db", rows, per_tx)
+        with r.timed(workload, "tracker"):
+            store = ours.open(d / f"tracker-{per_tx}.db")
+            for start in range(0, n, per_tx):
+                ours.append(store, events[start : start + per_tx])
+            ours.close(store)
+        if peer is not None:
+            elapsed = peer.recorder_append(d / f"es-recorder-{per_tx}.db", items, per_tx)
+            r.record(workload, "eventsourcing recorder (pre-serialised)", elapsed)
+            app, aggregates = peer.prepare(d / f"es-app-{per_tx}.db", items)
+            with r.timed(workload, "eventsourcing Application.save"):
+                peer.save(app, aggregates, per_tx)
+            if per_tx == 100:
+                es_app = app
+    store = ours.open(d / "tracker-100.db")
+    with r.timed("read the log, decoded", "sqlite3"):
+        raw_read(d / "raw-100.db")
+    with r.timed("read the log, decoded", "tracker"):
+        assert ours.read(store) == n
+    if peer is not None:
+        with r.timed("read the log, decoded", "eventsourcing Application"):
+            assert peer.read(es_app) == n
+    with r.timed("rebuild article + feed tables", "sqlite3"):
+        raw_rebuild(d / "raw-100.db")
+    with r.timed("rebuild article + feed tables", "tracker"):
+        ours.rebuild_cheap(store)
+    with r.timed("verify (hash chain + integrity_check)", "sqlite3"):
+        assert raw_verify(d / "raw-100.db") == n
+    with r.timed("verify (hash chain + integrity_check)", "tracker"):
+        assert ours.verify(store) == n
+    if peer is not None:
+        with r.timed("verify (hash chain + integrity_check)", "eventsourcing (integrity_check only)"):
+            peer.integrity(d / "es-app-100.db")
+    ours.close(store)
+    return r
+
+
+TARGETS = {  # events/s, or a multiple of the peer
+    "append, 100 per transaction": "≥ 2× eventsourcing Application.save",
+    "read the log, decoded": "≥ 100,000/s",
+    "verify (hash chain + integrity_check)": "≥ 200,000/s",
+}
 
 
 def main() -> None:
@@ -142,68 +340,31 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 events")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    n = args.events
-    events = make_events(n)
-    rows = [(f"article:{i}", "ArticleObserved", e.model_dump_json()) for i, e in enumerate(events)]
-    results: dict[str, float] = {}
-    print(f"tracker store benchmark: {n:,} events, SQLite {sqlite3.sqlite_version}")
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp)
-        print("append, one transaction")
-        timed("raw sqlite3 executemany, bare table", n, lambda: raw_sqlite(d / "r1.db", rows, None), results)
-        timed(
-            "tracker Store.append (ids, triggers, hash chain)",
-            n,
-            lambda: ours(d / "o1.db", events, None),
-            results,
-        )
-        print("append, 100 events per transaction (synchronous=FULL)")
-        timed("raw sqlite3", n, lambda: raw_sqlite(d / "r2.db", rows, 100), results)
-        timed("tracker Store.append", n, lambda: ours(d / "o2.db", events, 100), results)
-        if not peer_eventsourcing(d / "es.db", events[:1], 1):
-            print("  (eventsourcing not installed: pip install -e '.[bench]' to compare)")
-        else:
-            timed(
-                "eventsourcing 9 SQLite recorder",
-                n,
-                lambda: peer_eventsourcing(d / "es2.db", events, 100),
-                results,
-            )
-        print("read back")
-        conn = sqlite3.connect(d / "o1.db")
-        timed(
-            "raw SELECT + json.loads",
-            n,
-            lambda: [json.loads(r[0]) for r in conn.execute("SELECT data FROM events")],
-            results,
-        )
-        store = Store.open(d / "o1.db")
-        timed(
-            "tracker Store.read (decoded, validated models)", n, lambda: sum(1 for _ in store.read()), results
-        )
-        print("projections")
-        runner = ProjectionRunner([ArticlesProjection(), FeedHistoryProjection()])
-
-        def rebuild() -> None:
-            with store.transaction():
-                runner.catch_up(store, rebuild=True)
-
-        timed("rebuild articles + feed_history", n, rebuild, results)
-        story_bench(d / "story.db", results)
-    print("ratios (tracker / raw sqlite3)")
-    one_tx = (
-        results["tracker Store.append (ids, triggers, hash chain)"]
-        / results["raw sqlite3 executemany, bare table"]
+    n = 10_000 if args.quick else args.events
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+        results = run(n, Path(tmp))
+    rows = [
+        [
+            workload,
+            tool,
+            rate,
+            ratio(by_tool["tracker"], rate),
+            TARGETS.get(workload) if tool == "tracker" else None,
+        ]
+        for workload, by_tool in results.rows.items()
+        for tool, rate in sorted(by_tool.items(), key=lambda item: item[0] != "tracker")
+    ]
+    print(table(f"store, {n:,} events", ["workload", "tool", "events/s", "tracker ÷ this", "target"], rows))
+    write_json(
+        args.json,
+        "store",
+        {"parameters": {"events": n}, "events_per_second": results.rows, "targets": TARGETS},
     )
-    print(f"  append, one transaction:      {one_tx:.2f}")
-    print(f"  append, 100 per transaction:  {results['tracker Store.append'] / results['raw sqlite3']:.2f}")
-    if "eventsourcing 9 SQLite recorder" in results:
-        peer = results["tracker Store.append"] / results["eventsourcing 9 SQLite recorder"]
-        print(f"  append, 100 per transaction, tracker / eventsourcing: {peer:.2f}")
-    read = results["tracker Store.read (decoded, validated models)"] / results["raw SELECT + json.loads"]
-    print(f"  read back decoded:            {read:.2f}")
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

@@ -79,7 +79,15 @@ def test_every_command_that_prints_data_prints_json(demo_db: Path, empty_feed_li
     fetched = as_json(
         invoke("fetch", *config, "--db", str(empty_feed_list.parent / "events.db"), "--format", "json")
     )
-    assert fetched == {"feeds": [], "ok": 0, "failed": 0, "new": 0, "revised": 0, "warnings": []}
+    assert fetched == {
+        "feeds": [],
+        "ok": 0,
+        "failed": 0,
+        "new": 0,
+        "revised": 0,
+        "warnings": [],
+        "alerts": [],
+    }
     # A command without data to format says so, whichever side of its name --format is on.
     for args in (["prune", "--polls-older-than", "1d", "--format", "json"], ["--format", "json", "rebuild"]):
         refused = clean(invoke(*args, *db))

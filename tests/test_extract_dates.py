@@ -41,6 +41,8 @@ SATURDAY = date(2025, 9, 13)
         ("in 2022", "2022-01-01", "year"),
         ("last year", "2024-01-01", "year"),
         ("in the 1990s", "1990-01-01", "year"),
+        ("on the 11th", "2025-09-11", "day"),
+        ("on the 20th", "2025-08-20", "day"),
     ],
 )
 def test_phrases(phrase: str, value: str, precision: str) -> None:
@@ -285,3 +287,13 @@ def test_hours_after_is_the_same_news() -> None:
 def test_more_than_an_amount_is_not_a_comparison_clause() -> None:
     (claim,) = claims("Belarus freed more than 50 prisoners on Thursday.")
     assert (claim.count, claim.event_date, claim.moves) == (50, date(2025, 9, 11), False)
+
+
+def test_a_relative_clause_keeps_its_date_to_itself() -> None:
+    def release_day(text: str) -> date:
+        doc = Document(text, datetime.fromisoformat("2025-09-13T09:00:00+00:00"))
+        (claim,) = [c for c in extract_claims(doc, SUBJECTS) if c.subject == "prisoner-releases"]
+        return claim.event_date
+
+    assert release_day("Belarus freed 52 prisoners before the talks that started on Tuesday.") == SATURDAY
+    assert release_day("Belarus freed 52 prisoners on Tuesday, before the talks.") == date(2025, 9, 9)

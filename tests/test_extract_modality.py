@@ -320,6 +320,8 @@ def test_the_change_itself_is_told_in_the_past_or_in_a_headline() -> None:
         ("Officials called it a sign that relations with Washington were improving in Belarus.", "hedged"),
         ("Belavia says it expects U.S. sanctions to be fully lifted within a year.", "hedged"),
         ("The earlier licences for Belavia amounted to relief for one airline.", "retrospective"),
+        ("The recent release of 52 prisoners by Belarus followed months of talks.", "retrospective"),
+        ("Recalling the release of 52 prisoners by Belarus in September", "retrospective"),
     ],
 )
 def test_evidentials_expectations_and_earlier_things(sentence: str, modality: str) -> None:
@@ -354,3 +356,15 @@ def test_talk_of_normalising_relations_is_intent_toward_it() -> None:
         "us-belarus-relations",
     )
     assert (claim.state, claim.modality, claim.moves) == ("normalisation-discussed", "intent", True)
+
+
+def test_a_change_under_way_is_not_yet_done() -> None:
+    (claim,) = claims_for("Sanctions on Belavia are being lifted, officials said on Friday.")
+    assert (claim.state, claim.modality) == ("relief-promised", "promise")
+
+
+def test_what_a_signed_order_does_is_as_real_as_the_order() -> None:
+    (signed,) = claims_for("Trump signed an executive order ending sanctions on Belavia on Friday.")
+    assert (signed.state, signed.modality, signed.moves) == ("lifted", "asserted", True)
+    (planned,) = claims_for("Trump will sign an executive order ending sanctions on Belavia.")
+    assert planned.modality == "promise" and planned.state != "lifted"

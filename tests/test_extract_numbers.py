@@ -21,6 +21,7 @@ SUBJECTS = load_shipped_subjects()
         ("One hundred and twenty-three prisoners", [(123, False)]),
         ("a dozen prisoners", [(12, False)]),
         ("half a dozen activists", [(6, False)]),
+        ("three dozen detainees", [(36, False)]),
         ("a hundred people", [(100, False)]),
         ("1,300 prisoners", [(1300, False)]),
         ("two people and three others", [(2, False), (3, False)]),

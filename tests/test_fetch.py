@@ -29,7 +29,8 @@ from tracker.errors import (
     TooManyRedirects,
     UnsupportedEncoding,
 )
-from tracker.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult, _retry_after
+from tracker.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult
+from tracker.http_dates import retry_after as _retry_after
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 MiB = 2**20

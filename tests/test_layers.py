@@ -16,15 +16,19 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 
-# The storage layer: the store, its schema, the log's integrity (audit and seals), the operational
-# tables, and the projections (each owns its tables; the runner keeps their checkpoints).
+# The storage layer: the store and how its file is opened, its schema, the log's integrity (audit
+# and seals), the operational tables, the projections (each owns its tables; the runner keeps
+# their checkpoints) and the alert reactor's outbox.
 STORAGE = {
     "store.py",
+    "connect.py",
     "schema.py",
     "chain.py",
     "log_queries.py",
     "polling_store.py",
+    "page_store.py",
     "projections/*",
+    "alerts/outbox.py",
 }
 
 # Modules above the storage layer that still hold SQL or a connection, to be moved behind it.

@@ -10,11 +10,11 @@ import pytest
 
 from tracker import app
 from tracker.bootstrap import assemble
-from tracker.chain import chain_hash
+from tracker.chain import GENESIS_HASH, chain_hash
 from tracker.clock import format_utc
 from tracker.config import default_config
 from tracker.errors import StoreError, StoreVersionError
-from tracker.events import GENESIS_HASH, ArticleObserved, Event, FeedFailed, encode
+from tracker.events import ArticleObserved, Event, FeedFailed, encode
 from tracker.report import build_report
 from tracker.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite, migrate
 from tracker.store import Store

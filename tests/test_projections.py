@@ -1,8 +1,9 @@
-"""Each projection on its own, and the runner when a projection fails: the failing one stops just
-before the bad event, records why, and never holds the log or the other projections back."""
+"""Each projection on its own, and the runner when a projection fails: the failing one records the
+event it cannot apply and goes on past it, and never holds the log or the other projections back."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -131,7 +132,7 @@ class Mended(Fragile):
     poison = "never in any article"
 
 
-def test_a_failing_projection_stops_before_the_bad_event_and_the_others_go_on(new_store: Store) -> None:
+def test_a_failing_projection_records_and_skips_the_bad_event_and_the_others_go_on(new_store: Store) -> None:
     append(new_store, article("a"), article("b", "poison"), article("c"))
     runner = ProjectionRunner([Fragile(), ArticlesProjection()])
     with new_store.transaction():
@@ -140,22 +141,46 @@ def test_a_failing_projection_stops_before_the_bad_event_and_the_others_go_on(ne
     (failure,) = result.failures
     assert (failure.name, failure.position) == ("fragile", 2)
     assert "ValueError: cannot fold article:wire:" in failure.error
-    assert rows(new_store, "SELECT count(*) FROM fragile") == [(1,)]  # what came before it stays
+    assert rows(new_store, "SELECT count(*) FROM fragile") == [(2,)]  # everything but the poison
     assert rows(new_store, "SELECT count(*) FROM articles") == [(3,)]  # the others are not held back
     assert new_store.count() == 3  # and the log has everything
     assert checkpoints.load(new_store.db) == {
-        "fragile": ("fragile/v1", 1),
+        "fragile": ("fragile/v1", 3),
         "articles": ("articles/v1", 3),
     }
+    poison_id = next(new_store.read(after=1, limit=1)).id
+    assert rows(
+        new_store,
+        "SELECT name, position, event_id, skipped, attempts, first_seen = last_seen FROM projection_errors",
+    ) == [("fragile", 2, poison_id, 1, 1, 1)]
     fragile, articles = runner.status(new_store)
-    assert (fragile.lag, fragile.error) == (2, failure.error)
-    assert (articles.lag, articles.error) == (0, None)
+    assert (fragile.lag, fragile.skipped) == (0, 1)
+    assert fragile.error == f"position 2 ({poison_id}): {failure.error}"
+    assert (articles.lag, articles.error, articles.skipped) == (0, None, 0)
 
-    # Catching up again retries the same event and fails the same way, counted, never skipped.
+    # Catching up again does not try it again; a rebuild does, and counts the attempt.
+    append(new_store, article("d"))
     with new_store.transaction():
-        again = runner.catch_up(new_store)
+        assert runner.catch_up(new_store).failures == ()
+    assert rows(new_store, "SELECT count(*) FROM fragile") == [(3,)]
+    with new_store.transaction():
+        again = runner.catch_up(new_store, rebuild=True)
     assert [f.position for f in again.failures] == [2]
-    assert rows(new_store, "SELECT position, attempts FROM projection_errors") == [(2, 2)]
+    assert rows(new_store, "SELECT position, attempts, skipped FROM projection_errors") == [(2, 2, 1)]
+
+
+def test_a_storage_fault_is_never_taken_for_a_poison_event(new_store: Store) -> None:
+    append(new_store, article("a"), article("b"))
+    runner = ProjectionRunner([ArticlesProjection()])
+    pages, _ = new_store.page_usage()
+    new_store.conn.execute(f"PRAGMA max_page_count = {pages}")  # not one page more: SQLITE_FULL
+    with pytest.raises(sqlite3.OperationalError, match="full"), new_store.transaction():
+        runner.catch_up(new_store)
+    new_store.conn.execute("PRAGMA max_page_count = 1073741823")
+    assert rows(new_store, "SELECT count(*) FROM projection_errors") == [(0,)]
+    with new_store.transaction():
+        assert runner.catch_up(new_store).failures == ()
+    assert rows(new_store, "SELECT count(*) FROM articles") == [(2,)]
 
 
 def test_a_fixed_projection_rebuilds_past_the_event_and_forgets_the_error(tracker_app: Tracker) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -44,6 +44,35 @@ def test_coverage_lists_each_feeds_articles_newest_first_in_their_current_versio
         ("https://wire.invalid/b", "2025-09-11", 1),
         ("https://wire.invalid/a", "2025-09-10", 2),
     ]
+
+
+def coverages(tracker: Tracker, **options: Any) -> list[Any]:
+    """The coverage of the report without, and with, a cut-off day."""
+    return [
+        build_report(tracker.store, tracker.config, as_of=as_of, **options)["coverage"]
+        for as_of in (None, date(2025, 9, 10))
+    ]
+
+
+def test_coverage_is_the_same_from_the_log_the_projection_and_a_lagging_projection(
+    tracker_app: Tracker, clock: StepClock
+) -> None:
+    # More articles than a feed lists, equal dates (ties go by URL, then log order) and an undated one.
+    day = datetime(2025, 9, 10, 8, tzinfo=UTC)
+    wire = [article(f"a{i % 7}-{i}", published=day + timedelta(hours=i % 3, days=i % 2)) for i in range(14)]
+    undated = article("undated").model_copy(update={"published": None})
+    record(tracker_app, *wire, undated, article("d", feed="digest"))
+    first_pass = clock.now
+    from_projection = coverages(tracker_app)
+    clock.now += timedelta(hours=1)
+    later = (revision(wire[3], "updated"), article("late", published=day), article("e", feed="extra"))
+    record(tracker_app, *later, catch_up=False)
+    lagging = coverages(tracker_app)
+    app.catch_up(tracker_app)
+    assert coverages(tracker_app) == lagging
+    assert coverages(tracker_app, known_at=first_pass) == from_projection  # read from the log
+    assert [c["articles"] for c in lagging[0]] == [1, 1, 16]
+    assert len(lagging[0][2]["latest"]) == 10 and lagging[0][2]["latest"] != from_projection[0][1]["latest"]
 
 
 def test_known_at_reads_only_what_had_been_recorded(tracker_app: Tracker, clock: StepClock) -> None:

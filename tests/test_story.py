@@ -335,3 +335,37 @@ def test_outlets_disagreeing_on_a_count_give_one_entry_and_a_conflict() -> None:
     again = fold_story(SUBJECTS, [*facts, retold])
     assert decisions(again)["fact:4"] == ("retelling", entry.id)
     assert view(again, "prisoner-releases").total == 40  # type: ignore[attr-defined]
+
+
+def test_a_state_passed_through_on_the_day_of_a_further_one_is_no_entry() -> None:
+    facts = [
+        fact(1, "us-embassy-minsk", state="reopening-discussed", modality="promise"),
+        fact(2, "us-embassy-minsk", state="reopened", publisher="digest"),
+    ]
+    story = fold_story(SUBJECTS, facts)
+    changes = [
+        (e.date, e.state) for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"
+    ]
+    assert changes == [(date(2025, 9, 11), "reopened")]
+    # Discussion asserted as a step of its own that day stays an entry.
+    facts[0] = replace(facts[0], modality="asserted")
+    story = fold_story(SUBJECTS, facts)
+    assert [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"] == [
+        "reopening-discussed",
+        "reopened",
+    ]
+
+
+def test_one_person_freed_is_told_apart_by_name() -> None:
+    first = replace(fact(1, "prisoner-releases", count=1), names=("Ales Novik",))
+    other = replace(later(2, 1, "2025-09-15", tense="past"), names=("Piotr Sawicki",))
+    same = replace(later(3, 1, "2025-09-14", tense="past"), names=("Novik",))
+    unnamed = later(4, 1, "2025-09-25", tense="past")
+    story = fold_story(SUBJECTS, [first, other, same, unnamed])
+    releases = [e for e in story.timeline if e.subject == "prisoner-releases"]
+    assert [(e.date, e.count) for e in releases] == [
+        (date(2025, 9, 11), 1),
+        (date(2025, 9, 15), 1),
+        (date(2025, 9, 25), 1),
+    ]
+    assert decisions(story)["fact:3"][1] == releases[0].id

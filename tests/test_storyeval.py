@@ -94,6 +94,35 @@ def test_each_split_is_scored_on_its_own_articles(corpus: Path) -> None:
     assert everything.tallies == {"prisoner-releases": (175, 175)}
 
 
+def test_a_report_of_a_state_already_reached_is_neither_a_hit_nor_an_error(tmp_path: Path) -> None:
+    story = tmp_path / "us-belarus"
+    story.mkdir()
+    articles = [
+        ("r1", "heldout", "2025-09-11T16:00:00Z", "U.S. embassy in Minsk reopens",
+         "The U.S. Embassy in Minsk reopened on Thursday.", "E1"),
+        # A month later, in the other split: the state already reached, told again as news. Where
+        # the change itself is missing it is the first report of that state, not an error.
+        ("r2", "dev", "2025-10-16T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
+         "The U.S. Embassy in Minsk reopened on Thursday.", "R1"),
+    ]  # fmt: skip
+    lines = [
+        json.dumps({"id": i, "split": split, "url": f"https://example.org/{i}", "outlet": f"outlet-{i}",
+                    "published": published, "title": title, "text": text,
+                    "mentions": [{"event": event, "as": "news"}]})
+        for i, split, published, title, text, event in articles
+    ]  # fmt: skip
+    (story / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reopened = {"subject": "us-embassy-minsk", "state": "reopened", "summary": "x"}
+    expected = dict(
+        EXPECTED,
+        events=[{"id": "E1", "date": "2025-09-11", **reopened}],
+        restatements=[{"id": "R1", "date": "2025-10-16", **reopened}],
+    )
+    (story / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+    dev = next(s for s in evaluate_corpus(story_dirs(tmp_path), load_story_pack) if s.split == "dev")
+    assert (dev.tp, dev.fp, dev.fn, dev.reaffirmed, dev.settled_errors) == (0, 0, 0, 1, 0)
+
+
 def test_the_eval_command_scores_a_corpus_directory(corpus: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tracker", "eval", str(corpus), "--split", "heldout", "--details"],

@@ -209,3 +209,27 @@ def test_story_names_give_the_release_context() -> None:
     (releases,) = [s for s in load_shipped_subjects() if s.id == "prisoner-releases"]
     (group,) = releases.context
     assert {"Bialiatski", "Kalesnikava", "Tsikhanouski", "Viasna"} <= set(group)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_every_shipped_pattern_compiles_to_a_regex() -> None:
+    # Loading subjects only parses their patterns; the regex is compiled on first match.
+    checked = 0
+    for subject in load_shipped_subjects():
+        for text in _strings(subject.model_dump()):
+            try:
+                pattern = compile_pattern(text)
+            except PatternError:
+                continue  # not a pattern (a title, an id)
+            assert pattern.regex.pattern == pattern.expression
+            checked += 1
+    assert checked > 100

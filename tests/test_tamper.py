@@ -274,11 +274,19 @@ def test_an_empty_file_with_our_application_id(tmp_path: Path) -> None:
 def test_a_store_with_the_older_replace_guard_is_upgraded_by_a_writer(workdir: Path) -> None:
     from tracker.chain import OUTDATED_GUARDS
 
-    # Schema 2, as an older tracker left it: its REPLACE guard did not cover (stream, version).
+    # Schema 2, as an older tracker left it: its REPLACE guard did not cover (stream, version),
+    # and it had none of the columns later schemas added.
     shell(
         workdir,
         "DROP TRIGGER events_no_replace",
         OUTDATED_GUARDS["events_no_replace"],
+        "DROP VIEW feed_state",
+        "ALTER TABLE projection_errors DROP COLUMN event_id",
+        "ALTER TABLE projection_errors DROP COLUMN skipped",
+        "ALTER TABLE feed_polling DROP COLUMN revisions_deferred",
+        "ALTER TABLE feed_polling DROP COLUMN churn_since",
+        "ALTER TABLE polls DROP COLUMN revisions_deferred",
+        "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
         "PRAGMA user_version = 2",
     )
     code, _, err = verify(workdir)

@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.events import ArticleObserved
 from tracker.output import neutralise
 from tracker.store import Store
+from tracker.textsafe import is_unsafe
 
 # ESC (CSI, OSC 0 title, OSC 8 hyperlink), BEL, C1 CSI, RLO, NEL, line and paragraph separators.
 CONTROLS = (
@@ -102,3 +105,23 @@ def test_neutralise_escapes_every_unsafe_character() -> None:
     assert neutralise("a\x1bb\x9bc\u202ed\ud800") == "a\\x1bb\\x9bc\\u202ed\\ud800"
     assert neutralise("x\ny\tz") == "x y z"
     assert neutralise("x\ny", multiline=True) == "x\ny"
+
+
+def _escaped(ch: str, multiline: bool, json_escapes: bool) -> str:
+    if ch in "\n\t":
+        return ch if multiline else " "
+    if is_unsafe(ch):
+        return f"\\u{ord(ch):04x}" if json_escapes else ch.encode("unicode_escape").decode("ascii")
+    return ch
+
+
+@given(
+    st.text(st.characters(codec=None) | st.sampled_from("\n\t\x1b\u202e\u2028\u00a0 ")),
+    st.booleans(),
+    st.booleans(),
+)
+def test_neutralise_is_its_definition_character_by_character(
+    text: str, multiline: bool, json_escapes: bool
+) -> None:
+    expected = "".join(_escaped(ch, multiline, json_escapes) for ch in text)
+    assert neutralise(text, multiline=multiline, json_escapes=json_escapes) == expected

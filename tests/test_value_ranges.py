@@ -156,6 +156,8 @@ def invocations(draw: st.DrawFn) -> list[str]:
             draw(st.text(max_size=8).filter(lambda t: t not in ("text", "json", "markdown", "html"))),
             *args,
         ]
+    if name == "serve":  # a valid serve runs until stopped: give it a port out of range
+        args = [*args, "--port", draw(st.sampled_from(["-1", "65536", "x"]))]
     return [*name.split(), *args]
 
 

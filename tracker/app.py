@@ -21,9 +21,12 @@ from tracker.events import FactAsserted, FactRetracted
 from tracker.limits import parse_count
 from tracker.projections.facts import fact_ids_like
 from tracker.projections.runner import CatchUp
+from tracker.projections.stepped import catch_up_in_steps
 from tracker.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
+    from tracker.alerts.reactor import Outcome
+    from tracker.pages.fetching import PagePass
     from tracker.polling import PollResult
 
 
@@ -31,6 +34,8 @@ if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
 class FetchSummary:
     results: tuple[PollResult, ...]
     projection_errors: tuple[str, ...] = field(default_factory=tuple)
+    alerts: tuple[Outcome, ...] = field(default_factory=tuple)  # delivery attempts after the pass
+    pages: PagePass | None = None  # article pages fetched after the polls (`full_text`)
 
     @property
     def ok(self) -> int:
@@ -57,12 +62,18 @@ async def fetch_feeds(
 ) -> FetchSummary:
     """Poll feeds now, concurrently within the configured bounds, whatever their schedule.
 
-    When this returns every projection is caught up (each poll catches up in its own transaction,
-    and a final catch-up covers events appended by other processes meanwhile).
+    When this returns every projection is caught up: each poll commits its events with the cheap
+    projections (articles, feed history); interpretation follows, in worker processes and short
+    transactions, and covers events appended by other processes meanwhile. The changes it brought
+    are recorded for the configured alerts, whose due deliveries have been attempted.
     """
-    from tracker.polling import poll_feed
+    from tracker.alerts import reactor
+    from tracker.pages.fetching import fetch_pages
+    from tracker.polling import INLINE_PROJECTIONS, poll_feed
 
     store, runner = tracker.store, tracker.runner
+    if tracker.config.alerts:
+        reactor.start(store, tracker.clock)
     candidates = tracker.config.feeds if feeds is None else feeds
     selected = [f for f in candidates if f.enabled or feeds is not None]
     parser = tracker.parser()
@@ -70,31 +81,38 @@ async def fetch_feeds(
 
         async def one(feed: FeedConfig) -> PollResult:
             result = await poll_feed(
-                feed, fetcher=fetcher, store=store, runner=runner, parser=parser, clock=tracker.clock
+                feed,
+                fetcher=fetcher,
+                store=store,
+                runner=runner,
+                parser=parser,
+                projections=INLINE_PROJECTIONS,
+                clock=tracker.clock,
             )
             if on_result:
                 on_result(result)
             return result
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
-    with store.transaction():
-        final = runner.catch_up(store)
+        # After every poll has committed: a slow page never delays a feed.
+        pages = await fetch_pages(store, runner, selected, fetcher, tracker.config.fetch, tracker.clock)
+    final = catch_up_in_steps(store, runner)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
-    return FetchSummary(tuple(results), errors)
+    alerts = tuple(reactor.react(store, tracker.config, tracker.clock)) if tracker.config.alerts else ()
+    return FetchSummary(tuple(results), errors, alerts, pages)
 
 
 def rebuild(tracker: Tracker) -> CatchUp:
-    """Drop every projection and replay the whole log, in one transaction."""
-    with tracker.store.transaction():
-        return tracker.runner.catch_up(tracker.store, rebuild=True)
+    """Drop every projection and replay the whole log, in short transactions (so other processes
+    keep writing), interpreting articles in parallel (`tracker.projections.stepped`)."""
+    return catch_up_in_steps(tracker.store, tracker.runner, rebuild=True)
 
 
 def catch_up(tracker: Tracker, only: Sequence[str] | None = None) -> CatchUp:
     """Bring projections (every one, or `only` these) up to the head of the log."""
-    with tracker.store.transaction():
-        return tracker.runner.catch_up(tracker.store, only=only)
+    return catch_up_in_steps(tracker.store, tracker.runner, only=only)
 
 
 def prune_polls(store: Store, older_than: datetime) -> int:
@@ -150,6 +168,7 @@ def assert_fact(
         analyst=analyst,
     )
     store = tracker.store
+    catch_up_in_steps(store, tracker.runner)  # any backlog first, interpreted outside the lock
     with store.transaction():
         result = store.append([event], meta={"by": analyst or "analyst"})
         tracker.runner.catch_up(store)
@@ -166,6 +185,7 @@ def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | 
     digits as the text report shows them); returns (the full id, whether it was recorded: False
     when that fact was already retracted)."""
     store = tracker.store
+    catch_up_in_steps(store, tracker.runner)  # any backlog first, interpreted outside the lock
     with store.transaction():
         tracker.runner.catch_up(store)
         full_id = _one_fact(store, fact_id)

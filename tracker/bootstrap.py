@@ -12,21 +12,27 @@ loaded only by the paths that poll, so `tracker --help` and `tracker report` nev
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.clock import Clock, parse_duration, system_clock
 from tracker.config import Config
+from tracker.events import RecordedEvent
 from tracker.projections import default_projections
+from tracker.projections.facts import Interpreted, Interpreter, interpret_in_process
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
+from tracker.subjects import Subject
 
 if TYPE_CHECKING:
     from tracker.fetch import Fetcher, FetchLimits
+    from tracker.interpretation.pool import InterpretPool
     from tracker.parsing.pool import ParsePool
 
 __all__ = [
+    "LazyInterpretPool",
     "Tracker",
     "assemble",
     "fetch_limits",
@@ -37,9 +43,35 @@ __all__ = [
 ]
 
 
-def projection_runner(config: Config) -> ProjectionRunner:
-    """Every projection, built for the configuration's subjects and publishers."""
-    return ProjectionRunner(default_projections(config.subjects, config.publishers))
+def projection_runner(config: Config, interpreter: Interpreter = interpret_in_process) -> ProjectionRunner:
+    """Every projection, built for the configuration's subjects and publishers; articles are
+    interpreted by `interpreter` (in this process unless given a pool's)."""
+    return ProjectionRunner(default_projections(config.subjects, config.publishers, interpreter))
+
+
+class LazyInterpretPool:
+    """An interpreter that starts its pool of worker processes (`tracker.interpretation`) on first
+    use: one per core, or `workers`, or TRACKER_WORKERS. A command that interprets nothing starts
+    none, and does not even import the pool."""
+
+    def __init__(self, workers: int | None = None, *, budget: float | None = None) -> None:
+        self.workers = workers
+        self.budget = budget  # CPU seconds per article; None: the pool's default
+        self._pool: InterpretPool | None = None
+
+    def __call__(
+        self, events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+    ) -> dict[int, Interpreted]:
+        if self._pool is None:
+            from tracker.interpretation.pool import BUDGET, InterpretPool
+
+            self._pool = InterpretPool(self.workers, budget=BUDGET if self.budget is None else self.budget)
+        return self._pool.interpret(events, subjects)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -87,6 +119,7 @@ class Tracker:
     config: Config
     store: Store
     runner: ProjectionRunner
+    interpreter: LazyInterpretPool = field(default_factory=LazyInterpretPool)
     _parser: ParsePool | None = field(default=None, init=False, repr=False)
 
     @property
@@ -105,6 +138,7 @@ class Tracker:
         if self._parser is not None:
             self._parser.close()
             self._parser = None
+        self.interpreter.close()
         self.store.close()
 
     def __enter__(self) -> Tracker:
@@ -121,12 +155,14 @@ def open_tracker(
     readonly: bool = False,
     create: bool = False,
     clock: Clock = system_clock,
+    workers: int | None = None,
 ) -> Tracker:
     """Open the store at `db_path` and assemble the application around it.
 
     Only the commands that record observations (fetch, daemon, demo) pass `create`; readers open
     the store read-only, so a mistyped path is an error, never an empty database. A store
-    `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says.
+    `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
+    how many processes interpret articles (default: TRACKER_WORKERS, else one per core).
     """
     from tracker.demo.outlets import reading_config
 
@@ -136,9 +172,10 @@ def open_tracker(
     except BaseException:
         store.close()
         raise
-    return assemble(config, store)
+    return assemble(config, store, workers=workers)
 
 
-def assemble(config: Config, store: Store) -> Tracker:
+def assemble(config: Config, store: Store, *, workers: int | None = None) -> Tracker:
     """The application around a store that is already open (it is closed with the Tracker)."""
-    return Tracker(config, store, projection_runner(config))
+    interpreter = LazyInterpretPool(workers)
+    return Tracker(config, store, projection_runner(config, interpreter), interpreter)

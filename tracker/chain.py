@@ -38,8 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError, VerificationFailed
-from tracker.events import GENESIS_HASH
 from tracker.schema import SCHEMA, SCHEMA_VERSION, split_sql
+
+# Sentinel used by the store for the first event's `prev_hash`.
+GENESIS_HASH = "0" * 64
 
 _SEALS_SCHEMA = (
     """CREATE TABLE IF NOT EXISTS chain_seals (

@@ -11,7 +11,6 @@ import click
 
 from tracker.chain import parse_checkpoint
 from tracker.clock import end_of_day, parse_duration
-from tracker.events import EVENT_TYPES
 from tracker.limits import MAX_POSITION, Period, parse_moment, parse_period
 
 if TYPE_CHECKING:  # generic in recent click only
@@ -123,6 +122,8 @@ class PositiveCount(_Checked):
 
 
 def _event_type(text: str) -> str:
+    from tracker.events import EVENT_TYPES  # pydantic models: not for `--help`
+
     if text not in EVENT_TYPES:
         raise ValueError(f"no event type {text[:40]!r} (known: {', '.join(EVENT_TYPES)})")
     return text

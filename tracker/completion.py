@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
 
-from tracker.config import Config, default_config, load_config
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.config import Config
 
 
 def complete_feed_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -31,6 +34,7 @@ def complete_subject_ids(ctx: click.Context, param: click.Parameter, incomplete:
 
 def _config(ctx: click.Context) -> Config:
     from tracker.cli.group import DEFAULT_CONFIG  # the CLI imports this module
+    from tracker.config import default_config, load_config
 
     path = Path(config_option(ctx) or DEFAULT_CONFIG)
     try:

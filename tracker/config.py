@@ -10,21 +10,24 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tracker.alerts.settings import AlertConfig
 from tracker.clock import parse_duration
 from tracker.errors import ConfigError
-from tracker.netguard import check_allow_private
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
 from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
 
 DEFAULT_INTERVAL = "30m"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories"}
+_TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories", "alerts"}
 _M = TypeVar("_M", bound=BaseModel)
+
+
+FullTextMode = Literal["never", "always", "auto"]
 
 
 class FeedConfig(BaseModel):
@@ -40,6 +43,9 @@ class FeedConfig(BaseModel):
     tags: tuple[str, ...] = Field(default=(), strict=False)  # TOML arrays are lists
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    # Fetch each entry's linked page: "auto" when the feed gives only a summary or a short text.
+    full_text: FullTextMode = "auto"
+    ignore_robots: bool = False  # fetch this feed's pages even where robots.txt disallows them
 
     @field_validator("id")
     @classmethod
@@ -99,12 +105,26 @@ class FetchSettings(BaseModel):
     user_agent: str | None = None
     # Private destinations feeds' redirects may reach (host names, addresses, networks).
     allow_private: tuple[str, ...] = Field(default=(), strict=False, max_length=1000)
+    # Article pages (`full_text`): ports besides 80 and 443 they may use, robots.txt, retries.
+    page_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(default=(), strict=False)
+    ignore_robots: bool = False
+    page_delay: str = "1s"  # between two page requests to one host ("0s": none)
+    page_attempts: Annotated[int, Field(ge=1, le=20)] = 4  # then the page is given up
 
     @field_validator("allow_private")
     @classmethod
     def _check_allow_private(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from tracker.netguard import check_allow_private  # the network guard imports httpcore
+
         for entry in value:
             check_allow_private(entry)
+        return value
+
+    @field_validator("page_delay")
+    @classmethod
+    def _check_delay(cls, value: str) -> str:
+        if value.strip() not in ("0", "0s"):
+            parse_duration(value)
         return value
 
     @field_validator("deadline", "connect_timeout", "read_timeout")
@@ -120,6 +140,7 @@ class Config:
     feeds: tuple[FeedConfig, ...] = ()
     subjects: tuple[Subject, ...] = field(default_factory=tuple)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    alerts: tuple[AlertConfig, ...] = ()
 
     def feed(self, feed_id: str) -> FeedConfig:
         for feed in self.feeds:
@@ -180,7 +201,8 @@ def parse_config(document: Mapping[str, Any], path: Path) -> Config:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     subjects = merge_subjects(shipped, user_subjects, str(path))
-    return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch)
+    alerts = _parse_alerts(document.get("alerts", []), path, {s.id for s in subjects})
+    return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch, alerts=alerts)
 
 
 def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
@@ -198,6 +220,26 @@ def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
         seen[feed.id] = index
         feeds.append(feed)
     return tuple(feeds)
+
+
+def _parse_alerts(tables: object, path: Path, subject_ids: set[str]) -> tuple[AlertConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: alerts: must be an array of tables ([[alerts]])")
+    alerts: list[AlertConfig] = []
+    seen: dict[str, int] = {}
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: alerts[{index}]: must be a table")
+        label = f"alerts[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
+        alert = _validate(AlertConfig, table, path, label)
+        if alert.id in seen:
+            raise ConfigError(f"{path}: {label}: id: duplicate of alerts[{seen[alert.id]}]")
+        unknown = [s for s in alert.subjects or () if s not in subject_ids]
+        if unknown:
+            raise ConfigError(f"{path}: {label}: subjects: no subject {unknown[0]!r}")
+        seen[alert.id] = index
+        alerts.append(alert)
+    return tuple(alerts)
 
 
 def _validate(model: type[_M], table: object, path: Path, label: str) -> _M:

@@ -7,7 +7,7 @@
     │   ├── StoreVersionError     the file is not ours, newer than this code, or older and read-only
     │   ├── ConcurrencyError      an expected stream version did not match
     │   └── EventDecodeError      a stored row could not be decoded (names its position)
-    ├── ProjectionFailed          a projection raised on an event; it stopped just before it
+    ├── ProjectionFailed          a projection raised on an event (it went on past it) or in finish()
     ├── LockHeld                  another daemon owns the store
     ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
@@ -70,10 +70,10 @@ class EventDecodeError(StoreError):
 
 
 class ProjectionFailed(TrackerError):
-    """A projection raised on the event at `position`; its checkpoint stays before it."""
+    """A projection raised on the event at `position` (recorded, and skipped) or in its finish()."""
 
     def __init__(self, name: str, position: int, error: str) -> None:
-        super().__init__(f"projection {name} stopped at position {position}: {error}")
+        super().__init__(f"projection {name} could not apply position {position}: {error}")
         self.name, self.position, self.error = name, position, error
 
 
@@ -125,6 +125,12 @@ class BodyTooLarge(FetchError):
 
 class UnsupportedEncoding(FetchError):
     category = "encoding"
+
+
+class UnwantedContent(FetchError):
+    """A page whose Content-Type is not HTML (a PDF, an image, a binary): refused before its body."""
+
+    category = "content-type"
 
 
 class HTTPStatusFailure(FetchError):

@@ -25,9 +25,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 from tracker.clock import DatePrecision
 from tracker.errors import EventDecodeError
 
-# Sentinel used by the store for the first event's `prev_hash`.
-GENESIS_HASH = "0" * 64
-
 
 def stable_id(kind: str, *parts: object) -> str:
     """`kind:` + 32 hex digits of sha256 over the parts, joined by the unit separator."""
@@ -97,6 +94,38 @@ class ArticleRevised(_ArticleFields):
 
     type: Literal["ArticleRevised"] = "ArticleRevised"
     previous_hash: str
+
+
+def page_stream(feed_id: str, entry_key: str) -> str:
+    """The stream of an article's fetched page texts: the article's own stream, under `page:`.
+
+    Kept apart from the article's stream, whose versions number the feed's revisions."""
+    return "page:" + article_stream(feed_id, entry_key).removeprefix("article:")
+
+
+class ArticleTextFetched(_Event):
+    """The text of an article's linked page, beside the feed's version (never replacing it).
+
+    A page whose text changed is a new event in the same stream."""
+
+    type: Literal["ArticleTextFetched"] = "ArticleTextFetched"
+    feed_id: str
+    entry_key: str
+    url: str  # the entry's link as requested
+    final_url: str  # after redirects (and a redirect shell's one hop): the source
+    content_hash: str  # sha256 of `text`
+    text: str
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None  # as the page gave it
+    sitename: str | None = None
+    extractor: str
+
+    def stream(self) -> str:
+        return page_stream(self.feed_id, self.entry_key)
+
+    def event_id(self, version: int) -> str:
+        return stable_id("page", self.feed_id, self.entry_key, self.content_hash)
 
 
 # --- feed health ----------------------------------------------------------------------------------
@@ -203,6 +232,7 @@ class FactRetracted(_Event):
 Event = Annotated[
     ArticleObserved
     | ArticleRevised
+    | ArticleTextFetched
     | FeedFailed
     | FeedRecovered
     | FeedGone
@@ -217,6 +247,7 @@ EVENT_TYPES: dict[str, type[_Event]] = {
     for cls in (
         ArticleObserved,
         ArticleRevised,
+        ArticleTextFetched,
         FeedFailed,
         FeedRecovered,
         FeedGone,

@@ -1,18 +1,18 @@
-"""HTTP fetching of feeds. The only module that imports httpx.
+"""HTTP fetching of feeds and of their article pages. The only module that imports httpx.
 
 One shared client; a global and a per-host concurrency bound; a total deadline per fetch on top of
 httpx's per-operation timeouts; bodies capped on their decoded size, with gzip inflated here in bounded
 steps so a compression bomb stops at the cap; every connection checked against the feed's address
 policy (`tracker.netguard`: no private destinations but the feed's own host and `allow_private`).
-Every failure is raised as a `tracker.errors.FetchError`.
+Every failure is raised as a `tracker.errors.FetchError`. A page fetch (`PageRequest`) adds: the
+feed's host, not the page's, is the trusted one; only the listed ports; only the listed content
+types, refused on the headers before any body is read; its own body cap and deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
-import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,9 +33,18 @@ from tracker.errors import (
     HTTPStatusFailure,
     TooManyRedirects,
     UnsupportedEncoding,
+    UnwantedContent,
 )
+from tracker.http_dates import DELTA_SECONDS, http_date, retry_after
 
-__all__ = ["DEFAULT_LIMITS", "DEFAULT_USER_AGENT", "FetchLimits", "FetchResult", "Fetcher"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_USER_AGENT",
+    "FetchLimits",
+    "FetchResult",
+    "Fetcher",
+    "PageRequest",
+]
 
 # Some CDNs answer 403 to library User-Agents; a product name with a contact URL gets through.
 DEFAULT_USER_AGENT = f"tracker/{__version__} (+https://github.com/tracker-news/tracker)"
@@ -45,7 +54,6 @@ _ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 _PERMANENT = frozenset({301, 308})
-_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 _MAX_DETAIL = 160
 
 
@@ -72,6 +80,17 @@ class FetchLimits:
 
 
 DEFAULT_LIMITS = FetchLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """How a fetch that is not the feed itself is bounded (an article page, a robots.txt)."""
+
+    trusted_host: str | None  # the feed's configured host; None: no private destination but allow_private
+    content_types: tuple[str, ...]  # accepted media types, e.g. ("text/html",)
+    ports: frozenset[int] = frozenset({80, 443})
+    max_body_bytes: int = 2 * 2**20
+    deadline: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +165,10 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
+        page: PageRequest | None = None,
     ) -> FetchResult:
-        """GET `url`, conditionally when validators are given. Returns only on 200 or 304."""
+        """GET `url`, conditionally when validators are given. Returns only on 200 or 304.
+        `page`: the bounds of a fetch that is not the feed (see `PageRequest`)."""
         client = self._client
         if client is None:
             raise RuntimeError("Fetcher is not open; use 'async with Fetcher() as fetcher'")
@@ -158,16 +179,17 @@ class Fetcher:
             request_headers["If-None-Match"] = etag
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
-        deadline = self._limits.deadline
-
-        active = netguard.AddressPolicy.build(target.host, self._allow_private)
+        deadline = page.deadline if page else self._limits.deadline
+        _check_port(target, page)
+        trusted = page.trusted_host if page else target.host
+        active = netguard.AddressPolicy.build(trusted, self._allow_private)
         async with self._host_slot(_host_key(target)), self._global:
             started = time.monotonic()
             try:
                 with netguard.policy(active):
                     async with asyncio.timeout(deadline):
                         request = client.build_request("GET", target, headers=request_headers)
-                        return await self._send(client, request, etag, last_modified, started)
+                        return await self._send(client, request, etag, last_modified, started, page)
             except netguard.Refused as exc:
                 raise DestinationRefused(str(exc)) from None
             except TimeoutError:
@@ -198,6 +220,7 @@ class Fetcher:
         sent_etag: str | None,
         sent_last_modified: str | None,
         started: float,
+        page: PageRequest | None,
     ) -> FetchResult:
         moved_to: str | None = None
         only_permanent = True  # a 302 before a 301 means the original URL is still the right one
@@ -206,11 +229,14 @@ class Fetcher:
             try:
                 next_request = response.next_request
                 if next_request is None:
-                    return await self._finish(response, moved_to, sent_etag, sent_last_modified, started)
+                    return await self._finish(
+                        response, moved_to, sent_etag, sent_last_modified, started, page
+                    )
             finally:
                 await response.aclose()  # a redirect's body is never read
             if next_request.url.scheme not in ("http", "https"):
                 raise ConnectFailed(f"redirect to unsupported scheme {next_request.url.scheme[:20]!r}")
+            _check_port(next_request.url, page)
             # Checked here too, not only on connect: an idle pooled connection that another feed's
             # policy allowed would otherwise carry this hop without a new connect.
             with contextlib.suppress(netguard.Unresolved):  # the connect reports that itself
@@ -229,15 +255,19 @@ class Fetcher:
         sent_etag: str | None,
         sent_last_modified: str | None,
         started: float,
+        page: PageRequest | None,
     ) -> FetchResult:
         status = response.status_code
         now = datetime.now(UTC)
         if status not in (200, 304):
-            retry_after = _retry_after(response.headers.get("Retry-After"), now)
-            raise HTTPStatusFailure(status, httpx.codes.get_reason_phrase(status), retry_after)
+            delay = retry_after(response.headers.get("Retry-After"), now)
+            raise HTTPStatusFailure(status, httpx.codes.get_reason_phrase(status), delay)
         body: bytes | None = None
         if status == 200:
-            body = await _read_body(response, self._limits.max_body_bytes)
+            if page is not None:
+                _check_content_type(response.headers.get("Content-Type"), page.content_types)
+            cap = page.max_body_bytes if page else self._limits.max_body_bytes
+            body = await _read_body(response, cap)
         headers = response.headers
         return FetchResult(
             url=str(response.url),
@@ -301,6 +331,18 @@ def _checked_url(url: str) -> httpx.URL:
     return parsed
 
 
+def _check_port(url: httpx.URL, page: PageRequest | None) -> None:
+    if page is not None and _host_port(url) not in page.ports:
+        allowed = ", ".join(map(str, sorted(page.ports)))
+        raise DestinationRefused(f"port {_host_port(url)} is not allowed for pages (allowed: {allowed})")
+
+
+def _check_content_type(value: str | None, accepted: tuple[str, ...]) -> None:
+    media = (value or "").split(";")[0].strip().lower()
+    if media not in accepted:
+        raise UnwantedContent(f"Content-Type {media[:60] or 'missing'!r} is not a web page")
+
+
 def _host_port(url: httpx.URL) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
@@ -309,46 +351,21 @@ def _host_key(url: httpx.URL) -> str:
     return f"{url.host}:{_host_port(url)}"
 
 
-def _retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP-date (a past date is 0); anything else None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if _DELTA_SECONDS.fullmatch(value):
-        return float(value)
-    when = _http_date(value)
-    if when is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
-
-
 def _max_age(headers: httpx.Headers, now: datetime) -> float | None:
     """Freshness lifetime in seconds: Cache-Control max-age, else Expires minus Date (or now)."""
     for directive in headers.get_list("Cache-Control", split_commas=True):
         name, _, value = directive.partition("=")
         if name.strip().lower() == "max-age":
             value = value.strip().strip('"')
-            return float(value) if _DELTA_SECONDS.fullmatch(value) else None
+            return float(value) if DELTA_SECONDS.fullmatch(value) else None
     expires = headers.get("Expires")
     if expires is None:
         return None
-    expires_at = _http_date(expires)
+    expires_at = http_date(expires)
     if expires_at is None:
         return None
-    served_at = _http_date(headers.get("Date", "")) or now
+    served_at = http_date(headers.get("Date", "")) or now
     return max(0.0, (expires_at - served_at).total_seconds())
-
-
-def _http_date(value: str) -> datetime | None:
-    if not value or value.lstrip().startswith("-"):
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:  # "-0000" means UTC with no claim about the origin's zone
-        when = when.replace(tzinfo=UTC)
-    return when
 
 
 def _timeout_message(exc: httpx.TimeoutException) -> str:

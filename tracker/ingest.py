@@ -3,7 +3,8 @@
 Identity is per (feed, entry key). The key is the entry's guid, else its link, else a hash of its
 title and text; a guid repeated inside one document is told apart by its link or its rank, as
 feed readers do. The content hash ignores whitespace-only edits, so a re-fetch of unchanged
-entries plans nothing, and a real change plans an ArticleRevised beside the earlier versions.
+entries plans nothing, and a real change plans an ArticleRevised beside the earlier versions;
+which changes are worth one, and how often an entry may be revised, is `tracker.revisions`.
 
 One entry that cannot be keyed, hashed or turned into a storable event is skipped with its reason
 (`Plan.skipped`); it never takes the other entries of its feed down.
@@ -17,8 +18,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from tracker import revisions
 from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream, encode
 from tracker.parsing.feed import ParsedEntry
 from tracker.textsafe import clean_text
@@ -71,32 +74,52 @@ class Plan:
     revised: int
     unchanged: int
     skipped: tuple[str, ...] = ()  # why each unusable entry was left out
+    deferred: int = 0  # changed entries not revised now: rate-limited (`tracker.revisions`)
 
 
 def plan(
     feed_id: str,
     entries: Sequence[ParsedEntry],
     heads: Mapping[str, tuple[int, Mapping[str, Any]]],
+    *,
+    recorded: Mapping[str, tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
 ) -> Plan:
-    """Events for the entries of one poll, given each known article stream's latest data."""
+    """Events for the entries of one poll, given each known article stream's latest data and,
+    to rate-limit revisions, when each stream was first and last recorded, and the time now."""
     events: list[Event] = []
     skipped: list[str] = []
-    new = revised = unchanged = 0
+    new = revised = unchanged = deferred = 0
     for key, entry in zip(entry_keys(entries), entries, strict=True):
         try:
-            event = _entry_event(feed_id, key, entry, heads.get(article_stream(feed_id, key)))
+            stream = article_stream(feed_id, key)
+            event = _entry_event(feed_id, key, entry, heads.get(stream))
         except Exception as exc:  # hostile input: this entry fails, not its feed
             skipped.append(clean_text(f"entry {key[:80]!r}: {type(exc).__name__}: {str(exc)[:160]}"))
             continue
         if event is None:
             unchanged += 1
             continue
+        if isinstance(event, ArticleRevised) and not _revision_due(
+            event.revision - 1, (recorded or {}).get(stream), now
+        ):
+            deferred += 1
+            continue
         events.append(event)
         if isinstance(event, ArticleObserved):
             new += 1
         else:
             revised += 1
-    return Plan(tuple(events), new, revised, unchanged, tuple(skipped))
+    return Plan(tuple(events), new, revised, unchanged, tuple(skipped), deferred)
+
+
+def _revision_due(version: int, recorded: tuple[datetime, datetime] | None, now: datetime | None) -> bool:
+    """Whether a stream now at `version` may be revised (`tracker.revisions.due`); always when
+    the caller gives no times."""
+    if recorded is None or now is None:
+        return True
+    first_seen, last_recorded = recorded
+    return revisions.due(version - 1, first_seen, last_recorded, now)
 
 
 def _entry_event(
@@ -121,7 +144,7 @@ def _entry_event(
     event: Event
     if head is None:
         event = ArticleObserved.model_validate(fields)
-    elif head[1].get("content_hash") == digest:
+    elif head[1].get("content_hash") == digest or revisions.same_content(head[1], fields):
         return None
     else:
         revision = {"revision": head[0] + 1, "previous_hash": str(head[1].get("content_hash"))}

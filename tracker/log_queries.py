@@ -1,14 +1,17 @@
-"""Reads of the log that listings and reports need beyond the store's own: the position reached by
-a moment, each article version without its text, events outside given streams.
+"""Reads of the log that listings, reports and polling need beyond the store's own: the position
+reached by a moment, each article version without its text, events outside given streams, when
+streams were first and last recorded.
 
-Functions over an open `Store`, beside it in the storage layer; the append path never uses them.
+Functions over an open `Store`, beside it in the storage layer; `Store.append` never uses them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from tracker.clock import parse_utc
 from tracker.store import Store
 
 
@@ -22,6 +25,7 @@ class ArticleVersion:
     link: str | None
     occurred_at: str | None
     revision: int | None
+    position: int
 
 
 def position_recorded_by(store: Store, moment: str) -> int:
@@ -38,13 +42,30 @@ def any_outside(store: Store, stream_prefixes: Sequence[str]) -> bool:
     return store.conn.execute(sql, params).fetchone() is not None
 
 
-def article_versions(store: Store, until: int) -> Iterator[ArticleVersion]:
-    """Every version of every article up to position `until`, in log order, without its text."""
+def stream_recorded(store: Store, streams: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
+    """When each stream that exists was first and last recorded (for rate-limiting revisions)."""
+    wanted = list(dict.fromkeys(streams))
+    found: dict[str, tuple[datetime, datetime]] = {}
+    for start in range(0, len(wanted), 500):  # well under SQLite's variable limit
+        chunk = wanted[start : start + 500]
+        sql = (
+            "SELECT stream, min(recorded_at), max(recorded_at) FROM events "  # noqa: S608 - placeholders
+            f"WHERE stream IN ({','.join('?' * len(chunk))}) GROUP BY stream"
+        )
+        for stream, first, last in store.conn.execute(sql, chunk):
+            found[stream] = (parse_utc(first), parse_utc(last))
+    return found
+
+
+def article_versions(store: Store, until: int, *, after: int = 0) -> Iterator[ArticleVersion]:
+    """Every version of every article after position `after` up to `until`, in log order, without
+    its text."""
     rows = store.conn.execute(
         "SELECT stream, json_extract(data, '$.feed_id'), json_extract(data, '$.title'), "
-        "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision') FROM events "
-        "WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position <= ? ORDER BY position",
-        (until,),
+        "json_extract(data, '$.link'), occurred_at, json_extract(data, '$.revision'), position "
+        "FROM events WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position > ? "
+        "AND position <= ? ORDER BY position",
+        (after, until),
     )
     for row in rows:
         yield ArticleVersion(*row)

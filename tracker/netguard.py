@@ -23,7 +23,7 @@ import contextlib
 import contextvars
 import ipaddress
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,15 +131,25 @@ def policy(active: AddressPolicy) -> Iterator[None]:
         _POLICY.reset(token)
 
 
+async def system_addresses(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for `host`."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+# The one place names are resolved; tests put a resolver here to give a name a private address.
+resolve: Callable[[str, int], Awaitable[list[str]]] = system_addresses
+
+
 async def vet(host: str, port: int) -> list[IPAddress]:
     """Resolve `host`; raise Refused unless the active policy allows every address. The addresses
     are returned: connect to them, never to the name."""
     active = _POLICY.get(AddressPolicy())  # no policy set: public addresses only
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await resolve(host, port)
     except OSError as exc:
         raise Unresolved(f"cannot resolve {host[:60]!r}: {exc.strerror or exc}") from None
-    addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(ipaddress.ip_address(address.split("%")[0]) for address in found))
     refused = [ip for ip in addresses if not active.allows(host, ip)]
     if refused or not addresses:
         shown = refused[0] if refused else "nothing"

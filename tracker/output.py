@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from tracker.textsafe import is_unsafe
 
@@ -55,9 +54,18 @@ def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False
     Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
     instead: used on serialised JSON, where every unsafe character sits inside a string.
     """
+    # A printable line holds no unsafe character: only the others are read character by character
+    # (a report's JSON runs to megabytes).
+    lines = text.split("\n")
+    return ("\n" if multiline else " ").join(
+        line if line.isprintable() else _neutralise_line(line, multiline, json_escapes) for line in lines
+    )
+
+
+def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
     out = []
-    for ch in text:
-        if ch in "\n\t":
+    for ch in line:
+        if ch == "\t":
             out.append(ch if multiline else " ")
         elif is_unsafe(ch):
             out.append(f"\\u{ord(ch):04x}" if json_escapes else ch.encode("unicode_escape").decode("ascii"))
@@ -80,6 +88,19 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with the message on stderr while a long step runs, on a terminal only: a pipe or
+    a log file gets nothing."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console  # a terminal's spinner only: rich costs start-up time
+
+    with Console(stderr=True, highlight=False).status(neutralise(message)):
+        yield
+
+
 def echo(text: str = "") -> None:
     """Data on stdout (already neutralised by the caller where it carries feed text); styles are
     kept when piped only with --color, dropped even on a terminal with --no-color."""
@@ -98,9 +119,10 @@ def detail(text: str) -> None:
         click.echo(neutralise(text, multiline=True), err=True)
 
 
-def warn(text: str) -> None:
-    """A warning on stderr, shown even with --quiet."""
-    click.echo("warning: " + neutralise(text, multiline=True), err=True)
+def warn(text: str, *, kind: str = "warning") -> None:
+    """A warning (or another `kind` of trouble: a problem `verify` found) on stderr, shown even
+    with --quiet."""
+    click.echo(f"{kind}: " + neutralise(text, multiline=True), err=True)
 
 
 def echo_json(data: Any) -> None:
@@ -111,6 +133,9 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[obj
     """A rich table on a terminal; tab-separated text with a header line when piped."""
     cells = [[neutralise("" if v is None else str(v)) for v in row] for row in rows]
     if stdout_is_terminal():
+        from rich.console import Console  # only tables need rich: imported when one is printed
+        from rich.table import Table
+
         grid = Table(title=title, title_justify="left", show_lines=False)
         for column in columns:
             grid.add_column(column, overflow="fold")

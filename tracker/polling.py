@@ -1,5 +1,6 @@
 """One poll of one feed, end to end: fetch → parse → one transaction that appends the events,
-records the poll and the feed's new HTTP state, and catches projections up.
+records the poll and the feed's new HTTP state, and catches projections up (the caller names
+which: interpretation is slow, and belongs after the transaction, see INLINE_PROJECTIONS).
 
 Whatever goes wrong with a feed (network, HTTP status, hostile body, a parser crash) becomes a
 failed poll of that feed, recorded like any other; it never escapes to stop other feeds.
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker import ingest, polling_store
+from tracker import ingest, log_queries, polling_store
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
@@ -27,6 +28,8 @@ from tracker.store import Store
 from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
+# Projections cheap enough to catch up inside a poll's transaction; interpretation comes after.
+INLINE_PROJECTIONS = ("articles", "feed_history")
 _MAX_ERROR_TEXT = 300
 
 
@@ -48,6 +51,7 @@ class PollResult:
     next_due: datetime | None = None  # None: gone, not polled again until the user acts
     ttl_seconds: int | None = None  # the feed's <ttl> this poll scheduled with
     skipped: tuple[str, ...] = ()  # entries left out of an ok poll, each with its reason
+    deferred: int = 0  # changed entries not revised this time: rate-limited (`tracker.revisions`)
 
     @property
     def failed(self) -> bool:
@@ -114,11 +118,15 @@ async def poll_feed(
     async with store.transaction_async():  # waits for the write lock without blocking the loop
         events: list[Event] = []
         skipped: tuple[str, ...] = ()
+        deferred = 0
         if parsed is not None:
-            heads = store.stream_heads(ingest.streams_for(feed.id, parsed.entries))
-            plan = ingest.plan(feed.id, parsed.entries, heads)
+            streams = ingest.streams_for(feed.id, parsed.entries)
+            heads = store.stream_heads(streams)
+            recorded = log_queries.stream_recorded(store, heads)
+            plan = ingest.plan(feed.id, parsed.entries, heads, recorded=recorded, now=clock())
             events.extend(plan.events)
             skipped = parsed.unreadable + plan.skipped
+            deferred = plan.deferred
         events.extend(_health_events(store, feed, state.consecutive_failures, error, result))
 
         failures = state.consecutive_failures + 1 if error else 0
@@ -158,6 +166,7 @@ async def poll_feed(
                 entries=len(parsed.entries) if parsed else 0,
                 new_articles=new,
                 revisions=revised,
+                revisions_deferred=deferred,
                 ttl_seconds=parsed.ttl_seconds if parsed is not None else None,
             ),
             consecutive_failures=failures,
@@ -184,6 +193,7 @@ async def poll_feed(
         next_due=schedule.due,
         ttl_seconds=ttl,
         skipped=skipped,
+        deferred=deferred,
     )
 
 

@@ -54,6 +54,7 @@ class PollRecord:
     entries: int = 0
     new_articles: int = 0
     revisions: int = 0
+    revisions_deferred: int = 0  # changed entries not revised: rate-limited
     ttl_seconds: int | None = None  # the <ttl> of the body this poll parsed
 
 
@@ -94,21 +95,21 @@ def record(
     started = format_utc(poll.started_at)
     store.conn.execute(
         "INSERT INTO polls (feed_id, url, started_at, duration_ms, outcome, status, error_category, error, "
-        "etag, last_modified, bytes, entries, new_articles, revisions) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "etag, last_modified, bytes, entries, new_articles, revisions, revisions_deferred) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             poll.feed_id, poll.url, started, poll.duration_ms, poll.outcome, poll.status,
             poll.error_category, poll.error, poll.etag, poll.last_modified, poll.bytes, poll.entries,
-            poll.new_articles, poll.revisions,
+            poll.new_articles, poll.revisions, poll.revisions_deferred,
         ),
     )  # fmt: skip
     succeeded = poll.outcome != "failed"
     store.conn.execute(
         "INSERT INTO feed_polling (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
         "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
-        "backoff_reason, gone, ttl_seconds) "
+        "backoff_reason, gone, ttl_seconds, revisions_deferred, churn_since) "
         "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
-        ":error, :failures, :next_due, :reason, :gone, :ttl) "
+        ":error, :failures, :next_due, :reason, :gone, :ttl, :deferred, :churning) "
         "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "
         "etag = CASE WHEN :succeeded THEN excluded.etag ELSE etag END, "
         "last_modified = CASE WHEN :succeeded THEN excluded.last_modified ELSE last_modified END, "
@@ -117,7 +118,12 @@ def record(
         "last_status = excluded.last_status, last_outcome = excluded.last_outcome, "
         "last_error = excluded.last_error, consecutive_failures = excluded.consecutive_failures, "
         "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone, "
-        "ttl_seconds = CASE WHEN :parsed THEN excluded.ttl_seconds ELSE ttl_seconds END",
+        "ttl_seconds = CASE WHEN :parsed THEN excluded.ttl_seconds ELSE ttl_seconds END, "
+        "revisions_deferred = revisions_deferred + :deferred, "
+        # Churn starts with a poll whose changes were rate-limited, ends with a parsed poll
+        # that changed nothing (a churning feed revises or defers its entries on every poll).
+        "churn_since = CASE WHEN :deferred THEN coalesce(churn_since, :started) "
+        "WHEN :parsed AND :revisions = 0 THEN NULL ELSE churn_since END",
         {
             "feed_id": poll.feed_id,
             "url": poll.url,
@@ -136,6 +142,9 @@ def record(
             "succeeded": int(succeeded),
             "parsed": int(poll.outcome == "ok"),
             "ttl": poll.ttl_seconds,
+            "deferred": poll.revisions_deferred,
+            "churning": started if poll.revisions_deferred else None,
+            "revisions": poll.revisions,
         },
     )
 
@@ -184,3 +193,21 @@ def read_heartbeat(store: Store) -> Heartbeat | None:
     """The last heartbeat a daemon wrote on this store, or None if none ever ran."""
     row = store.conn.execute("SELECT pid, started_at, beat_at, detail FROM daemon_heartbeat").fetchone()
     return None if row is None else Heartbeat(row[0], row[1], row[2], json.loads(row[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class Churn:
+    """A feed whose entries change on (nearly) every poll: its revisions are rate-limited."""
+
+    feed_id: str
+    since: str  # the first poll, of the current run, whose changes were rate-limited
+    deferred: int  # changes not recorded, in all
+
+
+def churning(store: Store) -> list[Churn]:
+    """Feeds whose revisions are being rate-limited now, by id."""
+    rows = store.conn.execute(
+        "SELECT feed_id, churn_since, revisions_deferred FROM feed_polling "
+        "WHERE churn_since IS NOT NULL ORDER BY feed_id"
+    )
+    return [Churn(*row) for row in rows]

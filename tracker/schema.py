@@ -65,7 +65,8 @@ CREATE TABLE projection_checkpoints (
     updated_at   TEXT NOT NULL
 ) STRICT;
 
--- Events a projection failed on; its checkpoint stays before them until the code is fixed.
+-- Events a projection could not apply (its dead letters): it went on past each one (`skipped`),
+-- and tries it again at its next rebuild; a failed finish() is kept here too (`error` 'finish: …').
 CREATE TABLE projection_errors (
     name        TEXT NOT NULL,
     position    INTEGER NOT NULL,
@@ -73,6 +74,8 @@ CREATE TABLE projection_errors (
     first_seen  TEXT NOT NULL,
     last_seen   TEXT NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 1,
+    event_id    TEXT,                            -- the event at `position` (NULL for a finish)
+    skipped     INTEGER NOT NULL DEFAULT 0,      -- 1: the projection went on without it
     PRIMARY KEY (name, position)
 ) STRICT;
 
@@ -92,7 +95,9 @@ CREATE TABLE feed_polling (
     consecutive_failures  INTEGER NOT NULL DEFAULT 0,
     next_due_at           TEXT,
     backoff_reason        TEXT,
-    gone                  INTEGER NOT NULL DEFAULT 0
+    gone                  INTEGER NOT NULL DEFAULT 0,
+    revisions_deferred    INTEGER NOT NULL DEFAULT 0,  -- entry changes left unrecorded (churn)
+    churn_since           TEXT              -- first poll whose changes were rate-limited, in a row
 ) STRICT;
 
 -- One row per poll: prunable (`tracker prune`), so politeness can be checked in SQL.
@@ -111,7 +116,8 @@ CREATE TABLE polls (
     bytes           INTEGER NOT NULL DEFAULT 0,
     entries         INTEGER NOT NULL DEFAULT 0,
     new_articles    INTEGER NOT NULL DEFAULT 0,
-    revisions       INTEGER NOT NULL DEFAULT 0
+    revisions       INTEGER NOT NULL DEFAULT 0,
+    revisions_deferred  INTEGER NOT NULL DEFAULT 0  -- changed entries not recorded: rate-limited
 ) STRICT;
 CREATE INDEX polls_feed ON polls (feed_id, started_at);
 CREATE INDEX polls_started ON polls (started_at);
@@ -124,6 +130,23 @@ CREATE TABLE daemon_heartbeat (
     beat_at     TEXT NOT NULL,
     detail      TEXT NOT NULL CHECK (json_valid(detail))
 ) STRICT;
+
+-- One row per article page wanted (`full_text`): its fetch attempts, so retries survive restarts.
+CREATE TABLE page_fetches (
+    stream           TEXT PRIMARY KEY,     -- the article's stream
+    feed_id          TEXT NOT NULL,
+    entry_key        TEXT NOT NULL,
+    url              TEXT NOT NULL,        -- the entry's link
+    status           TEXT NOT NULL,        -- pending | fetched | given-up
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,                 -- category: reason, of the last failed attempt
+    final_url        TEXT,
+    content_hash     TEXT,                 -- of the last text recorded
+    article_position INTEGER NOT NULL,     -- the article version the row was queued for
+    updated_at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX page_fetches_due ON page_fetches (status, next_attempt_at);
 
 -- `feed_polling` under its name up to schema 1, for the queries written against it.
 CREATE VIEW feed_state AS SELECT * FROM feed_polling;
@@ -163,6 +186,26 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TRIGGER events_no_replace",
         next(s for s in split_sql(SCHEMA) if s.startswith("CREATE TRIGGER events_no_replace ")),
     ),
+    # 3 → 4: projections go on past an event they cannot apply (marked `skipped`, with its id);
+    # entries that change on every poll have their revisions rate-limited, the rest counted.
+    3: (
+        "ALTER TABLE projection_errors ADD COLUMN event_id TEXT",
+        "ALTER TABLE projection_errors ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE feed_polling ADD COLUMN revisions_deferred INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE feed_polling ADD COLUMN churn_since TEXT",
+        "ALTER TABLE polls ADD COLUMN revisions_deferred INTEGER NOT NULL DEFAULT 0",
+        "DROP VIEW feed_state",  # `SELECT *` views keep the columns they were made with
+        "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
+    ),
+    # 4 → 5: article pages' fetch state.
+    # (IF NOT EXISTS: a store whose version was set back by hand may have them already.)
+    4: tuple(
+        s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
+            "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
+        )
+        for s in split_sql(SCHEMA)
+        if s.startswith(("CREATE TABLE page_fetches", "CREATE INDEX page_"))
+    ),
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -201,6 +244,11 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, older: bool
             f"{path}: written by a newer tracker (schema {user_version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade tracker"
         )
+    if user_version == 0:
+        raise StoreVersionError(
+            f"{path}: not a usable tracker store: it carries tracker's mark but no schema (damaged, "
+            "or made by another program)"
+        )
     if user_version < SCHEMA_VERSION and not (readonly and older):
         if readonly:
             raise StoreVersionError(
@@ -209,6 +257,23 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, older: bool
             )
         if not migrate(conn, user_version):
             prepare(conn, path, readonly=readonly)  # another process migrated it meanwhile: check it
+        return
+    if readonly and older:
+        return  # an audit (`tracker verify`) names what is missing itself
+    missing = [t for t in _REQUIRED if not _has_table(conn, t)]
+    if missing:
+        raise StoreVersionError(
+            f"{path}: not a usable tracker store: it carries tracker's mark but has no "
+            f"{missing[0]} table (damaged, or tables dropped by hand)"
+        )
+
+
+_REQUIRED = ("events", "projection_checkpoints", "projection_errors", "feed_polling", "polls")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone()
+    return row is not None
 
 
 def migrate(conn: sqlite3.Connection, from_version: int) -> bool:

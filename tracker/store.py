@@ -4,9 +4,8 @@ Hygiene (see the README for the reasons): WAL set once at creation; every connec
 `busy_timeout`, `foreign_keys` and `synchronous=FULL`; writes start with `BEGIN IMMEDIATE`, so
 "read the chain head, then insert" is atomic; triggers refuse UPDATE, DELETE and REPLACE of an
 event from any connection, the sqlite3 shell included; `application_id` marks our files and
-`user_version` numbers the schema, which `tracker.schema` creates and migrates on open.
-Read-only commands open `mode=ro`, so a mistyped path never creates an empty database and a
-reader never takes the write lock.
+`user_version` numbers the schema, which `tracker.schema` creates and migrates on open; opening
+the file (read-only, on read-only media, checked) is `tracker.connect`.
 
 Each row carries `hash = sha256(prev_hash || its stored values joined by U+001F)` (`chain_hash`);
 `tracker.chain` audits the chain, and seals each transaction's new head when a key is configured
@@ -29,9 +28,11 @@ import sqlite_utils
 
 from tracker import chain
 from tracker.clock import Clock, format_utc, system_clock
-from tracker.errors import ConcurrencyError, StoreError, StoreNotFound
-from tracker.events import GENESIS_HASH, Event, RecordedEvent, decode, encode
+from tracker.connect import check_path, connect, quick_check
+from tracker.errors import ConcurrencyError, StoreError
+from tracker.events import Event, RecordedEvent, decode, encode
 from tracker.schema import check_sqlite, prepare
+from tracker.storage_faults import describe
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -70,34 +71,31 @@ class Store:
         clock: Clock = system_clock,
         key: chain.SealKey | None = None,
         older: bool = False,
+        check: bool | None = None,
     ) -> Store:
         """Open (or, for a writer with `create`, make) a store. Readers never create a file.
 
         A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set. A
         reader with `older` accepts a store an older tracker wrote, for auditing it as it is.
+        `check` runs `PRAGMA quick_check` first (by default, for readers: see `tracker.connect`).
         """
         path = Path(path)
         check_sqlite()
         if key is None and not readonly:
             key = chain.key_from_environment()
-        if (readonly or not create) and not path.is_file():
-            raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
-        if readonly:
-            uri = f"{path.resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        else:
-            if path.parent and not path.parent.exists():
-                raise StoreError(f"{path}: directory {path.parent} does not exist")
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        check_path(path, readonly=readonly, create=create)
+        conn = connect(path, readonly=readonly)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
+            if readonly if check is None else check:
+                quick_check(conn, path)
             prepare(conn, path, readonly=readonly, older=older)
             store = cls(conn, path, readonly=readonly, clock=clock, key=key)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            raise StoreError(f"{path}: {exc}") from None
+            raise StoreError(describe(exc, path, busy_wait=BUSY_TIMEOUT_MS / 1000)) from None
         except BaseException:
             conn.close()
             raise
@@ -297,9 +295,9 @@ class Store:
         return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
 
     def head(self) -> tuple[int, str]:
-        """(last position, its hash); (0, GENESIS_HASH) for an empty log."""
+        """(last position, its hash); (0, chain.GENESIS_HASH) for an empty log."""
         row = self.conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS_HASH)
+        return (row[0], row[1]) if row else (0, chain.GENESIS_HASH)
 
     def stream_version(self, stream: str) -> int:
         row = self.conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()

@@ -12,11 +12,13 @@ of the counts outlets disagreed on) and date, ±1 day (a month-precision entry m
 its month). An expected event counts in a split when at least one article of the split reports
 it as news; a predicted entry matching an event only retold in the split is neither a hit nor a
 false positive. A second entry matching an event already matched is a duplicate, and counts as a
-false positive too. A `reaffirmed` entry (a settled state asserted again later, such as a second
+false positive too. A report of a state already reached is no event: the corpus lists such
+reports apart, as restatements. A `reaffirmed` entry (a settled state asserted again later, such as a second
 licence) is not a change: it counts as a hit when it matches an expected event, and is otherwise
-only counted in its own column. Tally error: the predicted total (entries that are hits or false positives)
-against the sum of the split's expected events. A settled-state error is a false-positive entry
-to a settled state.
+only counted in its own column, as is an entry matching a restatement (in a split that lacks the
+change it restates, it is the first report of that state). Tally error: the predicted total
+(entries that are hits or false positives) against the sum of the split's expected events. A
+settled-state error is a false-positive entry to a settled state.
 
     tracker eval tests/data/press [--story ID] [--split dev|heldout] [--details]
 """
@@ -69,6 +71,9 @@ class StoryCorpus:
     articles: tuple[CorpusArticle, ...]
     events: tuple[ExpectedEvent, ...]
     tallies: tuple[str, ...]
+    # Reports of a state already reached (a second licence, talk of reopening again): articles
+    # may mention them, but they are no event (see the corpus README), and are not scored.
+    restatements: tuple[ExpectedEvent, ...] = ()
 
 
 @dataclass(slots=True)
@@ -134,7 +139,8 @@ def load_story(directory: Path) -> StoryCorpus:
             articles.append(_article(json.loads(line)))
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"{directory / 'articles.jsonl'}:{number}: bad article: {exc}") from None
-    return StoryCorpus(expected["story"], tuple(articles), events, tallies)
+    restatements = tuple(_event(raw) for raw in expected.get("restatements", []))
+    return StoryCorpus(expected["story"], tuple(articles), events, tallies, restatements)
 
 
 def _event(raw: dict[str, Any]) -> ExpectedEvent:
@@ -203,7 +209,8 @@ def score_split(corpus: StoryCorpus, split: str, subjects: Sequence[Subject]) ->
             matched.add(hit.id)
             score.tp += 1
             continue
-        if entry.kind == "reaffirmed" and hit is None:
+        restated = hit is None and any(_matches(entry, r) for r in corpus.restatements)
+        if (entry.kind == "reaffirmed" or restated) and hit is None:
             score.reaffirmed += 1
             score.lines.append(f"  reaff {what}: {_first_source(entry)}")
             continue

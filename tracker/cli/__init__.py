@@ -8,7 +8,15 @@ commands live by what they are about: `polling.py` (fetch, daemon, feeds, prune)
 `reading.py` (report, events, verify, demo).
 """
 
-from tracker.cli import feedlist, interpretation, polling, reading  # noqa: F401 - each registers its commands
+from tracker.cli import (  # noqa: F401 - each registers its commands
+    alerts,
+    changes,
+    feedlist,
+    interpretation,
+    polling,
+    reading,
+    serve,
+)
 from tracker.cli.group import main
 
 __all__ = ["main"]

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tracker import __version__, output
-from tracker.config import Config, default_config, load_config
+from tracker import __version__, output, storage_faults
 from tracker.errors import ConfigError, TrackerError
-from tracker.store import Store
+
+if TYPE_CHECKING:
+    from tracker.config import Config
+    from tracker.store import Store
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
@@ -37,6 +40,9 @@ class Paths:
         self.db = Path(db or default_db)
 
     def load_config(self, *, require_feeds: bool = False) -> Config:
+        # Imported here: the configuration's models and subjects are heavy, and --help needs none.
+        from tracker.config import default_config, load_config
+
         if not self.config_explicit and not self.config.exists():
             if require_feeds:
                 raise ConfigError(
@@ -139,7 +145,9 @@ def shared_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
 
 
 def handled(func: F) -> F:
-    """TrackerError → `Error: …` on stderr and exit 1, without a traceback."""
+    """TrackerError, or a fault of the storage met anywhere in the command (a full disk, a lock
+    held too long, a damaged page: `tracker.storage_faults`) → one line `Error: …` on stderr and
+    exit 1, without a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -147,14 +155,23 @@ def handled(func: F) -> F:
             return func(*args, **kwargs)
         except TrackerError as exc:
             raise click.ClickException(output.error_text(str(exc))) from None
+        except sqlite3.Error as exc:
+            from tracker.store import BUSY_TIMEOUT_MS
+
+            opts = kwargs.get("opts")
+            where = (opts.db if isinstance(opts, Options) else None) or DEFAULT_DB
+            text = storage_faults.describe(exc, where, busy_wait=BUSY_TIMEOUT_MS / 1000)
+            raise click.ClickException(output.error_text(text)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 @contextmanager
-def open_store(paths: Paths, *, readonly: bool) -> Iterator[Store]:
+def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> Iterator[Store]:
     """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
-    store = Store.open(paths.db, readonly=readonly, create=False)
+    from tracker.store import Store
+
+    store = Store.open(paths.db, readonly=readonly, create=False, check=check)
     try:
         yield store
     finally:

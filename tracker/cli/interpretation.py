@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker import app, output
-from tracker.bootstrap import open_tracker
+from tracker import output
 from tracker.cli.group import DATA_FORMATS, Options, handled, main, shared_options
 from tracker.cliparams import DATE_HELP, PERIOD, FilePath
 from tracker.completion import complete_subject_ids
@@ -21,18 +20,30 @@ if TYPE_CHECKING:
 
 
 @main.command()
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    metavar="N",
+    help="Processes interpreting articles in parallel (default: env TRACKER_WORKERS, else one per core).",
+)
 @shared_options()
 @handled
-def rebuild(opts: Options) -> None:
-    """Drop every projection and replay the whole log."""
+def rebuild(workers: int | None, opts: Options) -> None:
+    """Drop every projection and replay the whole log, in short transactions."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = opts.paths()
     cfg = paths.load_config()
-    with open_tracker(cfg, paths.db, readonly=False) as tracker:
+    with (
+        open_tracker(cfg, paths.db, readonly=False, workers=workers) as tracker,
+        output.working("rebuilding projections"),
+    ):
         result = app.rebuild(tracker)
     for name, count in result.applied.items():
         output.note(f"{name}: {output.count(count, 'event')} applied")
     for failure in result.failures:
-        output.warn(str(failure))
+        output.warn(f"{failure} (went on without it; see `tracker feeds`)")
 
 
 # --- analysts' word --------------------------------------------------------------------------------
@@ -61,6 +72,9 @@ def assert_(
     opts: Options,
 ) -> None:
     """Record an analyst's assertion; it outranks extracted facts. Prints its fact id."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = opts.paths()
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=False) as tracker:
@@ -92,6 +106,9 @@ def retract(fact_id: str, reason: str, analyst: str | None, opts: Options) -> No
     """Withdraw a fact (extracted or asserted): it stops counting, and the report says so.
 
     FACT is a fact id, or a unique prefix of it as the text report shows it ([fact 1a2b3c4d])."""
+    from tracker import app
+    from tracker.bootstrap import open_tracker
+
     paths = opts.paths()
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=False) as tracker:

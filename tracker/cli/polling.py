@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from dataclasses import asdict
 from datetime import timedelta
@@ -11,15 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker import app, output
-from tracker.bootstrap import Tracker, open_tracker
+from tracker import output
 from tracker.cli.group import DATA_FORMATS, Options, handled, main, open_store, shared_options
 from tracker.cliparams import DURATION
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
 from tracker.errors import ConfigError, TrackerError
 
+# The application, its projections and extractor are imported inside the commands that use
+# them, so that `--help` and the reading commands do not pay for them.
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
+    from tracker import app
+    from tracker.bootstrap import Tracker
+    from tracker.page_store import PageCounts
     from tracker.polling import PollResult
 
 
@@ -50,6 +53,7 @@ def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], opts: Options) -> No
 
     Exit 0 when at least one feed answered (or there were no feeds to poll), 3 when every feed
     polled failed."""
+    from tracker.bootstrap import open_tracker
     from tracker.demo.outlets import refuse_demo_store
     from tracker.feedlist.naming import select_feeds
 
@@ -70,6 +74,10 @@ def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], opts: Options) -> No
 
 
 def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
+    import asyncio
+
+    from tracker import app
+
     total = len(feeds if feeds is not None else [f for f in tracker.config.feeds if f.enabled])
     if sys.stderr.isatty():
         from rich.console import Console
@@ -105,6 +113,7 @@ def _fetch_json(summary: app.FetchSummary) -> dict[str, Any]:
                 "error": r.error,
                 "category": r.category,
                 "skipped": list(r.skipped),
+                "deferred": r.deferred,
             }
             for r in summary.results
         ],
@@ -113,6 +122,7 @@ def _fetch_json(summary: app.FetchSummary) -> dict[str, Any]:
         "new": summary.new,
         "revised": summary.revised,
         "warnings": list(summary.projection_errors),
+        "alerts": [{"alert": o.alert_id, "error": o.error} for o in summary.alerts],
     }
 
 
@@ -127,9 +137,10 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
                 "ok": output.count(result.entries, "entry", "entries"),
                 "not-modified": "not modified (304)",
             }
+            limited = f" ({result.deferred} changes rate-limited)" if result.deferred else ""
             output.note(
                 f"  {result.feed_id}: {detail.get(result.outcome, 'unchanged body')}, "
-                f"{result.new} new, {result.revised} revised"
+                f"{result.new} new, {result.revised} revised{limited}"
             )
             if result.skipped:
                 skipped = output.count(len(result.skipped), "entry", "entries")
@@ -144,6 +155,11 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
     )
     for error in summary.projection_errors:
         output.warn(error)
+    for outcome in summary.alerts:
+        if outcome.error is None:
+            output.note(f"  alert {outcome.alert_id}: delivered")
+        else:
+            output.note(f"  alert {outcome.alert_id}: FAILED, will retry: {output.error_text(outcome.error)}")
 
 
 @main.command()
@@ -154,6 +170,8 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
 @handled
 def prune(age: int, opts: Options) -> None:
     """Delete old rows of the poll log (never events)."""
+    from tracker import app
+
     with open_store(opts.paths(), readonly=False) as store:
         removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
     output.note(f"{output.count(removed, 'poll row')} removed")
@@ -172,18 +190,40 @@ def feeds(ctx: click.Context, opts: Options) -> None:
         return
     paths = opts.paths()
     cfg = paths.load_config()
+    from tracker.bootstrap import open_tracker
+    from tracker.page_store import counts as page_counts
     from tracker.report.feeds import feed_health
 
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         health = feed_health(tracker)
+        pages = page_counts(tracker.store)
     tags = {feed.id: list(feed.tags) for feed in cfg.feeds}
     if opts.fmt == "json":
-        rows = [{**asdict(h), "tags": tags.get(h.feed_id, [])} for h in health.feeds]
+        rows = [
+            {
+                **asdict(h),
+                "tags": tags.get(h.feed_id, []),
+                "pages": asdict(pages[h.feed_id]) if h.feed_id in pages else None,
+            }
+            for h in health.feeds
+        ]
         output.echo_json({"feeds": rows, "notes": list(health.notes)})
         return
     output.table(
         None,
-        ["feed", "tags", "health", "last poll", "status", "failures", "next due", "articles", "last error"],
+        [
+            "feed",
+            "tags",
+            "health",
+            "last poll",
+            "status",
+            "failures",
+            "next due",
+            "articles",
+            "last error",
+            "pages",
+            "last page error",
+        ],
         [
             (
                 h.feed_id,
@@ -195,6 +235,8 @@ def feeds(ctx: click.Context, opts: Options) -> None:
                 h.next_due_at or "",
                 h.articles,
                 h.last_error or "",
+                _pages_cell(pages.get(h.feed_id)),
+                (pages[h.feed_id].last_error or "") if h.feed_id in pages else "",
             )
             for h in health.feeds
         ],
@@ -203,12 +245,27 @@ def feeds(ctx: click.Context, opts: Options) -> None:
         output.note(line)
 
 
+def _pages_cell(counts: PageCounts | None) -> str:
+    """Article pages (`full_text`) of one feed: "3 fetched, 1 failing, 2 given up"."""
+    if counts is None:
+        return ""
+    parts = [
+        (counts.fetched, "fetched"),
+        (counts.pending - counts.failing, "pending"),
+        (counts.failing, "failing"),
+        (counts.given_up, "given up"),
+    ]
+    return ", ".join(f"{number} {label}" for number, label in parts if number)
+
+
 @feeds.command("reset")
 @click.argument("feed_id", shell_complete=complete_feed_ids)
 @shared_options()
 @handled
 def feeds_reset(feed_id: str, opts: Options) -> None:
     """Clear a feed's failures and gone mark so it is polled again."""
+    from tracker import app
+
     with open_store(opts.paths(), readonly=False) as store:
         if not app.reset_feed(store, feed_id):
             raise TrackerError(f"no polling state for feed {feed_id!r}")

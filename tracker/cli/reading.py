@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker import output
-from tracker.bootstrap import open_tracker
 from tracker.chain import KEY_FILE_ENV, load_key
 from tracker.cli.group import DATA_FORMATS, REPORT_FORMATS, Options, handled, main, open_store, shared_options
 from tracker.cliparams import (
@@ -25,8 +24,10 @@ from tracker.cliparams import (
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
-from tracker.limits import Period
-from tracker.store import Store
+
+if TYPE_CHECKING:
+    from tracker.bootstrap import Tracker
+    from tracker.limits import Period
 
 
 @main.command()
@@ -48,18 +49,28 @@ from tracker.store import Store
 def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Options) -> None:
     """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
     each problem on its own line, then exit 1."""
+    from tracker.projections import checkpoints
+    from tracker.store import Store
+
     paths = opts.paths()
     key = load_key(key_file) if key_file else None
     try:
-        # `older`: a store an older tracker wrote is audited as it is, not refused.
-        store = Store.open(paths.db, readonly=True, older=True)
+        # `older`: a store an older tracker wrote is audited as it is, not refused; no quick
+        # check first: the audit names damaged pages as findings.
+        store = Store.open(paths.db, readonly=True, older=True, check=False)
     except StoreNotFound:
         raise
     except StoreError as exc:  # not a database, corrupt beyond opening, not ours
-        output.warn(f"problem: {exc}")
+        output.warn(str(exc), kind="problem")
         raise VerificationFailed("the store cannot be verified") from None
     with store:
         result = store.audit(checkpoint=checkpoint, key=key)
+        skipped = checkpoints.skipped_events(store)
+    # The log is sound; its interpretation went on without these events.
+    notes = list(result.notes) + [
+        f"projection {name} went on without position {position} ({event_id}): {error}"
+        for name, position, event_id, error in skipped
+    ]
     if opts.fmt == "json":
         output.echo_json(
             {
@@ -68,14 +79,14 @@ def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Optio
                 "head_position": result.head_position,
                 "head_hash": result.head_hash,
                 "findings": [str(finding) for finding in result.findings],
-                "notes": list(result.notes),
+                "notes": notes,
             }
         )
     else:
-        for line in result.notes:
+        for line in notes:
             output.note(f"note: {line}")
         for finding in result.findings:
-            output.warn(f"problem: {finding}")
+            output.warn(str(finding), kind="problem")
     if result.findings:
         raise VerificationFailed(f"{len(result.findings)} problem(s) found")
     if opts.fmt != "json":
@@ -174,6 +185,11 @@ def _event_summary(event: Any) -> str:
     help="Only this subject (repeatable).",
 )
 @click.option(
+    "--since",
+    metavar="DATE|DURATION",
+    help="Only timeline entries recorded since this ISO date/datetime, or this long ago (1d, 12h).",
+)
+@click.option(
     "-o",
     "--output",
     "out_file",
@@ -186,10 +202,12 @@ def report(
     as_of: Period | None,
     known_at: datetime | None,
     subject_ids: tuple[str, ...],
+    since: str | None,
     out_file: str | None,
     opts: Options,
 ) -> None:
     """The state of every subject, with evidence, and the dated timeline of changes."""
+    from tracker.bootstrap import open_tracker
     from tracker.report import build_report, render
 
     paths = opts.paths()
@@ -202,11 +220,24 @@ def report(
             known_at=known_at,
             subjects=subject_ids or None,
         )
+        if since is not None:
+            data = _recorded_since(tracker, data, since, subject_ids)
     if out_file is None:
-        output.echo(render(data, opts.fmt, terminal=output.styled()))
+        output.echo(render(data, opts.fmt, terminal=output.styled(), color=True))
     else:
         Path(out_file).write_text(render(data, opts.fmt) + "\n", encoding="utf-8")
         output.note(f"report written to {out_file}")
+
+
+def _recorded_since(
+    tracker: Tracker, data: dict[str, Any], since: str, subject_ids: tuple[str, ...]
+) -> dict[str, Any]:
+    from tracker.cli.changes import since_moment
+    from tracker.report.changes import build_changes, recorded_since
+
+    moment = since_moment(since)
+    changes = build_changes(tracker.store, tracker.config, since=moment, subjects=subject_ids or None)
+    return recorded_since(data, changes)
 
 
 # --- demo ----------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Before polling starts, the inline projections are brought to the head (`catch_up
 
 Extraction (facts) and the story fold are the expensive projections. In the daemon they run in
 this worker thread, on the thread's own SQLite connection (connections belong to their thread),
-in short transactions: each chunk is sized so that it holds the write lock for about
-`target_seconds`, then the worker pauses about as long, so a poll waiting to commit gets in.
+with the articles interpreted before each transaction (in worker processes, when the runner's
+facts projection has a pool), in short transactions: each chunk is sized so that it holds the
+write lock for about `target_seconds`, then the worker pauses about as long, so a poll waiting to
+commit gets in.
 The worker wakes when a poll appended events (`poke()`) and every `period` seconds regardless.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
+from tracker.projections.stepped import furthest_behind
 from tracker.store import Store
 
 INTERPRETATION = ("facts", "story")
@@ -35,6 +38,7 @@ class CatchUpWorker:
         target_seconds: float = 0.2,
         on_storage_failure: Callable[[BaseException], object],
         on_error: Callable[[BaseException], object],
+        on_caught_up: Callable[[], object] = lambda: None,
     ) -> None:
         self.db_path = db_path
         self.projections = tuple(projections)
@@ -43,6 +47,7 @@ class CatchUpWorker:
         self._runner = runner
         self._on_storage_failure = on_storage_failure
         self._on_error = on_error
+        self._on_caught_up = on_caught_up
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._paused = threading.Event()
@@ -103,14 +108,28 @@ class CatchUpWorker:
         """Chunk after chunk until the projections reach the head (or the daemon stops)."""
         while not (self._stopping.is_set() or self._paused.is_set()):
             runner = self._runner
+            # Articles are interpreted before the transaction, so it only writes their rows.
+            after = furthest_behind(store, runner, self.projections)
+            events = list(store.read(after=after, until=after + self._chunk))
+            runner.prepare(events, self.projections)
+            last = after + self._chunk >= store.head()[0]  # the story is refolded by the last chunk
             started = time.monotonic()
             with store.transaction():
-                result = runner.catch_up(store, only=self.projections, max_events=self._chunk)
+                runner.catch_up(
+                    store,
+                    only=self.projections,
+                    max_events=self._chunk,
+                    prefetched=(after, events),
+                    finish=last,
+                )
             elapsed = time.monotonic() - started
             self.chunks += 1
             self._resize(elapsed)
-            if self._lag(store, runner) == 0 or result.failures:
-                return  # caught up, or stopped on an event: the error is recorded for `tracker feeds`
+            if self._lag(store, runner) == 0:
+                # caught up (events a projection could not apply are recorded and skipped); the
+                # alert reactor compares the story before and after
+                self._on_caught_up()
+                return
             # Leave the write lock free about as long as it was held, so waiting polls commit.
             self._stopping.wait(max(0.02, elapsed))
 
@@ -137,7 +156,7 @@ async def catch_up_before_polling(store: Store, runner: ProjectionRunner, projec
     that the first poll does not carry a whole rebuild in its transaction."""
     while True:
         async with store.transaction_async():
-            result = runner.catch_up(store, only=projections, max_events=5000)
+            runner.catch_up(store, only=projections, max_events=5000)
         statuses = [s for s in runner.status(store) if s.name in projections]
-        if result.failures or all(s.lag == 0 and s.fingerprint_ok for s in statuses):
+        if all(s.lag == 0 and s.fingerprint_ok for s in statuses):
             return

@@ -24,11 +24,11 @@ from tracker.daemon.log import emit
 from tracker.daemon.outage import StorageOutage
 from tracker.fetch import Fetcher
 from tracker.parsing.pool import ParsePool
-from tracker.polling import PollResult, poll_feed
+from tracker.polling import INLINE_PROJECTIONS, PollResult, poll_feed
 from tracker.projections.runner import ProjectionRunner
 from tracker.store import Store
 
-CHEAP_PROJECTIONS = ("articles", "feed_history")  # caught up inside a poll's transaction
+CHEAP_PROJECTIONS = INLINE_PROJECTIONS  # caught up inside a poll's transaction
 
 
 @dataclass
@@ -129,6 +129,8 @@ class PollJobs:
             "next": result.next_due,
             "reason": result.next_due_reason,
         }
+        if result.deferred:  # changes of entries rate-limited (`tracker.revisions`)
+            fields["rate_limited"] = result.deferred
         if result.next_due is None:
             message = (
                 f"gone: not polled again until `tracker feeds reset {result.feed_id}` "

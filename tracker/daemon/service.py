@@ -30,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from tracker import polling_store
-from tracker.bootstrap import fetch_limits, make_fetcher, parse_pool, projection_runner
+from tracker.alerts.worker import AlertWorker
+from tracker.bootstrap import LazyInterpretPool, fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
+from tracker.daemon.alerting import start_alerts
 from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker, catch_up_before_polling
 from tracker.daemon.clockwatch import ClockWatch
 from tracker.daemon.jobs import JobTable
@@ -92,6 +94,9 @@ class Daemon:
         self._started_at = clock()
         self._runner: ProjectionRunner = projection_runner(config)
         self._worker: CatchUpWorker | None = None
+        self._alerts: AlertWorker | None = None
+        # The catch-up worker's articles are interpreted in worker processes, under a time budget.
+        self._interpreter = LazyInterpretPool()
         self._wal = WalWatch(self.log)
         self.outage = StorageOutage(
             log=self.log,
@@ -162,12 +167,14 @@ class Daemon:
         self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
         parser = parse_pool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
+        self._alerts = alerts = start_alerts(store, self.config, self.options, clock=self.clock, log=self.log)
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
-            projection_runner(self.config),
+            projection_runner(self.config, self._interpreter),
             period=self.options.catch_up_every,
             on_storage_failure=lambda exc: loop.call_soon_threadsafe(self.outage.failed, exc),
             on_error=lambda exc: loop.call_soon_threadsafe(self._worker_failed, exc),
+            on_caught_up=alerts.poke,
         )
         tasks: list[asyncio.Task[None]] = []
         try:
@@ -198,6 +205,8 @@ class Daemon:
         finally:
             parser.close()
             worker.stop(timeout=0)
+            alerts.stop(timeout=5.0)  # lets a delivery in flight record its outcome
+            self._interpreter.close()
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
@@ -311,11 +320,13 @@ class Daemon:
             if self.poller.context is not None:
                 self.poller.context.runner = new_runner
             if self._worker is not None:
-                self._worker.set_runner(projection_runner(new))
+                self._worker.set_runner(projection_runner(new, self._interpreter))
         if plan.fetch_changed:
             message = "[fetch] settings changed: they take effect after a restart"
             emit(self.log, logging.WARNING, "reload", message)
         self.config = new
+        if self._alerts is not None:
+            self._alerts.set_config(new)
         emit(
             self.log,
             logging.INFO,

@@ -49,7 +49,7 @@ def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: 
             for failure in (f for summary in passes for f in summary.failed):
                 note(f"warning: {failure.feed_id} failed: {failure.error}")
             report = build_report(tracker.store, config)
-    return render(report, fmt, terminal=terminal)
+    return render(report, fmt, terminal=terminal, color=True if terminal else None)
 
 
 def _counts(summary: app.FetchSummary) -> str:

@@ -12,13 +12,32 @@ prefilter (matching.py) -> sentences (sentences.py) -> tokens and clauses (token
 counts (numbers.py, people.py, tally.py, names.py) -> claims (claims.py).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document
-from tracker.extract.pipeline import extract_claims
-from tracker.extract.text import html_to_text
 from tracker.subjects.model import MODALITIES, Modality
+
+if TYPE_CHECKING:
+    from tracker.extract.pipeline import extract_claims
+    from tracker.extract.text import html_to_text
 
 # Bump whenever a change to code here changes which claims come out: projections rebuild on it.
 EXTRACTOR_VERSION = "1.2.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The pipeline and its tables load on first use: readers of the model (the report, the fold)
+    # and of EXTRACTOR_VERSION (projection fingerprints) do not pay for them.
+    if name == "extract_claims":
+        from tracker.extract.pipeline import extract_claims
+
+        return extract_claims
+    if name == "html_to_text":
+        from tracker.extract.text import html_to_text
+
+        return html_to_text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXTRACTOR_VERSION",

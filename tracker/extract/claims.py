@@ -224,7 +224,9 @@ class SubjectExtractor:
         numbers = find_numbers(text)
         out: list[Placed] = []
         dates = sentence.dates.mentions
-        for found in find_counts(sentence.view, cues, numbers, dates, self.compiled.units, blockers):
+        for found in find_counts(
+            sentence.view, cues, numbers, dates, self.compiled.units, blockers, sentence.headline
+        ):
             if found.value is None:
                 continue
             modality = sentence.modality(found.cue)

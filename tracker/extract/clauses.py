@@ -41,8 +41,9 @@ class Span:
 
 def subordinate_clauses(view: SentenceView, base: list[DateMention]) -> list[Span]:
     """Clauses whose dates are their own: "since Washington suspended ..." (not a date phrase
-    such as "since 2022"), and comparisons ("better than they were a year ago")."""
-    spans = []
+    such as "since 2022"), comparisons ("better than they were a year ago") and relative clauses
+    ("before the talks that started Tuesday")."""
+    spans = _relative_clauses(view)
     starts = {m.start for m in base}
     for index, token in enumerate(view.tokens[:-1]):
         if token.lower not in ("since", "than") or token.start in starts:
@@ -57,6 +58,26 @@ def subordinate_clauses(view: SentenceView, base: list[DateMention]) -> list[Spa
             since = token.lower == "since"
             spans.append(Span(following.start, end, since, since=since))
     return spans
+
+
+def _relative_clauses(view: SentenceView) -> list[Span]:
+    """ "the talks that started Tuesday": a clause about a noun, opened by "that" or "which" and
+    its verb, never by a reporting verb ("said that ...")."""
+    spans = []
+    tokens = view.tokens
+    for index in range(1, len(tokens) - 1):
+        opener, before, verb = tokens[index], tokens[index - 1], tokens[index + 1]
+        if opener.lower not in ("that", "which") or not before.is_word or before.lower in REPORTING:
+            continue
+        if not (verb.lower.endswith("ed") or verb.lower in _RELATIVE_VERBS):
+            continue
+        end = view.clause_end(verb.start)
+        if end > verb.start:
+            spans.append(Span(verb.start, end, background=False))
+    return spans
+
+
+_RELATIVE_VERBS = word_set("began begun met took came was were had")
 
 
 def _clause_words(view: SentenceView, clause: int) -> list[str]:

@@ -1,7 +1,7 @@
 """Date phrases in a sentence and the dates they name, anchored on the publication date.
 
 Phrases are found with our own patterns (running dateparser over whole sentences invents days:
-"in May 2025" became the 13th). Weekdays, "yesterday", month names and years are resolved by
+"in May 2025" became the 13th). Weekdays, "yesterday", "on the 26th", month names and years are resolved by
 plain calendar arithmetic; "three weeks ago" and its kin go to dateparser's DateDataParser, cached
 per (phrase, base date) because it is slow. A month-precision phrase yields the first of the month
 with precision "month": no day is ever invented. A week ("last week") is dated to the month that
@@ -50,6 +50,7 @@ _PHRASE = re.compile(
     rf"|(?P<mdy>(?P<mdy_m>{_MONTH})\.?\s+(?P<mdy_d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s+(?P<mdy_y>{_YEAR}))?)"
     rf"|(?P<dmy>(?P<dmy_d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmy_m>{_MONTH})\b\.?(?:,?\s+(?P<dmy_y>{_YEAR}))?)"
     rf"|(?P<my>(?P<my_m>{_MONTH})\b\.?(?:\s+(?P<my_y>{_YEAR}))?)"
+    r"|(?P<ord>(?<=on\s)the\s+(?P<ord_d>[1-9]|[12]\d|3[01])(?:st|nd|rd|th))"
     rf"|(?P<year>{_YEAR})"
     r"|(?P<decade>(?:the\s+)?(?:19|20)\d0s)"
     r"|(?P<rel>(?i:yesterday|today|tonight|this\s+(?:morning|afternoon|evening)|last\s+(?:night|week|month|year)|"
@@ -167,6 +168,8 @@ def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, DateP
         return None, "day", forward, False
     if match.group("rel"):
         return _relative(match.group("rel").lower(), pub)
+    if match.group("ord"):
+        return _day_of_month(int(match.group("ord_d")), pub), "day", False, False
     if match.group("wd"):
         weekday = _WEEKDAYS[match.group("wd").lower()]
         if prep in ("next", "coming"):
@@ -179,6 +182,20 @@ def _resolve(match: re.Match[str], pub: date | None) -> tuple[date | None, DateP
     if resolved is None:
         return None, "day", False, False
     return resolved[0], resolved[1], False, False
+
+
+def _day_of_month(day: int, pub: date) -> date | None:
+    """ "On the 26th": that day of the month of publication, or of an earlier month when the
+    month has not reached it yet."""
+    year, month = pub.year, pub.month
+    for _ in range(3):
+        if day <= pub.day or (year, month) != (pub.year, pub.month):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                pass  # no 31st in that month: the month before
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
 
 
 def _relative(phrase: str, pub: date) -> tuple[date | None, DatePrecision, bool, bool]:

@@ -100,7 +100,7 @@ class SentenceDates:
         text = self.view.text
         base = find_dates(text, self.published)
         lower = text.lower()
-        if "since" in lower or "than" in lower:
+        if "since" in lower or "than" in lower or "that" in lower or "which" in lower:
             self._spans.extend(subordinate_clauses(self.view, base))
         if not OFFSET_HINT.search(text):
             return base

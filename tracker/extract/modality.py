@@ -27,6 +27,8 @@ _REPORTING = word_set(
 )
 _INCEPTIVE = word_set("began begun begin begins started start starts continued continues")
 _BE_AUX = word_set("is are was were am be been being 's")
+# Nouns for acts that do what a participle after them says ("an order ending sanctions").
+_INSTRUMENTS = word_set("order orders decree decrees law laws bill act measure directive proclamation")
 _ADVERBS = word_set(
     "soon eventually quickly fully partially formally officially again also still finally gradually "
     "swiftly immediately quietly further ultimately now currently"
@@ -170,6 +172,11 @@ class ModalityScopes:
                 # "is reopening" is a plan, unless it is happening as the sentence is said:
                 # "today we are officially resuming operations".
                 return "asserted" if self._said_as_done(anchor) else "promise"
+            if previous in _INSTRUMENTS:
+                # "signed an executive order ending sanctions": what the order does is as real as
+                # the order; "will sign an order ending ..." promises it.
+                head = self.view.tokens[anchor - 1]
+                return self._strongest(anchor - 1, head.start, head.end, with_exchange=True) or "asserted"
             return "intent"
         return "asserted"
 

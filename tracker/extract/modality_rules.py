@@ -182,16 +182,17 @@ RULES: tuple[Rule, ...] = (
     # -- background
     _r(r"had", "retrospective", window=3, kind="past-perfect"),
     _r(
-        r"previously|formerly|in the past|at the time|back in|once before|"
+        r"previously|formerly|in the past|at the time|back in|once before|recalling|looking back|"
         r"earlier this (?:year|month|autumn|fall|summer|spring|winter|week)|"
         r"last (?:year|summer|autumn|fall|winter|spring)|(?:years|months|decades) ago",
         "retrospective",
         "both",
         10,
     ),
-    # "the earlier licences amounted to relief": about something that came before.
+    # "the earlier licences amounted to relief", "the recent release of five": about something
+    # that came before.
     _r(
-        r"(?:the|an|its|their) (?:earlier|previous|prior)"
+        r"(?:the|an|its|their) (?:earlier|previous|prior|recent)"
         r"(?! (?:day|night|week|month|year|morning|evening|afternoon)\b)",
         "retrospective",
         window=8,
@@ -228,6 +229,8 @@ RULES: tuple[Rule, ...] = (
     # -- promises and plans
     _r(r"(?:is|are|was|were|am)? ?(?:expected|set|due|scheduled|poised|slated|about|going) to", "promise"),
     _r(r"(?:is|are|was|were) to", "promise"),
+    # "sanctions are being lifted": under way, not done; the change is reported when it is.
+    _r(r"(?:is|are) being", "promise", window=1),
     _r(
         r"pledg(?:e|es|ed|ing)|promis(?:e|es|ed|ing)|vow(?:s|ed|ing)?|"
         r"agree(?:s|d|ing)?(?: [\w'’.]+){0,3}? to|"

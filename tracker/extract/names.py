@@ -47,7 +47,7 @@ _INSTITUTIONS = word_set(
     "airline airlines airways group bank ministry department railways railway council union committee "
     "centre center agency service office court party front radio liberty corporation company inc ltd "
     "foundation institute university embassy government administration parliament assembly army police "
-    "belavia belaruskali viasna reuters"
+    "belavia belaruskali viasna reuters times post journal news press tribune herald telegraph"
 )
 
 
@@ -101,12 +101,20 @@ def _name_in(view: SentenceView, item: list[int]) -> str | None:
 
 
 COPULAS = word_set("was were has have had been is are")
+# An apposition between a name and its verb: "X, arrested at an airport with a small amount of
+# cannabis in his luggage, was released".
+_APPOSITION_WORDS = 16
 
 
 def named_releases(
-    view: SentenceView, cue_tokens: list[tuple[int, int]], used: set[int], counted: bool
+    view: SentenceView,
+    cue_tokens: list[tuple[int, int]],
+    used: set[int],
+    counted: bool,
+    headline: bool = False,
 ) -> list[NamedRelease]:
-    """Releases of named people, for the cues (first and last token of each) not in `used`."""
+    """Releases of named people, for the cues (first and last token of each) not in `used`; a
+    `headline` drops its determiners and auxiliaries ("American held in Moscow freed")."""
     if counted or _GROUP_WORDS & {t.lower for t in view.tokens}:
         # A sentence that gives a number says how many, and one that speaks of a group ("along
         # with others", "among those freed") names only part of it.
@@ -115,11 +123,15 @@ def named_releases(
     for k, (cue_first, cue_last) in enumerate(cue_tokens):
         if k in used:
             continue
-        found = _passive_subject(view, cue_first) or _active_object(view, cue_last)
+        # "in exchange for arms dealer X": who follows is the other side of the swap.
+        other_side = view.word(cue_last) == "for"
+        found = _passive_subject(view, cue_first) or (None if other_side else _active_object(view, cue_last))
         if found:
             out.append(NamedRelease(k, *found))
             continue
-        described = _described_object(view, cue_first, cue_last) or _described_subject(view, cue_first)
+        described = (
+            None if other_side else _described_object(view, cue_first, cue_last)
+        ) or _described_subject(view, cue_first, headline)
         if described:
             out.append(NamedRelease(k, *described, []))
     return out
@@ -140,7 +152,7 @@ def _passive_subject(view: SentenceView, cue_first: int) -> tuple[int, int, list
         opening = index - 1
         while opening >= 0 and view.word(opening) != ",":
             opening -= 1
-        if opening < 0 or index - opening > 8:
+        if opening < 0 or index - opening > _APPOSITION_WORDS:
             return None
         index = opening - 1
     last = index
@@ -239,7 +251,8 @@ _PHRASE_ENDS = word_set(
     "had has have and or but since of into"
 )
 _PHRASE_WORDS = 5  # "a further American", "the veteran opposition politician"
-_SUBJECT_REACH = 8  # words between a described subject and its verb ("held since 2021")
+# Words between a described subject and its verb ("held for ten days by troops in the south").
+_SUBJECT_REACH = 12
 
 
 def _described_object(view: SentenceView, cue_first: int, cue_last: int) -> tuple[int, int] | None:
@@ -268,11 +281,12 @@ def _phrase_head(view: SentenceView, start: int, limit: int) -> int | None:
     return head
 
 
-def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | None:
+def _described_subject(view: SentenceView, cue_first: int, headline: bool) -> tuple[int, int] | None:
     """One person described as the subject of a passive or of a verb of going: "the veteran
-    dissident was allowed to return home", "a U.S. citizen, held since 2021, walked free"."""
+    dissident was allowed to return home", "a U.S. citizen, held since 2021, walked free"; in a
+    headline, with no determiner or auxiliary: "Teacher held in Moscow freed"."""
     index = cue_first - 1
-    passive = False
+    passive = headline and view.word(cue_first).endswith("ed")
     while index >= 0 and view.word(index) in _BEFORE_VERB:
         passive = passive or view.word(index) in _PASSIVE
         index -= 1
@@ -284,6 +298,8 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
             return None
         if not is_person_singular(token) or not _leads_to_verb(view, head, index):
             continue
+        if headline and _opens_headline(view, head):
+            return 0, head
         for start in range(head - 1, max(-1, head - _PHRASE_WORDS - 1), -1):
             if view.word(start) in _DETERMINERS and _phrase_head(view, start, head + 1) == head:
                 before = view.word(start - 1)
@@ -291,6 +307,12 @@ def _described_subject(view: SentenceView, cue_first: int) -> tuple[int, int] | 
                 return (start, head) if opens else None
         return None
     return None
+
+
+def _opens_headline(view: SentenceView, head: int) -> bool:
+    """Is token `head` the end of a bare phrase opening a headline ("Minnesota native")?"""
+    words = view.tokens[: head + 1]
+    return head < _PHRASE_WORDS and all(t.is_word and t.lower not in _PHRASE_ENDS for t in words)
 
 
 # Words that never stand between a subject and its verb: a new clause begins.

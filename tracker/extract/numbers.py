@@ -3,8 +3,9 @@
 Number words are converted run by run with text_to_num ("one hundred and twenty-three" -> 123,
 "Fifty-two" -> 52), so each value keeps the offsets of the words it came from. text_to_num's
 `alpha2digit` leaves isolated small numbers ("two people") as words; converting runs ourselves
-reads those too. "A dozen" is 12; "dozens", "hundreds" and amounts after "more than", "about",
-"up to" and the like are vague: they are recorded but never counted as an exact figure.
+reads those too. "A dozen" is 12 and "two dozen" 24; "dozens", "hundreds" and amounts after
+"more than", "about", "up to" and the like are vague: they are recorded but never counted as an
+exact figure.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ NUMBER_WORDS = frozenset(_UNITS) - {"zero"} | {"dozen"}
 _WORD = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
 _NUMBER = re.compile(
     rf"(?<![\w.,])(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?![\w]|[.,]\d)"
+    rf"|(?<![\w-])(?P<dozen>half\s+a\s+dozen|a\s+dozen|(?:{_WORD}\s+)?dozen)(?![\w-])"
     rf"|(?<![\w-])(?P<words>(?:a\s+(?=hundred|thousand))?{_WORD}(?:(?:\s+and\s+|[\s-]+){_WORD})*)(?![\w-])"
-    rf"|(?<![\w-])(?P<dozen>half\s+a\s+dozen|a\s+dozen|dozen)(?![\w-])"
     rf"|(?<![\w-])(?P<many>dozens|scores|hundreds|thousands|several|a\s+few|many|numerous)(?![\w-])",
     re.IGNORECASE,
 )
@@ -61,6 +62,17 @@ def _words_value(text: str) -> int | None:
         return None
 
 
+def _dozen_value(text: str) -> int | None:
+    """ "a dozen" 12, "half a dozen" 6, "two dozen" 24."""
+    words = text.lower().split()
+    if words[0] == "half":
+        return 6
+    if len(words) == 1 or words[0] == "a":
+        return 12
+    multiple = _words_value(" ".join(words[:-1]))
+    return multiple * 12 if multiple is not None else None
+
+
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order."""
     found: list[NumberMention] = []
@@ -74,7 +86,7 @@ def find_numbers(text: str) -> list[NumberMention]:
             if value is None:
                 continue
         elif match.group("dozen"):
-            value = 6 if raw.lower().startswith("half") else 12
+            value = _dozen_value(raw)
         else:
             value = None
         window_start = max(0, match.start() - 24)

@@ -14,53 +14,31 @@ each (see `names`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
+from tracker.extract.count_words import (
+    AFTER_FILLER,
+    APPOSITION_OPENERS,
+    BARE_FOLLOWERS,
+    BEFORE_FILLER,
+    BRINGING,
+    CONNECTIVE_WORDS,
+    CONNECTIVES,
+    CUMULATIVE_MARKERS,
+    HELD_PHRASE_WORDS,
+    KIN,
+    MEASURES,
+    PARENTHETICAL_OPENERS,
+    SUBSET_AFTER,
+    SUBSET_BEFORE,
+    TOTAL_WORDS,
+)
 from tracker.extract.dates import DateMention
 from tracker.extract.matching import CueMatch
 from tracker.extract.names import COPULAS, named_items, named_releases, subset_names
 from tracker.extract.numbers import NUMBER_WORDS, NumberMention
 from tracker.extract.people import HELD, is_people_plural
 from tracker.extract.tokens import SentenceView
-from tracker.subjects.patterns import word_set
-
-_BEFORE_FILLER = word_set(
-    "a an the another further more total of all some at least over than nearly almost about around "
-    "roughly up to as many its their additional approximately just well no fewer less estimated"
-)
-_AFTER_FILLER = word_set(
-    "who that were was have has had been being are is also all later subsequently eventually then "
-    "freshly newly just recently already finally formally officially reportedly"
-)
-# Words that may follow a bare count ("freed 52 on Thursday", "frees 52 as talks go on").
-_BARE_FOLLOWERS = word_set(
-    "on in at to into from after with and more others other were was who last this overnight "
-    "yesterday today monday tuesday wednesday thursday friday saturday sunday early late by under as "
-    "amid following before during through via when while but or so then since across near toward towards"
-)
-# Appositions a count may carry before its verb: "The prisoners, 52 in total, were released".
-_TOTAL_WORDS = frozenset({"in", "total", "all", "altogether", ","})
-_MEASURES = word_set(
-    "percent per years year months month weeks week days day hours hour minutes minute times km "
-    "kilometres kilometers miles dollars euros roubles rubles million billion tonnes tons flights "
-    "aircraft planes jets pages seats votes points degrees a.m. p.m. o'clock decades decade"
-)
-# Before a number, these make it part of a larger group ("including 14 foreigners", "among them
-# 14"). "Among the 123 freed" names the whole group, but only in passing: never counted either.
-_SUBSET_BEFORE = frozenset({"including", "incl.", "incl", "among", "includes", "included", "them", "whom"})
-_SUBSET_AFTER = frozenset({"them", "whom", "those", "these", "the"})
-_CONNECTIVES = ("along with", "together with", "as well as", "alongside", "and", "with")
-_CONNECTIVE_WORDS = frozenset({"with", "along", "together", "as", "well"})
-# Words that open a parenthetical subset after a count: "52 prisoners, including 14 foreigners, ...".
-_PARENTHETICAL_OPENERS = word_set("including incl. among mostly many most some of such")
-_CUMULATIVE_MARKERS = re.compile(
-    r"\b(?:so far|to date|in total|altogether|overall|cumulative(?:ly)?|this year)\b", re.I
-)
-_BRINGING = word_set("bringing brings brought bring taking takes took raising raises")
-_HELD_PHRASE_WORDS = 10  # "52 prisoners held in ... were freed"
-# Words that open an apposition after a name: "Tsikhanouski, the blogger whose wife ..., and 13 others".
-_APPOSITION_OPENERS = word_set("the a an who whose which his her")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +87,8 @@ class _Binder:
         """End token of "52 [political] prisoners"; None if what follows the number makes it
         something other than a head count ("five years", "52-year-old", "52 pages")."""
         following = self.word(last + 1)
-        if following in _MEASURES or self.view.tokens[last].end > number.end:
-            return None  # a measure, or a compound such as "52-year-old"
+        if following in MEASURES or self.view.tokens[last].end > number.end or self.is_age(last, number):
+            return None  # a measure, a compound such as "52-year-old", an age
         modifiers_only = True  # only modifiers so far: "three Lutheran pastors", not "52 in Minsk"
         for offset in range(1, 4):
             word = self.word(last + offset)
@@ -118,12 +96,12 @@ class _Binder:
                 break
             if word in self.units or (modifiers_only and self.people(last + offset)):
                 return last + offset
-            if word in _MEASURES:
+            if word in MEASURES:
                 return None
             if offset == 1 and word in ("other", "others"):
                 return last + offset + (1 if self.unit_at(last + 2) else 0)
-            modifiers_only = modifiers_only and word not in _BARE_FOLLOWERS and word not in _AFTER_FILLER
-        if not following or following in _BARE_FOLLOWERS or following in _AFTER_FILLER:
+            modifiers_only = modifiers_only and word not in BARE_FOLLOWERS and word not in AFTER_FILLER
+        if not following or following in BARE_FOLLOWERS or following in AFTER_FILLER:
             return last
         if last + 1 < len(self.view.tokens) and not self.view.tokens[last + 1].is_word:
             return last
@@ -132,8 +110,26 @@ class _Binder:
             return last
         return None
 
+    def is_age(self, last: int, number: NumberMention) -> bool:
+        """A bare number set off by commas after a person ("an American, 85, was freed")."""
+        first = self.view.index_at(number.start)
+        before = self.word(first - 2)
+        return (
+            self.word(first - 1) == ","
+            and self.word(last + 1) in (",", ")", "")
+            and bool(before)
+            and before[:1].isalpha()
+            and before not in PARENTHETICAL_OPENERS
+            and (number.value or 0) < 120
+        )
+
     def people(self, index: int) -> bool:
         return 0 <= index < len(self.view.tokens) and is_people_plural(self.view.tokens[index])
+
+    def kin_of_group(self, first: int, np_end: int) -> bool:
+        """ "two of their relatives", "three family members": kin of the people just counted."""
+        words = {self.word(i) for i in range(first + 1, np_end + 1)}
+        return self.word(np_end) in KIN and ("their" in words or self.word(np_end - 1) == "family")
 
     def unit_at(self, index: int) -> bool:
         return self.word(index) in self.units or self.people(index)
@@ -150,7 +146,7 @@ class _Binder:
             between = _words_between(self.view, cue_last, first)
             if between is None or len(between) > 4:
                 continue
-            if all(self.word(i) in _BEFORE_FILLER for i in between):
+            if all(self.word(i) in BEFORE_FILLER for i in between):
                 best = k
         return best
 
@@ -163,7 +159,7 @@ class _Binder:
             and self.word(index + 2) == "of"
             and (opener[:1].isdigit() or opener in NUMBER_WORDS)
         )
-        if self.word(index) in (",", "—", "–", "(") and (numbered or opener in _PARENTHETICAL_OPENERS):
+        if self.word(index) in (",", "—", "–", "(") and (numbered or opener in PARENTHETICAL_OPENERS):
             closing = index + 2
             while closing < len(self.view.tokens) and self.word(closing) not in (",", "—", "–", ")"):
                 closing += 1
@@ -175,7 +171,7 @@ class _Binder:
                 if cue_first == index:
                     return k
             word = self.word(index)
-            if word in _AFTER_FILLER or word in ("'", "’") or word in _TOTAL_WORDS:
+            if word in AFTER_FILLER or word in ("'", "’") or word in TOTAL_WORDS:
                 skipped += 1
                 if skipped > 5:
                     return None
@@ -189,7 +185,7 @@ class _Binder:
         `index` ("three pastors held in a penal colony were freed"); else `index`."""
         if self.word(index) not in HELD:
             return index
-        for end in range(index + 1, min(index + _HELD_PHRASE_WORDS, len(self.view.tokens))):
+        for end in range(index + 1, min(index + HELD_PHRASE_WORDS, len(self.view.tokens))):
             if self.view.is_break(end) or self.word(end) in ("who", "that", "which"):
                 return index
             if any(cue_first == end for cue_first, _ in self.cue_tokens) or self.word(end) in COPULAS:
@@ -201,7 +197,7 @@ class _Binder:
         if self.word(first + 1) not in ("other", "others"):
             return False
         before = " ".join(self.word(i) for i in range(max(0, first - 2), first))
-        return any(before.endswith(c) for c in _CONNECTIVES)
+        return any(before.endswith(c) for c in CONNECTIVES)
 
     def nearest_cue(self, first: int, limit: int = 15) -> int | None:
         best: tuple[int, int] | None = None
@@ -220,7 +216,7 @@ class _Binder:
         words = 0
         index = lo + 1
         while index < hi:
-            if self.word(index) == "," and self.word(index + 1) in _APPOSITION_OPENERS:
+            if self.word(index) == "," and self.word(index + 1) in APPOSITION_OPENERS:
                 closing = index + 1
                 while closing < hi and self.word(closing) != ",":
                     closing += 1
@@ -239,9 +235,9 @@ class _Binder:
                 break
             if self.word(index) == "among" and self._names_whole_group(index, first, np_end):
                 break
-            if self.word(index) in _SUBSET_BEFORE:
+            if self.word(index) in SUBSET_BEFORE:
                 return True
-        if self.word(first + 1) == "of" and self.word(first + 2) in _SUBSET_AFTER:
+        if self.word(first + 1) == "of" and self.word(first + 2) in SUBSET_AFTER:
             return True
         # "six Lithuanians among the 52", "fourteen were among those freed"; a comma ends the phrase.
         for index in range(np_end + 1, min(np_end + 5, len(self.view.tokens))):
@@ -254,7 +250,7 @@ class _Binder:
     def subset_marker_between(self, number: NumberMention, first: int) -> bool:
         """Is there an "including" or "among" between `number` and token `first` ("31 freed, among
         them a French citizen and two Poles")?"""
-        return any(self.word(i) in _SUBSET_BEFORE for i in range(self.view.index_at(number.end - 1), first))
+        return any(self.word(i) in SUBSET_BEFORE for i in range(self.view.index_at(number.end - 1), first))
 
     def names_group_in_passing(self, first: int, np_end: int) -> bool:
         """Is the number the whole group after "among" ("X among the 52 freed")?"""
@@ -285,11 +281,11 @@ class _Binder:
         return False
 
     def is_cumulative(self, first: int, cue: CueMatch, since_dated: bool) -> bool:
-        if any(self.word(i) in _BRINGING for i in range(0, first)):
+        if any(self.word(i) in BRINGING for i in range(0, first)):
             return True
         cue_first = self.view.index_at(cue.start)
         perfect = any(self.word(i) in ("has", "have", "had") for i in range(max(0, cue_first - 3), cue_first))
-        return perfect and (since_dated or bool(_CUMULATIVE_MARKERS.search(self.view.text)))
+        return perfect and (since_dated or bool(CUMULATIVE_MARKERS.search(self.view.text)))
 
 
 def find_counts(
@@ -299,6 +295,7 @@ def find_counts(
     dates: list[DateMention],
     units: frozenset[str],
     blockers: list[tuple[int, int]],
+    headline: bool = False,
 ) -> list[CountCandidate]:
     """Numbers of `view` tied to one of the count `cues`, with their exclusion flags.
 
@@ -336,8 +333,9 @@ def find_counts(
             continue
         cue_index, value, names = binding
         if joined and unbound.get(n_index - 1) == first - 2 and value is not None:
-            # "five Americans and two of their relatives were freed": one group of seven
-            value += numbers[n_index - 1].value or 0
+            # "five Americans and two others were freed": one group of seven; but "five
+            # Americans and two of their relatives": the relatives went with them, not freed.
+            value = (0 if binder.kin_of_group(first, np_end) else value) + (numbers[n_index - 1].value or 0)
         cue = cues[cue_index]
         if binder.is_blocked(number, np_end, cue):
             continue
@@ -349,7 +347,8 @@ def find_counts(
         bound[n_index] = cue_index
         if joined and previous is not None and n_index - 1 in bound and previous.cue is cue:
             if previous.value is not None and value is not None and not (vague or previous.vague):
-                results[-1] = replace(previous, value=previous.value + value)
+                kin = binder.kin_of_group(first, np_end)
+                results[-1] = replace(previous, value=previous.value + (0 if kin else value))
             continue
         results.append(
             CountCandidate(
@@ -362,7 +361,7 @@ def find_counts(
                 passing=binder.names_group_in_passing(first, np_end),
             )
         )
-    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results)):
+    for named in named_releases(view, binder.cue_tokens, set(bound.values()), bool(results), headline):
         start, end = view.tokens[named.first].start, view.tokens[named.last].end
         number = NumberMention(start, end, view.text[start:end], named.count, False)
         results.append(CountCandidate(number, named.count, cues[named.cue], False, False, tuple(named.names)))
@@ -383,7 +382,7 @@ def _bind(
         cue_index = binder.nearest_cue(first)
         if cue_index is not None and value is not None:
             connective_at = first - 1
-            while connective_at > 0 and binder.word(connective_at) in _CONNECTIVE_WORDS:
+            while connective_at > 0 and binder.word(connective_at) in CONNECTIVE_WORDS:
                 connective_at -= 1
             cue_last = binder.cue_tokens[cue_index][1]
             lo = cue_last + 1 if cue_last < first else 0

@@ -23,7 +23,7 @@ event; a retrospective mention can only join one, and is background otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
@@ -55,13 +55,14 @@ class Judgement:
     target: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Known:
     key: object  # the count (tally) or state of the event
     day: date
     precision: DatePrecision
     founder: str  # fact id
     seq: int  # the order it became known in: the latest known is preferred
+    surnames: set[str] = field(default_factory=set)  # of the people its news names
 
 
 class _Events:
@@ -148,11 +149,16 @@ def judge_mentions(
             _order(m[1]),
         ),
     )
+    founded: dict[str, _Known] = {}
     for movable, fact in judged:
         judgement = _judge(fact, known, movable, key, tally, characterisation)
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
-            known.add(_Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements)))
+            event = _Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
+            founded[fact.fact_id] = event
+            known.add(event)
+        if judgement.decision == "news" and judgement.target in founded:
+            founded[judgement.target].surnames |= _surnames(fact)
     return judgements
 
 
@@ -275,20 +281,37 @@ def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally
             late
             and (event.key == own or named)
             and timedelta(0) <= days_late <= timedelta(days=LATE_REPORT_DAYS)
+            and not (tally and own == 1 and _someone_else(fact, event))
         ):
             return event
     return None
 
 
 def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
-    """The latest known event before the fact with the same count (or state)."""
+    """The latest known event before the fact with the same count (or state); for one person
+    freed, the release of the same person."""
     published = published_day(fact)
     for event in sorted(known.with_key(key(fact)), key=lambda e: -e.seq):
         if event.day > fact.event_date or event.day > published:
             continue
+        if tally and key(fact) == 1 and not (_surnames(fact) & event.surnames):
+            continue  # one person freed is told apart by who, not by the count
         if event.key == key(fact) or (tally and _close(event.key, key(fact))):
             return event
     return None
+
+
+def _someone_else(fact: Fact, event: _Known) -> bool:
+    """Is the person a later report says was freed not the one freed in `event`? Told apart by
+    name; a report naming no one is not taken for a release of someone named."""
+    surnames = _surnames(fact)
+    if surnames:
+        return bool(event.surnames) and not surnames & event.surnames
+    return bool(event.surnames)
+
+
+def _surnames(fact: Fact) -> frozenset[str]:
+    return frozenset(name.split()[-1].lower() for name in fact.names)
 
 
 def names_only(fact: Fact) -> bool:

@@ -312,7 +312,35 @@ def _state_changes(
         )
         used.update(g[0] for g in group)
         result.append((best_state, best.facts, conflicts))
-    return result
+    return _without_passing_states(result, states, order)
+
+
+def _without_passing_states(
+    changes: list[tuple[str, list[Fact], tuple[Conflict, ...]]],
+    states: dict[str, StateLike],
+    order: dict[str, int],
+) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+    """A state that is not settled, only expected or promised in the same period as a further
+    state is reached, was passed through ("a relief measure is loosening restrictions" the day a
+    licence eases them; "expects to resume operations" the day it reopens): one change, to the
+    further state. A step asserted on its own ("the U.S. offered relief") stays an entry."""
+    kept = []
+    for index, (state_id, facts, conflicts) in enumerate(changes):
+        here = Cluster(list(facts))
+        expected_only = not any(f.modality == "asserted" or f.analyst for f in facts)
+        passed = (
+            expected_only
+            and not states[state_id].settled
+            and any(
+                order[later] > order[state_id]
+                and same_period(here.date, here.precision, there.date, there.precision)
+                for later, later_facts, _ in changes[index + 1 :]
+                for there in (Cluster(list(later_facts)),)
+            )
+        )
+        if not passed:
+            kept.append((state_id, facts, conflicts))
+    return kept
 
 
 def _reverses(cluster: Cluster) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from tracker.projections.articles import ArticlesProjection
-from tracker.projections.facts import FactsProjection
+from tracker.projections.facts import FactsProjection, Interpreter, interpret_in_process
 from tracker.projections.feeds import FeedHistoryProjection
 from tracker.projections.runner import Projection, ProjectionRunner
 from tracker.projections.story import StoryProjection
@@ -19,11 +19,16 @@ from tracker.subjects import Subject
 __all__ = ["Projection", "ProjectionRunner", "default_projections"]
 
 
-def default_projections(subjects: Sequence[Subject], publishers: Mapping[str, str]) -> list[Projection]:
-    """Every projection tracker keeps, in the order they are caught up (story reads facts)."""
+def default_projections(
+    subjects: Sequence[Subject],
+    publishers: Mapping[str, str],
+    interpreter: Interpreter = interpret_in_process,
+) -> list[Projection]:
+    """Every projection tracker keeps, in the order they are caught up (story reads facts).
+    `interpreter` extracts the articles' facts (in worker processes, when given a pool's)."""
     return [
         ArticlesProjection(),
         FeedHistoryProjection(),
-        FactsProjection(subjects),
+        FactsProjection(subjects, interpreter),
         StoryProjection(subjects, publishers),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import sqlite_utils
@@ -9,6 +10,7 @@ import sqlite_utils
 from tracker.clock import format_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent
 from tracker.projections.runner import Projection
+from tracker.store import Store
 
 _TABLE = """
 CREATE TABLE articles (
@@ -87,3 +89,45 @@ class ArticlesProjection(Projection):
                 "revised_at = ?, position = ? WHERE stream = ?",
                 (*values, event.revision, recorded.recorded_at, recorded.position, recorded.stream),
             )
+
+
+# --- reads ----------------------------------------------------------------------------------------
+# For listings (the report's coverage): counts and the newest articles of a feed, from the indexes,
+# optionally only those published before `cutoff` and leaving out the streams in `excluding`.
+
+
+def _filter(cutoff: str | None, excluding: Sequence[str]) -> tuple[list[str], list[object]]:
+    clauses = (["published < ?"] if cutoff else []) + (
+        [f"stream NOT IN ({', '.join('?' for _ in excluding)})"] if excluding else []
+    )
+    return clauses, [*([cutoff] if cutoff else []), *excluding]
+
+
+def count_by_feed(store: Store, cutoff: str | None, excluding: Sequence[str]) -> dict[str, int]:
+    clauses, params = _filter(cutoff, excluding)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    sql = f"SELECT feed_id, count(*) FROM articles {where} GROUP BY feed_id"  # noqa: S608 - placeholders only
+    return dict(store.conn.execute(sql, params))
+
+
+def newest_of_feed(
+    store: Store, feed_id: str, limit: int, cutoff: str | None, excluding: Sequence[str]
+) -> list[tuple[str | None, str | None, str | None, int, int]]:
+    """(title, link, published, revisions, first_position), newest first, then by link descending,
+    then in log order."""
+    clauses, params = _filter(cutoff, excluding)
+    where = " AND ".join(["feed_id = ?", *clauses])
+    sql = (
+        "SELECT title, link, published, revisions, first_position FROM articles "  # noqa: S608
+        f"WHERE {where} ORDER BY published DESC, coalesce(link, '') DESC, first_position LIMIT ?"
+    )
+    return list(store.conn.execute(sql, [feed_id, *params, limit]))
+
+
+def first_positions(store: Store, streams: Sequence[str]) -> dict[str, int]:
+    """Where each of these articles first appears in the log (those the projection holds)."""
+    if not streams:
+        return {}
+    marks = ", ".join("?" for _ in streams)
+    sql = f"SELECT stream, first_position FROM articles WHERE stream IN ({marks})"  # noqa: S608
+    return dict(store.conn.execute(sql, list(streams)))

@@ -1,5 +1,6 @@
 """The runner's bookkeeping tables: `projection_checkpoints` (how far each projection has folded
-the log, under which fingerprint) and `projection_errors` (the events a projection failed on).
+the log, under which fingerprint) and `projection_errors` (the events a projection could not apply
+and went on without, and a failed finish()).
 
 Both tables belong to the store's schema (`tracker.schema`): rebuilding a projection never drops
 them, only its own rows in them.
@@ -12,6 +13,8 @@ import sqlite_utils
 from tracker.store import Store
 
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
+# A finish() a long catch-up leaves for its last chunk: pending like a failed one, so it runs.
+DEFERRED = "deferred to the end of a catch-up in progress"
 
 
 def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
@@ -35,14 +38,34 @@ def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, 
     )
 
 
-def record_error(db: sqlite_utils.Database, name: str, position: int, error: str, at: str) -> None:
-    """Keep (or count again) the error a projection raised at `position`."""
+def record_error(
+    db: sqlite_utils.Database, name: str, position: int, error: str, at: str, event_id: str | None = None
+) -> None:
+    """Keep (or count again) the error a projection raised at `position`: on the event `event_id`,
+    which it then goes on without (`skipped`), or in its finish() (no event id)."""
     db.execute(
-        "INSERT INTO projection_errors (name, position, error, first_seen, last_seen) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
-        "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1",
-        [name, position, error, at, at],
+        "INSERT INTO projection_errors (name, position, error, first_seen, last_seen, event_id, skipped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, position) DO UPDATE SET "
+        "error = excluded.error, last_seen = excluded.last_seen, attempts = attempts + 1, "
+        "event_id = excluded.event_id, skipped = excluded.skipped",
+        [name, position, error, at, at, event_id, int(event_id is not None)],
     )
+
+
+def forget_errors(db: sqlite_utils.Database, name: str, first: int, last: int) -> None:
+    """Forget the skipped events in positions first..last: the projection has now applied them."""
+    db.execute(
+        "DELETE FROM projection_errors WHERE name = ? AND skipped = 1 AND position BETWEEN ? AND ?",
+        [name, first, last],
+    )
+
+
+def skipped_count(db: sqlite_utils.Database, name: str) -> int:
+    """How many events projection `name` went on without."""
+    row = db.execute(
+        "SELECT count(*) FROM projection_errors WHERE name = ? AND skipped = 1", [name]
+    ).fetchone()
+    return int(row[0])
 
 
 def finish_error(error: str) -> str:
@@ -70,8 +93,25 @@ def failed_finish(db: sqlite_utils.Database) -> set[str]:
 
 
 def last_error(db: sqlite_utils.Database, name: str) -> str | None:
-    """The error at the latest position a projection failed on, if any."""
+    """The error at the latest position a projection failed on, if any, with where it was."""
     row = db.execute(
-        "SELECT error FROM projection_errors WHERE name = ? ORDER BY position DESC LIMIT 1", [name]
+        "SELECT position, event_id, error FROM projection_errors WHERE name = ? "
+        "ORDER BY position DESC LIMIT 1",
+        [name],
     ).fetchone()
-    return None if row is None else str(row[0])
+    if row is None:
+        return None
+    position, event_id, error = row
+    return f"position {position}" + (f" ({event_id})" if event_id else "") + f": {error}"
+
+
+def skipped_events(store: Store) -> list[tuple[str, int, str, str]]:
+    """Every event a projection went on without: (projection, position, event id, error); none
+    in a store too old to record them (`tracker verify` audits such stores too)."""
+    if "skipped" not in store.db["projection_errors"].columns_dict:
+        return []
+    rows = store.db.execute(
+        "SELECT name, position, event_id, error FROM projection_errors WHERE skipped = 1 "
+        "ORDER BY name, position"
+    )
+    return [(name, position, event_id, error) for name, position, event_id, error in rows]

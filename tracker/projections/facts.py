@@ -10,16 +10,25 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, ClassVar
 
 import sqlite_utils
 
 from tracker.clock import format_utc, parse_utc
-from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent, stable_id
-from tracker.extract import EXTRACTOR_VERSION, Claim, Document, extract_claims, html_to_text
+from tracker.events import (
+    ArticleObserved,
+    ArticleRevised,
+    ArticleTextFetched,
+    RecordedEvent,
+    article_stream,
+    decode,
+    page_stream,
+    stable_id,
+)
+from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
 from tracker.store import Store
@@ -59,7 +68,19 @@ CREATE TABLE facts (
     PRIMARY KEY (fact_id, position)
 ) STRICT
 """
+# Articles whose interpretation was given up (over its time budget, say): visible, never silent.
+_SKIPPED = """
+CREATE TABLE facts_skipped (
+    position    INTEGER PRIMARY KEY,  -- event position of the article version not interpreted
+    stream      TEXT NOT NULL,
+    feed_id     TEXT NOT NULL,
+    url         TEXT,
+    reason      TEXT NOT NULL,
+    extractor   TEXT NOT NULL
+) STRICT
+"""
 _INDEXES = (
+    "CREATE INDEX facts_skipped_feed ON facts_skipped (feed_id)",
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_at)",
 )
@@ -106,28 +127,37 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def article_text(event: ArticleObserved | ArticleRevised) -> str:
-    """The text extraction reads: the title, then the fullest body the feed gave."""
-    body = event.content or event.summary or ""
-    return "\n\n".join(part for part in (event.title or "", html_to_text(body)) if part.strip())
+def article_text(event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None) -> str:
+    """The text extraction reads: the title, then the richest body known — the feed's, or the
+    article page's when that is longer."""
+    from tracker.extract.text import html_to_text  # the extractor loads on first use
+
+    body = html_to_text(event.content or event.summary or "")
+    if page is not None and len(page.text) > len(body):
+        body = page.text
+    return "\n\n".join(part for part in (event.title or "", body) if part.strip())
 
 
 def facts_from_article(
-    recorded: RecordedEvent, subjects: Sequence[Subject], publishers: Mapping[str, str] | None = None
+    recorded: RecordedEvent,
+    subjects: Sequence[Subject],
+    publishers: Mapping[str, str] | None = None,
+    page: ArticleTextFetched | None = None,
 ) -> list[Fact]:
-    """Extract the facts of one article version (pure)."""
+    """Extract the facts of one article version (pure), with its page's text when there is one
+    (the page's final URL is then the source)."""
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
-    document = Document(text=article_text(event), published=anchor, title=event.title)
+    document = Document(text=article_text(event, page), published=anchor, title=event.title)
     provenance: dict[str, Any] = {
         "position": recorded.position,
         "stream": recorded.stream,
         "revision": event.revision,
         "feed_id": event.feed_id,
-        "url": event.link,
+        "url": page.final_url if page is not None else event.link,
         "title": event.title,
         "published": format_utc(event.published) if event.published else None,
         "publisher": (publishers or {}).get(event.feed_id, event.feed_id),
@@ -140,6 +170,8 @@ def document_facts(
 ) -> list[Fact]:
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
+    from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
+
     facts: dict[str, Fact] = {}
     stream = provenance["stream"]
     for claim in extract_claims(document, subjects):
@@ -156,13 +188,37 @@ def document_facts(
     return list(facts.values())
 
 
+_ARTICLES = frozenset({"ArticleObserved", "ArticleRevised"})
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreted:
+    """What interpreting one article version gave: its facts, or why it was not interpreted."""
+
+    rows: tuple[Fact, ...]
+    skipped: str | None = None
+
+
+# Interprets article events with the subjects' rules: {position: Interpreted} for each event.
+Interpreter = Callable[[Sequence[RecordedEvent], Sequence[Subject]], dict[int, Interpreted]]
+
+
+def interpret_in_process(
+    events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+) -> dict[int, Interpreted]:
+    """The serial interpreter, in this process and without a time budget (tests, small tools)."""
+    return {e.position: Interpreted(tuple(facts_from_article(e, subjects))) for e in events}
+
+
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 2
-    handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
+    version: ClassVar[int] = 4  # 3: facts_skipped; 4: article pages
+    handles: ClassVar[frozenset[str] | None] = _ARTICLES | {"ArticleTextFetched"}
 
-    def __init__(self, subjects: Sequence[Subject]) -> None:
+    def __init__(self, subjects: Sequence[Subject], interpreter: Interpreter = interpret_in_process) -> None:
         self.subjects = tuple(subjects)
+        self.interpreter = interpreter
+        self._ready: dict[int, Interpreted] = {}
         self._fingerprint = (
             f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
         )
@@ -172,19 +228,58 @@ class FactsProjection(Projection):
 
     def create(self, db: sqlite_utils.Database) -> None:
         db.execute(_TABLE)
+        db.execute(_SKIPPED)
         for statement in _INDEXES:
             db.execute(statement)
 
     def drop(self, db: sqlite_utils.Database) -> None:
         db.execute("DROP TABLE IF EXISTS facts")
+        db.execute("DROP TABLE IF EXISTS facts_skipped")
+
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Interpret the articles among `events` now (in the interpreter's workers, outside any
+        transaction); apply() then only writes the rows. Older interpretations are forgotten."""
+        if not events:
+            return
+        first = events[0].position
+        self._ready = {p: r for p, r in self._ready.items() if p >= first}
+        todo = [e for e in events if e.type in _ARTICLES and e.position not in self._ready]
+        if todo:
+            self._ready.update(self.interpreter(todo, self.subjects))
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        if isinstance(recorded.event, ArticleRevised):
+        event = recorded.event
+        page: ArticleTextFetched | None
+        if isinstance(event, ArticleTextFetched):
+            # The page re-reads the article's current feed version with the richer text; its facts
+            # take the page's position, so "what was known at T" still filters by position.
+            article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
+            if article is None:
+                return
+            page, recorded = event, replace(article, position=recorded.position)
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
+            page = found.event if found is not None and isinstance(found.event, ArticleTextFetched) else None
+        else:
+            return
+        if isinstance(event, ArticleRevised | ArticleTextFetched):
             db.execute(
                 "UPDATE facts SET superseded_at = ? WHERE stream = ? AND superseded_at IS NULL",
                 [recorded.position, recorded.stream],
             )
-        rows = facts_from_article(recorded, self.subjects)
+        if recorded.position not in self._ready and page is None:
+            self.prepare([recorded])
+        # Prepared in the workers from the feed's text alone; an article with a page is read here.
+        outcome = self._ready.pop(recorded.position, None)
+        if page is not None or outcome is None:
+            outcome = Interpreted(tuple(facts_from_article(recorded, self.subjects, page=page)))
+        if outcome.skipped is not None and isinstance(event, ArticleObserved | ArticleRevised):
+            skipped = (recorded.position, recorded.stream, event.feed_id, event.link, outcome.skipped)
+            db.execute(
+                "INSERT OR REPLACE INTO facts_skipped VALUES (?, ?, ?, ?, ?, ?)",
+                [*skipped, EXTRACTOR_VERSION],
+            )
+        rows = outcome.rows
         if rows:
             columns = ", ".join(f'"{c}"' for c in COLUMNS)
             marks = ", ".join("?" * len(COLUMNS))
@@ -192,11 +287,34 @@ class FactsProjection(Projection):
             db.conn.executemany(insert, [fact_values(r) for r in rows])
 
 
+def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
+    """Per feed, how many article versions were not interpreted, and the latest one's reason."""
+    if not store.db["facts_skipped"].exists():
+        return {}
+    rows = store.db.execute(
+        "SELECT feed_id, count(*), (SELECT reason FROM facts_skipped AS latest WHERE "
+        "latest.feed_id = s.feed_id ORDER BY position DESC LIMIT 1) FROM facts_skipped AS s GROUP BY feed_id"
+    )
+    return {feed_id: (count, reason) for feed_id, count, reason in rows}
+
+
+def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:
+    """The stream's last event before `position`, read from the log (so rebuilds agree)."""
+    row = db.execute(
+        "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
+        "FROM events WHERE stream = ? AND position < ? ORDER BY position DESC LIMIT 1",
+        [stream, position],
+    ).fetchone()
+    return decode(*row) if row else None
+
+
 def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:
-    """Fact ids (extracted or asserted) equal to `given`, or whose hex digits start with it."""
+    """Fact ids (extracted or asserted) equal to `given`, or whose hex digits start with it
+    (retraction targets). An assertion is looked up in the log itself: one the story could not
+    apply is retractable too."""
     sql = (
         "SELECT fact_id FROM ("
-        "SELECT fact_id FROM facts UNION SELECT fact_id FROM assertions) "
+        "SELECT fact_id FROM facts UNION SELECT id AS fact_id FROM events WHERE type = 'FactAsserted') "
         "WHERE fact_id = ? OR substr(fact_id, instr(fact_id, ':') + 1, ?) = ? OR substr(fact_id, 1, ?) = ? "
         "ORDER BY fact_id LIMIT ?"
     )

@@ -6,14 +6,21 @@ disagree. A projection whose fingerprint (code version, plus the rules it depend
 from the stored one is dropped and replayed from the start. Catch-up reads the log once for all
 projections that need it.
 
-A projection that fails on an event stops at the event before it: its checkpoint never passes
-an unrecorded failure, the error is kept in `projection_errors`, and the others go on.
+A projection that cannot apply an event (a "poison" event) goes on past it: the event is
+recorded in `projection_errors` (its dead letter: position, event id, error, attempts, first and
+last seen, `skipped`) before the checkpoint passes it, so nothing in the log can stop a projection
+forever, and the others are never held back. Projections are pure folds, so applying the same
+event again in the same state fails the same way: it is not retried at once, but at the
+projection's next rebuild (a fix to the code or the rules changes the fingerprint, which rebuilds;
+so does `tracker rebuild`), and a rebuild that applies it forgets the error. A fault of the
+storage itself (a full disk, a lock: `tracker.storage_faults`) is no poison: it fails the whole
+catch-up, and nothing is skipped.
 """
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,6 +30,7 @@ from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
 from tracker.events import RecordedEvent
 from tracker.projections import checkpoints
+from tracker.storage_faults import is_storage_fault
 from tracker.store import Store
 
 _BATCH = 500  # events applied under one savepoint
@@ -48,6 +56,10 @@ class Projection:
     def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
         raise NotImplementedError
 
+    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Called, outside any transaction, with events apply() will soon see: a projection whose
+        work is mostly pure computation (extraction) does it here, in parallel if it can."""
+
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
 
@@ -58,7 +70,8 @@ class ProjectionStatus:
     position: int
     head: int
     fingerprint_ok: bool
-    error: str | None
+    error: str | None  # the latest event it skipped (or its failed finish), with the error
+    skipped: int = 0  # events it went on without
 
     @property
     def lag(self) -> int:
@@ -86,11 +99,17 @@ class ProjectionRunner:
         only: Sequence[str] | None = None,
         rebuild: bool = False,
         max_events: int | None = None,
+        prefetched: tuple[int, Sequence[RecordedEvent]] | None = None,
+        finish: bool = True,
     ) -> CatchUp:
         """Bring projections up to the head of the log. Runs inside the caller's transaction.
 
         `max_events` bounds the work: projections advance at most that many log positions past the
         furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
+        `prefetched` is (after, the events the caller read after that position, already prepared):
+        when the furthest-behind projection is still at `after`, exactly those events are applied.
+        With `finish` False, finish() (a refold of derived tables) is left to a later catch-up: it
+        is recorded as pending, so it runs next time even after a crash.
         """
         if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
@@ -100,13 +119,16 @@ class ProjectionRunner:
         head, _ = store.head()
         positions = dict(starts)
         applied = dict.fromkeys(starts, 0)
-        failed: dict[str, ProjectionFailed] = {}
+        failed: list[ProjectionFailed] = []
         active = [p for p in selected if starts[p.name] < head]
         if active:
             first = min(starts[p.name] for p in active)
             until = None if max_events is None else first + max(1, max_events)
+            source: Iterable[RecordedEvent] = store.read(after=first, until=until)
+            if prefetched is not None and prefetched[0] == first and prefetched[1]:
+                source = prefetched[1]
             batch: list[RecordedEvent] = []
-            for event in store.read(after=first, until=until):
+            for event in source:
                 batch.append(event)
                 if len(batch) == _BATCH:
                     self._apply_batch(store, active, batch, positions, applied, failed)
@@ -120,17 +142,39 @@ class ProjectionRunner:
                 or starts[projection.name] == 0
                 or projection.name in pending
             )
-            if needs_finish and projection.name not in failed:
+            if needs_finish and not finish:
+                error = checkpoints.finish_error(checkpoints.DEFERRED)
+                at = format_utc(store.clock())
+                checkpoints.record_error(db, projection.name, positions[projection.name], error, at)
+            elif needs_finish:
                 failure = self._guarded(
                     store, projection, positions[projection.name], projection.finish, finish=True
                 )
                 if failure:
-                    failed[projection.name] = failure
+                    failed.append(failure)
                 else:
                     checkpoints.clear_errors(db, projection.name, finish_only=True)
             at = format_utc(store.clock())
             checkpoints.save(db, projection.name, projection.fingerprint(), positions[projection.name], at)
-        return CatchUp(applied, tuple(rebuilt), tuple(failed.values()))
+        return CatchUp(applied, tuple(rebuilt), tuple(failed))
+
+    def prepare(self, events: Sequence[RecordedEvent], only: Sequence[str] | None = None) -> None:
+        """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""
+        for projection in self.projections:
+            if only is None or projection.name in only:
+                projection.prepare(events)
+
+    def reset(self, store: Store, only: Sequence[str] | None = None) -> list[str]:
+        """Drop projections and create them empty, checkpointed at 0 (the first step of a rebuild
+        in several transactions). Runs inside the caller's transaction."""
+        if not store.conn.in_transaction:
+            raise StoreError("reset() must run inside store.transaction()")
+        selected = [p for p in self.projections if only is None or p.name in only]
+        _, rebuilt = _starting_points(store.db, selected, rebuild=True)
+        at = format_utc(store.clock())
+        for projection in selected:
+            checkpoints.save(store.db, projection.name, projection.fingerprint(), 0, at)
+        return rebuilt
 
     def _apply_batch(
         self,
@@ -139,40 +183,35 @@ class ProjectionRunner:
         batch: Sequence[RecordedEvent],
         positions: dict[str, int],
         applied: dict[str, int],
-        failed: dict[str, ProjectionFailed],
+        failed: list[ProjectionFailed],
     ) -> None:
-        """Apply a batch to each projection under one savepoint; on an error, redo the batch up
-        to the failing event so the projection stops exactly before it."""
+        """Apply a batch to each projection under one savepoint; on an error, redo the batch event
+        by event, so only the events that fail are skipped (each recorded first)."""
         for projection in active:
-            if projection.name in failed:
-                continue
             todo = [e for e in batch if e.position > positions[projection.name]]
             relevant = [e for e in todo if projection.handles is None or e.type in projection.handles]
-
             if not todo:
                 continue
             batch_step = _applying(projection, relevant)
-            if self._guarded(store, projection, todo[-1].position, batch_step, record=False) is None:
+            if self._guarded(store, projection, todo[-1], batch_step, record=False) is None:
+                checkpoints.forget_errors(store.db, projection.name, todo[0].position, todo[-1].position)
                 positions[projection.name] = todo[-1].position
                 applied[projection.name] += len(relevant)
                 continue
-            # Find the failing event, keeping everything before it.
-            for event in todo:
-                if projection.handles is not None and event.type not in projection.handles:
-                    positions[projection.name] = event.position
-                    continue
-                failure = self._guarded(store, projection, event.position, _applying(projection, [event]))
+            for event in relevant:
+                failure = self._guarded(store, projection, event, _applying(projection, [event]))
                 if failure:
-                    failed[projection.name] = failure
-                    break
-                positions[projection.name] = event.position
-                applied[projection.name] += 1
+                    failed.append(failure)
+                else:
+                    checkpoints.forget_errors(store.db, projection.name, event.position, event.position)
+                    applied[projection.name] += 1
+            positions[projection.name] = todo[-1].position
 
     def _guarded(
         self,
         store: Store,
         projection: Projection,
-        position: int,
+        at: RecordedEvent | int,
         step: Callable[[sqlite_utils.Database], None],
         *,
         finish: bool = False,
@@ -180,18 +219,22 @@ class ProjectionRunner:
     ) -> ProjectionFailed | None:
         """Run one step of a projection under a savepoint: a projection bug must never take the
         log (or the other projections) down with it. Failures go to `projection_errors`, except a
-        whole batch's (`record=False`): the event-by-event retry finds and records the culprit."""
+        whole batch's (`record=False`): the event-by-event retry finds and records the culprits.
+        A storage fault is raised: it is the store's failure, not the event's."""
+        position = at if isinstance(at, int) else at.position
         try:
             with store.savepoint(f"projection_{projection.name}"):
                 step(store.db)
         except Exception as exc:
+            if is_storage_fault(exc) or not store.conn.in_transaction:
+                raise
             error = "".join(traceback.format_exception_only(exc)).strip()[:500]
             if finish:
                 error = checkpoints.finish_error(error)
             if record:
-                checkpoints.record_error(
-                    store.db, projection.name, position, error, format_utc(store.clock())
-                )
+                event_id = None if isinstance(at, int) else at.id
+                at_time = format_utc(store.clock())
+                checkpoints.record_error(store.db, projection.name, position, error, at_time, event_id)
             return ProjectionFailed(projection.name, position, error)
         return None
 
@@ -209,6 +252,7 @@ class ProjectionRunner:
                     head,
                     stored is not None and stored[0] == projection.fingerprint(),
                     checkpoints.last_error(store.db, projection.name),
+                    checkpoints.skipped_count(store.db, projection.name),
                 )
             )
         return result
@@ -227,7 +271,7 @@ def _starting_points(
         if rebuild or stored is None or stored[0] != projection.fingerprint():
             projection.drop(db)
             projection.create(db)
-            checkpoints.clear_errors(db, projection.name)
+            # Its dead letters stay: each is forgotten when the replay applies its event.
             starts[projection.name] = 0
             if stored is not None or rebuild:
                 rebuilt.append(projection.name)

@@ -18,9 +18,10 @@ from typing import Any, ClassVar
 import sqlite_utils
 
 from tracker.events import FactAsserted, FactRetracted, RecordedEvent
-from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction, Story, fold_story
+from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
+from tracker.projections.views import create_views, drop_views
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLES = (
@@ -62,7 +63,9 @@ _TABLES = (
         quote           TEXT,
         evidence        TEXT NOT NULL,    -- JSON [{sentence, url, modality, analyst}]
         sources         TEXT NOT NULL,    -- JSON [{url, title, feed, published, publisher, retrospective}]
-        conflicts       TEXT NOT NULL     -- JSON [{state, count, sources, evidence}]
+        conflicts       TEXT NOT NULL,    -- JSON [{state, count, sources, evidence}]
+        position        INTEGER,          -- log position of the first report of its current value
+        recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
     """,
     """
@@ -81,7 +84,9 @@ _TABLES = (
         quote           TEXT,
         sources         TEXT NOT NULL,
         evidence        TEXT NOT NULL,
-        conflicts       TEXT NOT NULL
+        conflicts       TEXT NOT NULL,
+        position        INTEGER,          -- log position of the first report of this change
+        recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
     """,
     """
@@ -98,9 +103,9 @@ _TABLES = (
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     handles: ClassVar[frozenset[str] | None] = frozenset(
-        {"ArticleObserved", "ArticleRevised", "FactAsserted", "FactRetracted"}
+        {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )
 
     def __init__(self, subjects: Sequence[Subject], publishers: Mapping[str, str]) -> None:
@@ -115,8 +120,10 @@ class StoryProjection(Projection):
     def create(self, db: sqlite_utils.Database) -> None:
         for statement in _TABLES:
             db.execute(statement)
+        create_views(db)
 
     def drop(self, db: sqlite_utils.Database) -> None:
+        drop_views(db)
         for table in ("fact_decisions", "timeline", "subject_state", "retractions", "assertions"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -149,7 +156,7 @@ class StoryProjection(Projection):
     def finish(self, db: sqlite_utils.Database) -> None:
         facts, retractions = load_inputs(db, self.publishers)
         story = fold_story(self.subjects, facts, retractions)
-        write_story(db, story)
+        write_story(db, story, first_recorded(db))
 
 
 def load_inputs(
@@ -233,7 +240,45 @@ def _json(items: Iterable[Any]) -> str:
     return json.dumps([asdict(item) for item in items], ensure_ascii=False, sort_keys=True)
 
 
-def write_story(db: sqlite_utils.Database, story: Story) -> None:
+def first_recorded(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
+    """fact id → (position, recorded_at) of the first event that reported it: deterministic, so a
+    rebuild gives every row the same recorded time."""
+    rows = db.execute(
+        "SELECT f.fact_id, f.position, e.recorded_at FROM "
+        "(SELECT fact_id, min(position) AS position FROM facts GROUP BY fact_id "
+        " UNION ALL SELECT fact_id, position FROM assertions) AS f "
+        "JOIN events AS e ON e.position = f.position"
+    ).fetchall()
+    return {fact_id: (position, recorded_at) for fact_id, position, recorded_at in rows}
+
+
+def _recorded(entry: Entry, first: Mapping[str, tuple[int, str]]) -> tuple[int | None, str | None]:
+    """The first report among the facts that define an entry."""
+    known = [first[fact_id] for fact_id in entry.facts if fact_id in first]
+    return min(known) if known else (None, None)
+
+
+def _subject_recorded(
+    view: Any, entries: Sequence[Entry], first: Mapping[str, tuple[int, str]]
+) -> tuple[int | None, str | None]:
+    """When a subject's current value was first reported: for a tally, its latest release; for a
+    state, the latest change to the state it is in."""
+    if view.kind == "tally":
+        found = [_recorded(e, first) for e in entries if e.subject == view.id and e.kind == "release"]
+    else:
+        found = [
+            _recorded(e, first)
+            for e in entries
+            if e.subject == view.id and e.kind == "change" and e.state == view.state
+        ][-1:]
+    known = [item for item in found if item[0] is not None]
+    return max(known) if known else (None, None)
+
+
+def write_story(
+    db: sqlite_utils.Database, story: Story, first: Mapping[str, tuple[int, str]] | None = None
+) -> None:
+    first = first or {}
     db.execute("DELETE FROM subject_state")
     db.execute("DELETE FROM timeline")
     db.execute("DELETE FROM fact_decisions")
@@ -243,7 +288,7 @@ def write_story(db: sqlite_utils.Database, story: Story) -> None:
     )
     for view in story.subjects:
         db.execute(
-            "INSERT INTO subject_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO subject_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 view.id,
                 view.title,
@@ -258,11 +303,12 @@ def write_story(db: sqlite_utils.Database, story: Story) -> None:
                 _json(view.evidence),
                 _json(view.sources),
                 _json(view.conflicts),
+                *_subject_recorded(view, story.timeline, first),
             ],
         )
     for seq, entry in enumerate(story.timeline, start=1):
         db.execute(
-            "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 seq,
                 entry.id,
@@ -279,5 +325,6 @@ def write_story(db: sqlite_utils.Database, story: Story) -> None:
                 _json(entry.sources),
                 _json(entry.evidence),
                 _json(entry.conflicts),
+                *_recorded(entry, first),
             ],
         )

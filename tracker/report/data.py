@@ -19,18 +19,17 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.chain import head_at
-from tracker.clock import Clock, end_of_day, format_utc, system_clock
+from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
-from tracker.log_queries import article_versions, position_recorded_by
+from tracker.log_queries import position_recorded_by
 from tracker.projections import checkpoints
 from tracker.projections.facts import FactsProjection, facts_from_article, load_facts
 from tracker.projections.story import assertion_fact
+from tracker.report.coverage import coverage
 from tracker.store import Store
-
-COVERAGE_PER_FEED = 10
 
 
 def build_report(
@@ -51,7 +50,7 @@ def build_report(
         head = head_at(store.conn, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
         on_subjects = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
-        coverage, articles = _coverage(store, config, until=until, as_of=as_of, streams=on_subjects)
+        latest, articles = coverage(store, config, until=until, as_of=as_of, streams=on_subjects)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
     return {
         "generated_at": format_utc(clock()),
@@ -59,10 +58,10 @@ def build_report(
         "known_at": format_utc(known_at) if known_at else None,
         "head": head,
         "subjects": [_subject_json(view) for view in story.subjects],
-        "timeline": [_entry_json(entry) for entry in story.timeline],
+        "timeline": [entry_json(entry) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
         "mentions": [_mention_json(m) for m in story.mentions],
-        "coverage": coverage,
+        "coverage": latest,
         "articles": articles,  # every article known, whatever the filters: 0 means nothing fetched yet
     }
 
@@ -101,7 +100,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 # --- JSON shapes ----------------------------------------------------------------------------------
 
 
-def _source_json(source: Source) -> dict[str, Any]:
+def source_json(source: Source) -> dict[str, Any]:
     data: dict[str, Any] = {
         "url": source.url,
         "title": source.title,
@@ -116,7 +115,7 @@ def _source_json(source: Source) -> dict[str, Any]:
 
 def _entry_source_json(source: Source) -> dict[str, Any]:
     """A source of a timeline entry says what the fold made of it: its news, or a retelling."""
-    data = _source_json(source)
+    data = source_json(source)
     if source.feed != DEFINITION:
         data["decision"] = "retelling" if source.retrospective else "news"
     return data
@@ -135,7 +134,7 @@ def _mention_json(mention: Mention) -> dict[str, Any]:
     }
 
 
-def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
+def evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for item in items:
         data: dict[str, Any] = {"sentence": item.sentence, "url": item.url, "modality": item.modality}
@@ -147,12 +146,12 @@ def _evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     return result
 
 
-def _conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
+def conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
     result = []
     for conflict in conflicts:
         data: dict[str, Any] = {"state": conflict.state} if conflict.state else {"count": conflict.count}
-        data["sources"] = [_source_json(s) for s in conflict.sources]
-        data["evidence"] = _evidence_json(conflict.evidence)
+        data["sources"] = [source_json(s) for s in conflict.sources]
+        data["evidence"] = evidence_json(conflict.evidence)
         result.append(data)
     return result
 
@@ -168,16 +167,16 @@ def _subject_json(view: SubjectView) -> dict[str, Any]:
     data["date_precision"] = view.date_precision
     if view.quote:
         data["quote"] = view.quote
-    data["evidence"] = _evidence_json(view.evidence)
-    data["sources"] = [_source_json(s) for s in view.sources]
+    data["evidence"] = evidence_json(view.evidence)
+    data["sources"] = [source_json(s) for s in view.sources]
     if view.conflicts:
-        data["conflicts"] = _conflicts_json(view.conflicts)
+        data["conflicts"] = conflicts_json(view.conflicts)
     if view.analyst:
         data["analyst"] = True
     return data
 
 
-def _entry_json(entry: Entry) -> dict[str, Any]:
+def entry_json(entry: Entry) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.id,
         "date": entry.date.isoformat(),
@@ -194,57 +193,9 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         data["quote"] = entry.quote
     data["publishers"] = entry.publishers
     data["sources"] = [_entry_source_json(s) for s in entry.sources]
-    data["evidence"] = _evidence_json(entry.evidence)
+    data["evidence"] = evidence_json(entry.evidence)
     if entry.conflicts:
-        data["conflicts"] = _conflicts_json(entry.conflicts)
+        data["conflicts"] = conflicts_json(entry.conflicts)
     if entry.analyst:
         data["analyst"] = True
     return data
-
-
-# --- coverage -------------------------------------------------------------------------------------
-
-
-def _coverage(
-    store: Store, config: Config, *, until: int, as_of: date | None, streams: set[str] | None
-) -> tuple[list[dict[str, Any]], int]:
-    """The latest articles of each feed (of `streams` only, unless None), as known at position
-    `until`, published by `as_of`; and how many articles were known in all."""
-    latest: dict[str, dict[str, Any]] = {}
-    known: set[str] = set()
-    for version in article_versions(store, until):
-        known.add(version.stream)
-        if streams is not None and version.stream not in streams:
-            continue
-        latest[version.stream] = {
-            "feed": version.feed_id,
-            "title": version.title,
-            "url": version.link,
-            "published": version.occurred_at[:10] if version.occurred_at else None,
-            "published_at": version.occurred_at,
-            "revisions": version.revision,
-        }
-    cutoff = format_utc(end_of_day(as_of)) if as_of else None
-    titles = {feed.id: feed.display_name for feed in config.feeds}
-    by_feed: dict[str, list[dict[str, Any]]] = {}
-    for article in latest.values():
-        if cutoff and (article["published_at"] is None or article["published_at"] >= cutoff):
-            continue
-        by_feed.setdefault(article["feed"], []).append(article)
-    result = []
-    for feed_id in sorted(by_feed):
-        articles = sorted(
-            by_feed[feed_id], key=lambda a: (a["published_at"] or "", a["url"] or ""), reverse=True
-        )
-        result.append(
-            {
-                "feed": feed_id,
-                "title": titles.get(feed_id, feed_id),
-                "articles": len(articles),
-                "latest": [
-                    {k: v for k, v in a.items() if k not in ("feed", "published_at")}
-                    for a in articles[:COVERAGE_PER_FEED]
-                ],
-            }
-        )
-    return result, len(known)

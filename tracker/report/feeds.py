@@ -9,7 +9,8 @@ from typing import Any
 
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
-from tracker.polling_store import read_heartbeat
+from tracker.polling_store import churning, read_heartbeat
+from tracker.projections.facts import skipped_by_feed
 from tracker.projections.feeds import FeedHealth, load_health
 
 HEARTBEAT_STALE = timedelta(minutes=2)
@@ -45,7 +46,8 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
             if row.health == "failing" and row.consecutive_failures == 0:
                 values["health"] = "reset"  # `tracker feeds reset`: the next poll decides
             feeds.append(FeedHealthRow(**values))
-        notes = [*_daemon_notes(tracker), *_projection_notes(tracker)]
+        notes = [*_daemon_notes(tracker), *_churn_notes(tracker), *_projection_notes(tracker)]
+        notes += _skipped_notes(tracker)
     return FeedHealthReport(tuple(feeds), tuple(notes))
 
 
@@ -86,6 +88,15 @@ def _daemon_summary(info: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _churn_notes(tracker: Tracker) -> list[str]:
+    return [
+        f"feed {churn.feed_id}: its entries change on nearly every poll; revisions rate-limited since "
+        f"{churn.since} ({churn.deferred:,} changes not recorded; each entry's latest text still is, "
+        "at most once per period that grows with its age)"
+        for churn in churning(tracker.store)
+    ]
+
+
 def _projection_notes(tracker: Tracker) -> list[str]:
     notes = []
     for status in tracker.runner.status(tracker.store):
@@ -96,6 +107,20 @@ def _projection_notes(tracker: Tracker) -> list[str]:
             )
         elif status.lag:
             notes.append(f"projection {status.name}: {status.lag} events behind the log")
-        if status.error:
-            notes.append(f"projection {status.name}: stopped on an event: {status.error}")
+        if status.skipped:
+            noun = "event" if status.skipped == 1 else "events"
+            notes.append(
+                f"projection {status.name}: went on without {status.skipped} {noun} it could not apply "
+                f"(retried at its next rebuild; see projection_errors), latest: {status.error}"
+            )
+        elif status.error:
+            notes.append(f"projection {status.name}: {status.error}")
     return notes
+
+
+def _skipped_notes(tracker: Tracker) -> list[str]:
+    """Articles whose interpretation was given up (over their time budget, say), per feed."""
+    return [
+        f"feed {feed_id}: {count} article version{'s' if count != 1 else ''} not interpreted ({reason})"
+        for feed_id, (count, reason) in sorted(skipped_by_feed(tracker.store).items())
+    ]

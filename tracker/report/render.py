@@ -1,18 +1,14 @@
-"""Renderers of the report data: text (rich tables on a terminal, plain when piped), JSON,
-Markdown and HTML. Every string from a feed passes through `neutralise` (text) or is escaped
-(Markdown, HTML)."""
+"""Renderers of the report data: text (the same lines on a terminal as when piped, styled there by
+`terminal.py`), JSON, Markdown and HTML. Every string from a feed passes through `neutralise`
+(text) or is escaped (Markdown, HTML)."""
 
 from __future__ import annotations
 
-import io
 import re
 import string
 import textwrap
 from datetime import date
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
 
 from tracker.fold import DEFINITION
 from tracker.output import json_text, neutralise
@@ -21,7 +17,9 @@ from tracker.textsafe import link_url
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
+def render(report: dict[str, Any], fmt: str, *, terminal: bool = False, color: bool | None = None) -> str:
+    """`terminal`: styled for a terminal; `color`: True when the caller already chose to style
+    (a --color flag wins over NO_COLOR), None to ask the environment."""
     if fmt == "json":
         return json_text(report)
     if fmt == "markdown":
@@ -30,7 +28,11 @@ def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
         from tracker.report.html import render_html
 
         return render_html(report)
-    return render_rich(report) if terminal else render_plain(report)
+    if terminal:
+        from tracker.report.terminal import render_terminal
+
+        return render_terminal(render_plain(report), color=color)
+    return render_plain(report)
 
 
 def show_date(iso: str | None, precision: str = "day") -> str:
@@ -79,6 +81,8 @@ def heading(report: dict[str, Any]) -> str:
         text += f", as of the end of {report['as_of']}"
     if report.get("known_at"):
         text += f", as known at {report['known_at']}"
+    if report.get("since"):
+        text += f"; timeline entries recorded since {report['since']}"
     return text
 
 
@@ -182,7 +186,16 @@ def _retraction_text(item: dict[str, Any]) -> str:
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=indent + " ") or [indent]
+    # A URL inside a sentence stays whole: long words are never broken.
+    lines = textwrap.wrap(
+        text,
+        width=100,
+        initial_indent=indent,
+        subsequent_indent=indent + " ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return lines or [indent]
 
 
 def _conflict_text(conflict: dict[str, Any]) -> str:
@@ -191,60 +204,21 @@ def _conflict_text(conflict: dict[str, Any]) -> str:
     return f"{_clean(what)} according to {', '.join(_clean(p) for p in publishers)}"
 
 
-# --- rich (terminal) ------------------------------------------------------------------------------
-
-
-def render_rich(report: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, highlight=False, markup=False, emoji=False)
-    console.print(heading(report), style="bold")
-    console.print(_clean(head_line(report)))
-    if _nothing_fetched(report):
-        console.print(NOTHING_FETCHED)
-    subjects = Table(title="Subjects", title_justify="left", show_lines=True)
-    for column in ("subject", "state", "evidence", "sources"):
-        subjects.add_column(column, overflow="fold")
-    for subject in report["subjects"]:
-        evidence = "\n".join(f"“{_clean(e['sentence'])}”\n{_source_line(e)}" for e in subject["evidence"][:2])
-        conflicts = "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in subject.get("conflicts", []))
-        subjects.add_row(
-            _clean(subject["title"]), subject_status(subject) + conflicts, evidence, _outlets(subject)
-        )
-    console.print(subjects)
-    timeline = Table(title="Timeline", title_justify="left")
-    for column in ("date", "subject", "change", "reported by"):
-        timeline.add_column(column, overflow="fold")
-    for entry in report["timeline"]:
-        timeline.add_row(
-            show_date(entry["date"], entry["date_precision"]),
-            _clean(entry["subject"]),
-            entry_change(entry)
-            + "".join(f"\nCONFLICT: {_conflict_text(c)}" for c in entry.get("conflicts", [])),
-            _outlets(entry),
-        )
-    console.print(timeline)
-    if report.get("retracted"):
-        console.print("Retracted (not counted)", style="bold")
-        for item in report["retracted"]:
-            console.print(f"- {_retraction_text(item)}")
-    return buffer.getvalue().rstrip("\n")
-
-
 # --- Markdown -------------------------------------------------------------------------------------
 
 
 _MD_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
 
 
-def _md(text: object) -> str:
+def md_text(text: object) -> str:
     """Inert Markdown text: one line (newlines and tabs became spaces, controls escaped), and every
     ASCII punctuation character backslash-escaped, so nothing in it is markup, HTML, an entity or a
     table cell boundary under CommonMark or GFM."""
     return _clean(text).translate(_MD_ESCAPES)
 
 
-def _md_link(title: object, url: str | None) -> str:
-    label = _md(title or url or "source")
+def md_link(title: object, url: str | None) -> str:
+    label = md_text(title or url or "source")
     target = link_url(url)
     return f"[{label}]({target})" if target else label
 
@@ -253,37 +227,37 @@ def _md_head(report: dict[str, Any]) -> str:
     head = report.get("head") or {}
     position, digest = head.get("position"), str(head.get("hash"))
     if not isinstance(position, int) or not re.fullmatch("[0-9a-f]{64}", digest):
-        return _md(head_line(report))
+        return md_text(head_line(report))
     # Digits and hex only: shown as code, so the checkpoint can be copied as it is.
     return f"Built from the event log up to position {position}: checkpoint `{position}:{digest}`"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {_md(heading(report))}", "", _md_head(report), ""]
+    lines = [f"# {md_text(heading(report))}", "", _md_head(report), ""]
     if _nothing_fetched(report):
-        lines += [_md(NOTHING_FETCHED), ""]
+        lines += [md_text(NOTHING_FETCHED), ""]
     lines += ["## Subjects", ""]
     for subject in report["subjects"]:
-        lines.append(f"### {_md(subject['title'])}")
+        lines.append(f"### {md_text(subject['title'])}")
         lines.append("")
-        lines.append(f"**{_md(subject_status(subject))}**")
+        lines.append(f"**{md_text(subject_status(subject))}**")
         lines.append("")
         for item in subject["evidence"][:3]:
-            lines.append(f"> {_md(item['sentence'])} — {_md_link('source', item.get('url'))}")
+            lines.append(f"> {md_text(item['sentence'])} — {md_link('source', item.get('url'))}")
             lines.append("")
         for conflict in subject.get("conflicts", []):
-            lines.append(f"- ⚠ conflict: {_md(_conflict_text(conflict))}")
+            lines.append(f"- ⚠ conflict: {md_text(_conflict_text(conflict))}")
         if subject["sources"]:
-            lines.append("Sources: " + ", ".join(_md_link(s["title"], s["url"]) for s in subject["sources"]))
+            lines.append("Sources: " + ", ".join(md_link(s["title"], s["url"]) for s in subject["sources"]))
             lines.append("")
     lines += ["## Timeline", "", "| date | subject | change | sources |", "|---|---|---|---|"]
     for entry in report["timeline"]:
-        sources = ", ".join(_md_link(s["publisher"], s["url"]) for s in entry["sources"])
+        sources = ", ".join(md_link(s["publisher"], s["url"]) for s in entry["sources"])
         lines.append(
-            f"| {show_date(entry['date'], entry['date_precision'])} | {_md(entry['subject'])} | "
-            f"{_md(entry_change(entry))} | {sources} |"
+            f"| {show_date(entry['date'], entry['date_precision'])} | {md_text(entry['subject'])} | "
+            f"{md_text(entry_change(entry))} | {sources} |"
         )
     if report.get("retracted"):
         lines += ["", "## Retracted (not counted)", ""]
-        lines += [f"- {_md(_retraction_text(item))}" for item in report["retracted"]]
+        lines += [f"- {md_text(_retraction_text(item))}" for item in report["retracted"]]
     return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Interpretation in worker processes: a parallel rebuild gives exactly the serial one's tables,
+an article over its time budget is recorded as not interpreted (and the rest of the pass goes on),
+`tracker fetch` interprets after the poll's transaction, and a long rebuild commits in short
+transactions so that another process keeps writing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.events import article
+from tests.helpers.feed_server import FeedServer, Item
+from tracker import app
+from tracker.bootstrap import LazyInterpretPool, assemble, projection_runner
+from tracker.config import Config, FeedConfig, default_config
+from tracker.events import ArticleObserved, RecordedEvent
+from tracker.extract.evaluate import LABELLED as LABELLED_SET
+from tracker.extract.evaluate import load_labelled
+from tracker.interpretation.pool import InterpretPool
+from tracker.report.feeds import feed_health
+from tracker.store import Store
+
+LABELLED = load_labelled(LABELLED_SET)
+# One paragraph with no sentence break that names the subjects and their cues over and over:
+# bounded by the extractor's limits, it still costs some 0.5 s of CPU, a hundred normal articles.
+HOSTILE = "Belarus freed political prisoners and released 52 people, the embassy in Minsk reopened " * 1200
+TABLES: tuple[str, ...] = ("articles", "feed_history", "facts", "facts_skipped")
+TABLES += ("assertions", "retractions", "subject_state", "timeline")
+BUDGET = 0.2  # CPU seconds: normal articles take a few milliseconds, HOSTILE well over this
+
+
+def table_digests(store: Store) -> dict[str, str]:
+    digests = {}
+    for table in TABLES:
+        columns = [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
+        order = ", ".join(f'"{c}"' for c in columns)
+        digest = hashlib.sha256()
+        for row in store.conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):  # noqa: S608 - fixed names
+            digest.update(repr(row).encode())
+        digests[table] = digest.hexdigest()
+    return digests
+
+
+def corpus(count: int) -> list[ArticleObserved]:
+    """Labelled texts (most about the subjects) between articles about nothing tracked."""
+    filler = "The city council approved a budget of 4.2 billion for the coming year. " * 5
+    return [
+        article(
+            f"a{n}", LABELLED[n % len(LABELLED)].text if n % 3 == 0 else f"{filler} Item {n}.", f"feed{n % 4}"
+        )
+        for n in range(count)
+    ]
+
+
+def test_parallel_rebuild_gives_the_serial_tables(new_store: Store) -> None:
+    with new_store.transaction():
+        new_store.append(corpus(240))
+    config = default_config()
+    serial = projection_runner(config)  # in this process, one transaction: the reference
+    with new_store.transaction():
+        serial.catch_up(new_store, rebuild=True)
+    expected = table_digests(new_store)
+    assert new_store.conn.execute("SELECT count(*) FROM facts").fetchone()[0] > 20
+    for workers in (2, 1):
+        tracker = assemble(config, new_store, workers=workers)
+        try:
+            result = app.rebuild(tracker)
+            assert result.failures == ()
+            assert table_digests(new_store) == expected, f"{workers} workers"
+        finally:
+            tracker.interpreter.close()
+
+
+def test_an_article_over_its_budget_is_recorded_and_the_others_interpreted() -> None:
+    good = corpus(12)
+    hostile = article("hostile", HOSTILE, "bad")
+    events = [*good[:6], hostile, *good[6:]]
+    with InterpretPool(2, budget=BUDGET) as pool:
+        store_events = [_recorded(e, n) for n, e in enumerate(events, start=1)]
+        results = pool.interpret(store_events, default_config().subjects)
+    assert set(results) == {e.position for e in store_events}
+    skipped = {p: r.skipped for p, r in results.items() if r.skipped}
+    assert list(skipped) == [7]
+    assert "budget" in (skipped[7] or "")
+    assert sum(len(r.rows) for r in results.values()) > 0
+
+
+def test_a_worker_that_stops_answering_is_replaced() -> None:
+    """The wall-time backstop: a worker stuck where the CPU budget cannot reach it is killed,
+    its article skipped, and a fresh worker finishes the batch."""
+    events = [
+        _recorded(e, n) for n, e in enumerate([*corpus(3), article("h", HOSTILE, "bad"), *corpus(3)], 1)
+    ]
+    with InterpretPool(1, budget=60, backstop=0.3) as pool:
+        results = pool.interpret(events, default_config().subjects)
+        assert pool.started >= 2
+    assert "stopped" in (results[4].skipped or "")
+    assert all(results[p].skipped is None for p in (5, 6, 7))
+
+
+def test_fetch_interprets_good_feeds_beside_a_hostile_one(tmp_path: Path) -> None:
+    good_text = next(item.text for item in LABELLED if "released" in item.text.lower())
+    with FeedServer() as server:
+        feeds = (
+            FeedConfig(id="good", url=server.feed("/good.xml", [Item("g1", "Freed", good_text)])),
+            FeedConfig(id="bad", url=server.feed("/bad.xml", [Item("b1", "Loop", HOSTILE)])),
+        )
+        config = Config(path=None, feeds=feeds, subjects=default_config().subjects)
+        with Store.open(tmp_path / "events.db", create=True) as store:
+            tracker = assemble(config, store)
+            tracker.interpreter = LazyInterpretPool(2, budget=BUDGET)
+            tracker.runner = projection_runner(config, tracker.interpreter)
+            try:
+                summary = asyncio.run(app.fetch_feeds(tracker))
+                assert summary.ok == 2
+                assert all(s.lag == 0 and s.fingerprint_ok for s in tracker.runner.status(store))
+                feeds_with_facts = store.conn.execute("SELECT DISTINCT feed_id FROM facts").fetchall()
+                assert feeds_with_facts == [("good",)]
+                skipped = store.conn.execute("SELECT feed_id, reason FROM facts_skipped").fetchall()
+                assert [feed for feed, _ in skipped] == ["bad"]
+                assert any("bad: 1 article version not interpreted" in n for n in feed_health(tracker).notes)
+            finally:
+                tracker.interpreter.close()
+
+
+@pytest.mark.slow
+def test_a_rebuild_never_keeps_another_writer_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with Store.open(path, create=True) as store:
+        for start in range(0, 6000, 1000):
+            with store.transaction():
+                store.append(
+                    [article(f"x{n}", e.content or "", e.feed_id) for n, e in enumerate(corpus(1000), start)]
+                )
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "rebuild", "--db", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    waits = []
+    with Store.open(path) as writer:
+        n = 0
+        while rebuild.poll() is None:
+            started = time.monotonic()
+            with writer.transaction():
+                waits.append(time.monotonic() - started)
+                writer.append([article(f"during-{n}", "The weather was mild.", "other")])
+            n += 1
+            time.sleep(0.05)
+    assert rebuild.returncode == 0, rebuild.stderr.read() if rebuild.stderr else ""
+    assert len(waits) > 10, "the rebuild ended before the writer could measure anything"
+    assert max(waits) < 1.0, sorted(waits)[-5:]
+
+
+def _recorded(event: ArticleObserved, position: int) -> RecordedEvent:
+    stream = f"article:{event.entry_key}"
+    return RecordedEvent(position, f"id{position}", stream, 1, event, {}, None, "2025-09-11T12:00:00Z")

@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from tracker.config import load_config
+from tracker.errors import ConfigError
+from tracker.pages.policy import SHORT_TEXT, wants_page
+
+LONG = "<p>" + "The minister said the talks would continue. " * 20 + "</p>"
+
+
+def test_auto_fetches_short_texts_and_cut_summaries_only() -> None:
+    link = "https://example.org/a"
+    assert wants_page("auto", link, "A teaser.", None)
+    assert wants_page("auto", link, None, "<p>Short body.</p>")
+    assert not wants_page("auto", link, LONG, None)  # a whole article in the summary
+    for cut in ("…", " [...]", " Read more »", " Continue reading →"):
+        assert wants_page("auto", link, LONG.removesuffix("</p>") + cut + "</p>", None), cut
+    assert not wants_page("auto", link, "A teaser.", LONG)
+    assert len(LONG) > SHORT_TEXT
+
+
+def test_never_always_and_missing_links() -> None:
+    assert not wants_page("never", "https://example.org/a", "x", None)
+    assert wants_page("always", "https://example.org/a", None, LONG)
+    assert not wants_page("always", None, None, None)
+    assert not wants_page("always", "ftp://example.org/a", None, None)
+    assert not wants_page("auto", "javascript:alert(1)", "x", None)
+
+
+def _write(tmp_path: Path, feed_extra: str, fetch: str = "") -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_text(f'{fetch}\n[[feeds]]\nid = "a"\nurl = "https://a.example/feed"\n{feed_extra}\n')
+    return path
+
+
+def test_full_text_defaults_to_auto_and_is_validated(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, ""))
+    assert config.feeds[0].full_text == "auto"
+    assert not config.feeds[0].ignore_robots
+    assert config.fetch.page_attempts == 4
+    assert load_config(_write(tmp_path, 'full_text = "never"')).feeds[0].full_text == "never"
+    with pytest.raises(ConfigError, match=r"feeds\[0\] \(id 'a'\): full_text: "):
+        load_config(_write(tmp_path, 'full_text = "sometimes"'))
+    with pytest.raises(ConfigError, match=r"fetch: page_ports.0: "):
+        load_config(_write(tmp_path, "", "[fetch]\npage_ports = [0]"))
+    with pytest.raises(ConfigError, match=r"fetch: page_delay: must be"):
+        load_config(_write(tmp_path, "", '[fetch]\npage_delay = "soon"'))

@@ -1,0 +1,92 @@
+"""What `tracker --help` and `tracker report` import: a command run from a shell or cron must start
+at once, so neither loads the network stack, the feed parser, the scheduler or the extractor, and
+`--help` not even the configuration's models or the store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Run the command in-process, then list every module it loaded.
+_PROBE = """
+import contextlib, io, json, sys
+from tracker.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(sys.argv[1:])
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+print(json.dumps(sorted(sys.modules)))
+"""
+
+NEVER_AT_START = {
+    "apscheduler",
+    "dateparser",
+    "feedparser",
+    "httpcore",
+    "httpx",
+    "jinja2",
+    "lxml",
+    "syntok",
+    "text2num",
+    "tracker.app",
+    "tracker.daemon",
+    "tracker.extract.pipeline",
+    "tracker.fetch",
+    "tracker.parsing",
+    "tracker.polling",
+}
+NOT_FOR_HELP = {
+    "pydantic",
+    "rich",
+    "sqlite_utils",
+    "tracker.bootstrap",
+    "tracker.config",
+    "tracker.events",
+    "tracker.projections",
+    "tracker.store",
+    "tracker.subjects",
+}
+NOT_FOR_JSON_REPORT = {"rich", "tracker.extract.text"}
+
+
+def loaded(args: list[str], cwd: Path) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout))
+
+
+def offenders(modules: set[str], banned: set[str]) -> list[str]:
+    """The loaded modules that are, or are inside, a banned package."""
+    return sorted(m for m in modules if any(m == b or m.startswith(b + ".") for b in banned))
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "--format", "json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return db
+
+
+def test_help_imports_only_the_command_line(tmp_path: Path) -> None:
+    modules = loaded(["--help"], tmp_path)
+    assert "click" in modules  # the probe did run the command
+    assert offenders(modules, NEVER_AT_START | NOT_FOR_HELP) == []
+
+
+def test_json_report_imports_neither_network_nor_extractor(demo_db: Path, tmp_path: Path) -> None:
+    modules = loaded(["report", "--format", "json", "--db", str(demo_db)], tmp_path)
+    assert "tracker.report.data" in modules
+    assert offenders(modules, NEVER_AT_START | NOT_FOR_JSON_REPORT) == []

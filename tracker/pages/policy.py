@@ -1,0 +1,32 @@
+"""Which feed entries want their linked page fetched (pure)."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.config import FullTextMode
+from tracker.extract import html_to_text
+
+# Below this many characters of text an entry is a teaser, not the article.
+SHORT_TEXT = 600
+# How a feed says its summary stops short of the article.
+_CUT_MARKS = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\]|read more|continue reading|read the full \w+)\W*$", re.I)
+
+
+def entry_text(summary: str | None, content: str | None) -> str:
+    """The fullest text the feed itself gave for an entry."""
+    return html_to_text(content or summary or "")
+
+
+def wants_page(mode: FullTextMode, link: str | None, summary: str | None, content: str | None) -> bool:
+    """Whether an entry's page should be fetched under the feed's `full_text` mode.
+
+    "auto" fetches when the feed's text is shorter than `SHORT_TEXT` characters, or is a summary
+    that says it stops short ("…", "Read more"); an entry without an http(s) link has no page.
+    """
+    if mode == "never" or not link or not link.lower().startswith(("http://", "https://")):
+        return False
+    if mode == "always":
+        return True
+    text = entry_text(summary, content)
+    return len(text) < SHORT_TEXT or (not content and _CUT_MARKS.search(text) is not None)
