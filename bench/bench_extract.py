@@ -18,13 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.extract import Document, extract_claims
-from tracker.extract.evaluate import load_labelled
+from tracker.extract.evaluate import LABELLED, load_labelled
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects import load_shipped_subjects
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELLED = ROOT / "tests" / "data" / "labelled.jsonl"
 
 _SUBJECTS = [
     "The central bank",

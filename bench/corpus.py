@@ -3,7 +3,7 @@
 Articles read like wire copy: paragraphs of varied sentences with names, titles, abbreviations
 ("Mr.", "U.S.", "p.m."), quotes, numbers, dates and inline HTML (links, emphasis, entities), so
 that HTML conversion and sentence splitting cost what they cost on real feeds. A chosen share of
-articles also carries one or two sentences from the labelled set (`tests/data/labelled.jsonl`),
+articles also carries one or two sentences from the labelled set (`tracker/extract/labelled.jsonl`),
 which speak of the tracked subjects, hedged and negated ones included; the rest never name them,
 though a few use look-alike words (other embassies, other sanctions, other prisoners).
 """
@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELLED = ROOT / "tests" / "data" / "labelled.jsonl"
+LABELLED = ROOT / "tracker" / "extract" / "labelled.jsonl"
 BASE_TIME = datetime(2025, 6, 1, 6, tzinfo=UTC)
 
 _FIRST = [

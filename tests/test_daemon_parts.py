@@ -508,3 +508,28 @@ def test_waiting_for_the_store_lock_never_freezes_the_event_loop(tmp_path: Path)
 
         asyncio.run(run_with(daemon, scenario))
         assert "database is locked" not in log.getvalue()
+
+
+def test_the_daemon_says_when_its_first_poll_is_due_and_logs_every_poll_alike(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        feeds = {
+            "up": server.feed("/up.xml", [Item("a", "a", "text")]),
+            "down": "http://127.0.0.1:9/feed.xml",
+        }
+        daemon, log = daemon_for(tmp_path, feeds)
+
+        async def scenario() -> None:
+            lines = log.getvalue().splitlines()
+            started = next(i for i, line in enumerate(lines) if " INFO started " in line)
+            waiting = next(line for line in lines[started:] if " INFO waiting " in line)
+            assert "feed=" in waiting and "due=" in waiting and "wait=" in waiting
+            await until(lambda: " WARNING poll " in log.getvalue() and " INFO poll " in log.getvalue())
+
+        asyncio.run(run_with(daemon, scenario))
+    polls = [line for line in log.getvalue().splitlines() if " poll " in line]
+    keys = {
+        line.split()[1]: [part.split("=")[0] for part in line.split()[3:] if "=" in part] for line in polls
+    }
+    info, warning = keys["INFO"], keys["WARNING"]
+    assert [k for k in info if k in warning] == [k for k in warning if k in info]  # the same order
+    assert keys["WARNING"][:2] == keys["INFO"][:2] == ["feed", "outcome"]

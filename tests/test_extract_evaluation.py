@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from tracker.extract import Document
-from tracker.extract.evaluate import EvalReport, evaluate, format_report, load_labelled
+from tracker.extract.evaluate import LABELLED, EvalReport, evaluate, format_report, load_labelled
 from tracker.subjects import load_shipped_subjects
 
-LABELLED = Path(__file__).parent / "data" / "labelled.jsonl"
 SUBJECT_IDS = {"us-embassy-minsk", "belavia-sanctions", "prisoner-releases", "us-belarus-relations"}
 
 

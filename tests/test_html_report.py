@@ -154,13 +154,13 @@ def test_demo_page_has_a_card_per_subject_with_its_title_state_and_corroboration
         heading = page.text(f"card-{n}")
         assert heading == subject["title"] and subject["id"] not in heading
     text = page.text()
-    assert "Reopening under discussion since 2025-09-11 2 outlets: demo-belnews, demo-wire" in text
+    assert "Reopening under discussion since 2025-09-11 2 outlets: Demo Belarus Monitor, Demo Wire" in text
     assert (
         "Sanctions eased since 2025-09-11 3 outlets" in text
         and "Conflicting reports lifted according to" in text
     )
     assert "199 in total latest release 2025-12-13" in text  # 192 from the demo, 7 from the hostile outlet
-    assert f"4 outlets: {HOSTILE_TITLE}, demo-belnews, demo-digest, demo-wire" in text
+    assert f"4 outlets: Demo Belarus Monitor, Demo Policy Digest, Demo Wire, {HOSTILE_TITLE}" in text
     assert page.text("now-h") == "Where things stand"
     assert "Generated 20" in text and " UTC" in text
 

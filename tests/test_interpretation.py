@@ -20,13 +20,13 @@ from tracker import app
 from tracker.bootstrap import LazyInterpretPool, assemble, projection_runner
 from tracker.config import Config, FeedConfig, default_config
 from tracker.events import ArticleObserved, RecordedEvent
+from tracker.extract.evaluate import LABELLED as LABELLED_SET
 from tracker.extract.evaluate import load_labelled
 from tracker.interpretation.pool import InterpretPool
 from tracker.report.feeds import feed_health
 from tracker.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-LABELLED = load_labelled(ROOT / "tests" / "data" / "labelled.jsonl")
+LABELLED = load_labelled(LABELLED_SET)
 # One paragraph with no sentence break that names the subjects and their cues over and over:
 # bounded by the extractor's limits, it still costs some 0.5 s of CPU, a hundred normal articles.
 HOSTILE = "Belarus freed political prisoners and released 52 people, the embassy in Minsk reopened " * 1200

@@ -190,8 +190,9 @@ def test_fetching_unchanged_feeds_again_adds_no_event(server: FeedServer, tmp_pa
 def test_an_unreachable_feed_is_a_recorded_failure_not_a_crash(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"offline": "http://127.0.0.1:9/feed.xml"})
     code, _, err = tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)
-    assert code == 0
+    assert code == 3  # the pass ran, but no feed answered: said on stderr, and in the exit code
     assert "offline: FAILED (connect)" in err
+    assert "warning: every feed failed (1 feed)" in err
     code, out, _ = tracker("feeds", "--config", str(config), "--db", "events.db", cwd=tmp_path)
     assert code == 0 and "offline" in out and "failing" in out
 

@@ -19,7 +19,7 @@ from tracker.config import FeedConfig
 from tracker.errors import ConfigError, TrackerError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.limits import parse_count
-from tracker.projections.facts import fact_exists
+from tracker.projections.facts import fact_ids_like
 from tracker.projections.runner import CatchUp
 from tracker.projections.stepped import catch_up_in_steps
 from tracker.store import Store
@@ -177,16 +177,30 @@ def assert_fact(
     return event.event_id(0)  # the same assertion was already recorded
 
 
-def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | None) -> bool:
-    """Record a retraction; False if that fact was already retracted."""
+MIN_FACT_PREFIX = 4
+
+
+def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | None) -> tuple[str, bool]:
+    """Record a retraction of the fact `fact_id` names (its full id, or a unique prefix of its hex
+    digits as the text report shows them); returns (the full id, whether it was recorded: False
+    when that fact was already retracted)."""
     store = tracker.store
     catch_up_in_steps(store, tracker.runner)  # any backlog first, interpreted outside the lock
     with store.transaction():
         tracker.runner.catch_up(store)
-        if not fact_exists(store, fact_id):
-            raise TrackerError(
-                f"no fact {fact_id!r} (fact ids are in `tracker report --format json` evidence)"
-            )
-        result = store.append([FactRetracted(fact_id=fact_id, reason=reason, analyst=analyst)])
+        full_id = _one_fact(store, fact_id)
+        result = store.append([FactRetracted(fact_id=full_id, reason=reason, analyst=analyst)])
         tracker.runner.catch_up(store)
-    return bool(result.appended)
+    return full_id, bool(result.appended)
+
+
+def _one_fact(store: Store, given: str) -> str:
+    matches = fact_ids_like(store, given) if ":" in given or len(given) >= MIN_FACT_PREFIX else []
+    if given in matches:
+        return given
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        hint = f"give at least {MIN_FACT_PREFIX} characters; " if len(given) < MIN_FACT_PREFIX else ""
+        raise TrackerError(f"no fact {given!r} ({hint}fact ids are shown as [fact …] in `tracker report`)")
+    raise TrackerError(f"fact id {given!r} is ambiguous: {', '.join(matches)}")

@@ -160,10 +160,18 @@ def open_tracker(
     """Open the store at `db_path` and assemble the application around it.
 
     Only the commands that record observations (fetch, daemon, demo) pass `create`; readers open
-    the store read-only, so a mistyped path is an error, never an empty database. `workers` sets
+    the store read-only, so a mistyped path is an error, never an empty database. A store
+    `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
     how many processes interpret articles (default: TRACKER_WORKERS, else one per core).
     """
+    from tracker.demo.outlets import reading_config
+
     store = Store.open(db_path, readonly=readonly, create=create, clock=clock)
+    try:
+        config = reading_config(config, store)
+    except BaseException:
+        store.close()
+        raise
     return assemble(config, store, workers=workers)
 
 

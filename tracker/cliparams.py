@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from tracker.chain import parse_checkpoint
-from tracker.clock import parse_duration
-from tracker.limits import MAX_POSITION, parse_day, parse_moment
+from tracker.clock import end_of_day, parse_duration
+from tracker.limits import MAX_POSITION, Period, parse_moment, parse_period
 
 if TYPE_CHECKING:  # generic in recent click only
     _ParamType = click.ParamType[Any, Any]
@@ -44,18 +44,37 @@ def _fail(message: str, param: click.Parameter | None) -> NoReturn:
     raise BadValue(message, param=param)
 
 
-class Day(_Checked):
-    """YYYY-MM-DD."""
+DATE_HELP = "YYYY-MM-DD, YYYY-MM or YYYY"
+
+
+class PeriodParam(_Checked):
+    """The one date grammar: a day, a month or a year (`Period`)."""
 
     name = "date"
-    convert_text = staticmethod(parse_day)
+    convert_text = staticmethod(parse_period)
 
 
-class Moment(_Checked):
-    """An ISO date or datetime, as aware UTC."""
+def _start(period: Period) -> datetime:
+    return datetime(period.first.year, period.first.month, period.first.day, tzinfo=UTC)
+
+
+def _by_end_or_moment(text: str) -> datetime:
+    """A day, month or year: the last instant of it; else an ISO datetime."""
+    if _looks_like_period(text):
+        return end_of_day(parse_period(text).last) - timedelta(microseconds=1)
+    return parse_moment(text)
+
+
+def _looks_like_period(text: str) -> bool:
+    parts = text.strip().split("-")
+    return 1 <= len(parts) <= 3 and all(part.isascii() and part.isdigit() for part in parts)
+
+
+class MomentBy(_Checked):
+    """An ISO datetime, or the end of a day, month or year."""
 
     name = "datetime"
-    convert_text = staticmethod(parse_moment)
+    convert_text = staticmethod(_by_end_or_moment)
 
 
 class Duration(_Checked):
@@ -66,19 +85,21 @@ class Duration(_Checked):
 
 
 def _position_or_moment(text: str) -> int | datetime:
+    """Digits are a position, except four, which are a year; else the start of a day, month or
+    year, or an ISO datetime."""
     stripped = text.strip()
-    if stripped.isascii() and stripped.isdigit():
+    if stripped.isascii() and stripped.isdigit() and len(stripped) != 4:
         if len(stripped) > 19 or int(stripped) > MAX_POSITION:
             raise ValueError(f"a position must be at most {MAX_POSITION} (got {text[:40]!r})")
         return int(stripped)
     try:
-        return parse_moment(text)
+        return _start(parse_period(text)) if _looks_like_period(text) else parse_moment(text)
     except ValueError as exc:
-        raise ValueError(f"expected an event position or an ISO date/datetime: {exc}") from None
+        raise ValueError(f"expected an event position, {DATE_HELP}, or an ISO datetime: {exc}") from None
 
 
 class PositionOrMoment(_Checked):
-    """An event position (digits) or an ISO date/datetime."""
+    """An event position (digits; four are a year), a date, or an ISO datetime."""
 
     name = "position-or-date"
     convert_text = staticmethod(_position_or_moment)
@@ -100,18 +121,19 @@ class PositiveCount(_Checked):
     convert_text = staticmethod(_positive_count)
 
 
-def _fact_day(text: str) -> tuple[date, str]:
-    stripped = text.strip()
-    if len(stripped) == 7:
-        return parse_day(stripped + "-01"), "month"
-    return parse_day(stripped), "day"
+def _event_type(text: str) -> str:
+    from tracker.events import EVENT_TYPES  # pydantic models: not for `--help`
+
+    if text not in EVENT_TYPES:
+        raise ValueError(f"no event type {text[:40]!r} (known: {', '.join(EVENT_TYPES)})")
+    return text
 
 
-class FactDay(_Checked):
-    """YYYY-MM-DD or YYYY-MM: (first day, "day" or "month")."""
+class EventType(_Checked):
+    """The name of an event type in the log."""
 
-    name = "date"
-    convert_text = staticmethod(_fact_day)
+    name = "type"
+    convert_text = staticmethod(_event_type)
 
 
 class Checkpoint(_Checked):
@@ -130,10 +152,10 @@ class FilePath(click.Path):
         return super().convert(value, param, ctx)
 
 
-DAY = Day()
+PERIOD = PeriodParam()
 CHECKPOINT = Checkpoint()
-MOMENT = Moment()
+MOMENT_BY = MomentBy()
+EVENT_TYPE = EventType()
 DURATION = Duration()
 POSITION_OR_MOMENT = PositionOrMoment()
-FACT_DAY = FactDay()
 POSITIVE_COUNT = PositiveCount()

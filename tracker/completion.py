@@ -4,11 +4,11 @@ unreadable file completes no feeds and the shipped subjects."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from tracker.errors import TrackerError
@@ -44,15 +44,11 @@ def _config(ctx: click.Context) -> Config:
 
 
 def config_option(ctx: click.Context) -> str | None:
-    """--config as the user gave it: on the command line, before or after a subcommand's name,
-    wins over TRACKER_CONFIG (which every level's option also reads)."""
-    chain: list[click.Context] = []
+    """--config as the user gave it, after or before a subcommand's name (the innermost wins),
+    else TRACKER_CONFIG."""
     current: click.Context | None = ctx
     while current is not None:
-        chain.append(current)
+        if current.params.get("config"):
+            return str(current.params["config"])
         current = current.parent
-    given = [c for c in chain if c.params.get("config")]
-    for context in given:
-        if context.get_parameter_source("config") == ParameterSource.COMMANDLINE:
-            return str(context.params["config"])
-    return str(given[0].params["config"]) if given else None
+    return os.environ.get("TRACKER_CONFIG") or None

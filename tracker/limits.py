@@ -10,9 +10,11 @@ they enter so that no later arithmetic can overflow.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-from tracker.clock import parse_utc
+from tracker.clock import DatePrecision, parse_utc
 
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(9998, 12, 31)
@@ -26,15 +28,39 @@ def check_day(day: date) -> date:
     return day
 
 
-def parse_day(text: str) -> date:
-    """`YYYY-MM-DD` within range."""
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A calendar day, month or year, as a user writes it: "2025-09-11", "2025-09", "2025"."""
+
+    first: date
+    last: date
+    precision: DatePrecision
+
+
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", re.ASCII)
+
+
+def parse_period(text: str) -> Period:
+    """The one date grammar of the command line: YYYY-MM-DD, YYYY-MM or YYYY, within range."""
+    match = _PERIOD.fullmatch(text.strip())
+    reason = f"expected a date as YYYY-MM-DD, YYYY-MM or YYYY (got {text[:40]!r})"
+    if not match:
+        raise ValueError(reason)
+    year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None
     try:
-        day = date.fromisoformat(text.strip()) if text.strip().isascii() else None
+        if day is not None and month is not None:
+            period = Period(date(year, month, day), date(year, month, day), "day")
+        elif month is not None:
+            following = date(year + month // 12, month % 12 + 1, 1)
+            period = Period(date(year, month, 1), following - timedelta(days=1), "month")
+        else:
+            period = Period(date(year, 1, 1), date(year, 12, 31), "year")
     except ValueError:
-        day = None
-    if day is None or len(text.strip()) != 10:
-        raise ValueError(f"expected a date YYYY-MM-DD (got {text[:40]!r})")
-    return check_day(day)
+        raise ValueError(reason) from None
+    check_day(period.first)
+    check_day(period.last)
+    return period
 
 
 def parse_moment(text: str) -> datetime:

@@ -34,12 +34,12 @@ def position_recorded_by(store: Store, moment: str) -> int:
     return int(store.conn.execute(sql, (moment,)).fetchone()[0] or 0)
 
 
-def count_outside(store: Store, stream_prefixes: Sequence[str]) -> int:
-    """Events whose stream starts with none of the prefixes."""
+def any_outside(store: Store, stream_prefixes: Sequence[str]) -> bool:
+    """Whether any event's stream starts with none of the prefixes (stops at the first one)."""
     clauses = " AND ".join("substr(stream, 1, ?) != ?" for _ in stream_prefixes) or "1"
     params = [value for prefix in stream_prefixes for value in (len(prefix), prefix)]
-    sql = f"SELECT count(*) FROM events WHERE {clauses}"  # noqa: S608 - placeholders only
-    return int(store.conn.execute(sql, params).fetchone()[0])
+    sql = f"SELECT 1 FROM events WHERE {clauses} LIMIT 1"  # noqa: S608 - placeholders only
+    return store.conn.execute(sql, params).fetchone() is not None
 
 
 def stream_recorded(store: Store, streams: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:

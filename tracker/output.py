@@ -9,6 +9,7 @@ escape, which decodes back to the same string.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,32 @@ import click
 from tracker.textsafe import is_unsafe
 
 _MAX_ERROR = 200
+
+
+class _Settings:
+    """The shared --quiet/--verbose and --color options, set once per command."""
+
+    verbosity = 0  # -1 quiet: warnings only; 0 notes; 1 details too
+    color: bool | None = None  # None: on a terminal, unless NO_COLOR is set
+
+
+_settings = _Settings()
+
+
+def configure(*, verbosity: int = 0, color: bool | None = None) -> None:
+    _settings.verbosity = verbosity
+    _settings.color = color
+
+
+def verbosity() -> int:
+    return _settings.verbosity
+
+
+def styled() -> bool:
+    """Bold, italic and colour on stdout: --color/--no-color, else a terminal without NO_COLOR."""
+    if _settings.color is not None:
+        return _settings.color
+    return stdout_is_terminal() and not os.environ.get("NO_COLOR")
 
 
 def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False) -> str:
@@ -75,13 +102,27 @@ def working(message: str) -> Iterator[None]:
 
 
 def echo(text: str = "") -> None:
-    """Data on stdout (already neutralised by the caller where it carries feed text)."""
-    click.echo(text)
+    """Data on stdout (already neutralised by the caller where it carries feed text); styles are
+    kept when piped only with --color, dropped even on a terminal with --no-color."""
+    click.echo(text, color=_settings.color)
 
 
 def note(text: str) -> None:
-    """Diagnostics on stderr."""
-    click.echo(neutralise(text, multiline=True), err=True)
+    """Diagnostics on stderr (silenced by --quiet)."""
+    if _settings.verbosity >= 0:
+        click.echo(neutralise(text, multiline=True), err=True)
+
+
+def detail(text: str) -> None:
+    """Diagnostics on stderr shown only with --verbose."""
+    if _settings.verbosity > 0:
+        click.echo(neutralise(text, multiline=True), err=True)
+
+
+def warn(text: str, *, kind: str = "warning") -> None:
+    """A warning (or another `kind` of trouble: a problem `verify` found) on stderr, shown even
+    with --quiet."""
+    click.echo(f"{kind}: " + neutralise(text, multiline=True), err=True)
 
 
 def echo_json(data: Any) -> None:
@@ -100,10 +141,16 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[obj
             grid.add_column(column, overflow="fold")
         for row in cells:
             grid.add_row(*row)
-        Console(highlight=False, markup=False).print(grid)
+        console = Console(highlight=False, markup=False, color_system="auto" if styled() else None)
+        console.print(grid)
         return
     if title:
         click.echo(f"# {neutralise(title)}")
     click.echo("\t".join(columns))
     for row in cells:
         click.echo("\t".join(row))
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 new article`, `2 new articles`: a number with its noun agreeing."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"

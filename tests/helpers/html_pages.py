@@ -11,6 +11,8 @@ from typing import Any
 
 from tests.helpers.cli import invoke
 from tests.helpers.feed_server import FeedServer, Item
+from tracker.demo import DemoServer
+from tracker.demo.outlets import demo_outlets
 from tracker.events import FactAsserted
 from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
@@ -36,14 +38,22 @@ def run_ok(*args: str | Path) -> str:
 
 
 def demo_report(folder: Path) -> dict[str, Any]:
-    """The demo's store, then a fourth outlet whose feed title and article carry markup: the report
-    as JSON, as `tracker report` gives it."""
+    """The demo's outlets and a fourth whose feed title and article carry markup, fetched as the
+    demo does (a fetch, the wire's correction, a fetch): the report as JSON, as `tracker report`
+    gives it. `tracker demo` itself keeps its store to the demo's outlets."""
     db, config = folder / "events.db", folder / "feeds.toml"
-    run_ok("demo", "--db", db, "--format", "json")
-    with FeedServer() as server:
+    with DemoServer() as demo, FeedServer() as server:
         url = server.feed("/hostile.xml", [HOSTILE_ITEM])
-        feed = f'id = "hostile"\nurl = "{url}"\ntitle = "{HOSTILE_TITLE}"\npublisher = "{HOSTILE_TITLE}"\n'
-        config.write_text(f"[[feeds]]\n{feed}", "utf-8")
+        feeds = [
+            f'id = "{f.id}"\nurl = "{f.url}"\ntitle = "{f.title}"\npublisher = "{f.publisher}"\n'
+            for f in demo_outlets(demo.base_url)
+        ]
+        feeds.append(
+            f'id = "hostile"\nurl = "{url}"\ntitle = "{HOSTILE_TITLE}"\npublisher = "{HOSTILE_TITLE}"\n'
+        )
+        config.write_text("".join(f"[[feeds]]\n{feed}\n" for feed in feeds), "utf-8")
+        run_ok("fetch", "--config", config, "--db", db)
+        demo.publish_wire_update()
         run_ok("fetch", "--config", config, "--db", db)
     report: dict[str, Any] = json.loads(run_ok("report", "--config", config, "--db", db, "--format", "json"))
     return report

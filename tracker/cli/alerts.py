@@ -8,22 +8,21 @@ from typing import Any
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, main, open_store, store_options
+from tracker.cli.group import DATA_FORMATS, Options, handled, main, open_store, shared_options
 from tracker.errors import ConfigError, StoreNotFound, TrackerError
 
 
 @main.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@store_options
+@shared_options(DATA_FORMATS)
 @click.pass_context
 @handled
-def alerts(ctx: click.Context, fmt: str, config: str | None, db: str | None) -> None:
+def alerts(ctx: click.Context, opts: Options) -> None:
     """The [[alerts]] destinations, with their deliveries: made, pending, last error."""
     if ctx.invoked_subcommand is not None:
         return
     from tracker.alerts import reactor
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
     try:
         with open_store(paths, readonly=True) as store:
@@ -46,7 +45,7 @@ def alerts(ctx: click.Context, fmt: str, config: str | None, db: str | None) -> 
                 "last_error": status.last_error if status and status.pending else None,
             }
         )
-    if fmt == "json":
+    if opts.fmt == "json":
         output.echo_json(rows)
         return
     if not rows:
@@ -72,14 +71,14 @@ def alerts(ctx: click.Context, fmt: str, config: str | None, db: str | None) -> 
 
 @alerts.command("test")
 @click.argument("alert_id", required=False, metavar="[ID]")
-@store_options
+@shared_options()
 @handled
-def alerts_test(alert_id: str | None, config: str | None, db: str | None) -> None:
+def alerts_test(alert_id: str | None, opts: Options) -> None:
     """Send a sample alert (marked as a test) to one destination, or to every one."""
     from tracker.alerts import reactor
     from tracker.alerts.destinations import DeliveryFailed
 
-    cfg = Paths(config, db).load_config()
+    cfg = opts.paths().load_config()
     chosen = [a for a in cfg.alerts if alert_id is None or a.id == alert_id]
     if not chosen:
         known = ", ".join(a.id for a in cfg.alerts) or "none"

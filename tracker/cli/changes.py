@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, main, store_options
+from tracker.cli.group import Options, handled, main, shared_options
 from tracker.clock import parse_duration, parse_utc, system_clock
 from tracker.completion import complete_subject_ids
 
@@ -41,20 +41,17 @@ def since_moment(value: str, now: datetime | None = None) -> datetime:
     shell_complete=complete_subject_ids,
     help="Only this subject (repeatable).",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
-)
-@store_options
+@shared_options(("text", "json", "markdown"))
 @handled
-def changes(since: str, subject_ids: tuple[str, ...], fmt: str, config: str | None, db: str | None) -> None:
+def changes(since: str, subject_ids: tuple[str, ...], opts: Options) -> None:
     """New timeline entries, state and tally changes, new conflicts and retractions recorded since
     a time."""
     from tracker.report.changes import build_changes, render_changes
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     moment = since_moment(since)
     from tracker.bootstrap import open_tracker  # heavy: only when the command runs
 
     with open_tracker(paths.load_config(), paths.db, readonly=True) as tracker:
         data = build_changes(tracker.store, tracker.config, since=moment, subjects=subject_ids or None)
-    output.echo(render_changes(data, fmt))
+    output.echo(render_changes(data, opts.fmt))

@@ -8,15 +8,10 @@ from pathlib import Path
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, store_options
+from tracker.cli.group import Options, handled, shared_options
 from tracker.cli.polling import feeds
 from tracker.cliparams import FilePath
-from tracker.completion import complete_feed_ids, config_option
-
-
-def _feed_list_paths() -> Paths:
-    """--config given to `feeds` or to its subcommand, else TRACKER_CONFIG, else the default."""
-    return Paths(config_option(click.get_current_context()), None)
+from tracker.completion import complete_feed_ids
 
 
 @feeds.command("add")
@@ -25,7 +20,7 @@ def _feed_list_paths() -> Paths:
 @click.option("--title", metavar="TEXT", help="Title shown in reports.")
 @click.option("--interval", metavar="DURATION", help='How often to poll: "90s", "15m", "2h", "1d".')
 @click.option("--tags", metavar="TAG,TAG", help="Comma-separated labels (`tracker fetch --tag`).")
-@store_options
+@shared_options()
 @handled
 def feeds_add(
     url: str,
@@ -33,8 +28,7 @@ def feeds_add(
     title: str | None,
     interval: str | None,
     tags: str | None,
-    config: str | None,
-    db: str | None,
+    opts: Options,
 ) -> None:
     """Add a feed to feeds.toml, keeping its comments.
 
@@ -43,38 +37,38 @@ def feeds_add(
     from tracker.feedlist.manage import add_feed
     from tracker.feedlist.naming import parse_tags
 
-    path = _feed_list_paths().config
+    path = opts.paths().config
     feed = add_feed(path, url, feed_id=feed_id, title=title, interval=interval, tags=parse_tags(tags or ""))
     output.note(f"{path}: added feed {feed.id!r} ({feed.url})")
 
 
 @feeds.command("remove")
 @click.argument("feed_id", metavar="ID", shell_complete=complete_feed_ids)
-@store_options
+@shared_options()
 @handled
-def feeds_remove(feed_id: str, config: str | None, db: str | None) -> None:
+def feeds_remove(feed_id: str, opts: Options) -> None:
     """Remove a feed from feeds.toml, keeping the rest as written.
 
     Takes its table and the comment lines directly above it. Its events stay in the store: the
     log is never edited."""
     from tracker.feedlist.manage import remove_feed
 
-    path = _feed_list_paths().config
+    path = opts.paths().config
     feed = remove_feed(path, feed_id)
     output.note(f"{path}: removed feed {feed.id!r} ({feed.url})")
 
 
 @feeds.command("import")
 @click.argument("opml_file", metavar="FILE.opml", type=FilePath(dir_okay=False, path_type=Path))
-@store_options
+@shared_options()
 @handled
-def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:
+def feeds_import(opml_file: Path, opts: Options) -> None:
     """Add the feeds of an OPML file; categories become tags.
 
     URLs already listed are skipped, with a note on stderr."""
     from tracker.feedlist.manage import import_opml
 
-    path = _feed_list_paths().config
+    path = opts.paths().config
     result = import_opml(path, opml_file)
     for line in result.skipped:
         output.note(f"skipped {line}")
@@ -82,11 +76,11 @@ def feeds_import(opml_file: Path, config: str | None, db: str | None) -> None:
 
 
 @feeds.command("export")
-@store_options
+@shared_options()
 @handled
-def feeds_export(config: str | None, db: str | None) -> None:
+def feeds_export(opts: Options) -> None:
     """Print the feed list as OPML 2.0, tags as categories."""
     from tracker.feedlist.manage import export_opml
 
-    cfg = _feed_list_paths().load_config()
+    cfg = opts.paths().load_config()
     output.echo(export_opml(cfg).decode("utf-8").rstrip("\n"))

@@ -1,12 +1,15 @@
-"""The `tracker` command group and what every command shares: where the files are (flag, then
-environment, then default), the `--config`/`--db` options, and errors turned into exit codes."""
+"""The `tracker` command group and what every command shares: where the files are, the output
+format, verbosity and colour (flag, before or after the command's name, then environment, then
+default), and errors turned into exit codes."""
 
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
+DATA_FORMATS = ("text", "json")
+REPORT_FORMATS = ("text", "json", "markdown", "html")
+_ENV = {"db": "TRACKER_DB", "config": "TRACKER_CONFIG"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,10 +34,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Paths:
     """Where this command's configuration and database are, after flag > env > default."""
 
-    def __init__(self, config: str | None, db: str | None) -> None:
+    def __init__(self, config: str | None, db: str | None, *, default_db: str = DEFAULT_DB) -> None:
         self.config_explicit = config is not None
         self.config = Path(config or DEFAULT_CONFIG)
-        self.db = Path(db or DEFAULT_DB)
+        self.db = Path(db or default_db)
 
     def load_config(self, *, require_feeds: bool = False) -> Config:
         # Imported here: the configuration's models and subjects are heavy, and --help needs none.
@@ -44,29 +50,98 @@ class Paths:
                     "`tracker demo` needs no configuration)"
                 )
             return default_config()
-        config = load_config(self.config)
-        if require_feeds and not config.feeds:
-            raise ConfigError(f"{self.config}: feeds: no [[feeds]] tables")
-        return config
+        return load_config(self.config)
 
 
-def store_options(func: F) -> F:
-    """--config and --db, accepted after every command's name."""
-    func = click.option(
-        "--db",
-        "db",
-        envvar="TRACKER_DB",
-        metavar="PATH",
-        help=f"Event store (default ./{DEFAULT_DB}; env TRACKER_DB).",
-    )(func)
-    func = click.option(
-        "--config",
-        "config",
-        envvar="TRACKER_CONFIG",
-        metavar="PATH",
-        help=f"Feed list and subjects (default ./{DEFAULT_CONFIG}; env TRACKER_CONFIG).",
-    )(func)
+@dataclass(frozen=True)
+class Options:
+    """The shared options as resolved for one command."""
+
+    config: str | None
+    db: str | None
+    fmt: str
+
+    def paths(self, *, default_db: str = DEFAULT_DB) -> Paths:
+        return Paths(self.config, self.db, default_db=default_db)
+
+
+def _shared_params(func: F) -> F:
+    """The shared options themselves; none reads the environment here, so that a flag given at
+    any level wins over the environment (see `_resolve`)."""
+    decorators = [
+        click.option(
+            "--db", "db", metavar="PATH", help=f"Event store (default ./{DEFAULT_DB}; env TRACKER_DB)."
+        ),
+        click.option(
+            "--config",
+            "config",
+            metavar="PATH",
+            help=f"Feed list and subjects (default ./{DEFAULT_CONFIG}; env TRACKER_CONFIG).",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(REPORT_FORMATS), help="Output format (default text)."
+        ),
+        click.option(
+            "--quiet", "-q", "quiet", is_flag=True, default=None, help="Only warnings and errors on stderr."
+        ),
+        click.option("--verbose", "-v", "verbose", is_flag=True, default=None, help="More detail on stderr."),
+        click.option(
+            "--color/--no-color",
+            "color",
+            default=None,
+            help="Styled output (default: on a terminal, unless NO_COLOR).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
     return func
+
+
+_SHARED = ("db", "config", "fmt", "quiet", "verbose", "color")
+
+
+def _given(ctx: click.Context, name: str) -> Any:
+    """The value given on the command line at this level or the nearest enclosing one."""
+    current: click.Context | None = ctx
+    while current is not None:
+        value = current.params.get(name)
+        if value is not None:
+            return value
+        current = current.parent
+    return None
+
+
+def _resolve(ctx: click.Context, formats: Sequence[str] | None) -> Options:
+    fmt = _given(ctx, "fmt")
+    if fmt is not None and (formats is None or fmt not in formats):
+        if not formats:
+            raise click.UsageError(f"`{ctx.command_path}` takes no --format", ctx=ctx)
+        raise click.UsageError(
+            f"`{ctx.command_path}` takes --format {' or '.join(formats)}, not {fmt!r}", ctx=ctx
+        )
+    quiet, verbose = bool(_given(ctx, "quiet")), bool(_given(ctx, "verbose"))
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other", ctx=ctx)
+    output.configure(verbosity=-1 if quiet else 1 if verbose else 0, color=_given(ctx, "color"))
+    config = _given(ctx, "config") or os.environ.get(_ENV["config"]) or None
+    db = _given(ctx, "db") or os.environ.get(_ENV["db"]) or None
+    return Options(config=config, db=db, fmt=fmt or "text")
+
+
+def shared_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
+    """The shared options, accepted after the command's name as well as before it; the command
+    receives them resolved as `opts` (`formats`: the --format values it prints, None if none)."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for name in _SHARED:
+                kwargs.pop(name, None)
+            return func(*args, opts=_resolve(click.get_current_context(), formats), **kwargs)
+
+        return _shared_params(wrapper)  # type: ignore[return-value]
+
+    return decorate
 
 
 def handled(func: F) -> F:
@@ -83,7 +158,8 @@ def handled(func: F) -> F:
         except sqlite3.Error as exc:
             from tracker.store import BUSY_TIMEOUT_MS
 
-            where = kwargs.get("db") or DEFAULT_DB
+            opts = kwargs.get("opts")
+            where = (opts.db if isinstance(opts, Options) else None) or DEFAULT_DB
             text = storage_faults.describe(exc, where, busy_wait=BUSY_TIMEOUT_MS / 1000)
             raise click.ClickException(output.error_text(text)) from None
 
@@ -104,6 +180,9 @@ def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> It
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tracker")
-def main() -> None:
+@_shared_params
+def main(**shared: Any) -> None:
     """Track developing news stories: poll feeds into an append-only log, fold it into the
-    sourced state of tracked subjects and a dated timeline."""
+    sourced state of tracked subjects and a dated timeline.
+
+    The options above are shared: each may also follow a command's name."""

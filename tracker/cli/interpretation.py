@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, main, store_options
-from tracker.cliparams import FACT_DAY, FilePath
+from tracker.cli.group import DATA_FORMATS, Options, handled, main, shared_options
+from tracker.cliparams import DATE_HELP, PERIOD, FilePath
 from tracker.completion import complete_subject_ids
 from tracker.errors import TrackerError
+from tracker.limits import Period
+
+if TYPE_CHECKING:
+    from tracker.extract.evaluate import EvalReport
 
 
 @main.command()
@@ -21,14 +26,14 @@ from tracker.errors import TrackerError
     metavar="N",
     help="Processes interpreting articles in parallel (default: env TRACKER_WORKERS, else one per core).",
 )
-@store_options
+@shared_options()
 @handled
-def rebuild(workers: int | None, config: str | None, db: str | None) -> None:
+def rebuild(workers: int | None, opts: Options) -> None:
     """Drop every projection and replay the whole log, in short transactions."""
     from tracker import app
     from tracker.bootstrap import open_tracker
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
     with (
         open_tracker(cfg, paths.db, readonly=False, workers=workers) as tracker,
@@ -36,9 +41,9 @@ def rebuild(workers: int | None, config: str | None, db: str | None) -> None:
     ):
         result = app.rebuild(tracker)
     for name, count in result.applied.items():
-        output.note(f"{name}: {count} events applied")
+        output.note(f"{name}: {output.count(count, 'event')} applied")
     for failure in result.failures:
-        output.note(f"warning: {failure} (went on without it; see `tracker feeds`)")
+        output.warn(f"{failure} (went on without it; see `tracker feeds`)")
 
 
 # --- analysts' word --------------------------------------------------------------------------------
@@ -48,76 +53,74 @@ def rebuild(workers: int | None, config: str | None, db: str | None) -> None:
 @click.argument("subject_id", metavar="SUBJECT", shell_complete=complete_subject_ids)
 @click.argument("value", metavar="STATE|COUNT")
 @click.option(
-    "--date",
-    "day",
-    type=FACT_DAY,
-    required=True,
-    metavar="DATE",
-    help="When it happened: YYYY-MM-DD, or YYYY-MM.",
+    "--date", "day", required=True, type=PERIOD, metavar="DATE", help=f"When it happened: {DATE_HELP}."
 )
 @click.option("--source", required=True, metavar="URL", help="The article or document that supports it.")
 @click.option("--note", metavar="TEXT", help="The supporting sentence or a comment, shown as evidence.")
 @click.option(
     "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who asserts it (env TRACKER_ANALYST)."
 )
-@store_options
+@shared_options(DATA_FORMATS)
 @handled
 def assert_(
     subject_id: str,
     value: str,
-    day: tuple[date, str],
+    day: Period,
     source: str,
     note: str | None,
     analyst: str | None,
-    config: str | None,
-    db: str | None,
+    opts: Options,
 ) -> None:
-    """Record an analyst's assertion; it outranks extracted facts."""
+    """Record an analyst's assertion; it outranks extracted facts. Prints its fact id."""
     from tracker import app
     from tracker.bootstrap import open_tracker
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
-    when, precision = day
     with open_tracker(cfg, paths.db, readonly=False) as tracker:
         fact_id = app.assert_fact(
             tracker,
             subject_id=subject_id,
             value=value,
-            day=when,
-            precision=precision,
+            day=day.first,
+            precision=day.precision,
             source=source,
             note=note,
             analyst=analyst,
         )
-    output.echo(fact_id)
+    if opts.fmt == "json":
+        output.echo_json({"fact_id": fact_id})
+    else:
+        output.echo(fact_id)
 
 
 @main.command()
-@click.argument("fact_id")
+@click.argument("fact_id", metavar="FACT")
 @click.option("--reason", required=True, metavar="TEXT", help="Why the fact should stop counting.")
 @click.option(
     "--analyst", metavar="NAME", envvar="TRACKER_ANALYST", help="Who retracts it (env TRACKER_ANALYST)."
 )
-@store_options
+@shared_options()
 @handled
-def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, db: str | None) -> None:
-    """Withdraw a fact (extracted or asserted): it stops counting, and the report says so."""
+def retract(fact_id: str, reason: str, analyst: str | None, opts: Options) -> None:
+    """Withdraw a fact (extracted or asserted): it stops counting, and the report says so.
+
+    FACT is a fact id, or a unique prefix of it as the text report shows it ([fact 1a2b3c4d])."""
     from tracker import app
     from tracker.bootstrap import open_tracker
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=False) as tracker:
-        recorded = app.retract_fact(tracker, fact_id=fact_id, reason=reason, analyst=analyst)
-    output.note(f"{fact_id}: retracted" if recorded else f"{fact_id}: already retracted")
+        full_id, recorded = app.retract_fact(tracker, fact_id=fact_id, reason=reason, analyst=analyst)
+    output.note(f"{full_id}: retracted" if recorded else f"{full_id}: already retracted")
 
 
 # --- evaluation ------------------------------------------------------------------------------------
 
 
 @main.command("eval")
-@click.argument("path", default="tests/data/labelled.jsonl", type=FilePath(exists=True))
+@click.argument("path", required=False, type=FilePath(exists=True, path_type=Path))
 @click.option("--details", is_flag=True, help="List every miss and false positive.")
 @click.option(
     "--split",
@@ -126,23 +129,51 @@ def retract(fact_id: str, reason: str, analyst: str | None, config: str | None, 
     type=click.Choice(["dev", "heldout", "all"]),
     help="Story corpora: the splits to score (default: all three).",
 )
-@store_options
+@shared_options(DATA_FORMATS)
 @handled
-def eval_(path: str, details: bool, splits: tuple[str, ...], config: str | None, db: str | None) -> None:
-    """Precision and recall of state changes per subject on a labelled set (JSON lines), or of
-    timeline entries on a corpus of stories (a directory: see tracker/storyeval.py)."""
-    if Path(path).is_dir():
+def eval_(path: Path | None, details: bool, splits: tuple[str, ...], opts: Options) -> None:
+    """Precision and recall of state changes per subject on a labelled set (JSON lines; by
+    default the one shipped with tracker), or of timeline entries on a corpus of stories (a
+    directory: see tracker/storyeval.py)."""
+    if path is not None and path.is_dir():
         from tracker.storyeval import SPLITS, evaluate_corpus, format_scores, story_dirs
         from tracker.subjects.story_packs import load_story_pack
 
         scores = evaluate_corpus(story_dirs(path), load_story_pack, splits or SPLITS)
-        output.echo(format_scores(scores, details=details))
+        if opts.fmt == "json":
+            output.echo_json([{**asdict(s), "precision": s.precision, "recall": s.recall} for s in scores])
+        else:
+            output.echo(format_scores(scores, details=details))
         return
-    from tracker.extract.evaluate import evaluate, format_report, load_labelled
+    from tracker.extract.evaluate import LABELLED, evaluate, format_report, load_labelled
 
-    cfg = Paths(config, db).load_config()
+    cfg = opts.paths().load_config()
     try:
-        labelled = load_labelled(path)
+        items = load_labelled(path or LABELLED)
     except (ValueError, OSError) as exc:
         raise TrackerError(str(exc)) from None
-    output.echo(format_report(evaluate(labelled, cfg.subjects), details=details))
+    result = evaluate(items, cfg.subjects)
+    if opts.fmt == "json":
+        output.echo_json(_eval_json(result))
+    else:
+        output.echo(format_report(result, details=details))
+
+
+def _eval_json(result: EvalReport) -> dict[str, Any]:
+    def score(value: Any) -> dict[str, Any]:
+        return {**asdict(value), "precision": value.precision, "recall": value.recall}
+
+    return {
+        "groups": {
+            name: {
+                "items": group.items,
+                "subjects": {sid: score(s) for sid, s in group.subjects.items()},
+                "overall": score(group.overall),
+            }
+            for name, group in result.groups.items()
+        },
+        "settled_errors": [
+            {"item": item_id, "subject": claim.subject, "state": claim.state, "sentence": claim.sentence}
+            for item_id, claim in result.settled_errors
+        ],
+    }

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, main, open_store, store_options
+from tracker.cli.group import DATA_FORMATS, Options, handled, main, open_store, shared_options
 from tracker.cliparams import DURATION
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
-from tracker.errors import TrackerError
+from tracker.errors import ConfigError, TrackerError
 
 # The application, its projections and extractor are imported inside the commands that use
 # them, so that `--help` and the reading commands do not pay for them.
@@ -45,19 +46,31 @@ if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
     shell_complete=complete_tags,
     help="Poll only the enabled feeds with this tag (repeatable).",
 )
-@store_options
+@shared_options(DATA_FORMATS)
 @handled
-def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], config: str | None, db: str | None) -> None:
-    """Poll every feed now (or --feed ID, --tag TAG), whatever its schedule or back-off."""
+def fetch(feed_ids: tuple[str, ...], tags: tuple[str, ...], opts: Options) -> None:
+    """Poll every feed now (or --feed ID, --tag TAG), whatever its schedule or back-off.
+
+    Exit 0 when at least one feed answered (or there were no feeds to poll), 3 when every feed
+    polled failed."""
     from tracker.bootstrap import open_tracker
+    from tracker.demo.outlets import refuse_demo_store
     from tracker.feedlist.naming import select_feeds
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config(require_feeds=True)
     feeds = select_feeds(cfg, feed_ids, tags)
+    output.detail(f"feed list: {cfg.source}; store: {paths.db}")
     with open_tracker(cfg, paths.db, readonly=False, create=True) as tracker:
+        refuse_demo_store(tracker.store, cfg.feeds if feeds is None else feeds)
         summary = _run_fetch(tracker, feeds)
-    _print_fetch_summary(summary)
+    if opts.fmt == "json":
+        output.echo_json(_fetch_json(summary))
+    else:
+        _print_fetch_summary(summary)
+    if summary.results and not summary.ok:
+        output.warn(f"every feed failed ({output.count(len(summary.results), 'feed')}): nothing was fetched")
+        sys.exit(3)
 
 
 def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
@@ -87,6 +100,32 @@ def _run_fetch(tracker: Tracker, feeds: Any) -> app.FetchSummary:
     return asyncio.run(app.fetch_feeds(tracker, feeds))
 
 
+def _fetch_json(summary: app.FetchSummary) -> dict[str, Any]:
+    return {
+        "feeds": [
+            {
+                "feed": r.feed_id,
+                "outcome": r.outcome,
+                "status": r.status,
+                "entries": r.entries,
+                "new": r.new,
+                "revised": r.revised,
+                "error": r.error,
+                "category": r.category,
+                "skipped": list(r.skipped),
+                "deferred": r.deferred,
+            }
+            for r in summary.results
+        ],
+        "ok": summary.ok,
+        "failed": len(summary.failed),
+        "new": summary.new,
+        "revised": summary.revised,
+        "warnings": list(summary.projection_errors),
+        "alerts": [{"alert": o.alert_id, "error": o.error} for o in summary.alerts],
+    }
+
+
 def _print_fetch_summary(summary: app.FetchSummary) -> None:
     for result in summary.results:
         if result.failed:
@@ -94,19 +133,28 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
                 f"  {result.feed_id}: FAILED ({result.category}) {output.error_text(result.error or '')}"
             )
         else:
-            detail = {"ok": f"{result.entries} entries", "not-modified": "not modified (304)"}.get(
-                result.outcome, "unchanged body"
-            )
+            detail = {
+                "ok": output.count(result.entries, "entry", "entries"),
+                "not-modified": "not modified (304)",
+            }
             limited = f" ({result.deferred} changes rate-limited)" if result.deferred else ""
-            output.note(f"  {result.feed_id}: {detail}, {result.new} new, {result.revised} revised{limited}")
+            output.note(
+                f"  {result.feed_id}: {detail.get(result.outcome, 'unchanged body')}, "
+                f"{result.new} new, {result.revised} revised{limited}"
+            )
             if result.skipped:
-                output.note(f"  {result.feed_id}: {len(result.skipped)} entries skipped: {result.skipped[0]}")
+                skipped = output.count(len(result.skipped), "entry", "entries")
+                output.note(f"  {result.feed_id}: {skipped} skipped: {result.skipped[0]}")
+    if not summary.results:
+        output.note("no feeds to poll")
+        return
+    polled = output.count(len(summary.results), "feed")
     output.note(
-        f"{len(summary.results)} feeds polled: {summary.ok} ok, {len(summary.failed)} failed; "
-        f"{summary.new} new articles, {summary.revised} revisions"
+        f"{polled} polled: {summary.ok} ok, {len(summary.failed)} failed; "
+        f"{output.count(summary.new, 'new article')}, {output.count(summary.revised, 'revision')}"
     )
     for error in summary.projection_errors:
-        output.note(f"warning: {error}")
+        output.warn(error)
     for outcome in summary.alerts:
         if outcome.error is None:
             output.note(f"  alert {outcome.alert_id}: delivered")
@@ -118,31 +166,29 @@ def _print_fetch_summary(summary: app.FetchSummary) -> None:
 @click.option(
     "--polls-older-than", "age", type=DURATION, required=True, metavar="AGE", help='e.g. "30d", "12h".'
 )
-@store_options
+@shared_options()
 @handled
-def prune(age: int, config: str | None, db: str | None) -> None:
+def prune(age: int, opts: Options) -> None:
     """Delete old rows of the poll log (never events)."""
     from tracker import app
 
-    paths = Paths(config, db)
-    with open_store(paths, readonly=False) as store:
+    with open_store(opts.paths(), readonly=False) as store:
         removed = app.prune_polls(store, system_clock() - timedelta(seconds=age))
-    output.note(f"{removed} poll rows removed")
+    output.note(f"{output.count(removed, 'poll row')} removed")
 
 
 # --- feeds -------------------------------------------------------------------------------------
 
 
 @main.group(invoke_without_command=True)
-@store_options
+@shared_options(DATA_FORMATS)
 @click.pass_context
 @handled
-def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
+def feeds(ctx: click.Context, opts: Options) -> None:
     """Feed health: last poll, status, failures, back-off and next attempt."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = Paths(config, db)
         return
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
     from tracker.bootstrap import open_tracker
     from tracker.page_store import counts as page_counts
@@ -151,7 +197,18 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         health = feed_health(tracker)
         pages = page_counts(tracker.store)
-    tags = {feed.id: ",".join(feed.tags) for feed in cfg.feeds}
+    tags = {feed.id: list(feed.tags) for feed in cfg.feeds}
+    if opts.fmt == "json":
+        rows = [
+            {
+                **asdict(h),
+                "tags": tags.get(h.feed_id, []),
+                "pages": asdict(pages[h.feed_id]) if h.feed_id in pages else None,
+            }
+            for h in health.feeds
+        ]
+        output.echo_json({"feeds": rows, "notes": list(health.notes)})
+        return
     output.table(
         None,
         [
@@ -170,7 +227,7 @@ def feeds(ctx: click.Context, config: str | None, db: str | None) -> None:
         [
             (
                 h.feed_id,
-                tags.get(h.feed_id, ""),
+                ",".join(tags.get(h.feed_id, [])),
                 h.health,
                 h.last_poll_at or "never",
                 h.last_status or "",
@@ -203,18 +260,13 @@ def _pages_cell(counts: PageCounts | None) -> str:
 
 @feeds.command("reset")
 @click.argument("feed_id", shell_complete=complete_feed_ids)
-@store_options
-@click.pass_obj
+@shared_options()
 @handled
-def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str | None) -> None:
+def feeds_reset(feed_id: str, opts: Options) -> None:
     """Clear a feed's failures and gone mark so it is polled again."""
     from tracker import app
 
-    paths = Paths(
-        config or (str(parent.config) if parent and parent.config_explicit else None),
-        db or (str(parent.db) if parent else None),
-    )
-    with open_store(paths, readonly=False) as store:
+    with open_store(opts.paths(), readonly=False) as store:
         if not app.reset_feed(store, feed_id):
             raise TrackerError(f"no polling state for feed {feed_id!r}")
     output.note(f"{feed_id}: failures cleared; it will be polled at the next opportunity")
@@ -234,9 +286,7 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
-    default="info",
-    show_default=True,
-    help="info logs every poll; warning only failures and trouble.",
+    help="info (the default; -q: warning, -v: debug) logs every poll; warning only failures and trouble.",
 )
 @click.option(
     "--drain-timeout",
@@ -246,9 +296,9 @@ def feeds_reset(parent: Paths | None, feed_id: str, config: str | None, db: str 
     metavar="SECONDS",
     help="After SIGTERM/SIGINT, how long polls in flight may take to finish.",
 )
-@store_options
+@shared_options()
 @handled
-def daemon(log_format: str, log_level: str, drain_timeout: float, config: str | None, db: str | None) -> None:
+def daemon(log_format: str, log_level: str | None, drain_timeout: float, opts: Options) -> None:
     """Poll every enabled feed on its schedule until stopped.
 
     SIGTERM or SIGINT stops it cleanly (a second one at once); SIGHUP re-reads feeds.toml. One
@@ -256,8 +306,11 @@ def daemon(log_format: str, log_level: str, drain_timeout: float, config: str | 
     from tracker.daemon import DaemonOptions, run_daemon
     from tracker.daemon.log import configure
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config(require_feeds=True)
-    logger = configure(log_format, log_level)
+    if not cfg.feeds:  # valid for fetch and reports, but a daemon would wait for nothing
+        raise ConfigError(f"{cfg.source}: no [[feeds]] tables: the daemon has nothing to poll")
+    level = log_level or {-1: "warning", 0: "info", 1: "debug"}[output.verbosity()]
+    logger = configure(log_format, level)
     options = DaemonOptions(config_path=paths.config, db_path=paths.db, drain_timeout=drain_timeout)
     sys.exit(run_daemon(cfg, options, logger))

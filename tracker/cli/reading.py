@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,14 +10,24 @@ import click
 
 from tracker import output
 from tracker.chain import KEY_FILE_ENV, load_key
-from tracker.cli.group import Paths, handled, main, open_store, store_options
-from tracker.cliparams import CHECKPOINT, DAY, MOMENT, POSITION_OR_MOMENT, POSITIVE_COUNT, FilePath
+from tracker.cli.group import DATA_FORMATS, REPORT_FORMATS, Options, handled, main, open_store, shared_options
+from tracker.cliparams import (
+    CHECKPOINT,
+    DATE_HELP,
+    EVENT_TYPE,
+    MOMENT_BY,
+    PERIOD,
+    POSITION_OR_MOMENT,
+    POSITIVE_COUNT,
+    FilePath,
+)
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
 
 if TYPE_CHECKING:
     from tracker.bootstrap import Tracker
+    from tracker.limits import Period
 
 
 @main.command()
@@ -34,17 +44,15 @@ if TYPE_CHECKING:
     metavar="PATH",
     help=f"Check the seals made with this key (env {KEY_FILE_ENV}).",
 )
-@store_options
+@shared_options(DATA_FORMATS)
 @handled
-def verify(
-    checkpoint: tuple[int, str] | None, key_file: str | None, config: str | None, db: str | None
-) -> None:
+def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Options) -> None:
     """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
     each problem on its own line, then exit 1."""
     from tracker.projections import checkpoints
     from tracker.store import Store
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     key = load_key(key_file) if key_file else None
     try:
         # `older`: a store an older tracker wrote is audited as it is, not refused; no quick
@@ -53,31 +61,40 @@ def verify(
     except StoreNotFound:
         raise
     except StoreError as exc:  # not a database, corrupt beyond opening, not ours
-        output.note(f"problem: {exc}")
+        output.warn(str(exc), kind="problem")
         raise VerificationFailed("the store cannot be verified") from None
     with store:
         result = store.audit(checkpoint=checkpoint, key=key)
         skipped = checkpoints.skipped_events(store)
-    for line in result.notes:
-        output.note(f"note: {line}")
-    for name, position, event_id, error in skipped:  # the log is sound; its interpretation skips these
-        output.note(f"note: projection {name} went on without position {position} ({event_id}): {error}")
-    for finding in result.findings:
-        output.note(f"problem: {finding}")
+    # The log is sound; its interpretation went on without these events.
+    notes = list(result.notes) + [
+        f"projection {name} went on without position {position} ({event_id}): {error}"
+        for name, position, event_id, error in skipped
+    ]
+    if opts.fmt == "json":
+        output.echo_json(
+            {
+                "ok": not result.findings,
+                "events": result.events,
+                "head_position": result.head_position,
+                "head_hash": result.head_hash,
+                "findings": [str(finding) for finding in result.findings],
+                "notes": notes,
+            }
+        )
+    else:
+        for line in notes:
+            output.note(f"note: {line}")
+        for finding in result.findings:
+            output.warn(str(finding), kind="problem")
     if result.findings:
         raise VerificationFailed(f"{len(result.findings)} problem(s) found")
-    proved = " extends the checkpoint;" if checkpoint else ""
-    proved += " every head sealed with the key;" if key else ""
-    output.echo(f"ok: {result.events} events,{proved} chain head {result.head_position} {result.head_hash}")
-
-
-report_format = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "html"]),
-    default="text",
-    show_default=True,
-)
+    if opts.fmt != "json":
+        proved = " extends the checkpoint;" if checkpoint else ""
+        proved += " every head sealed with the key;" if key else ""
+        output.echo(
+            f"ok: {result.events} events,{proved} chain head {result.head_position} {result.head_hash}"
+        )
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -93,31 +110,22 @@ def _since(value: int | datetime | None) -> tuple[int, str | None]:
 
 
 @main.command()
-@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this event type (repeatable).")
+@click.option("--type", "types", multiple=True, type=EVENT_TYPE, help="Only this event type (repeatable).")
 @click.option(
     "--since",
     type=POSITION_OR_MOMENT,
     metavar="POS|DATE",
-    help="After this position, or recorded since this date.",
+    help=f"After this position, or recorded since this date ({DATE_HELP}; four digits are a year).",
 )
 @click.option("--limit", type=POSITIVE_COUNT, help="At most this many events.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@store_options
+@shared_options(DATA_FORMATS)
 @handled
-def events(
-    types: tuple[str, ...],
-    since: int | datetime | None,
-    limit: int | None,
-    fmt: str,
-    config: str | None,
-    db: str | None,
-) -> None:
+def events(types: tuple[str, ...], since: int | datetime | None, limit: int | None, opts: Options) -> None:
     """List events from the log, oldest first."""
-    paths = Paths(config, db)
     after, recorded_after = _since(since)
-    with open_store(paths, readonly=True) as store, store.snapshot():
+    with open_store(opts.paths(), readonly=True) as store, store.snapshot():
         rows = list(store.read(after=after, types=types or None, recorded_after=recorded_after, limit=limit))
-    if fmt == "json":
+    if opts.fmt == "json":
         output.echo_json(
             [
                 {
@@ -154,19 +162,19 @@ def _event_summary(event: Any) -> str:
 
 
 @main.command()
-@report_format
 @click.option(
     "--as-of",
     "as_of",
-    type=DAY,
-    help="World time: changes by the end of this day (UTC).",
+    type=PERIOD,
+    metavar="DATE",
+    help=f"World time: changes by the end of this {DATE_HELP} (UTC).",
 )
 @click.option(
     "--known-at",
     "known_at",
-    type=MOMENT,
+    type=MOMENT_BY,
     metavar="DATETIME",
-    help="Record time: what the log held at this ISO datetime.",
+    help=f"Record time: what the log held at this ISO datetime (or by the end of {DATE_HELP}).",
 )
 @click.option(
     "--subject",
@@ -185,41 +193,39 @@ def _event_summary(event: Any) -> str:
     "-o",
     "--output",
     "out_file",
-    type=click.Path(dir_okay=False, writable=True),
+    type=FilePath(dir_okay=False, writable=True),
     help="Write the report to this file instead of stdout.",
 )
-@store_options
+@shared_options(REPORT_FORMATS)
 @handled
 def report(
-    fmt: str,
-    as_of: date | None,
+    as_of: Period | None,
     known_at: datetime | None,
     subject_ids: tuple[str, ...],
     since: str | None,
     out_file: str | None,
-    config: str | None,
-    db: str | None,
+    opts: Options,
 ) -> None:
     """The state of every subject, with evidence, and the dated timeline of changes."""
     from tracker.bootstrap import open_tracker
     from tracker.report import build_report, render
 
-    paths = Paths(config, db)
+    paths = opts.paths()
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         data = build_report(
             tracker.store,
             tracker.config,
-            as_of=as_of,
+            as_of=as_of.last if as_of else None,
             known_at=known_at,
             subjects=subject_ids or None,
         )
         if since is not None:
             data = _recorded_since(tracker, data, since, subject_ids)
     if out_file is None:
-        output.echo(render(data, fmt, terminal=output.stdout_is_terminal()))
+        output.echo(render(data, opts.fmt, terminal=output.styled(), color=True))
     else:
-        Path(out_file).write_text(render(data, fmt) + "\n", encoding="utf-8")
+        Path(out_file).write_text(render(data, opts.fmt) + "\n", encoding="utf-8")
         output.note(f"report written to {out_file}")
 
 
@@ -238,14 +244,17 @@ def _recorded_since(
 
 
 @main.command()
-@report_format
-@store_options
+@shared_options(REPORT_FORMATS)
 @handled
-def demo(fmt: str, config: str | None, db: str | None) -> None:
-    """Serve the bundled demo feeds on loopback, fetch them into the store, print the report.
+def demo(opts: Options) -> None:
+    """Serve the bundled demo feeds on loopback, fetch them into the demo's own store, print the report.
 
-    Needs no network and no feeds.toml (--config is ignored: the demo brings its own feeds)."""
+    Needs no network and no feeds.toml (--config is ignored: the demo brings its own feeds). The
+    store is ./demo.db unless --db says otherwise; a store real feeds write to is refused, and a
+    second run adds nothing."""
+    from tracker.demo.outlets import DEMO_DB
     from tracker.demo.run import run_demo
 
-    paths = Paths(config, db)
-    output.echo(run_demo(paths.db, fmt=fmt, terminal=output.stdout_is_terminal(), note=output.note))
+    paths = opts.paths(default_db=DEMO_DB)
+    terminal = output.styled()
+    output.echo(run_demo(paths.db, fmt=opts.fmt, terminal=terminal, note=output.note))

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from tracker import output
-from tracker.cli.group import Paths, handled, main, store_options
+from tracker.cli.group import Options, handled, main, shared_options
 from tracker.errors import StoreNotFound, TrackerError
 
 
@@ -27,13 +27,13 @@ def datasette_metadata(database: str) -> dict[str, Any]:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port.")
-@store_options
+@shared_options()
 @handled
-def serve(host: str, port: int, config: str | None, db: str | None) -> None:
+def serve(host: str, port: int, opts: Options) -> None:
     """Browse the store in Datasette (read-only), with views and canned queries described."""
     if importlib.util.find_spec("datasette") is None:
         raise TrackerError("tracker serve needs Datasette: pip install 'tracker[serve]'")
-    path = Paths(config, db).db
+    path = opts.paths().db
     if not path.is_file():
         raise StoreNotFound(f"{path}: no such database (run `tracker fetch` or `tracker demo` first)")
     import uvicorn  # type: ignore[import-not-found,unused-ignore]  # Datasette's own server

@@ -179,6 +179,11 @@ class JobTable:
             wait = max(0.0, min(remaining, float(feed.interval_seconds)))
             self.plan(feed.id, self.clock() + timedelta(seconds=wait))
 
+    def first_due(self) -> tuple[datetime, str] | None:
+        """The next scheduled poll: (when, feed id); None when no feed is scheduled."""
+        due = [(job.next_run_time, job.id) for job in self.scheduler.get_jobs() if job.id in self.feeds]
+        return min(((when, feed_id) for when, feed_id in due if when is not None), default=None)
+
     def _snapshot(self) -> _Snapshot:
         next_runs: dict[str, datetime | None] = {}
         for feed_id in self.feeds:

@@ -141,15 +141,12 @@ class PollJobs:
         if result.failed:
             log_it, repeated = jobs.repeats.failure(result.feed_id, f"{result.category}:{result.error}")
             if log_it:
-                emit(
-                    self._log,
-                    logging.WARNING,
-                    "poll",
-                    category=result.category,
-                    error=result.error,
-                    repeated=repeated or None,
-                    **fields,
-                )
+                failure: dict[str, Any] = {
+                    "category": result.category,
+                    "error": result.error,
+                    "repeated": repeated or None,
+                }
+                emit(self._log, logging.WARNING, "poll", **fields, **failure)
             return
         left_out = jobs.repeats.success(result.feed_id)
         emit(

@@ -193,15 +193,9 @@ class Daemon:
                     asyncio.create_task(self._watch_clock()),
                     asyncio.create_task(self._every(self.options.reconcile_every, self._reconcile)),
                 ]
-                emit(
-                    self.log,
-                    logging.INFO,
-                    "started",
-                    pid=os.getpid(),
-                    feeds=len(self.jobs.feeds),
-                    db=str(self.options.db_path),
-                    config=str(self.options.config_path),
-                )
+                where = {"db": str(self.options.db_path), "config": str(self.options.config_path)}
+                emit(self.log, logging.INFO, "started", pid=os.getpid(), feeds=len(self.jobs.feeds), **where)
+                self._log_first_poll()
                 self.ready.set()
                 await self._stop.wait()
                 await self._shutdown(store, worker, tasks)
@@ -213,6 +207,15 @@ class Daemon:
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
+
+    def _log_first_poll(self) -> None:
+        """Between "started" and the first poll may lie a while (jitter, back-off): say when."""
+        if (first := self.jobs.first_due()) is None:
+            emit(self.log, logging.INFO, "waiting", "no feed is due: nothing to poll")
+            return
+        when, feed_id = first
+        wait = f"{max(0.0, (when - self.clock()).total_seconds()):.0f}s"
+        emit(self.log, logging.INFO, "waiting", "for the first poll", feed=feed_id, due=when, wait=wait)
 
     async def _shutdown(
         self, store: Store, worker: CatchUpWorker, tasks: Sequence[asyncio.Task[None]]

@@ -2,7 +2,9 @@
 
 Two passes, as a daemon would see them: the first fetch records every article; then the wire
 publishes a correction and a new story, and the second fetch records exactly that (one
-revision, one new article; the unchanged feeds answer 304).
+revision, one new article; the unchanged feeds answer 304). Run again on the same store, the
+demo serves the corrected wire from the start and fetches once: the store already holds all of
+it, so nothing is added.
 """
 
 from __future__ import annotations
@@ -13,50 +15,42 @@ from pathlib import Path
 
 from tracker import app
 from tracker.bootstrap import open_tracker
-from tracker.config import Config, FeedConfig
-from tracker.demo.documents import demo_feeds
+from tracker.config import Config
+from tracker.demo.outlets import demo_outlets, refuse_real_store
 from tracker.demo.server import DemoServer
-from tracker.errors import TrackerError
-from tracker.log_queries import count_outside
+from tracker.output import count
 from tracker.report import build_report, render
-from tracker.store import Store
 from tracker.subjects import load_shipped_subjects
 
 
 def demo_config(server: DemoServer) -> Config:
-    feeds = tuple(
-        FeedConfig(
-            id=feed["id"],
-            url=server.url(feed["file"]),
-            title=feed["title"],
-            publisher=feed["title"],
-            interval="15m",
-        )
-        for feed in demo_feeds()
-    )
-    return Config(path=None, feeds=feeds, subjects=load_shipped_subjects())
-
-
-def _refuse_a_real_store(store: Store) -> None:
-    """The log is append-only: demo articles written into a real store could never be removed."""
-    demo_streams = [f"{kind}:{feed['id']}" for feed in demo_feeds() for kind in ("article", "feed")]
-    if count_outside(store, demo_streams):
-        raise TrackerError(f"{store.path} holds events from real feeds; run the demo elsewhere: --db demo.db")
+    return Config(path=None, feeds=demo_outlets(server.base_url), subjects=load_shipped_subjects())
 
 
 def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: Callable[[str], None]) -> str:
     with DemoServer() as server:
         config = demo_config(server)
         with open_tracker(config, db_path, create=True) as tracker:
-            _refuse_a_real_store(tracker.store)
+            refuse_real_store(tracker.store)
             note(f"demo feeds served at {server.base_url}; store: {db_path}")
-            first = asyncio.run(app.fetch_feeds(tracker))
-            counts = f"{first.new} new articles, {first.revised} revisions"
-            note(f"first fetch: {len(first.results)} feeds, {counts}")
-            server.publish_wire_update()
-            second = asyncio.run(app.fetch_feeds(tracker))
-            note(f"wire updated; second fetch: {second.new} new articles, {second.revised} revisions")
-            for failure in (*first.failed, *second.failed):
+            passes = []
+            if tracker.store.head()[0]:
+                server.publish_wire_update()
+                rerun = asyncio.run(app.fetch_feeds(tracker))
+                note(f"the demo already ran in {db_path}: {_counts(rerun)}")
+                passes.append(rerun)
+            else:
+                first = asyncio.run(app.fetch_feeds(tracker))
+                note(f"first fetch: {count(len(first.results), 'feed')}, {_counts(first)}")
+                server.publish_wire_update()
+                second = asyncio.run(app.fetch_feeds(tracker))
+                note(f"wire updated; second fetch: {_counts(second)}")
+                passes += [first, second]
+            for failure in (f for summary in passes for f in summary.failed):
                 note(f"warning: {failure.feed_id} failed: {failure.error}")
             report = build_report(tracker.store, config)
-    return render(report, fmt, terminal=terminal)
+    return render(report, fmt, terminal=terminal, color=True if terminal else None)
+
+
+def _counts(summary: app.FetchSummary) -> str:
+    return f"{count(summary.new, 'new article')}, {count(summary.revised, 'revision')}"

@@ -1,4 +1,5 @@
-"""Evaluation of extraction against a labelled set (tests/data/labelled.jsonl).
+"""Evaluation of extraction against a labelled set (the shipped one is `labelled.jsonl` in this
+package; `LABELLED` opens it).
 
 Each item lists the *moving* claims it must produce (`expect`); everything else it produces that
 moves a subject is a false positive. A predicted claim matches an expectation on subject, state
@@ -9,7 +10,7 @@ on them, and each such group is reported separately. A *settled-state error* is 
 a settled state from an item tagged hedged, negated, conditional, question, retrospective or
 denied: the target for those is zero.
 
-    tracker eval [tests/data/labelled.jsonl] [--details]
+    tracker eval [FILE.jsonl] [--details]
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from tracker.extract.model import Claim, Document
@@ -27,6 +30,8 @@ from tracker.subjects.model import Subject
 NON_FACTUAL_TAGS = frozenset({"hedged", "negated", "conditional", "question", "retrospective", "denied"})
 HELDOUT_TAG = "heldout"
 DAY_TOLERANCE = 1
+LABELLED: Traversable = resources.files("tracker.extract").joinpath("labelled.jsonl")
+"""The shipped labelled set, package data: read it with `load_labelled(LABELLED)`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +107,11 @@ class EvalReport:
     results: list[ItemResult]
 
 
-def load_labelled(path: str | Path) -> list[LabelledItem]:
-    """Read the labelled set (one JSON object per line; blank lines and # comments skipped)."""
+def load_labelled(path: str | Path | Traversable = LABELLED) -> list[LabelledItem]:
+    """Read a labelled set (one JSON object per line; blank lines and # comments skipped)."""
     items: list[LabelledItem] = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    source = Path(path) if isinstance(path, str) else path
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:

@@ -313,12 +313,15 @@ def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> Rec
     return decode(*row) if row else None
 
 
-def fact_exists(store: Store, fact_id: str) -> bool:
-    """Whether `fact_id` names an extracted fact or an analyst's assertion (retraction targets).
-    An assertion is looked up in the log itself: one the story could not apply is retractable too."""
-    row = store.db.execute(
-        "SELECT 1 FROM facts WHERE fact_id = ? "
-        "UNION ALL SELECT 1 FROM events WHERE id = ? AND type = 'FactAsserted' LIMIT 1",
-        [fact_id, fact_id],
-    ).fetchone()
-    return row is not None
+def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:
+    """Fact ids (extracted or asserted) equal to `given`, or whose hex digits start with it
+    (retraction targets). An assertion is looked up in the log itself: one the story could not
+    apply is retractable too."""
+    sql = (
+        "SELECT fact_id FROM ("
+        "SELECT fact_id FROM facts UNION SELECT id AS fact_id FROM events WHERE type = 'FactAsserted') "
+        "WHERE fact_id = ? OR substr(fact_id, instr(fact_id, ':') + 1, ?) = ? OR substr(fact_id, 1, ?) = ? "
+        "ORDER BY fact_id LIMIT ?"
+    )
+    rows = store.db.execute(sql, [given, len(given), given, len(given), given, limit]).fetchall()
+    return [row[0] for row in rows]

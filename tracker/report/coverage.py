@@ -26,17 +26,28 @@ _MAX_OVERLAY = 500
 Article = dict[str, Any]  # feed, title, url, published, published_at, revisions, first
 
 
-def coverage(store: Store, config: Config, *, until: int, as_of: date | None) -> list[dict[str, Any]]:
-    """The latest articles of each feed, as known at position `until`, published by `as_of`."""
+def coverage(
+    store: Store, config: Config, *, until: int, as_of: date | None, streams: set[str] | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The latest articles of each feed (of `streams` only, unless None), as known at position
+    `until`, published by `as_of`; and how many articles were known in all, whatever the filters."""
     cutoff = format_utc(end_of_day(as_of)) if as_of else None
     projection = articles_table.ArticlesProjection()
     checkpoint = checkpoints.current_position(store, projection.name, projection.fingerprint())
     usable = 0 < checkpoint <= until
     overlay = _latest(article_versions(store, until, after=checkpoint)) if usable else {}
     if usable and len(overlay) <= _MAX_OVERLAY:
-        by_feed = _from_projection(store, overlay, cutoff)
+        known = sum(articles_table.count_by_feed(store, None, list(overlay)).values()) + len(overlay)
+        # The projection has no index by stream: a report narrowed to subjects reads the log.
+        by_feed = _from_projection(store, overlay, cutoff) if streams is None else None
     else:
-        by_feed = _from_log(store, until, cutoff)
+        known, by_feed = None, None
+    if by_feed is None:
+        everything = _latest(article_versions(store, until))
+        known = len(everything) if known is None else known
+        by_feed = _by_feed(
+            (a for stream, a in everything.items() if streams is None or stream in streams), cutoff
+        )
     titles = {feed.id: feed.display_name for feed in config.feeds}
     result = []
     for feed_id in sorted(by_feed):
@@ -55,7 +66,7 @@ def coverage(store: Store, config: Config, *, until: int, as_of: date | None) ->
                 ],
             }
         )
-    return result
+    return result, known or 0
 
 
 def _article(version: ArticleVersion, first: int) -> Article:
@@ -86,10 +97,6 @@ def _by_feed(articles: Iterable[Article], cutoff: str | None) -> dict[str, tuple
             continue
         by_feed.setdefault(article["feed"], []).append(article)
     return {feed: (len(items), items) for feed, items in by_feed.items()}
-
-
-def _from_log(store: Store, until: int, cutoff: str | None) -> dict[str, tuple[int, list[Article]]]:
-    return _by_feed(_latest(article_versions(store, until)).values(), cutoff)
 
 
 def _from_projection(

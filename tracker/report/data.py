@@ -48,7 +48,8 @@ def build_report(
         until = _position_known_at(store, known_at)
         head = head_at(store, until)  # whoever keeps it can check the log later extends it
         facts, retractions = story_inputs(store, config, until)
-        latest = coverage(store, config, until=until, as_of=as_of)
+        on_subjects = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
+        latest, articles = coverage(store, config, until=until, as_of=as_of, streams=on_subjects)
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
     return {
         "generated_at": format_utc(clock()),
@@ -60,6 +61,7 @@ def build_report(
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
         "mentions": [_mention_json(m) for m in story.mentions],
         "coverage": latest,
+        "articles": articles,  # every article known, whatever the filters: 0 means nothing fetched yet
     }
 
 

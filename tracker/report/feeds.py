@@ -43,6 +43,8 @@ def feed_health(tracker: Tracker) -> FeedHealthReport:
             )
             url = configured[feed_id].url if feed_id in configured else row.url
             values = {**asdict(row), "url": url, "configured": feed_id in configured}
+            if row.health == "failing" and row.consecutive_failures == 0:
+                values["health"] = "reset"  # `tracker feeds reset`: the next poll decides
             feeds.append(FeedHealthRow(**values))
         notes = [*_daemon_notes(tracker), *_churn_notes(tracker), *_projection_notes(tracker)]
         notes += _skipped_notes(tracker)

@@ -17,7 +17,9 @@ from tracker.textsafe import link_url
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
+def render(report: dict[str, Any], fmt: str, *, terminal: bool = False, color: bool | None = None) -> str:
+    """`terminal`: styled for a terminal; `color`: True when the caller already chose to style
+    (a --color flag wins over NO_COLOR), None to ask the environment."""
     if fmt == "json":
         return json_text(report)
     if fmt == "markdown":
@@ -29,7 +31,7 @@ def render(report: dict[str, Any], fmt: str, *, terminal: bool = False) -> str:
     if terminal:
         from tracker.report.terminal import render_terminal
 
-        return render_terminal(render_plain(report))
+        return render_terminal(render_plain(report), color=color)
     return render_plain(report)
 
 
@@ -43,6 +45,21 @@ def show_date(iso: str | None, precision: str = "day") -> str:
     if precision == "year":
         return str(day.year)
     return day.isoformat()
+
+
+def short_id(fact_id: str) -> str:
+    """A fact id as the text report shows it: the first 8 hex digits (`tracker retract` takes it)."""
+    return (fact_id.partition(":")[2] or fact_id)[:8]
+
+
+NOTHING_FETCHED = (
+    "Nothing has been fetched successfully yet (`tracker feeds` says why): "
+    "every state below is a subject's starting point."
+)
+
+
+def _nothing_fetched(report: dict[str, Any]) -> bool:
+    return bool(report.get("articles", len(report["coverage"])) == 0)
 
 
 def _clean(value: object) -> str:
@@ -112,6 +129,8 @@ def _outlets(item: dict[str, Any]) -> str:
 
 def render_plain(report: dict[str, Any]) -> str:
     out: list[str] = [heading(report), _clean(head_line(report)), ""]
+    if _nothing_fetched(report):
+        out += [NOTHING_FETCHED, ""]
     out.append("SUBJECTS")
     for subject in report["subjects"]:
         out.append(f"- {_clean(subject['title'])}: {subject_status(subject)}")
@@ -119,10 +138,10 @@ def render_plain(report: dict[str, Any]) -> str:
             out.append(f"    quote: “{_clean(subject['quote'])}”")
         for item in subject["evidence"][:3]:
             out.extend(_wrapped(f"“{_clean(item['sentence'])}”", "    "))
-            if item.get("url"):
-                out.append(f"      {_clean(item['url'])}")
-        if subject["sources"]:
-            out.append(f"    sources: {len(subject['sources'])} ({_outlets(subject)})")
+            if item.get("url") or item.get("fact_id"):
+                out.append(f"      {_source_line(item)}")
+        if outlets := _outlets(subject):
+            out.append(f"    sources: {len(subject['sources'])} ({outlets})")
         for conflict in subject.get("conflicts", []):
             out.append(f"    CONFLICT: {_conflict_text(conflict)}")
     out += ["", "TIMELINE"]
@@ -132,26 +151,38 @@ def render_plain(report: dict[str, Any]) -> str:
         if entry["evidence"]:
             first = entry["evidence"][0]
             out.extend(_wrapped(f"“{_clean(first['sentence'])}”", "            "))
-            if first.get("url"):
-                out.append(f"              {_clean(first['url'])}")
+            if first.get("url") or first.get("fact_id"):
+                out.append(f"              {_source_line(first)}")
         outlets = _outlets(entry)
         if outlets:
             out.append(f"            {outlets}")
         for conflict in entry.get("conflicts", []):
             out.append(f"            CONFLICT: {_conflict_text(conflict)}")
     if report.get("retracted"):
-        out += ["", "RETRACTED"]
+        out += ["", "RETRACTED (not counted)"]
         for item in report["retracted"]:
-            out.append(f"- {item['fact_id']} ({_clean(item['subject'])}): {_clean(item['reason'])}")
+            out.append(f"- {_retraction_text(item)}")
     out += ["", "LATEST COVERAGE"]
     for feed in report["coverage"]:
         out.append(f"{_clean(feed['title'])} ({feed['articles']} articles)")
         for article in feed["latest"]:
             out.append(f"  {show_date(article['published'])}  {_clean(article['title'])}")
     if not report["coverage"]:
-        out.append("no articles yet: run `tracker fetch`")
+        out.append("no articles yet: run `tracker fetch`" if _nothing_fetched(report) else "no articles")
     # Every value above was cleaned; this is the backstop for anything added later.
     return neutralise("\n".join(out), multiline=True)
+
+
+def _source_line(evidence: dict[str, Any]) -> str:
+    """The evidence's link and, for the analyst who would retract it, its short fact id."""
+    parts = [_clean(evidence["url"])] if evidence.get("url") else []
+    if evidence.get("fact_id"):
+        parts.append(f"[fact {short_id(evidence['fact_id'])}]")
+    return " ".join(parts)
+
+
+def _retraction_text(item: dict[str, Any]) -> str:
+    return f"{short_id(item['fact_id'])} ({_clean(item['subject'])}): {_clean(item['reason'])}"
 
 
 def _wrapped(text: str, indent: str) -> list[str]:
@@ -202,7 +233,10 @@ def _md_head(report: dict[str, Any]) -> str:
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = [f"# {md_text(heading(report))}", "", _md_head(report), "", "## Subjects", ""]
+    lines = [f"# {md_text(heading(report))}", "", _md_head(report), ""]
+    if _nothing_fetched(report):
+        lines += [md_text(NOTHING_FETCHED), ""]
+    lines += ["## Subjects", ""]
     for subject in report["subjects"]:
         lines.append(f"### {md_text(subject['title'])}")
         lines.append("")
@@ -223,4 +257,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {show_date(entry['date'], entry['date_precision'])} | {md_text(entry['subject'])} | "
             f"{md_text(entry_change(entry))} | {sources} |"
         )
+    if report.get("retracted"):
+        lines += ["", "## Retracted (not counted)", ""]
+        lines += [f"- {md_text(_retraction_text(item))}" for item in report["retracted"]]
     return "\n".join(lines)

@@ -2,9 +2,10 @@
 headings and, where the terminal supports them, URLs as OSC 8 hyperlinks.
 
 A URL is always printed whole on a line of its own, never wrapped or folded, so it can be
-clicked or copied. Only a line that is exactly one validated http(s) URL becomes a hyperlink,
-and its visible label is that same URL: feed text never chooses where a link points, nor hides
-it behind other words. `NO_COLOR` (any value) turns styling and hyperlinks off.
+clicked or copied. Only a line that is exactly one validated http(s) URL (on an evidence line,
+followed by the fact's short id) becomes a hyperlink, and its visible label is that same URL:
+feed text never chooses where a link points, nor hides it behind other words. `NO_COLOR` (any
+value) turns styling and hyperlinks off.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
-HEADINGS = {"SUBJECTS", "TIMELINE", "RETRACTED", "LATEST COVERAGE"}
-_URL_LINE = re.compile(r"^(\s*)(https?://[!-~]+)$")  # printable ASCII only: no spaces, no escapes
+HEADINGS = {"SUBJECTS", "TIMELINE", "RETRACTED (not counted)", "LATEST COVERAGE"}
+# Printable ASCII only: no spaces, no escapes; evidence lines end with the fact's short id.
+_URL_LINE = re.compile(r"^(\s*)(https?://[!-~]+)( \[fact [0-9a-f]{1,8}\])?$")
 
 
 def wants_color(env: Mapping[str, str] | None = None) -> bool:
@@ -41,7 +43,7 @@ def supports_hyperlinks(env: Mapping[str, str] | None = None) -> bool:
 def safe_url(text: str) -> str | None:
     """`text` if it is an http(s) URL with a host and nothing that could escape a terminal string."""
     match = _URL_LINE.match(text)
-    if not match:
+    if not match or match.group(3):
         return None
     url = match.group(2)
     parts = urlsplit(url)
@@ -60,8 +62,8 @@ def style(plain: str, *, color: bool, links: bool) -> str:
     out = []
     for number, line in enumerate(plain.splitlines()):
         match = _URL_LINE.match(line)
-        if links and match and safe_url(line.strip()):
-            out.append(match.group(1) + hyperlink(match.group(2)))
+        if links and match and safe_url(match.group(2)):
+            out.append(match.group(1) + hyperlink(match.group(2)) + (match.group(3) or ""))
         elif color and (number == 0 or line in HEADINGS):
             out.append(f"{BOLD}{line}{RESET}")
         else:
@@ -69,6 +71,7 @@ def style(plain: str, *, color: bool, links: bool) -> str:
     return "\n".join(out)
 
 
-def render_terminal(plain: str, env: Mapping[str, str] | None = None) -> str:
-    color = wants_color(env)
+def render_terminal(plain: str, env: Mapping[str, str] | None = None, *, color: bool | None = None) -> str:
+    """`color`: None asks the environment (NO_COLOR, TERM); True when a flag already decided."""
+    color = wants_color(env) if color is None else color
     return style(plain, color=color, links=color and supports_hyperlinks(env))
