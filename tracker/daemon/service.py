@@ -1,12 +1,9 @@
 """`tracker daemon`: the service that wires the daemon's parts together and answers signals.
 
 * **One daemon per store**: the lock (lock.py) is taken before the store is opened and held until exit.
-* **Jobs** (jobs.py, polljob.py): one APScheduler job per enabled feed, each run one poll.
-* **Interpretation off the polling path**: facts and story are caught up by a worker thread on its
-  own connection (catchup.py); bodies are parsed in killable worker processes (tracker.parsing).
-* **Signals**: SIGTERM/SIGINT pause the scheduler, let polls in flight finish for a bounded time,
-  then exit 0; a second signal exits at once (safe: a poll's writes are one transaction). SIGHUP
-  reloads feeds.toml as a pure diff (reload.py) applied whole; an invalid file changes nothing.
+* **Jobs** (jobs.py, polljob.py): one job per feed; catch-up (catchup.py) and parsing off the loop.
+* **Signals**: SIGTERM/SIGINT drain polls in flight, then exit 0 (a second signal exits at once);
+  SIGHUP reloads feeds.toml as a pure diff (reload.py) applied whole or not at all.
 * **Watchdogs**: a heartbeat every ~15 s (and the WAL, wal.py); clock jumps (clockwatch.py); feeds
   the user reset; storage failures pause polling until writes work again (outage.py).
 * **The event loop never waits on SQLite's busy handler** (`Store.transaction_async`).
