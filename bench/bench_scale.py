@@ -52,7 +52,7 @@ MINUTES_APART = 0.5  # 1,000,000 articles over ~347 days
 def tracker_writer() -> Callable[[Path, Iterator[list[dict[str, Any]]]], None]:
     """Append batches of article observations, one transaction per batch."""
     from tracker.events import ArticleObserved
-    from tracker.store import Store
+    from tracker.storage.store import Store
 
     def write(path: Path, batches: Iterator[list[dict[str, Any]]]) -> None:
         store = Store.open(path)

@@ -80,7 +80,7 @@ def tracker_store() -> TrackerStore:
     from tracker.projections.articles import ArticlesProjection
     from tracker.projections.feeds import FeedHistoryProjection
     from tracker.projections.runner import ProjectionRunner
-    from tracker.store import Store
+    from tracker.storage.store import Store
 
     def append(store: Store, events: list[Any]) -> None:
         with store.transaction():

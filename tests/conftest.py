@@ -16,7 +16,7 @@ import pytest
 from tests.helpers.clock import StepClock
 from tracker.bootstrap import Tracker, assemble
 from tracker.config import default_config
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.helpers.crash_writer import BATCH
 from tracker import app
 from tracker.bootstrap import assemble
 from tracker.config import default_config
-from tracker.store import Store
+from tracker.storage.store import Store
 
 KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", "30"))
 PROJECTION_TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline")

@@ -24,7 +24,6 @@ import pytest
 import time_machine
 
 from tests.helpers.feed_server import FeedServer, Item, rss
-from tracker import polling_store
 from tracker.bootstrap import projection_runner
 from tracker.config import default_config, load_config
 from tracker.daemon import Daemon, DaemonOptions
@@ -34,11 +33,12 @@ from tracker.daemon.lock import DaemonLock, lock_path_for
 from tracker.daemon.log import RepeatFilter, configure, emit
 from tracker.errors import FeedRejected, LockHeld, NotAFeed
 from tracker.events import ArticleObserved
-from tracker.fetch import Fetcher
+from tracker.net.fetch import Fetcher
 from tracker.parsing.feed import parse_feed
 from tracker.parsing.pool import ParsePool, ParseTimedOut
 from tracker.polling import poll_feed
-from tracker.store import Store
+from tracker.storage import polling_store
+from tracker.storage.store import Store
 
 # --- the lock -----------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from tracker.bootstrap import assemble, open_tracker
 from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.report import build_report
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @pytest.fixture(scope="module")

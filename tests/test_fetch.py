@@ -1,4 +1,4 @@
-"""tracker.fetch against real loopback servers (pytest-httpserver, or the tests' own server with raw
+"""tracker.net.fetch against real loopback servers (pytest-httpserver, or the tests' own server with raw
 handlers where Werkzeug cannot misbehave on purpose: trickling, endless and slow responses)."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tests.helpers.feed_server import FeedServer, Respond
-from tracker.bodycap import BoundedBody
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -29,8 +28,9 @@ from tracker.errors import (
     TooManyRedirects,
     UnsupportedEncoding,
 )
-from tracker.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult
-from tracker.http_dates import retry_after as _retry_after
+from tracker.net.bodycap import BoundedBody
+from tracker.net.fetch import DEFAULT_USER_AGENT, Fetcher, FetchLimits, FetchResult
+from tracker.net.http_dates import retry_after as _retry_after
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 MiB = 2**20

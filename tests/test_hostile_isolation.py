@@ -23,7 +23,7 @@ from tracker.config import load_config
 from tracker.errors import ParseError
 from tracker.events import ArticleObserved
 from tracker.parsing.feed import ParsedEntry, parse_feed
-from tracker.store import Store
+from tracker.storage.store import Store
 
 GOOD_RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Good</title>
 <item><guid>good-1</guid><title>Belarus frees 52 prisoners</title><link>https://good.example/52</link>

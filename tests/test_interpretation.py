@@ -24,7 +24,7 @@ from tracker.extract.evaluate import LABELLED as LABELLED_SET
 from tracker.extract.evaluate import load_labelled
 from tracker.interpretation.pool import InterpretPool
 from tracker.report.feeds import feed_health
-from tracker.store import Store
+from tracker.storage.store import Store
 
 LABELLED = load_labelled(LABELLED_SET)
 # One paragraph with no sentence break that names the subjects and their cues over and over:

@@ -20,13 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 # and seals), the operational tables, the projections (each owns its tables; the runner keeps
 # their checkpoints) and the alert reactor's outbox.
 STORAGE = {
-    "store.py",
-    "connect.py",
-    "schema.py",
-    "chain.py",
-    "log_queries.py",
-    "polling_store.py",
-    "page_store.py",
+    "storage/*",
     "projections/*",
     "alerts/outbox.py",
 }

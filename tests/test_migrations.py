@@ -10,14 +10,14 @@ import pytest
 
 from tracker import app
 from tracker.bootstrap import assemble
-from tracker.chain import GENESIS_HASH, chain_hash
 from tracker.clock import format_utc
 from tracker.config import default_config
 from tracker.errors import StoreError, StoreVersionError
 from tracker.events import ArticleObserved, Event, FeedFailed, encode
 from tracker.report import build_report
-from tracker.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite, migrate
-from tracker.store import Store
+from tracker.storage.chain import GENESIS_HASH, chain_hash
+from tracker.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, check_sqlite, migrate
+from tracker.storage.store import Store
 
 SCHEMA_1 = Path(__file__).parent / "data" / "schema-1.sql"
 PUBLISHED = datetime(2025, 9, 11, 10, 0, tzinfo=UTC)

@@ -19,9 +19,10 @@ import pytest
 from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.pages import article_html, summary_feed
-from tracker import app, netguard
+from tracker import app
 from tracker.bootstrap import open_tracker
 from tracker.config import load_config
+from tracker.net import netguard
 
 
 def _endless(handler: BaseHTTPRequestHandler) -> None:

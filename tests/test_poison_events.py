@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers.cli import tracker
 from tracker.events import FactAsserted
-from tracker.store import Store
+from tracker.storage.store import Store
 
 TOO_BIG = 2**63  # one more than SQLite's largest INTEGER
 

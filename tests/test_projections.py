@@ -11,14 +11,14 @@ import pytest
 import sqlite_utils
 
 from tests.helpers.events import article, revision
-from tracker import polling_store
 from tracker.bootstrap import Tracker
 from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.projections import checkpoints
 from tracker.projections.articles import ArticlesProjection
 from tracker.projections.feeds import FeedHistoryProjection, load_health
 from tracker.projections.runner import Projection, ProjectionRunner
-from tracker.store import Store
+from tracker.storage import polling_store
+from tracker.storage.store import Store
 
 
 def rows(store: Store, sql: str) -> list[tuple[object, ...]]:

@@ -13,7 +13,7 @@ from tracker import app
 from tracker.bootstrap import assemble
 from tracker.config import default_config
 from tracker.events import ArticleObserved, ArticleRevised, Event, FeedFailed, FeedRecovered
-from tracker.store import Store
+from tracker.storage.store import Store
 
 SENTENCES = [
     "Belarus freed 52 prisoners on Thursday.",

@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
-from tracker.netguard import AddressPolicy, is_public
+from tracker.net.netguard import AddressPolicy, is_public
 
 RSS = (
     b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><item><guid>{g}</guid>"
@@ -183,7 +183,7 @@ def test_the_policy_judges_every_spelling_by_the_address_it_stands_for() -> None
 
 
 def test_no_policy_means_public_only() -> None:
-    from tracker.netguard import Refused, vet
+    from tracker.net.netguard import Refused, vet
 
     with pytest.raises(Refused):
         asyncio.run(vet("127.0.0.1", 80))

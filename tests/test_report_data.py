@@ -14,7 +14,7 @@ from tracker.bootstrap import Tracker
 from tracker.errors import ConfigError
 from tracker.events import Event
 from tracker.report import build_report
-from tracker.store import Store
+from tracker.storage.store import Store
 
 RELEASE = "Belarus freed 52 prisoners on Thursday, the U.S. envoy said."
 

@@ -36,7 +36,7 @@ NEVER_AT_START = {
     "tracker.app",
     "tracker.daemon",
     "tracker.extract.pipeline",
-    "tracker.fetch",
+    "tracker.net.fetch",
     "tracker.parsing",
     "tracker.polling",
 }
@@ -48,7 +48,7 @@ NOT_FOR_HELP = {
     "tracker.config",
     "tracker.events",
     "tracker.projections",
-    "tracker.store",
+    "tracker.storage.store",
     "tracker.subjects",
 }
 NOT_FOR_JSON_REPORT = {"rich", "tracker.extract.text"}

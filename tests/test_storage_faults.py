@@ -16,8 +16,8 @@ import pytest
 
 from tests.helpers.cli import CliRun, invoke, tracker
 from tracker.events import FactAsserted
-from tracker.schema import APPLICATION_ID, SCHEMA_VERSION
-from tracker.store import Store
+from tracker.storage.schema import APPLICATION_ID, SCHEMA_VERSION
+from tracker.storage.store import Store
 
 FEEDS = '[[feeds]]\nid = "wire"\nurl = "http://127.0.0.1:9/rss"\n'
 ASSERT = ("assert", "prisoner-releases", "52", "--date", "2025-09-11", "--source", "https://example.org/a")

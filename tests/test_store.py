@@ -18,7 +18,7 @@ from tracker.errors import (
     VerificationFailed,
 )
 from tracker.events import FeedFailed, article_stream
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @pytest.fixture

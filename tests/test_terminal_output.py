@@ -19,7 +19,7 @@ from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.events import ArticleObserved
 from tracker.output import neutralise
-from tracker.store import Store
+from tracker.storage.store import Store
 from tracker.textsafe import is_unsafe
 
 # ESC (CSI, OSC 0 title, OSC 8 hyperlink), BEL, C1 CSI, RLO, NEL, line and paragraph separators.

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.helpers.cli import invoke, tracker
 from tracker.cli import main
 from tracker.limits import MAX_COUNT
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tracker import polling_store
 from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig
 from tracker.errors import ConfigError, TrackerError
@@ -22,7 +21,8 @@ from tracker.limits import parse_count
 from tracker.projections.facts import fact_ids_like
 from tracker.projections.runner import CatchUp
 from tracker.projections.stepped import catch_up_in_steps
-from tracker.store import Store
+from tracker.storage import polling_store
+from tracker.storage.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
     from tracker.alerts.reactor import Outcome

@@ -23,12 +23,12 @@ from tracker.events import RecordedEvent
 from tracker.projections import default_projections
 from tracker.projections.facts import Interpreted, Interpreter, interpret_in_process
 from tracker.projections.runner import ProjectionRunner
-from tracker.store import Store
+from tracker.storage.store import Store
 from tracker.subjects import Subject
 
 if TYPE_CHECKING:
-    from tracker.fetch import Fetcher, FetchLimits
     from tracker.interpretation.pool import InterpretPool
+    from tracker.net.fetch import Fetcher, FetchLimits
     from tracker.parsing.pool import ParsePool
 
 __all__ = [
@@ -76,7 +76,7 @@ class LazyInterpretPool:
 
 def fetch_limits(config: Config) -> FetchLimits:
     """The `[fetch]` table as the fetcher's limits (durations in seconds, sizes in bytes)."""
-    from tracker.fetch import FetchLimits
+    from tracker.net.fetch import FetchLimits
 
     settings = config.fetch
     return FetchLimits(
@@ -91,7 +91,7 @@ def fetch_limits(config: Config) -> FetchLimits:
 
 def make_fetcher(config: Config) -> Fetcher:
     """An HTTP fetcher for the configuration (use it as an async context manager)."""
-    from tracker.fetch import Fetcher
+    from tracker.net.fetch import Fetcher
 
     limits = fetch_limits(config)
     allow = config.fetch.allow_private

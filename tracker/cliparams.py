@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from tracker.chain import parse_checkpoint
 from tracker.clock import end_of_day, parse_duration
 from tracker.limits import MAX_POSITION, Period, parse_moment, parse_period
+from tracker.storage.chain import parse_checkpoint
 
 if TYPE_CHECKING:  # generic in recent click only
     _ParamType = click.ParamType[Any, Any]

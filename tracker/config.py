@@ -114,7 +114,7 @@ class FetchSettings(BaseModel):
     @field_validator("allow_private")
     @classmethod
     def _check_allow_private(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from tracker.netguard import check_allow_private  # the network guard imports httpcore
+        from tracker.net.netguard import check_allow_private  # the network guard imports httpcore
 
         for entry in value:
             check_allow_private(entry)

@@ -14,17 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker import ingest, log_queries, polling_store
+from tracker import ingest
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
 from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
-from tracker.fetch import Fetcher, FetchResult
+from tracker.net.fetch import Fetcher, FetchResult
 from tracker.parsing.feed import ParsedFeed
 from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import next_poll
-from tracker.store import Store
+from tracker.storage import log_queries, polling_store
+from tracker.storage.store import Store
 from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")

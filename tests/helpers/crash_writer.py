@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from tracker.bootstrap import projection_runner
 from tracker.config import default_config
 from tracker.events import ArticleObserved
-from tracker.store import Store
+from tracker.storage.store import Store
 
 BATCH = 50
 

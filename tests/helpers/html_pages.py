@@ -14,7 +14,7 @@ from tests.helpers.feed_server import FeedServer, Item
 from tracker.demo import DemoServer
 from tracker.demo.outlets import demo_outlets
 from tracker.events import FactAsserted
-from tracker.store import Store
+from tracker.storage.store import Store
 from tracker.subjects import load_shipped_subjects
 
 SCRIPT = "<script>alert(1)</script>"

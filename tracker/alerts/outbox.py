@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.store import Store
+from tracker.storage.store import Store
 
 _TABLES = (
     """

@@ -29,7 +29,7 @@ from tracker.changes import diff_stories
 from tracker.clock import Clock, format_utc, parse_duration, parse_utc, system_clock
 from tracker.config import Config
 from tracker.report.changes import fold_at
-from tracker.store import Store
+from tracker.storage.store import Store
 
 MAX_RETRY_SECONDS = 3600
 LEASE_MARGIN = timedelta(seconds=30)  # beyond the attempt's own timeout

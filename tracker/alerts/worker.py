@@ -14,7 +14,7 @@ from pathlib import Path
 from tracker.alerts import reactor
 from tracker.clock import Clock, system_clock
 from tracker.config import Config
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 class AlertWorker:

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tracker import __version__, output, storage_faults
+from tracker import __version__, output
 from tracker.errors import ConfigError, TrackerError
+from tracker.storage import storage_faults
 
 if TYPE_CHECKING:
     from tracker.config import Config
-    from tracker.store import Store
+    from tracker.storage.store import Store
 
 DEFAULT_CONFIG = "feeds.toml"
 DEFAULT_DB = "events.db"
@@ -146,7 +147,7 @@ def shared_options(formats: Sequence[str] | None = None) -> Callable[[F], F]:
 
 def handled(func: F) -> F:
     """TrackerError, or a fault of the storage met anywhere in the command (a full disk, a lock
-    held too long, a damaged page: `tracker.storage_faults`) → one line `Error: …` on stderr and
+    held too long, a damaged page: `tracker.storage.storage_faults`) → one line `Error: …` on stderr and
     exit 1, without a traceback."""
 
     @functools.wraps(func)
@@ -156,7 +157,7 @@ def handled(func: F) -> F:
         except TrackerError as exc:
             raise click.ClickException(output.error_text(str(exc))) from None
         except sqlite3.Error as exc:
-            from tracker.store import BUSY_TIMEOUT_MS
+            from tracker.storage.store import BUSY_TIMEOUT_MS
 
             opts = kwargs.get("opts")
             where = (opts.db if isinstance(opts, Options) else None) or DEFAULT_DB
@@ -169,7 +170,7 @@ def handled(func: F) -> F:
 @contextmanager
 def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> Iterator[Store]:
     """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
-    from tracker.store import Store
+    from tracker.storage.store import Store
 
     store = Store.open(paths.db, readonly=readonly, create=False, check=check)
     try:

@@ -22,8 +22,8 @@ from tracker.errors import ConfigError, TrackerError
 if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
     from tracker import app
     from tracker.bootstrap import Tracker
-    from tracker.page_store import PageCounts
     from tracker.polling import PollResult
+    from tracker.storage.page_store import PageCounts
 
 
 # --- fetch --------------------------------------------------------------------------------------
@@ -191,8 +191,8 @@ def feeds(ctx: click.Context, opts: Options) -> None:
     paths = opts.paths()
     cfg = paths.load_config()
     from tracker.bootstrap import open_tracker
-    from tracker.page_store import counts as page_counts
     from tracker.report.feeds import feed_health
+    from tracker.storage.page_store import counts as page_counts
 
     with open_tracker(cfg, paths.db, readonly=True) as tracker:
         health = feed_health(tracker)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker import output
-from tracker.chain import KEY_FILE_ENV, load_key
 from tracker.cli.group import DATA_FORMATS, REPORT_FORMATS, Options, handled, main, open_store, shared_options
 from tracker.cliparams import (
     CHECKPOINT,
@@ -24,6 +23,7 @@ from tracker.cliparams import (
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
+from tracker.storage.chain import KEY_FILE_ENV, load_key
 
 if TYPE_CHECKING:
     from tracker.bootstrap import Tracker
@@ -50,7 +50,7 @@ def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Optio
     """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
     each problem on its own line, then exit 1."""
     from tracker.projections import checkpoints
-    from tracker.store import Store
+    from tracker.storage.store import Store
 
     paths = opts.paths()
     key = load_key(key_file) if key_file else None

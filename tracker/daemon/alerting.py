@@ -11,7 +11,7 @@ from tracker.alerts.worker import AlertWorker
 from tracker.clock import Clock
 from tracker.config import Config
 from tracker.daemon.log import emit
-from tracker.store import Store
+from tracker.storage.store import Store
 
 if TYPE_CHECKING:
     from tracker.daemon.service import DaemonOptions

@@ -21,7 +21,7 @@ from pathlib import Path
 from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
 from tracker.projections.stepped import furthest_behind
-from tracker.store import Store
+from tracker.storage.store import Store
 
 INTERPRETATION = ("facts", "story")
 MIN_CHUNK, MAX_CHUNK = 10, 5000

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from tracker.polling_store import write_heartbeat
-from tracker.store import Store
+from tracker.storage.polling_store import write_heartbeat
+from tracker.storage.store import Store
 
 
 def beat(store: Store, *, started_at: datetime, now: datetime, detail: Mapping[str, Any]) -> None:

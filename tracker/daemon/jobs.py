@@ -27,7 +27,6 @@ from apscheduler.events import (
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from tracker import polling_store
 from tracker.clock import Clock, format_duration, parse_utc
 from tracker.config import FeedConfig
 from tracker.daemon.clockwatch import DueTimes
@@ -35,6 +34,7 @@ from tracker.daemon.log import RepeatFilter, emit
 from tracker.daemon.reload import ReloadPlan
 from tracker.errors import ConfigError
 from tracker.schedule import first_due, schedulable
+from tracker.storage import polling_store
 
 MISFIRE_GRACE = 120  # seconds a run may start late (APScheduler's default of 1 s skips runs)
 SHORT_INTERVAL = 60  # intervals below this draw a warning

@@ -22,11 +22,11 @@ from tracker.daemon import storage
 from tracker.daemon.jobs import JobTable
 from tracker.daemon.log import emit
 from tracker.daemon.outage import StorageOutage
-from tracker.fetch import Fetcher
+from tracker.net.fetch import Fetcher
 from tracker.parsing.pool import ParsePool
 from tracker.polling import INLINE_PROJECTIONS, PollResult, poll_feed
 from tracker.projections.runner import ProjectionRunner
-from tracker.store import Store
+from tracker.storage.store import Store
 
 CHEAP_PROJECTIONS = INLINE_PROJECTIONS  # caught up inside a poll's transaction
 

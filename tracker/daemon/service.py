@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker import polling_store
 from tracker.alerts.worker import AlertWorker
 from tracker.bootstrap import LazyInterpretPool, fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
@@ -42,7 +41,8 @@ from tracker.daemon.wal import WalWatch
 from tracker.errors import LockFileError, TrackerError
 from tracker.parsing.pool import PARSE_TIMEOUT
 from tracker.projections.runner import ProjectionRunner
-from tracker.store import Store
+from tracker.storage import polling_store
+from tracker.storage.store import Store
 
 JOB_MARGIN = 60.0  # job deadline = fetch deadline + parse timeout + this (waits for slots, commit)
 

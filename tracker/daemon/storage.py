@@ -11,7 +11,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 
-from tracker.store import Store
+from tracker.storage.store import Store
 
 # Primary result codes (the low byte of an extended code).
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 10, 13, 14

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 
 from tracker.daemon.log import emit
-from tracker.store import Store
+from tracker.storage.store import Store
 
 WAL_WARN_BYTES = 64 * 2**20
 

@@ -16,8 +16,8 @@ from tracker.config import Config, FeedConfig
 from tracker.demo.documents import demo_feeds
 from tracker.errors import TrackerError
 from tracker.events import ANALYST_STREAM
-from tracker.log_queries import any_outside
-from tracker.store import Store
+from tracker.storage.log_queries import any_outside
+from tracker.storage.store import Store
 
 DEMO_DB = "demo.db"
 

@@ -2,7 +2,7 @@
 have committed, never inside their transactions.
 
 Pages are fetched through the feeds' `Fetcher`, so every connection and redirect hop passes the
-address guard (`tracker.netguard`), with the feed's own host as the trusted one. One page at a
+address guard (`tracker.net.netguard`), with the feed's own host as the trusted one. One page at a
 time per host, `[fetch] page_delay` apart; hosts in parallel within the fetcher's bounds. Each
 page ends in its own short transaction: its `ArticleTextFetched` event and its row, or a failed
 attempt with back-off (given up after `page_attempts`, at once for refusals another try would
@@ -17,17 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tracker import page_store
 from tracker.clock import Clock, parse_duration
 from tracker.config import FeedConfig, FetchSettings
 from tracker.errors import FetchError, HTTPStatusFailure
 from tracker.events import ArticleTextFetched
-from tracker.fetch import Fetcher, PageRequest
+from tracker.net.fetch import Fetcher, PageRequest
 from tracker.pages.extract import PageText, RedirectShell, extract_page, extractor_version
 from tracker.pages.robots import RobotsCache
 from tracker.polling import INLINE_PROJECTIONS
 from tracker.projections.runner import ProjectionRunner
-from tracker.store import Store
+from tracker.storage import page_store
+from tracker.storage.store import Store
 from tracker.textsafe import clean_text
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from tracker.errors import FetchError, HTTPStatusFailure
-from tracker.fetch import Fetcher, PageRequest
+from tracker.net.fetch import Fetcher, PageRequest
 
 _MAX_ROBOTS_BYTES = 512 * 1024
 ROBOTS_AGENT = "tracker"

@@ -10,7 +10,7 @@ import sqlite_utils
 from tracker.clock import format_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent
 from tracker.projections.runner import Projection
-from tracker.store import Store
+from tracker.storage.store import Store
 
 _TABLE = """
 CREATE TABLE articles (

@@ -2,7 +2,7 @@
 the log, under which fingerprint) and `projection_errors` (the events a projection could not apply
 and went on without, and a failed finish()).
 
-Both tables belong to the store's schema (`tracker.schema`): rebuilding a projection never drops
+Both tables belong to the store's schema (`tracker.storage.schema`): rebuilding a projection never drops
 them, only its own rows in them.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from tracker.store import Store
+from tracker.storage.store import Store
 
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
 # A finish() a long catch-up leaves for its last chunk: pending like a failed one, so it runs.

@@ -31,7 +31,7 @@ from tracker.events import (
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
-from tracker.store import Store
+from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLE = """

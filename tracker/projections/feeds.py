@@ -3,7 +3,7 @@ counts; and the `feed_health` view that users and `tracker feeds` read.
 
 Three names, three jobs: `feed_history` is this projection (history, rebuilt from the log);
 `feed_polling` is the operational polling state (validators, last poll, consecutive failures, next
-due: not history, kept across rebuilds, see `tracker.polling_store`); `feed_health` joins the two,
+due: not history, kept across rebuilds, see `tracker.storage.polling_store`); `feed_health` joins the two,
 one row per feed.
 """
 
@@ -24,7 +24,7 @@ from tracker.events import (
     RecordedEvent,
 )
 from tracker.projections.runner import Projection
-from tracker.store import Store
+from tracker.storage.store import Store
 
 _TABLE = """
 CREATE TABLE feed_history (

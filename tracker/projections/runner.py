@@ -13,7 +13,7 @@ forever, and the others are never held back. Projections are pure folds, so appl
 event again in the same state fails the same way: it is not retried at once, but at the
 projection's next rebuild (a fix to the code or the rules changes the fingerprint, which rebuilds;
 so does `tracker rebuild`), and a rebuild that applies it forgets the error. A fault of the
-storage itself (a full disk, a lock: `tracker.storage_faults`) is no poison: it fails the whole
+storage itself (a full disk, a lock: `tracker.storage.storage_faults`) is no poison: it fails the whole
 catch-up, and nothing is skipped.
 """
 
@@ -30,8 +30,8 @@ from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
 from tracker.events import RecordedEvent
 from tracker.projections import checkpoints
-from tracker.storage_faults import is_storage_fault
-from tracker.store import Store
+from tracker.storage.storage_faults import is_storage_fault
+from tracker.storage.store import Store
 
 _BATCH = 500  # events applied under one savepoint
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from tracker.errors import ProjectionFailed
 from tracker.projections.runner import CatchUp, ProjectionRunner
-from tracker.store import Store
+from tracker.storage.store import Store
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
 TARGET_SECONDS = 0.2  # the longest a chunk's transaction should hold the write lock

@@ -17,11 +17,11 @@ from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.fold import Story, fold_story
-from tracker.log_queries import ArticleVersion, article_versions, position_recorded_by
 from tracker.output import neutralise
 from tracker.report.data import conflicts_json, entry_json, evidence_json, source_json, story_inputs
 from tracker.report.render import entry_change, md_link, md_text, show_date
-from tracker.store import Store
+from tracker.storage.log_queries import ArticleVersion, article_versions, position_recorded_by
+from tracker.storage.store import Store
 
 
 def fold_at(store: Store, config: Config, position: int, subjects: Sequence[str] | None = None) -> Story:

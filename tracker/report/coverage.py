@@ -14,10 +14,10 @@ from typing import Any
 
 from tracker.clock import end_of_day, format_utc
 from tracker.config import Config
-from tracker.log_queries import ArticleVersion, article_versions
 from tracker.projections import articles as articles_table
 from tracker.projections import checkpoints
-from tracker.store import Store
+from tracker.storage.log_queries import ArticleVersion, article_versions
+from tracker.storage.store import Store
 
 COVERAGE_PER_FEED = 10
 # Past this many versions not yet projected, reading the log is as cheap as excluding them one by one.

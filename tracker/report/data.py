@@ -23,12 +23,12 @@ from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
-from tracker.log_queries import head_at, position_recorded_by
 from tracker.projections import checkpoints
 from tracker.projections.facts import FactsProjection, facts_from_article, facts_known_at
 from tracker.projections.story import assertion_fact
 from tracker.report.coverage import coverage
-from tracker.store import Store
+from tracker.storage.log_queries import head_at, position_recorded_by
+from tracker.storage.store import Store
 
 
 def build_report(

@@ -9,9 +9,9 @@ from typing import Any
 
 from tracker.bootstrap import Tracker
 from tracker.clock import format_duration, parse_utc
-from tracker.polling_store import churning, read_heartbeat
 from tracker.projections.facts import skipped_by_feed
 from tracker.projections.feeds import FeedHealth, load_health
+from tracker.storage.polling_store import churning, read_heartbeat
 
 HEARTBEAT_STALE = timedelta(minutes=2)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.clock import parse_utc
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,6 @@ def article_versions(store: Store, until: int, *, after: int = 0) -> Iterator[Ar
 
 def head_at(store: Store, position: int) -> dict[str, object]:
     """The log head a report built from positions ≤ `position` names ({"position", "hash"})."""
-    from tracker import chain
+    from tracker.storage import chain
 
     return chain.head_at(store.conn, position)

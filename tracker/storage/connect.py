@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from tracker.errors import StoreError, StoreNotFound
-from tracker.storage_faults import describe, primary_code
+from tracker.storage.storage_faults import describe, primary_code
 
 
 def check_path(path: Path, *, readonly: bool, create: bool) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from tracker.clock import format_utc
 from tracker.config import FeedConfig
 from tracker.pages.policy import wants_page
-from tracker.store import Store
+from tracker.storage.store import Store
 
 _FIRST_RETRY = timedelta(minutes=5)  # doubled at each failed attempt
 _MAX_ERROR_TEXT = 300

@@ -3,7 +3,7 @@
 One shared client; a global and a per-host concurrency bound; a total deadline per fetch on top of
 httpx's per-operation timeouts; bodies capped on their decoded size, with gzip inflated here in bounded
 steps so a compression bomb stops at the cap; every connection checked against the feed's address
-policy (`tracker.netguard`: no private destinations but the feed's own host and `allow_private`).
+policy (`tracker.net.netguard`: no private destinations but the feed's own host and `allow_private`).
 Every failure is raised as a `tracker.errors.FetchError`. A page fetch (`PageRequest`) adds: the
 feed's host, not the page's, is the trusted one; only the listed ports; only the listed content
 types, refused on the headers before any body is read; its own body cap and deadline.
@@ -22,8 +22,7 @@ from typing import Self
 
 import httpx
 
-from tracker import __version__, netguard
-from tracker.bodycap import BoundedBody
+from tracker import __version__
 from tracker.errors import (
     BodyTooLarge,
     ConnectFailed,
@@ -35,7 +34,9 @@ from tracker.errors import (
     UnsupportedEncoding,
     UnwantedContent,
 )
-from tracker.http_dates import DELTA_SECONDS, http_date, retry_after
+from tracker.net import netguard
+from tracker.net.bodycap import BoundedBody
+from tracker.net.http_dates import DELTA_SECONDS, http_date, retry_after
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError, VerificationFailed
-from tracker.schema import SCHEMA, SCHEMA_VERSION, split_sql
+from tracker.storage.schema import SCHEMA, SCHEMA_VERSION, split_sql
 
 # Sentinel used by the store for the first event's `prev_hash`.
 GENESIS_HASH = "0" * 64

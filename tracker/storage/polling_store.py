@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import format_utc
-from tracker.store import Store
+from tracker.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,11 @@ Hygiene (see the README for the reasons): WAL set once at creation; every connec
 `busy_timeout`, `foreign_keys` and `synchronous=FULL`; writes start with `BEGIN IMMEDIATE`, so
 "read the chain head, then insert" is atomic; triggers refuse UPDATE, DELETE and REPLACE of an
 event from any connection, the sqlite3 shell included; `application_id` marks our files and
-`user_version` numbers the schema, which `tracker.schema` creates and migrates on open; opening
-the file (read-only, on read-only media, checked) is `tracker.connect`.
+`user_version` numbers the schema, which `tracker.storage.schema` creates and migrates on open; opening
+the file (read-only, on read-only media, checked) is `tracker.storage.connect`.
 
 Each row carries `hash = sha256(prev_hash || its stored values joined by U+001F)` (`chain_hash`);
-`tracker.chain` audits the chain, and seals each transaction's new head when a key is configured
+`tracker.storage.chain` audits the chain, and seals each transaction's new head when a key is configured
 (see there for what each proves).
 """
 
@@ -26,13 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
-from tracker import chain
 from tracker.clock import Clock, format_utc, system_clock
-from tracker.connect import check_path, connect, quick_check
 from tracker.errors import ConcurrencyError, StoreError
 from tracker.events import Event, RecordedEvent, decode, encode
-from tracker.schema import check_sqlite, prepare
-from tracker.storage_faults import describe
+from tracker.storage import chain
+from tracker.storage.connect import check_path, connect, quick_check
+from tracker.storage.schema import check_sqlite, prepare
+from tracker.storage.storage_faults import describe
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -77,7 +77,7 @@ class Store:
 
         A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set. A
         reader with `older` accepts a store an older tracker wrote, for auditing it as it is.
-        `check` runs `PRAGMA quick_check` first (by default, for readers: see `tracker.connect`).
+        `check` runs `PRAGMA quick_check` first (by default, for readers: see `tracker.storage.connect`).
         """
         path = Path(path)
         check_sqlite()
@@ -374,7 +374,7 @@ class Store:
     def audit(
         self, *, checkpoint: tuple[int, str] | None = None, key: chain.SealKey | None = None
     ) -> chain.Audit:
-        """Every check of `tracker.chain`: problems come back as findings, never as exceptions."""
+        """Every check of `tracker.storage.chain`: problems come back as findings, never as exceptions."""
         return chain.audit(self.conn, checkpoint=checkpoint, key=key)
 
     def verify(self) -> chain.VerifyReport:
