@@ -195,6 +195,8 @@ def slope_mb_per_min(samples: list[Sample], attr: str) -> float:
 
 
 def main() -> int:
+    # Long on purpose: one soak run read top to bottom (feed server, daemon, sampling, figures),
+    # with one `finally` that stops every process it started.
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -365,6 +365,7 @@ def _quadratic(prefix: str = "", one_line: bool = False) -> bytes:
 
 def _hostile_documents(marker_file: Path, base: str) -> dict[str, tuple[bytes, set[str]]]:
     """name → (document, acceptable outcomes)."""
+    # Long on purpose: the catalogue of hostile documents, one entry each.
     safe = {"FeedRejected", "ok", "NotAFeed"}
     item = "<item><guid>1</guid><title>&xxe;</title></item>"
     return {
