@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tracker.evaluation.extraction import LABELLED, load_labelled
 from tracker.extract import Document, extract_claims
-from tracker.extract.evaluate import LABELLED, load_labelled
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects import load_shipped_subjects

@@ -30,6 +30,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from feedserver import serve_http
+
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -66,47 +68,23 @@ async def serve(port_file: Path, feeds: int, change_every: float) -> None:
             cache.pop((feed, version - 2), None)
         return cache[key]
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def respond(path: str, headers: dict[str, str]) -> bytes:
         try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)
-                }
-                try:
-                    feed = int(path.rsplit("/", 1)[1].split(".")[0])
-                except ValueError:
-                    feed = -1
-                if not 0 <= feed < feeds:
-                    writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-                else:
-                    body, etag = current(feed)
-                    if headers.get("if-none-match") == etag:
-                        writer.write(
-                            f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode()
-                        )
-                    else:
-                        writer.write(
-                            f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: {etag}\r\n"
-                            f"Content-Length: {len(body)}\r\n\r\n".encode()
-                            + body
-                        )
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
+            feed = int(path.rsplit("/", 1)[1].split(".")[0])
+        except ValueError:
+            feed = -1
+        if not 0 <= feed < feeds:
+            return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        body, etag = current(feed)
+        if headers.get("if-none-match") == etag:
+            return f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode()
+        return (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: {etag}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
-    announce(port_file, server.sockets[0].getsockname()[1])
-    async with server:
-        await server.serve_forever()
-
-
-def announce(port_file: Path, port: int) -> None:
-    port_file.write_text(str(port))
+    await serve_http(respond, port_file)
 
 
 # --- measuring ------------------------------------------------------------------------------------
@@ -195,6 +173,8 @@ def slope_mb_per_min(samples: list[Sample], attr: str) -> float:
 
 
 def main() -> int:
+    # Long on purpose: one soak run read top to bottom (feed server, daemon, sampling, figures),
+    # with one `finally` that stops every process it started.
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

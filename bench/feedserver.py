@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+from collections.abc import Callable
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -51,6 +52,13 @@ def respond(served: dict[str, tuple[bytes, str]], path: str, headers: dict[str, 
 
 
 async def serve(served: dict[str, tuple[bytes, str]], port_file: Path) -> None:
+    await serve_http(lambda path, headers: respond(served, path, headers), port_file)
+
+
+async def serve_http(respond: Callable[[str, dict[str, str]], bytes], port_file: Path) -> None:
+    """Answer each request on 127.0.0.1 with `respond(path, lower-cased headers)`, on keep-alive
+    connections, until cancelled; writes the port to `port_file` once listening."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
@@ -60,7 +68,7 @@ async def serve(served: dict[str, tuple[bytes, str]], port_file: Path) -> None:
                 headers = {
                     k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)
                 }
-                writer.write(respond(served, path, headers))
+                writer.write(respond(path, headers))
                 await writer.drain()
                 if headers.get("connection", "").lower() == "close":
                     break

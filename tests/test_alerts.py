@@ -8,7 +8,6 @@ import importlib.util
 import json
 import shutil
 import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,18 +31,6 @@ REOPENED = Item(
     "Mon, 02 Mar 2026 10:00:00 GMT",
 )
 ARTICLE_URL = "https://news.invalid/embassy-reopened"
-
-
-@pytest.fixture
-def feed() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def write_config(folder: Path, feed_url: str, alerts: str) -> Path:

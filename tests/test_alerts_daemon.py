@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,18 +25,6 @@ REOPENED = Item(
     "The U.S. embassy in Minsk has reopened, the State Department said on Monday.",
     "Mon, 02 Mar 2026 10:00:00 GMT",
 )
-
-
-@pytest.fixture
-def feed() -> Iterator[FeedServer]:
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as receiver:
-        yield receiver
 
 
 def setup(tmp_path: Path, feed: FeedServer, webhook: WebhookReceiver) -> tuple[Path, Path, Path]:

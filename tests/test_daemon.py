@@ -146,6 +146,8 @@ def gaps(times: list[float]) -> list[float]:
 def test_polls_on_schedule_backs_off_reports_live_and_restarts_without_duplicates(
     tmp_path: Path, daemons: list[Daemon]
 ) -> None:
+    # Long on purpose: one daemon's life told in order (polls, back-off, live report, restart);
+    # each step starts from the state the one before left.
     config, db = tmp_path / "feeds.toml", tmp_path / "events.db"
     with FeedServer() as server:
         urls = {

@@ -220,7 +220,7 @@ def test_every_decision_and_its_reason_is_in_the_report_and_in_sql(story: dict[s
     with sqlite3.connect(Path(story["_dir"]) / "events.db") as db:
         rows = db.execute(
             "SELECT d.fact_id, d.decision, d.entry_id, d.reason, f.url FROM fact_decisions d "
-            "JOIN facts f USING (fact_id) WHERE f.superseded_at IS NULL"
+            "JOIN facts f USING (fact_id) WHERE f.superseded_by_position IS NULL"
         ).fetchall()
         entry_ids = {r[0] for r in db.execute("SELECT entry_id FROM timeline")}
     assert {r[0]: (r[1], r[2], r[3]) for r in rows} == {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.evaluation.extraction import LABELLED, EvalReport, evaluate, format_report, load_labelled
 from tracker.extract import Document
-from tracker.extract.evaluate import LABELLED, EvalReport, evaluate, format_report, load_labelled
 from tracker.subjects import load_shipped_subjects
 
 SUBJECT_IDS = {"us-embassy-minsk", "belavia-sanctions", "prisoner-releases", "us-belarus-relations"}

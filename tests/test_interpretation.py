@@ -19,9 +19,9 @@ from tests.helpers.feed_server import FeedServer, Item
 from tracker import app
 from tracker.bootstrap import LazyInterpretPool, assemble, projection_runner
 from tracker.config import Config, FeedConfig, default_config
+from tracker.evaluation.extraction import LABELLED as LABELLED_SET
+from tracker.evaluation.extraction import load_labelled
 from tracker.events import ArticleObserved, RecordedEvent
-from tracker.extract.evaluate import LABELLED as LABELLED_SET
-from tracker.extract.evaluate import load_labelled
 from tracker.interpretation.pool import InterpretPool
 from tracker.report.feeds import feed_health
 from tracker.storage.store import Store

@@ -97,6 +97,8 @@ def _feeds_toml(
 def test_hostile_pages_are_refused_or_capped_and_polling_goes_on(
     servers: tuple[FeedServer, FeedServer], tmp_path: Path
 ) -> None:
+    # Long on purpose: every hostile page of one feed, fetched in one pass, so the test also shows
+    # that the good page beside them is fetched and polling goes on.
     own, internal = servers
     secret = internal.url("/secret")
     own.static("/p/good", article_html("A good page"), content_type="text/html; charset=utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.storyeval import evaluate_corpus, load_story, story_dirs
+from tracker.evaluation.story import evaluate_corpus, load_story, story_dirs
 from tracker.subjects.story_packs import load_story_pack
 
 PRESS = Path(__file__).parent / "data" / "press"

@@ -15,10 +15,12 @@ from tracker.bootstrap import Tracker
 from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.projections import checkpoints
 from tracker.projections.articles import ArticlesProjection
+from tracker.projections.facts import FactsProjection, load_facts
 from tracker.projections.feeds import FeedHistoryProjection, load_health
 from tracker.projections.runner import Projection, ProjectionRunner
 from tracker.storage import polling_store
 from tracker.storage.store import Store
+from tracker.subjects import load_shipped_subjects
 
 
 def rows(store: Store, sql: str) -> list[tuple[object, ...]]:
@@ -49,6 +51,22 @@ def test_articles_keeps_the_current_version_and_counts_revisions(new_store: Stor
         ("wire", "a", "Belarus freed 14 prisoners, including a U.S. citizen.", 2, 1, 3),
         ("wire", "b", "body", 1, 2, 2),
     ]
+
+
+# --- facts ---------------------------------------------------------------------------------------------
+
+
+def test_a_revision_supersedes_the_facts_of_the_version_before_it(new_store: Store) -> None:
+    first = article("a", "Belarus released 52 prisoners on Thursday.")
+    append(new_store, first)
+    append(new_store, revision(first, "Belarus released 52 political prisoners on Thursday."))
+    catch_up(new_store, ProjectionRunner([FactsProjection(load_shipped_subjects())]))
+    # `superseded_at` is the column's former name, kept for users' queries: the same value.
+    assert rows(
+        new_store, "SELECT position, superseded_by_position, superseded_at FROM facts ORDER BY position"
+    ) == [(1, 2, 2), (2, None, None)]
+    assert [f.position for f in load_facts(new_store.db, {}, until=1)] == [1]
+    assert [f.position for f in load_facts(new_store.db, {}, until=2)] == [2]
 
 
 # --- feed history and health ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.storyeval import evaluate_corpus, story_dirs
+from tracker.evaluation.story import evaluate_corpus, story_dirs
 from tracker.subjects.story_packs import load_story_pack
 
 ARTICLES = [

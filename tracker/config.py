@@ -205,41 +205,40 @@ def parse_config(document: Mapping[str, Any], path: Path) -> Config:
     return Config(path=path, feeds=feeds, subjects=subjects, fetch=fetch, alerts=alerts)
 
 
+_Keyed = TypeVar("_Keyed", FeedConfig, AlertConfig)  # the tables with an `id`, unique in the file
+
+
 def _parse_feeds(tables: object, path: Path) -> tuple[FeedConfig, ...]:
-    if not isinstance(tables, list):
-        raise ConfigError(f"{path}: feeds: must be an array of tables ([[feeds]])")
-    feeds: list[FeedConfig] = []
-    seen: dict[str, int] = {}
-    for index, table in enumerate(tables):
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: feeds[{index}]: must be a table")
-        label = f"feeds[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
-        feed = _validate(FeedConfig, table, path, label)
-        if feed.id in seen:
-            raise ConfigError(f"{path}: {label}: id: duplicate of feeds[{seen[feed.id]}]")
-        seen[feed.id] = index
-        feeds.append(feed)
-    return tuple(feeds)
+    return _parse_tables(FeedConfig, tables, path, "feeds")
 
 
 def _parse_alerts(tables: object, path: Path, subject_ids: set[str]) -> tuple[AlertConfig, ...]:
+    alerts = _parse_tables(AlertConfig, tables, path, "alerts")
+    for index, alert in enumerate(alerts):
+        unknown = [s for s in alert.subjects or () if s not in subject_ids]
+        if unknown:
+            raise ConfigError(
+                f"{path}: alerts[{index}] (id {alert.id!r}): subjects: no subject {unknown[0]!r}"
+            )
+    return alerts
+
+
+def _parse_tables(model: type[_Keyed], tables: object, path: Path, name: str) -> tuple[_Keyed, ...]:
+    """The array of tables `[[name]]`, each validated as `model`, their ids unique."""
     if not isinstance(tables, list):
-        raise ConfigError(f"{path}: alerts: must be an array of tables ([[alerts]])")
-    alerts: list[AlertConfig] = []
+        raise ConfigError(f"{path}: {name}: must be an array of tables ([[{name}]])")
+    items: list[_Keyed] = []
     seen: dict[str, int] = {}
     for index, table in enumerate(tables):
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: alerts[{index}]: must be a table")
-        label = f"alerts[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
-        alert = _validate(AlertConfig, table, path, label)
-        if alert.id in seen:
-            raise ConfigError(f"{path}: {label}: id: duplicate of alerts[{seen[alert.id]}]")
-        unknown = [s for s in alert.subjects or () if s not in subject_ids]
-        if unknown:
-            raise ConfigError(f"{path}: {label}: subjects: no subject {unknown[0]!r}")
-        seen[alert.id] = index
-        alerts.append(alert)
-    return tuple(alerts)
+            raise ConfigError(f"{path}: {name}[{index}]: must be a table")
+        label = f"{name}[{index}]" + (f" (id {table['id']!r})" if isinstance(table.get("id"), str) else "")
+        item = _validate(model, table, path, label)
+        if item.id in seen:
+            raise ConfigError(f"{path}: {label}: id: duplicate of {name}[{seen[item.id]}]")
+        seen[item.id] = index
+        items.append(item)
+    return tuple(items)
 
 
 def _validate(model: type[_M], table: object, path: Path, label: str) -> _M:

@@ -11,6 +11,7 @@
     ├── LockHeld                  another daemon owns the store
     ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
+    ├── interpretation.pool.InterpretationFailed  the interpretation workers would not start
     └── FeedError                 one poll of one feed failed; recorded, never fatal to a pass
         ├── FetchError            HTTP-level failure
         │   ├── FetchTimeout          the per-feed deadline or a socket timeout expired
@@ -19,6 +20,7 @@
         │   ├── DestinationRefused    a connection would reach a private address the feed may not
         │   ├── BodyTooLarge          raw or decoded body over the cap (bombs stop here)
         │   ├── UnsupportedEncoding   a Content-Encoding we did not ask for
+        │   ├── UnwantedContent       an article page that is not HTML, refused before its body
         │   └── HTTPStatusFailure     a 4xx/5xx answer (carries status and Retry-After)
         ├── ParseError            the body is not a usable feed
         │   ├── NotAFeed              HTML, empty, or otherwise not RSS/Atom/JSON Feed
@@ -30,6 +32,20 @@
     ValueError
     └── subjects.patterns.PatternError  a subject pattern cannot be compiled; the subject
                                         loader turns it into a ConfigError naming the key
+
+    Exception
+    ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried
+    ├── pages.fetching._Failure             one article page could not be had, for now or for
+    │                                       good (private; recorded in `page_fetches`)
+    └── interpretation.worker._OverBudget   an article over its CPU budget, inside the worker
+                                            process (private; reported as a skipped article)
+
+    click.BadParameter (bad usage: exit 2)
+    └── cliparams.BadValue        a bad value on the command line: one line, no usage banner
+
+    httpcore.ConnectError (inside the HTTP transport; httpx wraps them, fetch.py translates)
+    ├── net.netguard.Refused      a connection the address policy refuses → DestinationRefused
+    └── net.netguard.Unresolved   the host name does not resolve → ConnectFailed
 
 Every FeedError has a short `category` used in the poll log and in feed-health events.
 """

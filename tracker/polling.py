@@ -18,12 +18,12 @@ from tracker import ingest
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
-from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, feed_stream
+from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent, feed_stream
 from tracker.net.fetch import Fetcher, FetchResult
 from tracker.parsing.feed import ParsedFeed
 from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
-from tracker.schedule import next_poll
+from tracker.schedule import NextPoll, next_poll
 from tracker.storage import log_queries, polling_store
 from tracker.storage.store import Store
 from tracker.textsafe import clean_text
@@ -78,13 +78,92 @@ async def poll_feed(
     """Poll `feed` once, whatever its schedule. `projections` limits the inline catch-up.
 
     Parsing runs in `parser`'s worker processes. A poll that parses nothing schedules with the
-    `<ttl>` the feed gave last time (kept in `feed_state`).
+    `<ttl>` the feed gave last time (kept in `feed_polling`).
     """
-    # Long on purpose: one poll read top to bottom (fetch, parse, ingest, record, schedule); every
-    # failure path ends in the same record-and-schedule step, which shares these locals.
     state = polling_store.load(store, feed.id)
+    started_at = clock()
+    fetched = await _fetch(feed, state, fetcher, parser)
+    async with store.transaction_async():  # waits for the write lock without blocking the loop
+        entries = _plan_entries(store, feed, fetched.parsed, clock)
+        health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
+        schedule = _schedule(feed, state, fetched, clock)
+        # The appended events, not the plan, are counted: another process may have been first.
+        appended = store.append([*entries.events, *health], meta={"feed": feed.id}).appended
+        counted = _Appended.count(appended)
+        polling_store.record(
+            store,
+            _poll_record(feed, started_at, fetched, entries, counted),
+            consecutive_failures=_failures(state, fetched),
+            gone=fetched.gone,
+            next_due=schedule.due,
+            backoff_reason=schedule.reason,
+        )
+        caught_up = runner.catch_up(store, only=projections)
+    return PollResult(
+        feed_id=feed.id,
+        outcome=fetched.outcome,
+        status=fetched.status,
+        entries=fetched.entries,
+        new=counted.new,
+        revised=counted.revised,
+        bytes=fetched.bytes,
+        duration=fetched.duration,
+        error=_error_text(fetched.error) if fetched.error else None,
+        category=fetched.error.category if fetched.error else None,
+        health_event=counted.health_event,
+        next_due_reason=schedule.reason,
+        projection_errors=tuple(str(f) for f in caught_up.failures),
+        next_due=schedule.due,
+        ttl_seconds=_ttl(state, feed, fetched),
+        skipped=entries.skipped,
+        deferred=entries.deferred,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """What the network half of a poll gave: the response, its entries, or why there are none."""
+
+    result: FetchResult | None
+    parsed: ParsedFeed | None  # None: failed, not modified, or the same body as last time
+    error: FeedError | None
+    body_hash: str | None
+    duration: float
+
+    @property
+    def outcome(self) -> str:
+        if self.error is not None:
+            return "failed"
+        if self.result is not None and self.result.status == 304:
+            return "not-modified"
+        return "unchanged" if self.parsed is None else "ok"
+
+    @property
+    def status(self) -> int | None:
+        if isinstance(self.error, HTTPStatusFailure):
+            return self.error.status
+        return self.result.status if self.result else None
+
+    @property
+    def gone(self) -> bool:
+        return isinstance(self.error, HTTPStatusFailure) and self.error.gone
+
+    @property
+    def entries(self) -> int:
+        return len(self.parsed.entries) if self.parsed else 0
+
+    @property
+    def bytes(self) -> int:
+        return self.result.bytes_read if self.result else 0
+
+
+async def _fetch(
+    feed: FeedConfig, state: polling_store.FeedPolling, fetcher: Fetcher, parser: ParsePool
+) -> _Fetched:
+    """Fetch the feed (conditionally, while its URL is the one the validators belong to) and parse
+    a new body; any failure becomes the poll's error."""
     same_url = state.url == feed.url
-    started_at, started = clock(), time.monotonic()
+    started = time.monotonic()
     result: FetchResult | None = None
     parsed: ParsedFeed | None = None
     error: FeedError | None = None
@@ -107,96 +186,94 @@ async def poll_feed(
         error = exc
     except Exception as exc:  # a bug or a resource error on hostile input: this feed fails, not the pass
         error = _InternalFailure(f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_TEXT])
-    duration = time.monotonic() - started
+    return _Fetched(result, parsed, error, body_hash, time.monotonic() - started)
 
-    if error is not None:
-        outcome = "failed"
-    elif result is not None and result.status == 304:
-        outcome = "not-modified"
-    elif parsed is None:
-        outcome = "unchanged"
-    else:
-        outcome = "ok"
 
-    async with store.transaction_async():  # waits for the write lock without blocking the loop
-        events: list[Event] = []
-        skipped: tuple[str, ...] = ()
-        deferred = 0
-        if parsed is not None:
-            streams = ingest.streams_for(feed.id, parsed.entries)
-            heads = store.stream_heads(streams)
-            recorded = log_queries.stream_recorded(store, heads)
-            plan = ingest.plan(feed.id, parsed.entries, heads, recorded=recorded, now=clock())
-            events.extend(plan.events)
-            skipped = parsed.unreadable + plan.skipped
-            deferred = plan.deferred
-        events.extend(_health_events(store, feed, state.consecutive_failures, error, result))
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    """The parsed entries as events to append, those left out (with why), and revisions deferred."""
 
-        failures = state.consecutive_failures + 1 if error else 0
-        gone = isinstance(error, HTTPStatusFailure) and error.gone
-        retry_after = error.retry_after if isinstance(error, HTTPStatusFailure) else None
-        ttl = parsed.ttl_seconds if parsed is not None else (state.ttl_seconds if same_url else None)
-        schedule = next_poll(
-            clock(),
-            feed.interval_seconds,
-            consecutive_failures=failures,
-            retry_after=retry_after,
-            max_age=result.max_age if result else None,
-            ttl=ttl if error is None else None,
-            gone=gone,
+    events: tuple[Event, ...] = ()
+    skipped: tuple[str, ...] = ()
+    deferred: int = 0
+
+
+def _plan_entries(store: Store, feed: FeedConfig, parsed: ParsedFeed | None, clock: Clock) -> _Entries:
+    """Plan the entries' events against the log's heads (inside the transaction, so they hold)."""
+    if parsed is None:
+        return _Entries()
+    streams = ingest.streams_for(feed.id, parsed.entries)
+    heads = store.stream_heads(streams)
+    recorded = log_queries.stream_recorded(store, heads)
+    plan = ingest.plan(feed.id, parsed.entries, heads, recorded=recorded, now=clock())
+    return _Entries(tuple(plan.events), parsed.unreadable + plan.skipped, plan.deferred)
+
+
+def _failures(state: polling_store.FeedPolling, fetched: _Fetched) -> int:
+    return state.consecutive_failures + 1 if fetched.error else 0
+
+
+def _ttl(state: polling_store.FeedPolling, feed: FeedConfig, fetched: _Fetched) -> int | None:
+    """The feed's <ttl>: this body's, or the one it gave last time at the same URL."""
+    if fetched.parsed is not None:
+        return fetched.parsed.ttl_seconds
+    return state.ttl_seconds if state.url == feed.url else None
+
+
+def _schedule(
+    feed: FeedConfig, state: polling_store.FeedPolling, fetched: _Fetched, clock: Clock
+) -> NextPoll:
+    error, result = fetched.error, fetched.result
+    return next_poll(
+        clock(),
+        feed.interval_seconds,
+        consecutive_failures=_failures(state, fetched),
+        retry_after=error.retry_after if isinstance(error, HTTPStatusFailure) else None,
+        max_age=result.max_age if result else None,
+        ttl=_ttl(state, feed, fetched) if error is None else None,
+        gone=fetched.gone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Appended:
+    new: int
+    revised: int
+    health_event: str | None  # type of the feed-health event appended, if any
+
+    @classmethod
+    def count(cls, appended: Sequence[RecordedEvent]) -> _Appended:
+        return cls(
+            new=sum(1 for e in appended if e.type == "ArticleObserved"),
+            revised=sum(1 for e in appended if e.type == "ArticleRevised"),
+            health_event=next((e.type for e in appended if e.type in (*HEALTH_TYPES, "FeedMoved")), None),
         )
-        status = error.status if isinstance(error, HTTPStatusFailure) else (result.status if result else None)
-        # The appended events, not the plan, are counted: another process may have been first.
-        appended = store.append(events, meta={"feed": feed.id}).appended
-        new = sum(1 for e in appended if e.type == "ArticleObserved")
-        revised = sum(1 for e in appended if e.type == "ArticleRevised")
-        health = next((e.type for e in appended if e.type in (*HEALTH_TYPES, "FeedMoved")), None)
-        polling_store.record(
-            store,
-            polling_store.PollRecord(
-                feed_id=feed.id,
-                url=feed.url,
-                started_at=started_at,
-                duration_ms=round(duration * 1000),
-                outcome=outcome,
-                status=status,
-                error_category=error.category if error else ("entries" if skipped else None),
-                error=_error_text(error) if error else _skipped_text(skipped),
-                etag=result.etag if result else None,
-                last_modified=result.last_modified if result else None,
-                body_hash=body_hash if parsed is not None or outcome == "unchanged" else None,
-                bytes=result.bytes_read if result else 0,
-                entries=len(parsed.entries) if parsed else 0,
-                new_articles=new,
-                revisions=revised,
-                revisions_deferred=deferred,
-                ttl_seconds=parsed.ttl_seconds if parsed is not None else None,
-            ),
-            consecutive_failures=failures,
-            gone=gone,
-            next_due=schedule.due,
-            backoff_reason=schedule.reason,
-        )
-        caught_up = runner.catch_up(store, only=projections)
 
-    return PollResult(
+
+def _poll_record(
+    feed: FeedConfig, started_at: datetime, fetched: _Fetched, entries: _Entries, appended: _Appended
+) -> polling_store.PollRecord:
+    """The poll log's row and the feed's new HTTP state."""
+    error, result, parsed = fetched.error, fetched.result, fetched.parsed
+    keep_hash = parsed is not None or fetched.outcome == "unchanged"
+    return polling_store.PollRecord(
         feed_id=feed.id,
-        outcome=outcome,
-        status=status,
-        entries=len(parsed.entries) if parsed else 0,
-        new=new,
-        revised=revised,
-        bytes=result.bytes_read if result else 0,
-        duration=duration,
-        error=_error_text(error) if error else None,
-        category=error.category if error else None,
-        health_event=health,
-        next_due_reason=schedule.reason,
-        projection_errors=tuple(str(f) for f in caught_up.failures),
-        next_due=schedule.due,
-        ttl_seconds=ttl,
-        skipped=skipped,
-        deferred=deferred,
+        url=feed.url,
+        started_at=started_at,
+        duration_ms=round(fetched.duration * 1000),
+        outcome=fetched.outcome,
+        status=fetched.status,
+        error_category=error.category if error else ("entries" if entries.skipped else None),
+        error=_error_text(error) if error else _skipped_text(entries.skipped),
+        etag=result.etag if result else None,
+        last_modified=result.last_modified if result else None,
+        body_hash=fetched.body_hash if keep_hash else None,
+        bytes=fetched.bytes,
+        entries=fetched.entries,
+        new_articles=appended.new,
+        revisions=appended.revised,
+        revisions_deferred=entries.deferred,
+        ttl_seconds=parsed.ttl_seconds if parsed is not None else None,
     )
 
 

@@ -2,5 +2,6 @@
 
 `settings` (the feeds.toml tables), `announce` (changes → payloads, pure), `outbox` (the
 reactor's checkpoint and delivery record, SQL), `reactor` (record what changed, then deliver),
-`destinations` (webhook, command, Apprise) and `worker` (the daemon's thread).
+and `destinations` (webhook, command, Apprise). The daemon runs it in a thread of its own
+(`tracker.daemon.alerting`).
 """

@@ -2,10 +2,11 @@
 
 Data goes to stdout, diagnostics to stderr. Exit codes: 0 success, 1 a handled error (bad
 configuration, lock held, verification failed), 2 bad usage, 3 a fetch in which every feed
-failed. `group.py` holds what every command shares, `dates.py` the one date grammar; the
-commands live by what they are about: `polling.py` (fetch, daemon, feeds, prune), `feedlist.py`
-(feeds add, remove, import, export), `interpretation.py` (rebuild, assert, retract, eval) and
-`reading.py` (report, events, verify, demo).
+failed. `group.py` holds what every command shares (the parameter types are
+`tracker.cliparams`); the commands live by what they are about: `polling.py` (fetch, daemon,
+feeds, prune), `feedlist.py` (feeds add, remove, import, export), `interpretation.py` (rebuild,
+assert, retract, eval), `reading.py` (report, events, verify, demo), `changes.py` (changes),
+`alerts.py` (alerts, alerts test) and `serve.py` (serve: the store in Datasette).
 """
 
 from tracker.cli import (  # noqa: F401 - each registers its commands

@@ -16,7 +16,7 @@ from tracker.errors import TrackerError
 from tracker.limits import Period
 
 if TYPE_CHECKING:
-    from tracker.extract.evaluate import EvalReport
+    from tracker.evaluation.extraction import EvalReport
 
 
 @main.command()
@@ -134,9 +134,9 @@ def retract(fact_id: str, reason: str, analyst: str | None, opts: Options) -> No
 def eval_(path: Path | None, details: bool, splits: tuple[str, ...], opts: Options) -> None:
     """Precision and recall of state changes per subject on a labelled set (JSON lines; by
     default the one shipped with tracker), or of timeline entries on a corpus of stories (a
-    directory: see tracker/storyeval.py)."""
+    directory: see tracker/evaluation/story.py)."""
     if path is not None and path.is_dir():
-        from tracker.storyeval import SPLITS, evaluate_corpus, format_scores, story_dirs
+        from tracker.evaluation.story import SPLITS, evaluate_corpus, format_scores, story_dirs
         from tracker.subjects.story_packs import load_story_pack
 
         scores = evaluate_corpus(story_dirs(path), load_story_pack, splits or SPLITS)
@@ -145,7 +145,7 @@ def eval_(path: Path | None, details: bool, splits: tuple[str, ...], opts: Optio
         else:
             output.echo(format_scores(scores, details=details))
         return
-    from tracker.extract.evaluate import LABELLED, evaluate, format_report, load_labelled
+    from tracker.evaluation.extraction import LABELLED, evaluate, format_report, load_labelled
 
     cfg = opts.paths().load_config()
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # polling imports httpx: only `tracker fetch` loads it
     from tracker import app
     from tracker.bootstrap import Tracker
     from tracker.polling import PollResult
+    from tracker.report.feeds import FeedHealthRow
     from tracker.storage.page_store import PageCounts
 
 
@@ -209,6 +211,14 @@ def feeds(ctx: click.Context, opts: Options) -> None:
         ]
         output.echo_json({"feeds": rows, "notes": list(health.notes)})
         return
+    _feeds_table(health.feeds, tags, pages)
+    for line in health.notes:
+        output.note(line)
+
+
+def _feeds_table(
+    feeds: Sequence[FeedHealthRow], tags: Mapping[str, list[str]], pages: Mapping[str, PageCounts]
+) -> None:
     output.table(
         None,
         [
@@ -238,11 +248,9 @@ def feeds(ctx: click.Context, opts: Options) -> None:
                 _pages_cell(pages.get(h.feed_id)),
                 (pages[h.feed_id].last_error or "") if h.feed_id in pages else "",
             )
-            for h in health.feeds
+            for h in feeds
         ],
     )
-    for line in health.notes:
-        output.note(line)
 
 
 def _pages_cell(counts: PageCounts | None) -> str:

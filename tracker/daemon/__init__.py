@@ -7,6 +7,8 @@ reload.py     a reload as a pure diff of old and new configuration into actions
 outage.py     full disk, read-only file, I/O errors: pause polling, probe, resume
 wal.py        a WAL that keeps growing: checkpoint it, or warn that a reader blocks it
 catchup.py    interpretation projections caught up in a thread of their own
+alerting.py   the alert reactor's thread: record what changed, deliver it
+background.py the loop both threads run, each on its own store connection
 lock.py       one daemon per store, by the database file's identity (flocks)
 heartbeat.py  the liveness row `tracker feeds` reads
 clockwatch.py wall-clock jumps, detected against the monotonic clock

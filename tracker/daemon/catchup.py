@@ -8,16 +8,17 @@ with the articles interpreted before each transaction (in worker processes, when
 facts projection has a pool), in short transactions: each chunk is sized so that it holds the
 write lock for about `target_seconds`, then the worker pauses about as long, so a poll waiting to
 commit gets in.
-The worker wakes when a poll appended events (`poke()`) and every `period` seconds regardless.
+The worker (a `StoreThread`) wakes when a poll appended events (`poke()`) and every `period`
+seconds regardless.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tracker.daemon.background import StoreThread
 from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
 from tracker.projections.stepped import furthest_behind
@@ -27,7 +28,7 @@ INTERPRETATION = ("facts", "story")
 MIN_CHUNK, MAX_CHUNK = 10, 5000
 
 
-class CatchUpWorker:
+class CatchUpWorker(StoreThread):
     def __init__(
         self,
         db_path: Path,
@@ -40,69 +41,24 @@ class CatchUpWorker:
         on_error: Callable[[BaseException], object],
         on_caught_up: Callable[[], object] = lambda: None,
     ) -> None:
-        self.db_path = db_path
+        super().__init__(db_path, name="tracker-catch-up", period=period)
         self.projections = tuple(projections)
-        self.period = period
         self.target_seconds = target_seconds
         self._runner = runner
         self._on_storage_failure = on_storage_failure
         self._on_error = on_error
         self._on_caught_up = on_caught_up
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._paused = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tracker-catch-up", daemon=True)
         self._chunk = 200
         self.chunks = 0  # transactions committed, for the heartbeat and tests
-
-    # --- control, from the daemon's thread ----------------------------------------------------
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def poke(self) -> None:
-        """New events were appended: catch up soon."""
-        self._wake.set()
 
     def set_runner(self, runner: ProjectionRunner) -> None:
         """Use new projection definitions (a reload changed the subjects) from the next chunk on."""
         self._runner = runner
         self._wake.set()
 
-    def pause(self) -> None:
-        self._paused.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> bool:
-        """Finish the current chunk (they are short) and end the thread; False if it did not end."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    # --- the thread ------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        try:
-            store = Store.open(self.db_path)
-        except Exception as exc:
-            self._report(exc)
-            return
-        try:
-            while not self._stopping.is_set():
-                if not self._paused.is_set():
-                    try:
-                        self._drain(store)
-                    except Exception as exc:
-                        self._report(exc)
-                self._wake.wait(self.period)
-                self._wake.clear()
-        finally:
-            store.close()
+    def _step(self, store: Store) -> float:
+        self._drain(store)
+        return self.period
 
     def _drain(self, store: Store) -> None:
         """Chunk after chunk until the projections reach the head (or the daemon stops)."""

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker.alerts.worker import AlertWorker
 from tracker.bootstrap import LazyInterpretPool, fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
 from tracker.daemon import heartbeat, storage
-from tracker.daemon.alerting import start_alerts
+from tracker.daemon.alerting import AlertWorker, start_alerts
 from tracker.daemon.catchup import INTERPRETATION, CatchUpWorker, catch_up_before_polling
 from tracker.daemon.clockwatch import ClockWatch
 from tracker.daemon.jobs import JobTable

@@ -9,7 +9,8 @@ Pipeline (pipeline.py runs it, within the bounds of limits.py): paragraphs (text
 prefilter (matching.py) -> sentences (sentences.py) -> tokens and clauses (tokens.py, clauses.py)
 -> cues and mentions (matching.py), which cue is about which mention (reach.py) -> modality
 (modality.py, modality_rules.py), tense (tense.py), dates (dates.py, offsets.py, dating.py),
-counts (numbers.py, people.py, tally.py, names.py) -> claims (claims.py).
+counts (numbers.py, people.py, tally.py, names.py, with the words they turn on in count_words.py)
+-> claims (claims.py).
 """
 
 from typing import TYPE_CHECKING, Any

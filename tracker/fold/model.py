@@ -53,7 +53,7 @@ class Fact(Claim):
 
     fact_id: str
     position: int = 0  # event position of the article version (or of the assertion)
-    superseded_at: int | None = None  # position of the revision that replaced that version
+    superseded_by_position: int | None = None  # position of the revision that replaced that version
     stream: str = ""  # the article's stream; empty for an analyst's assertion
     revision: int = 1
     feed_id: str = ""

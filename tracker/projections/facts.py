@@ -1,7 +1,8 @@
 """`facts`: one row per claim extracted from each version of each article.
 
-A revision re-extracts the new version; the old version's rows stay, marked `superseded_at`
-(the position of the revision), so "what did we know at T" is a filter, not a re-extraction.
+A revision re-extracts the new version; the old version's rows stay, marked
+`superseded_by_position` (the position of the revision), so "what did we know at T" is a filter,
+not a re-extraction.
 The fact id hashes the article, the subject, the claim and the sentence's text — not offsets
 or the extractor version — so an analyst's retraction survives revisions that leave the
 sentence alone.
@@ -38,7 +39,9 @@ _TABLE = """
 CREATE TABLE facts (
     fact_id         TEXT NOT NULL,     -- stable across revisions that keep the sentence
     position        INTEGER NOT NULL,  -- event position of the article version it came from
-    superseded_at   INTEGER,           -- position of the revision that replaced that version
+    superseded_by_position INTEGER,    -- position of the revision that replaced that version
+    -- The same value under its former name, for queries written against it.
+    superseded_at   INTEGER GENERATED ALWAYS AS (superseded_by_position) VIRTUAL,
     stream          TEXT NOT NULL,     -- the article's stream (articles.stream)
     revision        INTEGER NOT NULL,
     feed_id         TEXT NOT NULL,
@@ -82,7 +85,7 @@ CREATE TABLE facts_skipped (
 _INDEXES = (
     "CREATE INDEX facts_skipped_feed ON facts_skipped (feed_id)",
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
-    "CREATE INDEX facts_stream ON facts (stream, superseded_at)",
+    "CREATE INDEX facts_stream ON facts (stream, superseded_by_position)",
 )
 # Fact fields that are not columns: the publisher comes from the configuration, and analysts'
 # assertions live in their own table.
@@ -121,7 +124,7 @@ def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: 
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     cursor = db.execute(
         f"SELECT {columns} FROM facts WHERE position <= ? "  # noqa: S608 (column names are ours)
-        "AND (superseded_at IS NULL OR superseded_at > ?) ORDER BY position, start",
+        "AND (superseded_by_position IS NULL OR superseded_by_position > ?) ORDER BY position, start",
         [until, until],
     )
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
@@ -217,7 +220,7 @@ def interpret_in_process(
 
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 4  # 3: facts_skipped; 4: article pages
+    version: ClassVar[int] = 5  # 3: facts_skipped; 4: article pages; 5: superseded_by_position
     handles: ClassVar[frozenset[str] | None] = _ARTICLES | {"ArticleTextFetched"}
 
     def __init__(self, subjects: Sequence[Subject], interpreter: Interpreter = interpret_in_process) -> None:
@@ -269,7 +272,8 @@ class FactsProjection(Projection):
             return
         if isinstance(event, ArticleRevised | ArticleTextFetched):
             db.execute(
-                "UPDATE facts SET superseded_at = ? WHERE stream = ? AND superseded_at IS NULL",
+                "UPDATE facts SET superseded_by_position = ? "
+                "WHERE stream = ? AND superseded_by_position IS NULL",
                 [recorded.position, recorded.stream],
             )
         if recorded.position not in self._ready and page is None:

@@ -127,13 +127,7 @@ class ProjectionRunner:
             source: Iterable[RecordedEvent] = store.read(after=first, until=until)
             if prefetched is not None and prefetched[0] == first and prefetched[1]:
                 source = prefetched[1]
-            batch: list[RecordedEvent] = []
-            for event in source:
-                batch.append(event)
-                if len(batch) == _BATCH:
-                    self._apply_batch(store, active, batch, positions, applied, failed)
-                    batch = []
-            self._apply_batch(store, active, batch, positions, applied, failed)
+            self._apply_all(store, active, source, positions, applied, failed)
         pending = checkpoints.failed_finish(db)
         for projection in selected:
             needs_finish = (
@@ -142,21 +136,49 @@ class ProjectionRunner:
                 or starts[projection.name] == 0
                 or projection.name in pending
             )
-            if needs_finish and not finish:
-                error = checkpoints.finish_error(checkpoints.DEFERRED)
-                at = format_utc(store.clock())
-                checkpoints.record_error(db, projection.name, positions[projection.name], error, at)
-            elif needs_finish:
-                failure = self._guarded(
-                    store, projection, positions[projection.name], projection.finish, finish=True
-                )
-                if failure:
-                    failed.append(failure)
-                else:
-                    checkpoints.clear_errors(db, projection.name, finish_only=True)
+            if needs_finish:
+                self._finish(store, projection, positions[projection.name], failed, deferred=not finish)
             at = format_utc(store.clock())
             checkpoints.save(db, projection.name, projection.fingerprint(), positions[projection.name], at)
         return CatchUp(applied, tuple(rebuilt), tuple(failed))
+
+    def _apply_all(
+        self,
+        store: Store,
+        active: Sequence[Projection],
+        source: Iterable[RecordedEvent],
+        positions: dict[str, int],
+        applied: dict[str, int],
+        failed: list[ProjectionFailed],
+    ) -> None:
+        """Apply `source` to the `active` projections, batch by batch."""
+        batch: list[RecordedEvent] = []
+        for event in source:
+            batch.append(event)
+            if len(batch) == _BATCH:
+                self._apply_batch(store, active, batch, positions, applied, failed)
+                batch = []
+        self._apply_batch(store, active, batch, positions, applied, failed)
+
+    def _finish(
+        self,
+        store: Store,
+        projection: Projection,
+        position: int,
+        failed: list[ProjectionFailed],
+        *,
+        deferred: bool,
+    ) -> None:
+        """Refold the projection's derived tables, or record that a later catch-up must (`deferred`)."""
+        if deferred:
+            error = checkpoints.finish_error(checkpoints.DEFERRED)
+            checkpoints.record_error(store.db, projection.name, position, error, format_utc(store.clock()))
+            return
+        failure = self._guarded(store, projection, position, projection.finish, finish=True)
+        if failure:
+            failed.append(failure)
+        else:
+            checkpoints.clear_errors(store.db, projection.name, finish_only=True)
 
     def prepare(self, events: Sequence[RecordedEvent], only: Sequence[str] | None = None) -> None:
         """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""

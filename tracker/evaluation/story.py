@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker.clock import format_utc
+from tracker.evaluation.scoring import Score, date_matches
 from tracker.extract import Document
 from tracker.fold import Entry, Fact, fold_story
 from tracker.projections.facts import document_facts
 from tracker.subjects import Subject
 
 SPLITS = ("dev", "heldout", "all")
-DAY_TOLERANCE = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +76,22 @@ class StoryCorpus:
     restatements: tuple[ExpectedEvent, ...] = ()
 
 
-@dataclass(slots=True)
-class SplitScore:
+@dataclass(slots=True, kw_only=True)
+class SplitScore(Score):
     story: str
     split: str
     articles: int = 0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
     duplicates: int = 0
     reaffirmed: int = 0  # reaffirmations matching no expected event: neither hits nor errors
     settled_errors: int = 0
     tallies: dict[str, tuple[int, int]] = field(default_factory=dict)  # subject: (predicted, expected)
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    def add(self, other: SplitScore) -> None:
+    def add(self, other: Score) -> None:
+        Score.add(self, other)  # zero-argument super() does not work in a slotted dataclass
+        if not isinstance(other, SplitScore):
+            return
         self.articles += other.articles
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
         self.duplicates += other.duplicates
         self.reaffirmed += other.reaffirmed
         self.settled_errors += other.settled_errors
@@ -187,7 +176,7 @@ def article_facts(story: str, article: CorpusArticle, subjects: Sequence[Subject
 
 def score_split(corpus: StoryCorpus, split: str, subjects: Sequence[Subject]) -> SplitScore:
     articles = [a for a in corpus.articles if split == "all" or a.split == split]
-    score = SplitScore(corpus.story, split, articles=len(articles))
+    score = SplitScore(story=corpus.story, split=split, articles=len(articles))
     facts = [fact for article in articles for fact in article_facts(corpus.story, article, subjects)]
     story = fold_story(subjects, facts)
     news = {event for a in articles for event, role in a.mentions if role == "news"}
@@ -242,11 +231,7 @@ def _matches(entry: Entry, event: ExpectedEvent) -> bool:
         return False
     if event.counts and entry.count not in event.counts:
         return False
-    if entry.date_precision == "day":
-        return abs((entry.date - event.date).days) <= DAY_TOLERANCE
-    if entry.date_precision == "month":
-        return (entry.date.year, entry.date.month) == (event.date.year, event.date.month)
-    return entry.date.year == event.date.year
+    return date_matches(entry.date, entry.date_precision, event.date)
 
 
 def _first_source(entry: Entry) -> str:
@@ -278,7 +263,7 @@ def format_scores(scores: Sequence[SplitScore], details: bool = False) -> str:
     totals: dict[str, SplitScore] = {}
     for s in scores:
         lines.append(_row(s))
-        totals.setdefault(s.split, SplitScore("overall", s.split)).add(s)
+        totals.setdefault(s.split, SplitScore(story="overall", split=s.split)).add(s)
     lines.append("")
     for s in totals.values():
         lines.append(_row(s))

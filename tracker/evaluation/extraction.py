@@ -1,14 +1,14 @@
-"""Evaluation of extraction against a labelled set (the shipped one is `labelled.jsonl` in this
-package; `LABELLED` opens it).
+"""Evaluation of extraction against a labelled set (the shipped one is `labelled.jsonl` beside
+the extractor, in `tracker.extract`; `LABELLED` opens it).
 
 Each item lists the *moving* claims it must produce (`expect`); everything else it produces that
-moves a subject is a false positive. A predicted claim matches an expectation on subject, state
-(or count), and, when the expectation gives a date, on that date (±1 day at day precision, as
-the timeline merges outlets). Duplicates of one event within an item (a headline and its body)
-count once. Items tagged "heldout" (or "heldout-2", ...) were written before the rules were tuned
-on them, and each such group is reported separately. A *settled-state error* is a moving claim to
-a settled state from an item tagged hedged, negated, conditional, question, retrospective or
-denied: the target for those is zero.
+moves a subject is a false positive. A predicted claim matches an expectation on subject, state (or
+count), and, when the expectation gives a date, on that date (±1 day at day precision, as the
+timeline merges outlets; an expectation of a month or a year is dated the first of it). Duplicates
+of one event within an item (a headline and its body) count once. Items tagged "heldout" (or
+"heldout-2", ...) were written before the rules were tuned on them, and each such group is reported
+separately. A *settled-state error* is a moving claim to a settled state from an item tagged
+hedged, negated, conditional, question, retrospective or denied: the target for those is zero.
 
     tracker eval [FILE.jsonl] [--details]
 """
@@ -23,13 +23,13 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from tracker.evaluation.scoring import Score, date_matches
 from tracker.extract.model import Claim, Document
 from tracker.extract.pipeline import extract_claims
 from tracker.subjects.model import Subject
 
 NON_FACTUAL_TAGS = frozenset({"hedged", "negated", "conditional", "question", "retrospective", "denied"})
 HELDOUT_TAG = "heldout"
-DAY_TOLERANCE = 1
 LABELLED: Traversable = resources.files("tracker.extract").joinpath("labelled.jsonl")
 """The shipped labelled set, package data: read it with `load_labelled(LABELLED)`."""
 
@@ -53,28 +53,6 @@ class LabelledItem:
     published: datetime
     expect: tuple[Expectation, ...]
     tags: tuple[str, ...]
-
-
-@dataclass(slots=True)
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        """1.0 when nothing was predicted: no claim was wrong."""
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        """1.0 when nothing was expected."""
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    def add(self, other: Score) -> None:
-        self.tp += other.tp
-        self.fp += other.fp
-        self.fn += other.fn
 
 
 @dataclass(slots=True)
@@ -137,11 +115,10 @@ def _same_event(claim: Claim, subject: str, state: str | None, count: int | None
         return False
     if when is None:
         return True
-    if claim.date_precision == "day":
-        return abs((claim.event_date - when).days) <= DAY_TOLERANCE
-    if claim.date_precision == "month":
-        return (claim.event_date.year, claim.event_date.month) == (when.year, when.month) and when.day == 1
-    return claim.event_date.year == when.year and when.month == 1 and when.day == 1
+    # A coarser claim meets only an expectation of a whole month (or year), dated the first of it.
+    coarse_expectation = {"day": True, "month": when.day == 1, "year": (when.month, when.day) == (1, 1)}
+    precision = claim.date_precision
+    return coarse_expectation[precision] and date_matches(claim.event_date, precision, when)
 
 
 def _score_item(item: LabelledItem, subjects: Sequence[Subject]) -> ItemResult:
