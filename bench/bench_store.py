@@ -6,18 +6,25 @@ The same N article events (~600 bytes of JSON each) go through:
 
 - tracker's store: `append` with every invariant (deterministic ids and the duplicate check,
   stream versions, the SHA-256 hash chain, append-only triggers, four indexes), in one
-  transaction and 100 events per transaction (the size of a poll; `synchronous=FULL`);
+  transaction and 100 events per transaction (the size of a poll);
 - bare sqlite3: `executemany` into a table with no index, the limit of the disk and the driver;
 - `eventsourcing` 9 (`pip install -e '.[bench]'`): its SQLite recorder given events already
   serialised (the recorder alone), and its `Application.save` doing the same work as tracker's
-  append (serialise each event, check each aggregate's version, assign the global position);
+  append (serialise each event, check each aggregate's version, assign the global position).
 
-then a decoded read of the whole log (tracker's validated models; `json.loads` of bare rows;
+Durability is the same on every side: WAL, and `synchronous=FULL` (an fsync of the WAL at every
+COMMIT), which tracker sets and eventsourcing inherits (it never sets `synchronous`, and SQLite's
+default in WAL mode is FULL unless built otherwise: the run reads the setting back from each
+side's own connection and prints it). 100 per transaction is also run with every side at
+`synchronous=NORMAL` (no fsync at COMMIT), which shows what the fsync costs each.
+
+Then a decoded read of the whole log (tracker's validated models; `json.loads` of bare rows;
 eventsourcing's notifications mapped back to domain events), a rebuild of tracker's cheap
 projections (article and feed tables: decode, fold, insert) against a bare fold of the same rows
-into one table, and `verify` (hash chain and `PRAGMA integrity_check`) against bare sqlite3
-doing the same check (read every row, recompute the chain). eventsourcing keeps no hash chain:
-it has nothing to verify beyond the integrity check. Machines here are shared: trust ratios.
+into one table, and `verify` (hash chain and `PRAGMA quick_check`, as `tracker verify` runs by
+default; and with `integrity_check`, as `tracker verify --full`) against bare sqlite3 doing the
+same checks (read every row, recompute the chain). eventsourcing keeps no hash chain: it has
+nothing to verify beyond the integrity check. Machines here are shared: trust ratios.
 """
 
 from __future__ import annotations
@@ -67,11 +74,12 @@ def fields(i: int) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TrackerStore:
     make_event: Callable[[dict[str, Any]], Any]
-    open: Callable[[Path], Any]
+    open: Callable[[Path, str], Any]  # a path, and FULL or NORMAL
+    durability: Callable[[Any], str]  # journal mode and synchronous, as the connection has them
     append: Callable[[Any, list[Any]], None]  # inside one transaction
     read: Callable[[Any], int]  # decoded events read
     rebuild_cheap: Callable[[Any], None]  # article and feed tables
-    verify: Callable[[Any], int]  # events verified
+    verify: Callable[[Any, bool], int]  # events verified; True: with integrity_check
     close: Callable[[Any], None]
 
 
@@ -92,27 +100,35 @@ def tracker_store() -> TrackerStore:
 
     return TrackerStore(
         make_event=lambda f: ArticleObserved(**f),
-        open=Store.open,
+        open=lambda path, synchronous: Store.open(path, synchronous=synchronous),
+        durability=lambda store: durability(store.conn),
         append=append,
-        read=lambda store: sum(1 for _ in store.read()),
+        read=lambda store: sum(1 for recorded in store.read() if recorded.event),
         rebuild_cheap=rebuild,
-        verify=lambda store: store.verify().events,
+        verify=lambda store, full: store.verify(full=full).events,
         close=lambda store: store.close(),
     )
+
+
+def durability(conn: Any) -> str:
+    """`wal/FULL`: a connection's journal mode and synchronous setting, read back from it."""
+    journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    level = conn.execute("PRAGMA synchronous").fetchone()[0]
+    return f"{journal}/{ {0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA'}[level] }"
 
 
 # --- bare sqlite3 -------------------------------------------------------------------------------------
 
 
-def raw_connect(path: Path) -> sqlite3.Connection:
+def raw_connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     return conn
 
 
-def raw_append(path: Path, rows: list[tuple[str, str, str, str]], per_tx: int) -> None:
-    conn = raw_connect(path)
+def raw_append(path: Path, rows: list[tuple[str, str, str, str]], per_tx: int, synchronous: str) -> None:
+    conn = raw_connect(path, synchronous)
     conn.execute(
         "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT, type TEXT, data TEXT, hash TEXT)"
     )
@@ -157,10 +173,11 @@ def raw_rebuild(path: Path) -> None:
         conn.execute("COMMIT")
 
 
-def raw_verify(path: Path) -> int:
+def raw_verify(path: Path, full: bool) -> int:
+    pragma = "integrity_check" if full else "quick_check"
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise RuntimeError("integrity_check failed")
+        if conn.execute(f"PRAGMA {pragma}").fetchone()[0] != "ok":
+            raise RuntimeError(f"{pragma} failed")
         prev, count = "0" * 64, 0
         for data, stored in conn.execute("SELECT data, hash FROM events ORDER BY position"):
             prev = hashlib.sha256(bytes.fromhex(prev) + data.encode()).hexdigest()
@@ -180,6 +197,8 @@ class Peer:
     save: Callable[[Any, list[Any], int], None]
     read: Callable[[Any], int]
     integrity: Callable[[Path], None]
+    durability: Callable[[Any], str]  # an app's connection, as `durability` reads it
+    synchronous: Callable[[str], contextlib.AbstractContextManager[None]]  # new connections get it
 
 
 def eventsourcing_peer() -> Peer | None:
@@ -188,7 +207,7 @@ def eventsourcing_peer() -> Peer | None:
         from eventsourcing.application import Application
         from eventsourcing.domain import Aggregate
         from eventsourcing.persistence import StoredEvent
-        from eventsourcing.sqlite import SQLiteFactory
+        from eventsourcing.sqlite import SQLiteConnectionPool, SQLiteFactory
     except ImportError:
         return None
 
@@ -256,82 +275,137 @@ def eventsourcing_peer() -> Peer | None:
         with contextlib.closing(sqlite3.connect(path)) as conn:
             conn.execute("PRAGMA integrity_check").fetchone()
 
-    return Peer(recorder_append, prepare, save, read, integrity)
+    def app_durability(app: Any) -> str:
+        with app.recorder.datastore.get_connection(commit=False) as conn:
+            return durability(conn._sqlite_conn)
+
+    @contextlib.contextmanager
+    def synchronous(level: str) -> Iterator[None]:
+        """FULL is eventsourcing's own setting (it sets none: SQLite's default); any other level is
+        set on each connection it opens meanwhile."""
+        if level == "FULL":
+            yield
+            return
+        pool: Any = SQLiteConnectionPool
+        create = pool._create_connection
+
+        def creating(self: Any) -> Any:
+            connection = create(self)
+            connection._sqlite_conn.execute(f"PRAGMA synchronous = {level}")
+            return connection
+
+        pool._create_connection = creating
+        try:
+            yield
+        finally:
+            pool._create_connection = create
+
+    return Peer(recorder_append, prepare, save, read, integrity, app_durability, synchronous)
 
 
 # --- the run ---------------------------------------------------------------------------------------------
 
 
 class Results:
+    """Events per second of wall time, and per CPU-second of this process (every tool here works
+    in process: on a loaded machine, the CPU figure is the steadier one)."""
+
     def __init__(self, n: int) -> None:
         self.n = n
         self.rows: dict[str, dict[str, float]] = {}
+        self.cpu_rows: dict[str, dict[str, float]] = {}
 
     @contextlib.contextmanager
     def timed(self, workload: str, tool: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         yield
-        self.record(workload, tool, time.perf_counter() - started)
+        self.record(workload, tool, time.perf_counter() - started, time.process_time() - cpu_started)
 
-    def record(self, workload: str, tool: str, elapsed: float) -> None:
+    def record(self, workload: str, tool: str, elapsed: float, cpu: float | None = None) -> None:
         rate = self.n / elapsed
         self.rows.setdefault(workload, {})[tool] = rate
-        print(f"  {workload:<40} {tool:<40} {rate:>9,.0f} events/s ({elapsed:.2f} s)", flush=True)
+        per_cpu = ""
+        if cpu:
+            self.cpu_rows.setdefault(workload, {})[tool] = self.n / cpu
+            per_cpu = f", {self.n / cpu:,.0f} per CPU-second"
+        print(f"  {workload:<40} {tool:<40} {rate:>9,.0f} events/s ({elapsed:.2f} s{per_cpu})", flush=True)
 
 
-def run(n: int, d: Path) -> Results:
+APPENDS = (  # workload, events per transaction, synchronous
+    ("append, one transaction", 0, "FULL"),
+    ("append, 100 per transaction", 100, "FULL"),
+    ("append, 100 per transaction, synchronous=NORMAL", 100, "NORMAL"),
+)
+VERIFY = "verify (hash chain + quick_check)"
+VERIFY_FULL = "verify --full (hash chain + integrity_check)"
+
+
+def run(n: int, d: Path) -> tuple[Results, dict[str, str]]:
+    # Long on purpose: every workload of every tool in one run, in the order the table prints.
     ours = tracker_store()
     peer = eventsourcing_peer()
     items = [fields(i) for i in range(n)]
     events = [ours.make_event(f) for f in items]
     rows = raw_rows(n)
     r = Results(n)
+    settings: dict[str, str] = {}
     print(f"store: {n:,} events, SQLite {sqlite3.sqlite_version}", flush=True)
     if peer is None:
         print("  (eventsourcing not installed: pip install -e '.[bench]' to compare)")
-    for per_tx, workload in ((n, "append, one transaction"), (100, "append, 100 per transaction")):
+    es_app = None
+    for workload, per_tx, level in APPENDS:
+        per_tx = per_tx or n
+        name = f"{per_tx}-{level}"
         with r.timed(workload, "sqlite3"):
-            raw_append(d / f"raw-{per_tx}.db", rows, per_tx)
+            raw_append(d / f"raw-{name}.db", rows, per_tx, level)
+        store = ours.open(d / f"tracker-{name}.db", level)
+        settings[f"tracker, {workload}"] = ours.durability(store)
         with r.timed(workload, "tracker"):
-            store = ours.open(d / f"tracker-{per_tx}.db")
             for start in range(0, n, per_tx):
                 ours.append(store, events[start : start + per_tx])
-            ours.close(store)
-        if peer is not None:
-            elapsed = peer.recorder_append(d / f"es-recorder-{per_tx}.db", items, per_tx)
+        ours.close(store)
+        if peer is None:
+            continue
+        with peer.synchronous(level):
+            elapsed = peer.recorder_append(d / f"es-recorder-{name}.db", items, per_tx)
             r.record(workload, "eventsourcing recorder (pre-serialised)", elapsed)
-            app, aggregates = peer.prepare(d / f"es-app-{per_tx}.db", items)
+            app, aggregates = peer.prepare(d / f"es-app-{name}.db", items)
             with r.timed(workload, "eventsourcing Application.save"):
                 peer.save(app, aggregates, per_tx)
-            if per_tx == 100:
-                es_app = app
-    store = ours.open(d / "tracker-100.db")
+            settings[f"eventsourcing, {workload}"] = peer.durability(app)
+        if (per_tx, level) == (100, "FULL"):
+            es_app = app
+    for who, setting in settings.items():
+        print(f"  durability: {who}: {setting}")
+    raw_db = d / "raw-100-FULL.db"
+    store = ours.open(d / "tracker-100-FULL.db", "FULL")
     with r.timed("read the log, decoded", "sqlite3"):
-        raw_read(d / "raw-100.db")
+        raw_read(raw_db)
     with r.timed("read the log, decoded", "tracker"):
         assert ours.read(store) == n
-    if peer is not None:
+    if es_app is not None:
         with r.timed("read the log, decoded", "eventsourcing Application"):
-            assert peer.read(es_app) == n
+            assert peer is not None and peer.read(es_app) == n
     with r.timed("rebuild article + feed tables", "sqlite3"):
-        raw_rebuild(d / "raw-100.db")
+        raw_rebuild(raw_db)
     with r.timed("rebuild article + feed tables", "tracker"):
         ours.rebuild_cheap(store)
-    with r.timed("verify (hash chain + integrity_check)", "sqlite3"):
-        assert raw_verify(d / "raw-100.db") == n
-    with r.timed("verify (hash chain + integrity_check)", "tracker"):
-        assert ours.verify(store) == n
+    for workload, full in ((VERIFY, False), (VERIFY_FULL, True)):
+        with r.timed(workload, "sqlite3"):
+            assert raw_verify(raw_db, full) == n
+        with r.timed(workload, "tracker"):
+            assert ours.verify(store, full) == n
     if peer is not None:
-        with r.timed("verify (hash chain + integrity_check)", "eventsourcing (integrity_check only)"):
-            peer.integrity(d / "es-app-100.db")
+        with r.timed(VERIFY_FULL, "eventsourcing (integrity_check only)"):
+            peer.integrity(d / "es-app-100-FULL.db")
     ours.close(store)
-    return r
+    return r, settings
 
 
 TARGETS = {  # events/s, or a multiple of the peer
     "append, 100 per transaction": "≥ 2× eventsourcing Application.save",
     "read the log, decoded": "≥ 100,000/s",
-    "verify (hash chain + integrity_check)": "≥ 200,000/s",
+    VERIFY: "≥ 200,000/s",
 }
 
 
@@ -345,23 +419,35 @@ def main() -> None:
     args = parser.parse_args()
     n = 10_000 if args.quick else args.events
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        results = run(n, Path(tmp))
+        results, settings = run(n, Path(tmp))
     rows = [
         [
             workload,
             tool,
             rate,
             ratio(by_tool["tracker"], rate),
+            results.cpu_rows.get(workload, {}).get(tool),
+            ratio(
+                results.cpu_rows.get(workload, {}).get("tracker"),
+                results.cpu_rows.get(workload, {}).get(tool),
+            ),
             TARGETS.get(workload) if tool == "tracker" else None,
         ]
         for workload, by_tool in results.rows.items()
         for tool, rate in sorted(by_tool.items(), key=lambda item: item[0] != "tracker")
     ]
-    print(table(f"store, {n:,} events", ["workload", "tool", "events/s", "tracker ÷ this", "target"], rows))
+    header = ["workload", "tool", "events/s", "tracker ÷ this", "per CPU-s", "tracker ÷ this, CPU", "target"]
+    print(table(f"store, {n:,} events", header, rows))
     write_json(
         args.json,
         "store",
-        {"parameters": {"events": n}, "events_per_second": results.rows, "targets": TARGETS},
+        {
+            "parameters": {"events": n},
+            "durability": settings,
+            "events_per_second": results.rows,
+            "events_per_cpu_second": results.cpu_rows,
+            "targets": TARGETS,
+        },
     )
 
 

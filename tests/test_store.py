@@ -12,6 +12,7 @@ import pytest
 from tests.helpers.events import article
 from tracker.errors import (
     ConcurrencyError,
+    ConfigError,
     EventDecodeError,
     StoreNotFound,
     StoreVersionError,
@@ -168,3 +169,22 @@ def test_a_row_of_another_schema_version_names_it(store: Store) -> None:
     conn.close()
     with pytest.raises(EventDecodeError, match=r"position 1 .*ArticleObserved v2 is newer than this code"):
         list(store.read())
+
+
+def test_synchronous_normal_is_an_explicit_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKER_SYNCHRONOUS", "normal")
+    with Store.open(tmp_path / "events.db") as normal:
+        assert normal.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    with Store.open(tmp_path / "events.db", synchronous="full") as full:
+        assert full.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    monkeypatch.setenv("TRACKER_SYNCHRONOUS", "off")
+    with pytest.raises(ConfigError, match="TRACKER_SYNCHRONOUS: expected full or normal, not 'off'"):
+        Store.open(tmp_path / "events.db")
+
+
+def test_decoded_events_do_not_share_their_meta(store: Store) -> None:
+    first, second, _ = store.read()
+    assert first.meta == second.meta == {}
+    first.meta["seen"] = True
+    assert second.meta == {}
+    assert next(store.read(limit=1)).meta == {}

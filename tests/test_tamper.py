@@ -311,3 +311,20 @@ def test_the_older_replace_guard_put_back_in_a_current_store_is_a_problem(workdi
     shell(workdir, "DROP TRIGGER events_no_replace", OUTDATED_GUARDS["events_no_replace"])
     code, _, err = verify(workdir)
     assert code == 1 and "the trigger events_no_replace differs" in err
+
+
+def test_an_index_that_no_longer_matches_its_table_needs_verify_full(workdir: Path) -> None:
+    # The `events_type` index, redefined by hand: every page is sound, but its entries are not
+    # the ones its new definition says, which only `integrity_check` compares.
+    shell(
+        workdir,
+        "PRAGMA writable_schema = ON",
+        "UPDATE sqlite_master SET sql = 'CREATE INDEX events_type ON events (stream, position)' "
+        "WHERE name = 'events_type'",
+    )
+    code, out, err = verify(workdir)
+    assert code == 0, err
+    assert out.startswith("ok: 5 events")
+    code, _, err = verify(workdir, "--full")
+    assert code == 1
+    assert "integrity_check" in err and "events_type" in err

@@ -44,9 +44,14 @@ if TYPE_CHECKING:
     metavar="PATH",
     help=f"Check the seals made with this key (env {KEY_FILE_ENV}).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Also check every index against its table (PRAGMA integrity_check; slower).",
+)
 @shared_options(DATA_FORMATS)
 @handled
-def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Options) -> None:
+def verify(checkpoint: tuple[int, str] | None, key_file: str | None, full: bool, opts: Options) -> None:
     """Check SQLite's integrity, the schema, the hash chain, and a checkpoint or the seals of a key;
     each problem on its own line, then exit 1."""
     from tracker.projections import checkpoints
@@ -64,7 +69,7 @@ def verify(checkpoint: tuple[int, str] | None, key_file: str | None, opts: Optio
         output.warn(str(exc), kind="problem")
         raise VerificationFailed("the store cannot be verified") from None
     with store:
-        result = store.audit(checkpoint=checkpoint, key=key)
+        result = store.audit(checkpoint=checkpoint, key=key, full=full)
         skipped = checkpoints.skipped_events(store)
     # The log is sound; its interpretation went on without these events.
     notes = list(result.notes) + [

@@ -6,17 +6,22 @@ obscure one, and the read-only modes.
   media (a directory the reader cannot write, where SQLite cannot create the `-shm` file a WAL
   store needs) it falls back to `immutable=1`, which reads the file as it is, without locks, and is
   only safe when no writer can be at work: so only when no `-wal` file with content is beside it.
+- Every connection sets `busy_timeout`, `foreign_keys` and `synchronous` (`configure`): FULL by
+  default, NORMAL where TRACKER_SYNCHRONOUS says so (`synchronous_mode` says what each protects).
 - A reader checks the file's structure first (`PRAGMA quick_check`, about 0.15 s per 50 MB), so a
   damaged store is refused with a clear error instead of giving a partial answer.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from tracker.errors import StoreError, StoreNotFound
+from tracker.errors import ConfigError, StoreError, StoreNotFound
 from tracker.storage.storage_faults import describe, primary_code
+
+SYNCHRONOUS_ENV = "TRACKER_SYNCHRONOUS"
 
 
 def check_path(path: Path, *, readonly: bool, create: bool) -> None:
@@ -51,6 +56,27 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
             raise
         return _connect_uri(path, "immutable=1")  # read-only media: see the module docstring
     return conn
+
+
+def synchronous_mode(name: str | None) -> str:
+    """`name`, else TRACKER_SYNCHRONOUS, else FULL, checked.
+
+    FULL syncs the WAL at every COMMIT: a committed transaction survives a power loss. NORMAL
+    syncs only at checkpoints: a committed transaction still survives the process being killed
+    (it is in the WAL, which the OS writes out), but the last ones before a power loss or an OS
+    crash may be lost, the file staying consistent. NORMAL commits faster on slow disks.
+    """
+    given = name or os.environ.get(SYNCHRONOUS_ENV) or "full"
+    if given.strip().upper() not in ("FULL", "NORMAL"):
+        raise ConfigError(f"{SYNCHRONOUS_ENV}: expected full or normal, not {given!r}")
+    return given.strip().upper()
+
+
+def configure(conn: sqlite3.Connection, *, busy_timeout_ms: int, synchronous: str | None) -> None:
+    """The settings every connection needs (SQLite keeps them per connection, not in the file)."""
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA synchronous = {synchronous_mode(synchronous)}")
 
 
 def quick_check(conn: sqlite3.Connection, path: Path) -> None:

@@ -1,15 +1,14 @@
 """The append-only event store in SQLite: the only writer of `events`.
 
-Hygiene (see the README for the reasons): WAL set once at creation; every connection sets
-`busy_timeout`, `foreign_keys` and `synchronous=FULL`; writes start with `BEGIN IMMEDIATE`, so
-"read the chain head, then insert" is atomic; triggers refuse UPDATE, DELETE and REPLACE of an
-event from any connection, the sqlite3 shell included; `application_id` marks our files and
-`user_version` numbers the schema, which `tracker.storage.schema` creates and migrates on open; opening
-the file (read-only, on read-only media, checked) is `tracker.storage.connect`.
+Hygiene (see the README for the reasons): WAL set once at creation; opening the file and each
+connection's settings (`synchronous` FULL unless TRACKER_SYNCHRONOUS says NORMAL) are
+`tracker.storage.connect`; writes start with `BEGIN IMMEDIATE`, so "read the chain head, then
+insert" is atomic; triggers refuse UPDATE, DELETE and REPLACE of an event from any connection;
+`tracker.storage.schema` creates and migrates the schema (`user_version`) on open.
 
 Each row carries `hash = sha256(prev_hash || its stored values joined by U+001F)` (`chain_hash`);
-`tracker.storage.chain` audits the chain, and seals each transaction's new head when a key is configured
-(see there for what each proves).
+`tracker.storage.chain` audits the chain, and seals each transaction's new head when a key is
+configured (see there for what each proves).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
 from tracker.events import Event, RecordedEvent, decode, encode
 from tracker.storage import chain
-from tracker.storage.connect import check_path, connect, quick_check
+from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
 
@@ -38,7 +37,7 @@ BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
 _IN_CHUNK = 500  # values per `IN (…)` list, well under SQLite's variable limit
 
-_COLUMNS = "position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at"
+_COLUMNS = ", ".join(chain.HASHED_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +71,14 @@ class Store:
         key: chain.SealKey | None = None,
         older: bool = False,
         check: bool | None = None,
+        synchronous: str | None = None,
     ) -> Store:
         """Open (or, for a writer with `create`, make) a store. Readers never create a file.
 
         A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set. A
         reader with `older` accepts a store an older tracker wrote, for auditing it as it is.
         `check` runs `PRAGMA quick_check` first (by default, for readers: see `tracker.storage.connect`).
+        `synchronous` is "full" or "normal" (default: TRACKER_SYNCHRONOUS, else "full").
         """
         path = Path(path)
         check_sqlite()
@@ -86,9 +87,7 @@ class Store:
         check_path(path, readonly=readonly, create=create)
         conn = connect(path, readonly=readonly)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = FULL")
+            configure(conn, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous=synchronous)
             if readonly if check is None else check:
                 quick_check(conn, path)
             prepare(conn, path, readonly=readonly, older=older)
@@ -119,9 +118,15 @@ class Store:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         self.conn.execute("BEGIN IMMEDIATE")
+        with self._committed():
+            yield self
+
+    @contextlib.contextmanager
+    def _committed(self) -> Iterator[None]:
+        """The body of a transaction just begun: sealed and committed, or rolled back if it raises."""
         self._appended = False
         try:
-            yield self
+            yield
             self._seal_if_appended()
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
@@ -155,15 +160,8 @@ class Store:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
-        self._appended = False
-        try:
+        with self._committed():
             yield self
-            self._seal_if_appended()
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def busy_wait(self, seconds: float) -> Iterator[None]:
@@ -226,15 +224,19 @@ class Store:
         events = list(events)
         streams = [event.stream() for event in events]
         versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
-        candidates = _planned_ids(events, streams, versions)
-        present = self._existing_ids(candidates)
+        planned = _planned_ids(events, streams, versions)
+        present = self._existing_ids([event_id for _, event_id in planned])
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
         skipped = 0
-        for event, stream, candidate in zip(events, streams, candidates, strict=True):
+        prev_digest = bytes.fromhex(prev_hash)
+        for event, stream, (planned_version, planned_id) in zip(events, streams, planned, strict=True):
             version = versions[stream] + 1
-            event_id = event.event_id(version)
-            exists = event_id in present if event_id == candidate else self._has_id(event_id)
+            if version == planned_version:  # nothing before it in its stream was skipped
+                event_id, exists = planned_id, planned_id in present
+            else:
+                event_id = event.event_id(version)
+                exists = event_id in present or bool(self._existing_ids([event_id]))
             if exists:
                 skipped += 1
                 continue
@@ -251,7 +253,8 @@ class Store:
                 format_utc(occurred) if occurred else None,
                 recorded_at,
             )
-            digest = chain.chain_hash(prev_hash, row)
+            prev_digest = chain.next_digest(prev_digest, row)
+            digest = prev_digest.hex()
             rows.append((*row, prev_hash, digest))
             appended.append(
                 RecordedEvent(row[0], event_id, stream, version, event, meta_dict, row[8], recorded_at)
@@ -292,9 +295,6 @@ class Store:
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start : start + _IN_CHUNK]
             yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
-
-    def _has_id(self, event_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
 
     def head(self) -> tuple[int, str]:
         """(last position, its hash); (0, chain.GENESIS_HASH) for an empty log."""
@@ -372,21 +372,29 @@ class Store:
         return int(busy), int(frames), int(done)
 
     def audit(
-        self, *, checkpoint: tuple[int, str] | None = None, key: chain.SealKey | None = None
+        self,
+        *,
+        checkpoint: tuple[int, str] | None = None,
+        key: chain.SealKey | None = None,
+        full: bool = False,
     ) -> chain.Audit:
-        """Every check of `tracker.storage.chain`: problems come back as findings, never as exceptions."""
-        return chain.audit(self.conn, checkpoint=checkpoint, key=key)
+        """Every check of `tracker.storage.chain` (`full`: with `PRAGMA integrity_check`): problems
+        come back as findings, never as exceptions."""
+        return chain.audit(self.conn, checkpoint=checkpoint, key=key, full=full)
 
-    def verify(self) -> chain.VerifyReport:
+    def verify(self, *, full: bool = False) -> chain.VerifyReport:
         """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
-        return chain.verify(self.conn)
+        return chain.verify(self.conn, full=full)
 
 
-def _planned_ids(events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]) -> list[str]:
-    """Each event's id if none were skipped, to look all up at once (`append` redoes changed ones)."""
+def _planned_ids(
+    events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]
+) -> list[tuple[int, str]]:
+    """Each event's (version, id) if none were skipped, to look all ids up at once (`append`
+    computes the id again for an event whose stream had one skipped before it)."""
     planned = dict(versions)
     candidates = []
     for event, stream in zip(events, streams, strict=True):
         planned[stream] += 1
-        candidates.append(event.event_id(planned[stream]))
+        candidates.append((planned[stream], event.event_id(planned[stream])))
     return candidates
