@@ -11,7 +11,10 @@
     ├── LockHeld                  another daemon owns the store
     ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
-    ├── interpretation.pool.InterpretationFailed  the interpretation workers would not start
+    ├── WorkerUnavailable         a worker process would not start, or its pool is closed
+    │   ├── workers.pool.WorkerDied   a worker process ended before it answered
+    │   └── interpretation.pool.InterpretationFailed  interpretation workers could not be used
+    ├── ExtractionFailed          an article page's text could not be extracted within its budget
     └── FeedError                 one poll of one feed failed; recorded, never fatal to a pass
         ├── FetchError            HTTP-level failure
         │   ├── FetchTimeout          the per-feed deadline or a socket timeout expired
@@ -55,6 +58,19 @@ from __future__ import annotations
 
 class TrackerError(Exception):
     """Base class of every error tracker raises on purpose."""
+
+
+class WorkerUnavailable(TrackerError):
+    """Worker processes (parsing, extraction, interpretation) could not be used."""
+
+
+class ExtractionFailed(TrackerError):
+    """An article page's text could not be extracted (over its CPU or memory budget, a crash).
+    `final`: another try would fail the same way."""
+
+    def __init__(self, message: str, *, final: bool) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 class ConfigError(TrackerError):

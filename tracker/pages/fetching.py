@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 from tracker.clock import Clock, parse_duration
 from tracker.config import FeedConfig, FetchSettings
-from tracker.errors import FetchError, HTTPStatusFailure
+from tracker.errors import ExtractionFailed, FetchError, HTTPStatusFailure
 from tracker.events import ArticleTextFetched
 from tracker.net.fetch import Fetcher, PageRequest
-from tracker.pages.extract import PageText, RedirectShell, extract_page, extractor_version
+from tracker.pages.extract import PageText, RedirectShell, extractor_version
+from tracker.pages.extract_pool import ExtractPool
 from tracker.pages.robots import RobotsCache
 from tracker.polling import INLINE_PROJECTIONS
 from tracker.projections.runner import ProjectionRunner
@@ -59,6 +60,7 @@ async def fetch_pages(
     runner: ProjectionRunner,
     feeds: Sequence[FeedConfig],
     fetcher: Fetcher,
+    extractor: ExtractPool,
     settings: FetchSettings,
     clock: Clock,
 ) -> PagePass:
@@ -79,7 +81,9 @@ async def fetch_pages(
             if index:
                 await asyncio.sleep(delay)  # politeness: one host, one page at a time, spaced
             tally.append(
-                await _fetch_one(store, runner, by_id[page.feed_id], page, fetcher, robots, settings, clock)
+                await _fetch_one(
+                    store, runner, by_id[page.feed_id], page, (fetcher, extractor), robots, settings, clock
+                )
             )
 
     await asyncio.gather(*(host_worker(queue) for queue in by_host.values()))
@@ -91,7 +95,7 @@ async def _fetch_one(
     runner: ProjectionRunner,
     feed: FeedConfig,
     page: page_store.WantedPage,
-    fetcher: Fetcher,
+    tools: tuple[Fetcher, ExtractPool],
     robots: RobotsCache,
     settings: FetchSettings,
     clock: Clock,
@@ -106,7 +110,7 @@ async def _fetch_one(
     )
     obey_robots = not (feed.ignore_robots or settings.ignore_robots)
     try:
-        found = await _follow(page.url, fetcher, robots if obey_robots else None, bounds)
+        found = await _follow(page.url, tools, robots if obey_robots else None, bounds)
     except _Failure as failure:
         async with store.transaction_async():
             given_up = page_store.record_failure(
@@ -140,9 +144,11 @@ async def _fetch_one(
     return "fetched"
 
 
-async def _follow(url: str, fetcher: Fetcher, robots: RobotsCache | None, bounds: PageRequest) -> _Found:
+async def _follow(
+    url: str, tools: tuple[Fetcher, ExtractPool], robots: RobotsCache | None, bounds: PageRequest
+) -> _Found:
     """The article behind `url`: redirects are followed by the fetcher, a redirect shell once here."""
-    extraction = None
+    fetcher, extractor = tools
     for _ in range(2):
         if robots is not None and (refusal := await robots.refusal(url, bounds)):
             raise _Failure(refusal[0], final=refusal[1])
@@ -157,8 +163,12 @@ async def _follow(url: str, fetcher: Fetcher, robots: RobotsCache | None, bounds
             raise _Failure(
                 f"{exc.category}: {exc}", final=exc.category not in ("timeout", "connect")
             ) from None
-        # trafilatura is CPU-bound: off the loop, so other hosts' fetches and polls go on.
-        extraction = await asyncio.to_thread(extract_page, result.body or b"", result.url)
+        # trafilatura is CPU-bound and the page untrusted: in a worker process, under a budget,
+        # so other hosts' fetches and polls go on and a pathological page costs at most that.
+        try:
+            extraction = await extractor.extract_async(result.body or b"", result.url)
+        except ExtractionFailed as exc:
+            raise _Failure(f"extraction: {exc}", final=exc.final) from None
         if isinstance(extraction, PageText):
             return _Found(extraction, result.url)
         if not isinstance(extraction, RedirectShell):
