@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.events import article, revision
+from tests.helpers.events import article, page_of, revision
 from tests.helpers.feed_server import FeedServer, Item
 from tracker import app
 from tracker.bootstrap import LazyInterpretPool, assemble, projection_runner
 from tracker.config import Config, FeedConfig, default_config
 from tracker.evaluation.extraction import LABELLED as LABELLED_SET
 from tracker.evaluation.extraction import load_labelled
-from tracker.events import ArticleObserved, ArticleTextFetched, RecordedEvent, article_stream
+from tracker.events import ArticleObserved, RecordedEvent, article_stream
 from tracker.interpretation.pool import InterpretPool
 from tracker.report.feeds import feed_health
 from tracker.storage.store import Store
@@ -75,18 +75,6 @@ def test_parallel_rebuild_gives_the_serial_tables(new_store: Store) -> None:
             assert table_digests(new_store) == expected, f"{workers} workers"
         finally:
             tracker.interpreter.close()
-
-
-def page_of(observed: ArticleObserved, text: str) -> ArticleTextFetched:
-    return ArticleTextFetched(
-        feed_id=observed.feed_id,
-        entry_key=observed.entry_key,
-        url=observed.link or "",
-        final_url=f"https://publisher.invalid/{observed.entry_key}",
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        text=text,
-        extractor="test",
-    )
 
 
 def test_articles_read_with_their_pages_give_the_serial_tables_in_parallel(new_store: Store) -> None:

@@ -320,6 +320,14 @@ def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
     return {feed_id: (count, reason) for feed_id, count, reason in rows}
 
 
+def article_reading(
+    store: Store, recorded: RecordedEvent
+) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
+    """What an article or page event gives to interpret (see `_reading`), for readers above the
+    storage layer."""
+    return _reading(store.db, recorded)
+
+
 def _reading(
     db: sqlite_utils.Database, recorded: RecordedEvent
 ) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
