@@ -60,21 +60,13 @@ class ExtractPool:
     def extract(self, html: bytes, url: str) -> Extraction:
         """The article in `html` (fetched from `url`), a redirect shell's target, or why there is none."""
         try:
-            worker = self._workers.checkout()
-        except WorkerUnavailable as exc:
-            raise ExtractionFailed(f"extraction unavailable: {exc}", final=False) from None
-        try:
-            kind, value = worker.request((bytes(html), url), self.backstop)
+            kind, value = self._workers.call((bytes(html), url), self.backstop, recycle_on="memory")
         except TimeoutError:
-            self._workers.discard(worker)
             raise ExtractionFailed(f"extraction stopped after {self.backstop:g} s", final=False) from None
         except WorkerDied as exc:
-            self._workers.discard(worker)
             raise ExtractionFailed(f"extraction worker died ({exc.reason})", final=False) from None
-        except BaseException:
-            self._workers.discard(worker)
-            raise
-        self._workers.checkin(worker, recycle=kind == "memory")
+        except WorkerUnavailable as exc:
+            raise ExtractionFailed(f"extraction unavailable: {exc}", final=False) from None
         with self._lock:
             self.extracted += 1
         if kind == "ok":

@@ -75,23 +75,17 @@ class ParsePool:
         if not isinstance(body, bytes | bytearray | memoryview):
             raise TypeError(f"parse() needs bytes, not {type(body).__name__}")
         try:
-            worker = self._workers.checkout()
-        except WorkerUnavailable as exc:
-            raise ParseWorkerDied(f"parser process unavailable: {exc}") from None
-        try:
-            kind, value = worker.request((bytes(body), content_type, url), self.timeout)
+            kind, value = self._workers.call(
+                (bytes(body), content_type, url), self.timeout, recycle_on="memory"
+            )
         except TimeoutError:
-            self._workers.discard(worker)
             with self._lock:
                 self._timeouts += 1
             raise ParseTimedOut(f"parse timed out after {self.timeout:g} s (parser stopped)") from None
         except WorkerDied as exc:
-            self._workers.discard(worker)
             raise ParseWorkerDied(f"parser process died ({exc.reason})") from None
-        except BaseException:
-            self._workers.discard(worker)
-            raise
-        self._workers.checkin(worker, recycle=kind == "memory")
+        except WorkerUnavailable as exc:
+            raise ParseWorkerDied(f"parser process unavailable: {exc}") from None
         with self._lock:
             self._parses += 1
         if kind == "ok" and isinstance(value, ParsedFeed):

@@ -160,16 +160,17 @@ class WorkerPool:
             self._busy.discard(worker)
         self._slots.release()
 
-    def call(self, message: object, timeout: float) -> Any:
+    def call(self, message: object, timeout: float, *, recycle_on: str | None = None) -> Any:
         """One request, one reply, on a worker of the pool; a worker that gives no reply within
-        `timeout` seconds is killed (TimeoutError), one that died is replaced (WorkerDied)."""
+        `timeout` seconds is killed (TimeoutError), one that died is replaced (WorkerDied). A reply
+        of kind `recycle_on` (its first item) ends the worker after it answered."""
         worker = self.checkout()
         try:
             reply = worker.request(message, timeout)
         except BaseException:
             self.discard(worker)
             raise
-        self.checkin(worker)
+        self.checkin(worker, recycle=recycle_on is not None and reply[0] == recycle_on)
         return reply
 
     async def run_async(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
