@@ -38,10 +38,12 @@
 
     Exception
     ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried
-    ├── pages.fetching._Failure             one article page could not be had, for now or for
-    │                                       good (private; recorded in `page_fetches`)
-    └── interpretation.worker._OverBudget   an article over its CPU budget, inside the worker
-                                            process (private; reported as a skipped article)
+    └── pages.fetching._Failure             one article page could not be had, for now or for
+                                            good (private; recorded in `page_fetches`)
+
+    BaseException (so that a library's `except Exception` cannot swallow it)
+    └── workers.child.OverBudget  a request over its CPU budget, inside a worker process
+                                  (reported as a skipped article or a failed page)
 
     click.BadParameter (bad usage: exit 2)
     └── cliparams.BadValue        a bad value on the command line: one line, no usage banner
