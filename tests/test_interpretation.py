@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.events import article
+from tests.helpers.events import article, page_of, revision
 from tests.helpers.feed_server import FeedServer, Item
 from tracker import app
 from tracker.bootstrap import LazyInterpretPool, assemble, projection_runner
 from tracker.config import Config, FeedConfig, default_config
 from tracker.evaluation.extraction import LABELLED as LABELLED_SET
 from tracker.evaluation.extraction import load_labelled
-from tracker.events import ArticleObserved, RecordedEvent
+from tracker.events import ArticleObserved, RecordedEvent, article_stream
 from tracker.interpretation.pool import InterpretPool
 from tracker.report.feeds import feed_health
 from tracker.storage.store import Store
@@ -75,6 +75,51 @@ def test_parallel_rebuild_gives_the_serial_tables(new_store: Store) -> None:
             assert table_digests(new_store) == expected, f"{workers} workers"
         finally:
             tracker.interpreter.close()
+
+
+def test_articles_read_with_their_pages_give_the_serial_tables_in_parallel(new_store: Store) -> None:
+    """Pages (the article re-read with the page's text) go through the workers like any article,
+    and the tables are exactly the serial run's: a page before and after a revision, a page of a
+    revision, articles with and without pages interleaved."""
+    teasers = [article(f"t{n}", "A short summary.", f"feed{n % 3}") for n in range(30)]
+    texts = [item.text for item in LABELLED]
+    with new_store.transaction():
+        new_store.append(teasers + corpus(60))
+        new_store.append([page_of(t, texts[n % len(texts)] * 2) for n, t in enumerate(teasers[:20])])
+        new_store.append([revision(t, "A new short summary.") for t in teasers[:10]])
+        new_store.append([page_of(t, texts[(n + 1) % len(texts)] * 2) for n, t in enumerate(teasers[5:15])])
+    config = default_config()
+    serial = projection_runner(config)
+    with new_store.transaction():
+        serial.catch_up(new_store, rebuild=True)
+    expected = table_digests(new_store)
+    from_pages = "SELECT count(*) FROM facts WHERE url LIKE 'https://publisher.invalid/%'"
+    assert new_store.conn.execute(from_pages).fetchone()[0] > 10
+    tracker = assemble(config, new_store, workers=2)
+    try:
+        assert app.rebuild(tracker).failures == ()
+        assert table_digests(new_store) == expected
+    finally:
+        tracker.interpreter.close()
+
+
+def test_a_page_over_the_article_budget_is_recorded_as_not_interpreted(new_store: Store) -> None:
+    """A page is interpreted under the same per-article budget as a feed's article."""
+    teaser = article("t", "A short summary.")
+    with new_store.transaction():
+        new_store.append([teaser])
+        new_store.append([page_of(teaser, HOSTILE)])
+    tracker = assemble(default_config(), new_store)
+    tracker.interpreter = LazyInterpretPool(1, budget=BUDGET)
+    tracker.runner = projection_runner(tracker.config, tracker.interpreter)
+    try:
+        assert app.catch_up(tracker).failures == ()
+    finally:
+        tracker.interpreter.close()
+    [(position, stream, reason)] = new_store.conn.execute(
+        "SELECT position, stream, reason FROM facts_skipped"
+    )
+    assert (position, stream) == (2, article_stream("wire", "t")) and "budget" in reason
 
 
 def test_an_article_over_its_budget_is_recorded_and_the_others_interpreted() -> None:

@@ -8,26 +8,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import tracker
 from tests.helpers.feed_server import FeedServer
-from tests.helpers.pages import article_html, summary_feed
+from tests.helpers.pages import slow_article, summary_feed
 
 PAGES = 6
-
-
-def _slow_page(handler: BaseHTTPRequestHandler) -> None:
-    time.sleep(0.8)  # the kill lands while pages are in flight
-    body = article_html(f"Story {handler.path}")
-    handler.send_response(200)
-    handler.send_header("Content-Type", "text/html")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def _fetched(db: Path) -> set[str]:
@@ -43,7 +32,7 @@ def _fetched(db: Path) -> set[str]:
 @pytest.mark.slow
 def test_kill_during_page_fetching_then_restart(tmp_path: Path) -> None:
     with FeedServer() as server:
-        links = [server.raw(f"/p/{n}", _slow_page) for n in range(PAGES)]
+        links = [server.raw(f"/p/{n}", slow_article) for n in range(PAGES)]
         items = [(f"g{n}", f"Story {n}", link) for n, link in enumerate(links)]
         feed = server.static("/feed.xml", summary_feed(items))
         (tmp_path / "feeds.toml").write_text(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.clock import StepClock
-from tests.helpers.events import article, revision
+from tests.helpers.events import article, page_of, revision
 from tracker import app
 from tracker.bootstrap import Tracker
 from tracker.errors import ConfigError
@@ -95,6 +95,22 @@ def test_a_report_beside_lagging_projections_is_not_stale(tracker_app: Tracker) 
     app.catch_up(tracker_app)
     caught_up = build_report(tracker_app.store, tracker_app.config)
     assert releases(lagging) == 52
+    assert {k: v for k, v in lagging.items() if k != "generated_at"} == {
+        k: v for k, v in caught_up.items() if k != "generated_at"
+    }
+
+
+def test_a_report_beside_a_lagging_projection_reads_pages_too(tracker_app: Tracker) -> None:
+    """An article page the facts projection has not folded yet counts in the report as it will
+    once folded: the teaser alone says nothing; its page says 52 were freed."""
+    teaser = article("teaser", "A short summary.")
+    record(tracker_app, teaser)
+    record(tracker_app, page_of(teaser, RELEASE), catch_up=False)
+    lagging = build_report(tracker_app.store, tracker_app.config)
+    app.catch_up(tracker_app)
+    caught_up = build_report(tracker_app.store, tracker_app.config)
+    assert releases(lagging) == 52
+    assert lagging["timeline"][-1]["sources"][0]["url"] == "https://publisher.invalid/teaser"
     assert {k: v for k, v in lagging.items() if k != "generated_at"} == {
         k: v for k, v in caught_up.items() if k != "generated_at"
     }

@@ -95,7 +95,8 @@ async def fetch_feeds(
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
         # After every poll has committed: a slow page never delays a feed.
-        pages = await fetch_pages(store, runner, selected, fetcher, tracker.config.fetch, tracker.clock)
+        tools = (fetcher, tracker.extractor())
+        pages = await fetch_pages(store, runner, selected, tools, tracker.config.fetch, tracker.clock)
     final = catch_up_in_steps(store, runner)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])

@@ -1,9 +1,10 @@
 """The composition root: the one place that builds the application from a configuration.
 
-config → store → projections (their runner) → parse pool → fetcher. The CLI, the report and the
-demo get a `Tracker` from `open_tracker()`; the daemon, which opens its store under its own lock
-and runs a pool sized by its options, builds the same parts with `projection_runner()`,
-`parse_pool()` and `make_fetcher()`. Nothing else constructs them.
+config → store → projections (their runner) → parse and page extraction pools → fetcher. The
+CLI, the report and the demo get a `Tracker` from `open_tracker()`; the daemon, which opens its
+store under its own lock and runs a pool sized by its options, builds the same parts with
+`projection_runner()`, `parse_pool()`, `extract_pool()` and `make_fetcher()`. Nothing else
+constructs them.
 
 Heavy imports stay lazy: httpx (fetch), feedparser (the parse pool's workers) and APScheduler are
 loaded only by the paths that poll, so `tracker --help` and `tracker report` never import them.
@@ -12,14 +13,14 @@ loaded only by the paths that poll, so `tracker --help` and `tracker report` nev
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.clock import Clock, parse_duration, system_clock
 from tracker.config import Config
-from tracker.events import RecordedEvent
+from tracker.events import ArticleTextFetched, RecordedEvent
 from tracker.projections import default_projections
 from tracker.projections.facts import Interpreted, Interpreter, interpret_in_process
 from tracker.projections.runner import ProjectionRunner
@@ -29,12 +30,14 @@ from tracker.subjects import Subject
 if TYPE_CHECKING:
     from tracker.interpretation.pool import InterpretPool
     from tracker.net.fetch import Fetcher, FetchLimits
+    from tracker.pages.extract_pool import ExtractPool
     from tracker.parsing.pool import ParsePool
 
 __all__ = [
     "LazyInterpretPool",
     "Tracker",
     "assemble",
+    "extract_pool",
     "fetch_limits",
     "make_fetcher",
     "open_tracker",
@@ -60,13 +63,16 @@ class LazyInterpretPool:
         self._pool: InterpretPool | None = None
 
     def __call__(
-        self, events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+        self,
+        events: Sequence[RecordedEvent],
+        subjects: Sequence[Subject],
+        pages: Mapping[int, ArticleTextFetched] | None = None,
     ) -> dict[int, Interpreted]:
         if self._pool is None:
             from tracker.interpretation.pool import BUDGET, InterpretPool
 
             self._pool = InterpretPool(self.workers, budget=BUDGET if self.budget is None else self.budget)
-        return self._pool.interpret(events, subjects)
+        return self._pool.interpret(events, subjects, pages)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -108,19 +114,31 @@ def parse_pool(workers: int | None = None, *, timeout: float | None = None) -> P
     return ParsePool(size) if timeout is None else ParsePool(size, timeout=timeout)
 
 
+def extract_pool(budget: float | None = None) -> ExtractPool:
+    """A pool of page extraction worker processes: one, or two when the machine has the cores
+    (pages wait on the network far more than on extraction); `budget`: CPU seconds per page
+    (None: the pool's default)."""
+    from tracker.pages.extract_pool import BUDGET, ExtractPool
+
+    size = max(1, min(2, (os.cpu_count() or 1) // 2))
+    return ExtractPool(size, budget=BUDGET if budget is None else budget)
+
+
 @dataclass
 class Tracker:
     """The assembled application: a configuration, an open store and the projections over it.
 
-    The parse pool is started on first use and stopped by `close()`; a Tracker that never polls
-    never starts one.
+    The parse and page extraction pools are started on first use and stopped by `close()`; a
+    Tracker that never polls never starts one.
     """
 
     config: Config
     store: Store
     runner: ProjectionRunner
     interpreter: LazyInterpretPool = field(default_factory=LazyInterpretPool)
+    page_budget: float | None = None  # CPU seconds to extract one page; None: the default
     _parser: ParsePool | None = field(default=None, init=False, repr=False)
+    _extractor: ExtractPool | None = field(default=None, init=False, repr=False)
 
     @property
     def clock(self) -> Clock:
@@ -131,6 +149,11 @@ class Tracker:
             self._parser = parse_pool()
         return self._parser
 
+    def extractor(self) -> ExtractPool:
+        if self._extractor is None:
+            self._extractor = extract_pool(self.page_budget)
+        return self._extractor
+
     def fetcher(self) -> Fetcher:
         return make_fetcher(self.config)
 
@@ -138,6 +161,9 @@ class Tracker:
         if self._parser is not None:
             self._parser.close()
             self._parser = None
+        if self._extractor is not None:
+            self._extractor.close()
+            self._extractor = None
         self.interpreter.close()
         self.store.close()
 
@@ -156,13 +182,15 @@ def open_tracker(
     create: bool = False,
     clock: Clock = system_clock,
     workers: int | None = None,
+    page_budget: float | None = None,
 ) -> Tracker:
     """Open the store at `db_path` and assemble the application around it.
 
     Only the commands that record observations (fetch, daemon, demo) pass `create`; readers open
     the store read-only, so a mistyped path is an error, never an empty database. A store
     `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
-    how many processes interpret articles (default: TRACKER_WORKERS, else one per core).
+    how many processes interpret articles (default: TRACKER_WORKERS, else one per core);
+    `page_budget` the CPU seconds a page's extraction may take.
     """
     from tracker.demo.outlets import reading_config
 
@@ -172,10 +200,12 @@ def open_tracker(
     except BaseException:
         store.close()
         raise
-    return assemble(config, store, workers=workers)
+    return assemble(config, store, workers=workers, page_budget=page_budget)
 
 
-def assemble(config: Config, store: Store, *, workers: int | None = None) -> Tracker:
+def assemble(
+    config: Config, store: Store, *, workers: int | None = None, page_budget: float | None = None
+) -> Tracker:
     """The application around a store that is already open (it is closed with the Tracker)."""
     interpreter = LazyInterpretPool(workers)
-    return Tracker(config, store, projection_runner(config, interpreter), interpreter)
+    return Tracker(config, store, projection_runner(config, interpreter), interpreter, page_budget)

@@ -11,7 +11,10 @@
     ├── LockHeld                  another daemon owns the store
     ├── LockFileError             the daemon's lock file cannot be created or written (exit 75)
     ├── VerificationFailed        hash chain or integrity check failed (names the position)
-    ├── interpretation.pool.InterpretationFailed  the interpretation workers would not start
+    ├── WorkerUnavailable         a worker process would not start, or its pool is closed
+    │   ├── workers.pool.WorkerDied   a worker process ended before it answered
+    │   └── interpretation.pool.InterpretationFailed  interpretation workers could not be used
+    ├── ExtractionFailed          an article page's text could not be extracted within its budget
     └── FeedError                 one poll of one feed failed; recorded, never fatal to a pass
         ├── FetchError            HTTP-level failure
         │   ├── FetchTimeout          the per-feed deadline or a socket timeout expired
@@ -35,10 +38,12 @@
 
     Exception
     ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried
-    ├── pages.fetching._Failure             one article page could not be had, for now or for
-    │                                       good (private; recorded in `page_fetches`)
-    └── interpretation.worker._OverBudget   an article over its CPU budget, inside the worker
-                                            process (private; reported as a skipped article)
+    └── pages.fetching._Failure             one article page could not be had, for now or for
+                                            good (private; recorded in `page_fetches`)
+
+    BaseException (so that a library's `except Exception` cannot swallow it)
+    └── workers.child.OverBudget  a request over its CPU budget, inside a worker process
+                                  (reported as a skipped article or a failed page)
 
     click.BadParameter (bad usage: exit 2)
     └── cliparams.BadValue        a bad value on the command line: one line, no usage banner
@@ -55,6 +60,19 @@ from __future__ import annotations
 
 class TrackerError(Exception):
     """Base class of every error tracker raises on purpose."""
+
+
+class WorkerUnavailable(TrackerError):
+    """Worker processes (parsing, extraction, interpretation) could not be used."""
+
+
+class ExtractionFailed(TrackerError):
+    """An article page's text could not be extracted (over its CPU or memory budget, a crash).
+    `final`: another try would fail the same way."""
+
+    def __init__(self, message: str, *, final: bool) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 class ConfigError(TrackerError):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
-from tracker.events import ArticleObserved, ArticleRevised
+from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched
 
 PUBLISHED = datetime(2025, 9, 11, 12, tzinfo=UTC)
 
@@ -31,4 +32,17 @@ def revision(first: ArticleObserved, text: str, *, number: int = 2) -> ArticleRe
         content_hash=f"hash-{first.entry_key}-{text}",
         revision=number,
         previous_hash=first.content_hash,
+    )
+
+
+def page_of(observed: ArticleObserved, text: str) -> ArticleTextFetched:
+    """The article page of `observed`, with `text`, found at https://publisher.invalid/KEY."""
+    return ArticleTextFetched(
+        feed_id=observed.feed_id,
+        entry_key=observed.entry_key,
+        url=observed.link or "",
+        final_url=f"https://publisher.invalid/{observed.entry_key}",
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        text=text,
+        extractor="test",
     )

@@ -66,7 +66,7 @@ def rss(items: Sequence[Item], *, title: str = "Test feed", ttl_minutes: int | N
 class FeedServer:
     """Routes by path; `fallback`, if given, answers every path without a route of its own."""
 
-    def __init__(self, fallback: Respond | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, fallback: Respond | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._fallback = None if fallback is None else _Route("raw", respond=fallback)
@@ -92,7 +92,7 @@ class FeedServer:
                 """Quiet: clients hanging up (deadlines, kill -9) are part of the tests."""
 
         self.host = host
-        self._httpd = Server((host, 0), Handler)
+        self._httpd = Server((host, port), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
 
     # --- routes -------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from html import escape
+from http.server import BaseHTTPRequestHandler
 
 PARAGRAPHS = (
     "The ministry said on Monday that the talks between the two delegations would resume next week "
@@ -40,3 +42,14 @@ def summary_feed(items: Sequence[tuple[str, str, str]]) -> bytes:
         "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Pages</title>"
         f"<link>http://example.invalid/</link>{entries}</channel></rss>"
     ).encode()
+
+
+def slow_article(handler: BaseHTTPRequestHandler) -> None:
+    """A `FeedServer.raw` page that answers an article after 0.8 s (kills land while in flight)."""
+    time.sleep(0.8)
+    body = article_html(f"Story {handler.path}")
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

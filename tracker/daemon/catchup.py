@@ -67,7 +67,7 @@ class CatchUpWorker(StoreThread):
             # Articles are interpreted before the transaction, so it only writes their rows.
             after = furthest_behind(store, runner, self.projections)
             events = list(store.read(after=after, until=after + self._chunk))
-            runner.prepare(events, self.projections)
+            runner.prepare(store, events, self.projections)
             last = after + self._chunk >= store.head()[0]  # the story is refolded by the last chunk
             started = time.monotonic()
             with store.transaction():

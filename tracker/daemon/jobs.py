@@ -184,6 +184,15 @@ class JobTable:
         due = [(job.next_run_time, job.id) for job in self.scheduler.get_jobs() if job.id in self.feeds]
         return min(((when, feed_id) for when, feed_id in due if when is not None), default=None)
 
+    def log_first_poll(self) -> None:
+        """Between "started" and the first poll may lie a while (jitter, back-off): say when."""
+        if (first := self.first_due()) is None:
+            emit(self.log, logging.INFO, "waiting", "no feed is due: nothing to poll")
+            return
+        when, feed_id = first
+        wait = f"{max(0.0, (when - self.clock()).total_seconds()):.0f}s"
+        emit(self.log, logging.INFO, "waiting", "for the first poll", feed=feed_id, due=when, wait=wait)
+
     def _snapshot(self) -> _Snapshot:
         next_runs: dict[str, datetime | None] = {}
         for feed_id in self.feeds:

@@ -22,6 +22,7 @@ from tracker.daemon import storage
 from tracker.daemon.jobs import JobTable
 from tracker.daemon.log import emit
 from tracker.daemon.outage import StorageOutage
+from tracker.daemon.pagejob import PageJobs
 from tracker.net.fetch import Fetcher
 from tracker.parsing.pool import ParsePool
 from tracker.polling import INLINE_PROJECTIONS, PollResult, poll_feed
@@ -41,6 +42,7 @@ class PollContext:
     runner: ProjectionRunner
     deadline: float  # seconds a run may take: fetch deadline + parse timeout + a margin
     news: Callable[[], None]  # a poll appended events: interpretation should catch up
+    pages: PageJobs | None = None  # fetches a feed's due article pages after its poll
 
 
 class PollJobs:
@@ -117,6 +119,8 @@ class PollJobs:
             jobs.gone.add(feed.id)
         jobs.plan(feed.id, result.next_due)
         self._log_poll(jobs, result)
+        if context.pages is not None and not result.failed:
+            context.pages.after_poll(feed, context.runner)
 
     def _log_poll(self, jobs: JobTable, result: PollResult) -> None:
         fields: dict[str, Any] = {

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracker import bootstrap
 from tracker.bootstrap import LazyInterpretPool, fetch_limits, make_fetcher, parse_pool, projection_runner
 from tracker.clock import Clock, system_clock
 from tracker.config import Config, load_config
@@ -34,10 +35,12 @@ from tracker.daemon.jobs import JobTable
 from tracker.daemon.lock import EX_TEMPFAIL, DaemonLock
 from tracker.daemon.log import LOGGER_NAME, emit
 from tracker.daemon.outage import StorageOutage
+from tracker.daemon.pagejob import SWEEP_EVERY, PageJobs
 from tracker.daemon.polljob import CHEAP_PROJECTIONS, PollContext, PollJobs
 from tracker.daemon.reload import CHANGED, ReloadPlan, fingerprints, plan_reload
 from tracker.daemon.wal import WalWatch
 from tracker.errors import LockFileError, TrackerError
+from tracker.pages.fetching import PageFetcher
 from tracker.parsing.pool import PARSE_TIMEOUT
 from tracker.projections.runner import ProjectionRunner
 from tracker.storage import polling_store
@@ -59,6 +62,7 @@ class DaemonOptions:
     probe_max: float = 300.0
     parse_workers: int = 2
     parse_timeout: float = PARSE_TIMEOUT
+    page_sweep_every: float = SWEEP_EVERY  # seconds between looks for page retries come due
     install_signals: bool = True
 
 
@@ -160,6 +164,7 @@ class Daemon:
         self.jobs.check_schedulable(self.config.feeds, margin=deadline)  # before workers start
         parser = parse_pool(self.options.parse_workers, timeout=self.options.parse_timeout)
         await asyncio.to_thread(parser.warm)
+        extractor = bootstrap.extract_pool()  # its workers start with the first page
         self._alerts = alerts = start_alerts(store, self.config, self.options, clock=self.clock, log=self.log)
         self._worker = worker = CatchUpWorker(
             self.options.db_path,
@@ -172,13 +177,12 @@ class Daemon:
         tasks: list[asyncio.Task[None]] = []
         try:
             async with make_fetcher(self.config) as fetcher:
+                pages = PageFetcher(store, self._runner, (fetcher, extractor), self.config.fetch, self.clock)
+                page_jobs = PageJobs(
+                    pages, jobs=self.jobs, news=worker.poke, log=self.log, outage=self.outage
+                )
                 self.poller.context = PollContext(
-                    store=store,
-                    fetcher=fetcher,
-                    parser=parser,
-                    runner=self._runner,
-                    deadline=deadline,
-                    news=worker.poke,
+                    store, fetcher, parser, self._runner, deadline, worker.poke, page_jobs
                 )
                 self.jobs.scheduler.start()
                 self.jobs.schedule_all(self.config.feeds, polling_store.load_all(store), margin=deadline)
@@ -188,30 +192,24 @@ class Daemon:
                     asyncio.create_task(self._every(self.options.heartbeat_every, self._heartbeat)),
                     asyncio.create_task(self._watch_clock()),
                     asyncio.create_task(self._every(self.options.reconcile_every, self._reconcile)),
+                    asyncio.create_task(page_jobs.sweep_forever(self.options.page_sweep_every)),
                 ]
                 where = {"db": str(self.options.db_path), "config": str(self.options.config_path)}
                 emit(self.log, logging.INFO, "started", pid=os.getpid(), feeds=len(self.jobs.feeds), **where)
-                self._log_first_poll()
+                self.jobs.log_first_poll()
                 self.ready.set()
                 await self._stop.wait()
+                await page_jobs.stop()  # pages in flight stay pending for the next start
                 await self._shutdown(store, worker, tasks)
         finally:
             parser.close()
+            extractor.close()
             worker.stop(timeout=0)
             alerts.stop(timeout=5.0)  # lets a delivery in flight record its outcome
             self._interpreter.close()
             if self.jobs.scheduler.running:
                 self.jobs.scheduler.shutdown(wait=False)
         return 0
-
-    def _log_first_poll(self) -> None:
-        """Between "started" and the first poll may lie a while (jitter, back-off): say when."""
-        if (first := self.jobs.first_due()) is None:
-            emit(self.log, logging.INFO, "waiting", "no feed is due: nothing to poll")
-            return
-        when, feed_id = first
-        wait = f"{max(0.0, (when - self.clock()).total_seconds()):.0f}s"
-        emit(self.log, logging.INFO, "waiting", "for the first poll", feed=feed_id, due=when, wait=wait)
 
     async def _shutdown(
         self, store: Store, worker: CatchUpWorker, tasks: Sequence[asyncio.Task[None]]

@@ -9,39 +9,34 @@ An article gets BUDGET seconds of CPU in its worker; one that needs more (or mor
 worker's limit, or that makes extraction fail) comes back as skipped, with the reason, and the
 batch goes on. A worker that stops answering altogether (stuck in C code, where the budget's
 signal cannot reach it) is killed after a wall-time backstop, its current article is skipped and
-a fresh worker takes the rest. Workers are reused, renewed after RECYCLE_AFTER articles, and are
-plain `python -m` subprocesses like the parse pool's, so nothing is forked from a threaded process.
+a fresh worker takes the rest. Workers (`tracker.workers`) are reused and renewed after
+RECYCLE_AFTER articles.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
 import queue
-import socket
-import subprocess
-import sys
-import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
+from collections.abc import Mapping, Sequence
 
-from tracker.errors import TrackerError
-from tracker.events import RecordedEvent
+from tracker.errors import WorkerUnavailable
+from tracker.events import ArticleTextFetched, RecordedEvent
 from tracker.projections.facts import Interpreted
 from tracker.subjects import Subject
+from tracker.workers.pool import START_TIMEOUT, WorkerDied, WorkerPool, WorkerProcess
 
 BUDGET = 5.0  # seconds of CPU per article; a long real article takes ~20 ms
 MEMORY_LIMIT = 512 * 2**20  # address space of a worker
 RECYCLE_AFTER = 50_000  # articles per worker before it is renewed
-START_TIMEOUT = 60.0  # seconds a worker may take to import the extractor or compile the rules
 SLICE = 64  # articles sent to a worker at once: small enough to balance the load between workers
 WORKERS_ENV = "TRACKER_WORKERS"
 
+_Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
 
-class InterpretationFailed(TrackerError):
+
+class InterpretationFailed(WorkerUnavailable):
     """The worker processes could not be used at all (they would not start)."""
 
 
@@ -61,59 +56,11 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-class _Worker:
-    """One worker process and the parent's end of its socket."""
-
-    def __init__(self, memory_limit: int, budget: float) -> None:
-        ours, theirs = socket.socketpair()
-        try:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tracker.interpretation.worker",
-                    str(theirs.fileno()),
-                    str(memory_limit),
-                    repr(budget),
-                ],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # never the caller's stdout: that is for data
-                close_fds=True,
-            )
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self.conn = Connection(ours.detach())
-        self.subjects_key: str | None = None
-        self.articles = 0
-        self.ready = False
-
-    def wait_ready(self) -> None:
-        if self.ready:
-            return
-        if not self.conn.poll(START_TIMEOUT) or self.conn.recv()[0] != "ready":
-            raise InterpretationFailed(f"interpretation worker did not start within {START_TIMEOUT:g} s")
-        self.ready = True
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-        with contextlib.suppress(OSError):
-            self.conn.close()
-
-
 class InterpretPool:
     """Interprets batches of article events in up to `workers` processes at once; thread-safe.
 
-    `interpret(events, subjects)` returns {position: Interpreted} for every event given.
+    `interpret(events, subjects, pages)` returns {position: Interpreted} for every event given;
+    `pages` maps a position to the article page read with the event there (see `Interpreter`).
     """
 
     def __init__(
@@ -132,43 +79,44 @@ class InterpretPool:
         # Wall time an article may take before its worker is killed: the CPU budget, stretched
         # for a machine whose cores are shared.
         self.backstop = backstop if backstop is not None else max(30.0, budget * 6)
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._lock = threading.Lock()
-        self._busy: set[_Worker] = set()
-        self._closed = False
-        self._executor = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="tracker-interpret")
-        self.started = 0  # worker processes started, for tests and benchmarks
+        self._workers = WorkerPool(
+            "tracker.interpretation.worker",
+            [str(memory_limit), repr(budget)],
+            size=self.size,
+            recycle_after=RECYCLE_AFTER,
+            name="interpret",
+        )
+
+    @property
+    def started(self) -> int:
+        """Worker processes started, for tests and benchmarks."""
+        return self._workers.started
 
     def interpret(
-        self, events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+        self,
+        events: Sequence[RecordedEvent],
+        subjects: Sequence[Subject],
+        pages: Mapping[int, ArticleTextFetched] | None = None,
     ) -> dict[int, Interpreted]:
         if not events:
             return {}
         rules = tuple(subjects)
         key = hashlib.sha256(pickle.dumps(rules)).hexdigest()
-        slices: queue.SimpleQueue[list[RecordedEvent]] = queue.SimpleQueue()
-        for start in range(0, len(events), SLICE):
-            slices.put(list(events[start : start + SLICE]))
+        readings = [(event, (pages or {}).get(event.position)) for event in events]
+        slices: queue.SimpleQueue[list[_Reading]] = queue.SimpleQueue()
+        for start in range(0, len(readings), SLICE):
+            slices.put(readings[start : start + SLICE])
         results: dict[int, Interpreted] = {}
         runs = min(self.size, (len(events) + SLICE - 1) // SLICE)
-        futures = [self._executor.submit(self._drain, slices, key, rules, results) for _ in range(runs)]
+        executor = self._workers.executor
+        futures = [executor.submit(self._drain, slices, key, rules, results) for _ in range(runs)]
         for future in futures:
             future.result()
         return results
 
     def close(self) -> None:
         """Stop every worker; interpretations in progress fail."""
-        with self._lock:
-            self._closed = True
-            workers = list(self._busy)
-        while True:
-            try:
-                workers.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        for worker in workers:
-            worker.kill()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._workers.close()
 
     def __enter__(self) -> InterpretPool:
         return self
@@ -180,7 +128,7 @@ class InterpretPool:
 
     def _drain(
         self,
-        slices: queue.SimpleQueue[list[RecordedEvent]],
+        slices: queue.SimpleQueue[list[_Reading]],
         key: str,
         rules: tuple[Subject, ...],
         results: dict[int, Interpreted],
@@ -194,17 +142,16 @@ class InterpretPool:
                 todo = self._run_slice(todo, key, rules, results)
 
     def _run_slice(
-        self, todo: list[RecordedEvent], key: str, rules: tuple[Subject, ...], results: dict[int, Interpreted]
-    ) -> list[RecordedEvent]:
+        self, todo: list[_Reading], key: str, rules: tuple[Subject, ...], results: dict[int, Interpreted]
+    ) -> list[_Reading]:
         """Interpret `todo` on one worker; returns what is left if the worker had to be killed."""
-        worker = self._checkout()
+        try:
+            worker = self._workers.checkout()
+        except WorkerUnavailable as exc:
+            raise InterpretationFailed(f"interpretation worker unavailable: {exc}") from None
         done = 0
         try:
-            if worker.subjects_key != key:
-                worker.conn.send(("subjects", key, rules))
-                if not worker.conn.poll(START_TIMEOUT) or worker.conn.recv()[0] != "compiled":
-                    raise InterpretationFailed("interpretation worker did not compile the rules")
-                worker.subjects_key = key
+            self._load_rules(worker, key, rules)
             worker.conn.send(("batch", key, todo))
             for _ in todo:
                 if not worker.conn.poll(self.backstop):
@@ -212,58 +159,33 @@ class InterpretPool:
                 kind, position, value = worker.conn.recv()
                 results[position] = Interpreted(tuple(value)) if kind == "ok" else Interpreted((), value)
                 done += 1
-        except (TimeoutError, EOFError, OSError) as exc:
-            worker.kill()
-            self._forget(worker)
+        except (TimeoutError, EOFError, OSError, WorkerDied) as exc:
+            self._workers.discard(worker)
             if done < len(todo):
                 reason = (
                     f"interpretation stopped after {self.backstop:g} s"
                     if isinstance(exc, TimeoutError)
                     else "interpretation worker died"
                 )
-                results[todo[done].position] = Interpreted((), reason)
+                results[todo[done][0].position] = Interpreted((), reason)
             return todo[done + 1 :]
         except BaseException:
-            worker.kill()
-            self._forget(worker)
+            self._workers.discard(worker)
             raise
-        worker.articles += done
-        self._checkin(worker)
+        worker.uses += done
+        self._workers.checkin(worker)
         return []
 
-    # --- workers ----------------------------------------------------------------------------------
-
-    def _checkout(self) -> _Worker:
-        while True:
-            with self._lock:
-                if self._closed:
-                    raise InterpretationFailed("the interpretation pool is closed")
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                worker = _Worker(self.memory_limit, self.budget)
-                with self._lock:
-                    self.started += 1
-                try:
-                    worker.wait_ready()
-                except BaseException:
-                    worker.kill()
-                    raise
-            if worker.alive():
-                with self._lock:
-                    self._busy.add(worker)
-                return worker
-            worker.kill()  # died while idle (its memory limit, the OOM killer)
-
-    def _checkin(self, worker: _Worker) -> None:
-        with self._lock:
-            self._busy.discard(worker)
-            closed = self._closed
-        if closed or worker.articles >= RECYCLE_AFTER:
-            worker.kill()
-        else:
-            self._idle.put(worker)
-
-    def _forget(self, worker: _Worker) -> None:
-        with self._lock:
-            self._busy.discard(worker)
+    @staticmethod
+    def _load_rules(worker: WorkerProcess, key: str, rules: tuple[Subject, ...]) -> None:
+        """Have the worker compile the rules (once per worker), so compiling never counts
+        against an article."""
+        if worker.loaded == key:
+            return
+        try:
+            said = worker.request(("subjects", key, rules), START_TIMEOUT)
+        except TimeoutError:
+            said = None
+        if not said or said[0] != "compiled":
+            raise InterpretationFailed("interpretation worker did not compile the rules")
+        worker.loaded = key

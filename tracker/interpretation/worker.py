@@ -4,7 +4,8 @@ Says ("ready", None) once imported, then reads requests from the socket FD:
 
 * ("subjects", key, subjects): the rules the next batches are interpreted with, compiled at once
   (so that compiling never counts against an article) and acknowledged with ("compiled", key, None);
-* ("batch", key, events): answered with one reply per event, in order: ("ok", position, rows),
+* ("batch", key, readings): (event, page or None) pairs, answered with one reply per event, in
+  order: ("ok", position, rows),
   or ("skipped", position, reason) when the article needs more than BUDGET seconds of CPU or more
   memory than MEMORY_LIMIT, or its extraction fails.
 
@@ -13,35 +14,25 @@ After a memory failure it exits once the batch is answered: its heap may be frag
 
 from __future__ import annotations
 
-import contextlib
-import resource
-import signal
 import sys
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from types import FrameType
 from typing import Any
+
+from tracker.workers.child import OverBudget, answer, confine, connection, cpu_budget, error_text
 
 _ERROR_TEXT = 200
 
 
-class _OverBudget(Exception):
-    pass
-
-
-def _over_budget(signum: int, frame: FrameType | None) -> None:
-    raise _OverBudget
-
-
 def serve(conn: Connection, memory_limit: int, budget: float) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    confine(memory_limit)
+    # Everything extraction loads on first use is imported before "ready", so that importing never
+    # counts against an article's budget or the pool's wall-time backstop.
+    import tracker.extract.pipeline
+    import tracker.extract.text  # noqa: F401
     from tracker.extract.matching import compile_subjects
     from tracker.projections.facts import facts_from_article
 
-    # CPU time, not wall time: a loaded machine must not make a normal article look hostile.
-    signal.signal(signal.SIGPROF, _over_budget)
     conn.send(("ready", None))
     subjects: dict[str, Sequence[Any]] = {}
     exhausted = False
@@ -55,32 +46,26 @@ def serve(conn: Connection, memory_limit: int, budget: float) -> None:
             compile_subjects(subjects[message[1]])
             conn.send(("compiled", message[1], None))
             continue
-        _, key, events = message
-        for recorded in events:
+        _, key, readings = message
+        for recorded, page in readings:
             reply: tuple[str, int, Any]
             try:
-                signal.setitimer(signal.ITIMER_PROF, budget)
-                try:
-                    rows = facts_from_article(recorded, subjects[key])
-                finally:
-                    signal.setitimer(signal.ITIMER_PROF, 0)
+                with cpu_budget(budget):
+                    rows = facts_from_article(recorded, subjects[key], page=page)
                 reply = ("ok", recorded.position, rows)
-            except _OverBudget:
+            except OverBudget:
                 reply = ("skipped", recorded.position, f"over its interpretation budget of {budget:g} s")
             except MemoryError:
                 exhausted = True
                 reply = ("skipped", recorded.position, f"needed over {memory_limit // 2**20} MiB")
             except Exception as exc:
-                reply = ("skipped", recorded.position, f"{type(exc).__name__}: {exc}"[:_ERROR_TEXT])
-            try:
-                conn.send(reply)
-            except (EOFError, OSError):
+                reply = ("skipped", recorded.position, error_text(exc, _ERROR_TEXT))
+            if not answer(conn, reply):
                 return
 
 
 def main(argv: list[str]) -> int:
-    fd, memory_limit, budget = int(argv[1]), int(argv[2]), float(argv[3])
-    serve(Connection(fd), memory_limit, budget)
+    serve(connection(argv[1]), int(argv[2]), float(argv[3]))
     return 0
 
 

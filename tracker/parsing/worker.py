@@ -8,19 +8,15 @@ address-space limit so that a hostile document fails here, not in the daemon.
 
 from __future__ import annotations
 
-import contextlib
-import resource
-import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from tracker.workers.child import confine, connection
+
 
 def serve(conn: Connection, memory_limit: int) -> None:
-    # Ctrl-C reaches the whole process group; the parent decides when a worker ends.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    confine(memory_limit)
     from tracker.errors import FeedError
     from tracker.parsing.feed import parse_feed
 
@@ -52,8 +48,7 @@ def serve(conn: Connection, memory_limit: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    fd, memory_limit = int(argv[1]), int(argv[2])
-    serve(Connection(fd), memory_limit)
+    serve(connection(argv[1]), int(argv[2]))
     return 0
 
 

@@ -11,10 +11,10 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import sqlite_utils
 
@@ -207,15 +207,30 @@ class Interpreted:
     skipped: str | None = None
 
 
-# Interprets article events with the subjects' rules: {position: Interpreted} for each event.
-Interpreter = Callable[[Sequence[RecordedEvent], Sequence[Subject]], dict[int, Interpreted]]
+class Interpreter(Protocol):
+    """Interprets article events with the subjects' rules: {position: Interpreted} for each
+    event. `pages` maps an event's position to the article page read with it (the event is then
+    the article's feed version, at the page's position)."""
+
+    def __call__(
+        self,
+        events: Sequence[RecordedEvent],
+        subjects: Sequence[Subject],
+        pages: Mapping[int, ArticleTextFetched] | None = None,
+    ) -> dict[int, Interpreted]: ...
 
 
 def interpret_in_process(
-    events: Sequence[RecordedEvent], subjects: Sequence[Subject]
+    events: Sequence[RecordedEvent],
+    subjects: Sequence[Subject],
+    pages: Mapping[int, ArticleTextFetched] | None = None,
 ) -> dict[int, Interpreted]:
     """The serial interpreter, in this process and without a time budget (tests, small tools)."""
-    return {e.position: Interpreted(tuple(facts_from_article(e, subjects))) for e in events}
+    found = pages or {}
+    return {
+        e.position: Interpreted(tuple(facts_from_article(e, subjects, page=found.get(e.position))))
+        for e in events
+    }
 
 
 class FactsProjection(Projection):
@@ -244,46 +259,44 @@ class FactsProjection(Projection):
         db.execute("DROP TABLE IF EXISTS facts")
         db.execute("DROP TABLE IF EXISTS facts_skipped")
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> None:
-        """Interpret the articles among `events` now (in the interpreter's workers, outside any
-        transaction); apply() then only writes the rows. Older interpretations are forgotten."""
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+        """Interpret the articles among `events` now, with their pages (in the interpreter's
+        workers, outside any transaction); apply() then only writes the rows. Older
+        interpretations are forgotten."""
         if not events:
             return
         first = events[0].position
         self._ready = {p: r for p, r in self._ready.items() if p >= first}
-        todo = [e for e in events if e.type in _ARTICLES and e.position not in self._ready]
+        todo: list[RecordedEvent] = []
+        pages: dict[int, ArticleTextFetched] = {}
+        for recorded in events:
+            reading = _reading(db, recorded) if recorded.position not in self._ready else None
+            if reading is not None:
+                todo.append(reading[0])
+                if reading[1] is not None:
+                    pages[recorded.position] = reading[1]
         if todo:
-            self._ready.update(self.interpreter(todo, self.subjects))
+            self._ready.update(self.interpreter(todo, self.subjects, pages))
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        event = recorded.event
-        page: ArticleTextFetched | None
-        if isinstance(event, ArticleTextFetched):
-            # The page re-reads the article's current feed version with the richer text; its facts
-            # take the page's position, so "what was known at T" still filters by position.
-            article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
-            if article is None:
-                return
-            page, recorded = event, replace(article, position=recorded.position)
-        elif isinstance(event, ArticleObserved | ArticleRevised):
-            found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
-            page = found.event if found is not None and isinstance(found.event, ArticleTextFetched) else None
-        else:
+        reading = _reading(db, recorded)
+        if reading is None:
             return
-        if isinstance(event, ArticleRevised | ArticleTextFetched):
+        article, page = reading
+        if isinstance(recorded.event, ArticleRevised | ArticleTextFetched):
             db.execute(
                 "UPDATE facts SET superseded_by_position = ? "
                 "WHERE stream = ? AND superseded_by_position IS NULL",
-                [recorded.position, recorded.stream],
+                [article.position, article.stream],
             )
-        if recorded.position not in self._ready and page is None:
-            self.prepare([recorded])
-        # Prepared in the workers from the feed's text alone; an article with a page is read here.
-        outcome = self._ready.pop(recorded.position, None)
-        if page is not None or outcome is None:
-            outcome = Interpreted(tuple(facts_from_article(recorded, self.subjects, page=page)))
+        if article.position not in self._ready:
+            self.prepare(db, [recorded])
+        outcome = self._ready.pop(article.position, None)
+        if outcome is None:  # an interpreter that left it out
+            outcome = Interpreted(tuple(facts_from_article(article, self.subjects, page=page)))
+        event = article.event
         if outcome.skipped is not None and isinstance(event, ArticleObserved | ArticleRevised):
-            skipped = (recorded.position, recorded.stream, event.feed_id, event.link, outcome.skipped)
+            skipped = (article.position, article.stream, event.feed_id, event.link, outcome.skipped)
             db.execute(
                 "INSERT OR REPLACE INTO facts_skipped VALUES (?, ?, ?, ?, ?, ?)",
                 [*skipped, EXTRACTOR_VERSION],
@@ -305,6 +318,31 @@ def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
         "latest.feed_id = s.feed_id ORDER BY position DESC LIMIT 1) FROM facts_skipped AS s GROUP BY feed_id"
     )
     return {feed_id: (count, reason) for feed_id, count, reason in rows}
+
+
+def article_reading(
+    store: Store, recorded: RecordedEvent
+) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
+    """What an article or page event gives to interpret (see `_reading`), for readers above the
+    storage layer."""
+    return _reading(store.db, recorded)
+
+
+def _reading(
+    db: sqlite_utils.Database, recorded: RecordedEvent
+) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
+    """What an event gives to interpret: the article version (a page re-reads the article's
+    current feed version, whose facts then take the page's position, so "what was known at T"
+    still filters by position), with the latest page before it; None for other events."""
+    event = recorded.event
+    if isinstance(event, ArticleTextFetched):
+        article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
+        return None if article is None else (replace(article, position=recorded.position), event)
+    if isinstance(event, ArticleObserved | ArticleRevised):
+        found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
+        page = found.event if found is not None else None
+        return recorded, page if isinstance(page, ArticleTextFetched) else None
+    return None
 
 
 def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:

@@ -56,9 +56,10 @@ class Projection:
     def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
         raise NotImplementedError
 
-    def prepare(self, events: Sequence[RecordedEvent]) -> None:
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
         """Called, outside any transaction, with events apply() will soon see: a projection whose
-        work is mostly pure computation (extraction) does it here, in parallel if it can."""
+        work is mostly pure computation (extraction) does it here, in parallel if it can. It may
+        read the log (`db`), never write."""
 
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
@@ -180,11 +181,13 @@ class ProjectionRunner:
         else:
             checkpoints.clear_errors(store.db, projection.name, finish_only=True)
 
-    def prepare(self, events: Sequence[RecordedEvent], only: Sequence[str] | None = None) -> None:
+    def prepare(
+        self, store: Store, events: Sequence[RecordedEvent], only: Sequence[str] | None = None
+    ) -> None:
         """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""
         for projection in self.projections:
             if only is None or projection.name in only:
-                projection.prepare(events)
+                projection.prepare(store.db, events)
 
     def reset(self, store: Store, only: Sequence[str] | None = None) -> list[str]:
         """Drop projections and create them empty, checkpointed at 0 (the first step of a rebuild

@@ -50,7 +50,7 @@ def catch_up_in_steps(
     while True:
         after = furthest_behind(store, runner, only)
         events = list(store.read(after=after, until=after + chunk))
-        runner.prepare(events, only)
+        runner.prepare(store, events, only)
         # Reading and interpreting left the lock free; leave it free long enough for a writer
         # waiting in SQLite's busy handler (which retries every 100 ms) to get in.
         time.sleep(max(0.0, gap - (time.monotonic() - committed)))

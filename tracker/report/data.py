@@ -24,7 +24,7 @@ from tracker.errors import ConfigError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
 from tracker.projections import checkpoints
-from tracker.projections.facts import FactsProjection, facts_from_article, facts_known_at
+from tracker.projections.facts import FactsProjection, article_reading, facts_from_article, facts_known_at
 from tracker.projections.story import assertion_fact
 from tracker.report.coverage import coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
@@ -65,6 +65,9 @@ def build_report(
     }
 
 
+_ARTICLE_TYPES = ("ArticleObserved", "ArticleRevised", "ArticleTextFetched")
+
+
 def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
     """Facts and retractions as known at position `until`."""
     facts_projection = FactsProjection(config.subjects)
@@ -74,10 +77,13 @@ def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], 
     by_article: dict[str, list[Fact]] = {}
     for fact in facts_known_at(store, publishers, checkpoint) if checkpoint else ():
         by_article.setdefault(fact.stream, []).append(fact)
-    # Article versions the projection has not folded yet are extracted here; a version replaces
-    # the facts of the one before it.
-    for recorded in store.read(after=checkpoint, until=until, types=("ArticleObserved", "ArticleRevised")):
-        by_article[recorded.stream] = facts_from_article(recorded, config.subjects, publishers)
+    # Article versions and pages the projection has not folded yet are extracted here, as it
+    # would: a version (or a page of it) replaces the facts of the one before it.
+    for recorded in store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES):
+        reading = article_reading(store, recorded)
+        if reading is not None:
+            article, page = reading
+            by_article[article.stream] = facts_from_article(article, config.subjects, publishers, page)
     facts = [fact for article_facts in by_article.values() for fact in article_facts]
     retractions: list[Retraction] = []
     for recorded in store.read(until=until, types=("FactAsserted", "FactRetracted")):
