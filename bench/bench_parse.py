@@ -5,9 +5,10 @@
 Documents (bench/corpus.py): RSS 2.0 and Atom 1.0, each with summaries only (the common case,
 ~1 KB an entry) and with ~3 KB of full HTML content an entry. Parsers: tracker's own entry point
 (bytes → entries, in process), the same through tracker's worker pool (the path `tracker fetch`
-takes: one round trip to a parse process), feedparser with its defaults, and fastfeedparser.
-Figures are milliseconds per document, median of the rounds after a warm-up; every parser must
-return every entry.
+takes: one round trip to a parse process), tracker with its fast path for well-formed feeds turned
+off (feedparser alone), feedparser with its defaults, and fastfeedparser. Figures are milliseconds
+per document, median of the rounds after a warm-up; every parser must return every entry, and
+tracker's two paths must return the same entries.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ def tracker_parse() -> Parser:
     )
 
 
+def tracker_feedparser_only() -> Parser:
+    from tracker.parsing.feed import parse_feed
+
+    return lambda body: len(
+        parse_feed(body, content_type="application/rss+xml", url="https://news.example/", fast=False).entries
+    )
+
+
+def tracker_paths_agree(body: bytes) -> bool:
+    from tracker.parsing.feed import parse_feed
+
+    def read(fast: bool) -> object:
+        return parse_feed(body, content_type="application/rss+xml", url="https://news.example/", fast=fast)
+
+    return read(True) == read(False)
+
+
 def tracker_pool() -> Parser:
     from tracker.parsing.pool import ParsePool
 
@@ -61,6 +79,7 @@ def fastfeedparser_defaults() -> Parser:
 PARSERS: dict[str, Callable[[], Parser]] = {
     "tracker (in process)": tracker_parse,
     "tracker (worker pool, as fetch does)": tracker_pool,
+    "tracker, fast path off (feedparser alone)": tracker_feedparser_only,
     "feedparser 6": feedparser_defaults,
     "fastfeedparser": fastfeedparser_defaults,
 }
@@ -101,6 +120,9 @@ def main() -> None:
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
     docs = documents(args.entries)
+    for doc, body in docs.items():
+        if not tracker_paths_agree(body):
+            raise RuntimeError(f"{doc}: tracker's fast path and feedparser path disagree")
     results: dict[str, dict[str, Any]] = {name: {} for name in PARSERS}
     for name, make in PARSERS.items():
         try:
