@@ -17,6 +17,7 @@ entity declarations. lxml is hardened on top: no DTD loaded, no entity resolved,
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from feedparser.mixin import _FeedParserMixin
@@ -144,6 +145,7 @@ class _Reader:
             else:
                 self.unknown[uri] = prefix
         self.names: dict[str, str] = {}
+        self.dates: dict[str, tuple[time.struct_time | None]] = {}
 
     def name(self, tag: str) -> str:
         """feedparser's name for an element (its handlers are `_start_` + name)."""
@@ -314,7 +316,10 @@ class _Reader:
                 raise _Decline
             value = popped(_text(element))
             raw[field] = value
-            raw[f"{field}_parsed"] = feed_date(value)
+            parsed = self.dates.get(value)
+            if parsed is None:  # an entry's two dates are often the same string
+                parsed = self.dates[value] = (feed_date(value),)
+            raw[f"{field}_parsed"] = parsed[0]
         elif field == "title":
             self.check_text_attributes(element, "text/plain")
             raw["title"] = popped(_text(element))
@@ -378,19 +383,18 @@ class _Reader:
         if not len(element):
             raw["author"] = popped(element.text or "")
             return
-        if (element.text or "").strip() or any((c.tail or "").strip() for c in element):
+        if (element.text or "").strip():
             raise _Decline
         detail: dict[str, str] = {}
-        seen: set[str] = set()
         for child in element:
             name = self.name(child.tag)
-            if name not in _AUTHOR_PARTS or child.attrib:
+            if name not in _AUTHOR_PARTS or child.attrib or (child.tail or "").strip():
                 raise _Decline
             key = "href" if name in ("uri", "url", "homepage") else name
-            _once(seen, key)
+            if key in detail:
+                raise _Decline
             # feedparser keeps name and email stripped only; a URI goes through the full text rules.
-            value = popped(_text(child), uri=True) if key == "href" else _text(child).strip()
-            detail[key] = value
+            detail[key] = popped(_text(child), uri=True) if key == "href" else _text(child).strip()
         raw["author"] = author_of(detail) or ""
 
     def check_text_attributes(self, element: etree._Element, default: str) -> str:
