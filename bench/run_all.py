@@ -95,9 +95,9 @@ def headline(results: dict[str, Any]) -> list[list[object]]:
         verify = e["verify (hash chain + quick_check)"]["tracker"]
         add("verify, events/s", verify, "≥ 200,000", verify >= 200_000)
     if "parse" in results:
-        p = results["parse"]["results_ms"]["tracker (in process)"]
+        p = results["parse"]["cpu_ms"]["tracker (in process)"]  # CPU: wall time is the load's
         for doc in ("RSS, summaries", "Atom, summaries"):
-            add(f"parse 200 entries, {doc} (ms)", p[doc], "≤ 10", p[doc] <= 10)
+            add(f"parse 200 entries, {doc} (CPU ms)", p[doc], "≤ 10", p[doc] <= 10)
     return rows
 
 

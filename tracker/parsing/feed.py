@@ -1,7 +1,9 @@
 """Feed bytes → entries, with no I/O.
 
 RSS and Atom go through feedparser, which only ever receives an in-memory stream (given a `str` it would
-open a path or fetch a URL) and sits behind defusedxml. JSON Feed 1.0/1.1 is read by the small parser here.
+open a path or fetch a URL) and sits behind defusedxml; well-formed RSS 2.0, RSS 1.0 and Atom 1.0 documents
+are first offered to fastxml.py, which gives exactly feedparser's result for the documents it accepts and
+declines the rest. JSON Feed 1.0/1.1 is read by the small parser here.
 Text is kept raw (HTML is sanitised at render time); dates are kept as the feed wrote them, and parsed
 only when the string holds a full calendar date.
 """
@@ -25,6 +27,7 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.sanitizer import replace_doctype
 
 from tracker.errors import FeedRejected, NotAFeed, ParseError
+from tracker.parsing.fastxml import fast_parse
 from tracker.textsafe import clean_text, sane_moment
 
 __all__ = [
@@ -50,6 +53,7 @@ _MAX_WARNING_CHARS = 200
 _MONTH_NAME = re.compile(r"(?i)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _DIGITS = re.compile(r"\d+")
 _HTTP_URL = re.compile(r"(?i)https?://[^\s/?#]+")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # what urlsplit takes for a scheme, its common form
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,11 @@ class ParsedEntry:
     summary: str | None  # raw HTML or text
     content: str | None  # the longest full-content element, raw
 
+    def __reduce__(self) -> tuple[type[ParsedEntry], tuple[Any, ...]]:
+        # Pickled as the constructor's arguments: half the cost of the slotted-dataclass default, and
+        # every parse in a worker process sends its entries back this way.
+        return (ParsedEntry, tuple(getattr(self, name) for name in self.__slots__))
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
@@ -77,11 +86,14 @@ class ParsedFeed:
     unreadable: tuple[str, ...] = ()  # entries an error kept out, each with its reason
 
 
-def parse_feed(body: bytes, *, content_type: str | None = None, url: str | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes, *, content_type: str | None = None, url: str | None = None, fast: bool = True
+) -> ParsedFeed:
     """Parse an RSS, Atom or JSON Feed document.
 
     `content_type` is the response's Content-Type (its charset is honoured); `url` is the feed's final URL,
-    used only to resolve relative entry links. Raises NotAFeed or FeedRejected.
+    used only to resolve relative entry links. `fast=False` reads RSS and Atom with feedparser alone, the
+    reference the fast path is checked against. Raises NotAFeed or FeedRejected.
     """
     if not isinstance(body, bytes | bytearray | memoryview):
         # A str reaching feedparser would be opened as a path or fetched as a URL.
@@ -93,17 +105,22 @@ def parse_feed(body: bytes, *, content_type: str | None = None, url: str | None 
 
     if looks_like_json(body, content_type):
         return parse_json_feed(body, url)
-    return _parse_xml_feed(body, content_type, url)
+    return _parse_xml_feed(body, content_type, url, fast=fast)
 
 
 # --- RSS and Atom -------------------------------------------------------------------------------------
 
 
-def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> ParsedFeed:
+def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None, *, fast: bool) -> ParsedFeed:
+    headers = {"content-type": content_type} if content_type else {}
+    decoded = _decode_refusing_entities(body, headers)
+    result = fast_parse(decoded) if decoded is not None and fast else None
+    return _parsed_feed(result or _feedparser_result(body, headers), content_type, url)
+
+
+def _feedparser_result(body: bytes, headers: dict[str, str]) -> Any:
     # No Content-Location: feedparser would then resolve guids as URLs too ("12" → "https://host/12"),
     # changing entry identity whenever the feed moves. Links are resolved here instead.
-    headers = {"content-type": content_type} if content_type else {}
-    _refuse_entity_declarations(body, headers)
     try:
         result = feedparser.parse(
             io.BytesIO(body),
@@ -117,7 +134,10 @@ def _parse_xml_feed(body: bytes, content_type: str | None, url: str | None) -> P
         raise FeedRejected("refused for safety: nested too deeply") from None
     except Exception as exc:  # feedparser bugs on odd input must not escape as anything but a ParseError
         raise ParseError(f"feedparser failed: {type(exc).__name__}") from exc
+    return result
 
+
+def _parsed_feed(result: Any, content_type: str | None, url: str | None) -> ParsedFeed:
     version = result.get("version") or ""
     raw_entries: list[Any] = result.get("entries") or []
     if not version and not raw_entries:
@@ -153,8 +173,8 @@ def _ttl_seconds(raw: object) -> int | None:
     return minutes * 60 if minutes > 0 else None
 
 
-def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None:
-    """Refuse documents whose entity declarations feedparser's fallback parser would expand.
+def _decode_refusing_entities(body: bytes, headers: Mapping[str, str]) -> bytes | None:
+    """The document as feedparser decodes it (UTF-8), if that went cleanly; refuses entity declarations.
 
     The strict parser (defusedxml) refuses them, but when a document is malformed *before* its DOCTYPE the
     strict parser gives up first and feedparser's loose parser expands the declared entities itself: a
@@ -166,9 +186,11 @@ def _refuse_entity_declarations(body: bytes, headers: Mapping[str, str]) -> None
         decoded = convert_to_utf8(dict(headers), body, scratch)
         entities = replace_doctype(decoded)[2]
     except Exception:  # undecodable input is the parser's problem, reported there
-        return
+        return None
     if entities:
         raise FeedRejected("refused for safety: entity declarations")
+    # Only a document feedparser would read with its strict parser, and without a warning, is read fast.
+    return decoded if scratch.get("encoding") and not scratch.get("bozo") else None
 
 
 def _xml_entry(raw: Any, base: str | None, notes: _Notes) -> ParsedEntry | None:
@@ -183,14 +205,20 @@ def _xml_entry(raw: Any, base: str | None, notes: _Notes) -> ParsedEntry | None:
         summary = notes.text(dict.get(raw, "summary"), MAX_TEXT_CHARS, "summary")
     contents = [c.get("value") for c in dict.get(raw, "content") or () if isinstance(c, Mapping)]
     longest = max((c for c in contents if isinstance(c, str)), key=len, default=None)
+    published_parsed, updated_parsed = dict.get(raw, "published_parsed"), dict.get(raw, "updated_parsed")
+    published = _struct_date(published_raw, published_parsed)
+    if (updated_raw, updated_parsed) == (published_raw, published_parsed):
+        updated = published  # often the same date twice
+    else:
+        updated = _struct_date(updated_raw, updated_parsed)
     return ParsedEntry(
         guid=guid,
         link=link,
         title=notes.text(dict.get(raw, "title"), MAX_TITLE_CHARS, "title"),
         published_raw=published_raw,
-        published=_struct_date(published_raw, dict.get(raw, "published_parsed")),
+        published=published,
         updated_raw=updated_raw,
-        updated=_struct_date(updated_raw, dict.get(raw, "updated_parsed")),
+        updated=updated,
         author=notes.text(dict.get(raw, "author"), _MAX_SHORT_CHARS, "author"),
         summary=summary,
         content=notes.text(longest, MAX_TEXT_CHARS, "content"),
@@ -257,7 +285,7 @@ def _base_url(url: str | None) -> str | None:
 
 def _absolute(link: str | None, base: str | None) -> str | None:
     """Resolve a relative link against the feed's URL; anything with a scheme is left alone."""
-    if link is None or base is None or urlsplit(link).scheme:
+    if link is None or base is None or _SCHEME.match(link) or urlsplit(link).scheme:
         return link
     try:
         return urljoin(base, link)
