@@ -38,8 +38,10 @@
 
     Exception
     ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried
-    └── pages.fetching._Failure             one article page could not be had, for now or for
-                                            good (private; recorded in `page_fetches`)
+    ├── pages.fetching._Failure             one article page could not be had, for now or for
+    │                                       good (private; recorded in `page_fetches`)
+    └── parsing.fastxml._Decline            the fast path leaves a document to feedparser
+                                            (private; never escapes the parser)
 
     BaseException (so that a library's `except Exception` cannot swallow it)
     └── workers.child.OverBudget  a request over its CPU budget, inside a worker process

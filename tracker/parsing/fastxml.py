@@ -24,6 +24,13 @@ from feedparser.mixin import _FeedParserMixin
 from lxml import etree
 
 from tracker.parsing.feedparser_rules import (
+    AUTHOR_PARTS,
+    COLLIDING,
+    ENTRY_FIELDS,
+    ENTRY_INERT,
+    FEED_INERT,
+    IMAGE_PARTS,
+    TEXTINPUT_PARTS,
     author_of,
     content_type,
     feed_date,
@@ -53,50 +60,6 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _TEXT_TYPES = frozenset({"text/plain", "text/html"})
 
 _CHARACTER_REFERENCE_LIKE = re.compile("&([A-Za-z0-9_]+);")
-
-# Bare names feedparser stores under keys feed.py reads, though it has no handler for them.
-_COLLIDING = frozenset({"links", "published_parsed", "updated_parsed", "summary_detail", "ttl"})
-
-# Entry elements, by feedparser's name for them, and the field each one sets.
-_ENTRY_FIELDS = {
-    "title": "title",
-    "dc_title": "title",
-    "link": "link",
-    "guid": "id",
-    "id": "id",
-    "description": "summary",
-    "dc_description": "summary",
-    "summary": "summary",
-    "content_encoded": "content",
-    "content": "content",
-    "pubdate": "published",
-    "published": "published",
-    "issued": "published",
-    "dcterms_issued": "published",
-    "updated": "updated",
-    "modified": "updated",
-    "lastbuilddate": "updated",
-    "dc_date": "updated",
-    "dcterms_modified": "updated",
-    "author": "author",
-    "dc_creator": "author",
-    "dc_author": "author",
-    "managingeditor": "author",
-}
-# Elements feedparser handles without touching any key feed.py reads (checked one by one).
-_ENTRY_INERT = frozenset(
-    {"category", "dc_subject", "enclosure", "media_content", "media_thumbnail", "media_category"}
-    | {"rights", "dc_rights", "language", "dc_language", "dcterms_created", "expirationdate", "source"}
-)
-_FEED_INERT = frozenset(
-    {"description", "subtitle", "tagline", "language", "dc_language", "copyright", "rights", "dc_rights"}
-    | {"pubdate", "lastbuilddate", "updated", "published", "modified", "dc_date", "generator"}
-    | {"webmaster", "dc_publisher", "category", "dc_subject", "cloud"}
-)
-_AUTHOR_PARTS = frozenset({"name", "email", "uri", "url", "homepage"})
-# feedparser leaves an image or a text input box as soon as any other element starts inside it.
-_IMAGE_PARTS = frozenset({"title", "link", "url", "width", "height", "description"})
-_TEXTINPUT_PARTS = frozenset({"title", "link", "description", "name"})
 
 
 def fast_parse(data: bytes) -> Raw | None:
@@ -256,7 +219,7 @@ class _Reader:
                 self.box(child, name)
             elif name in ("author", "managingeditor", "dc_creator"):
                 self.author(child, {})
-            elif name in _FEED_INERT:
+            elif name in FEED_INERT:
                 _text(child)
             else:
                 self.inert(child)
@@ -264,7 +227,7 @@ class _Reader:
 
     def box(self, element: etree._Element, name: str) -> None:
         """An RSS image or text input box: its title and link are its own, never the feed's."""
-        parts = _IMAGE_PARTS if name == "image" else _TEXTINPUT_PARTS
+        parts = IMAGE_PARTS if name == "image" else TEXTINPUT_PARTS
         if element.attrib:
             raise _Decline
         for child in element:
@@ -285,9 +248,9 @@ class _Reader:
             seen.add("id")
         for child in element:
             name = self.name(child.tag)
-            field = _ENTRY_FIELDS.get(name)
+            field = ENTRY_FIELDS.get(name)
             if field is None:
-                if name in _ENTRY_INERT:
+                if name in ENTRY_INERT:
                     self.entry_inert(child, name, raw)
                 else:
                     self.inert(child)
@@ -347,7 +310,7 @@ class _Reader:
         elif name in ("media_content", "media_thumbnail"):
             for node in element.iterdescendants():
                 name = self.name(node.tag)
-                if name in _COLLIDING or (has_handler(name) and name not in _ENTRY_INERT):
+                if name in COLLIDING or (has_handler(name) and name not in ENTRY_INERT):
                     raise _Decline
             return
         _text(element)
@@ -388,7 +351,7 @@ class _Reader:
         detail: dict[str, str] = {}
         for child in element:
             name = self.name(child.tag)
-            if name not in _AUTHOR_PARTS or child.attrib or (child.tail or "").strip():
+            if name not in AUTHOR_PARTS or child.attrib or (child.tail or "").strip():
                 raise _Decline
             key = "href" if name in ("uri", "url", "homepage") else name
             if key in detail:
@@ -415,7 +378,7 @@ class _Reader:
             if not isinstance(node.tag, str):
                 raise _Decline
             name = self.name(node.tag)
-            if name in _COLLIDING or has_handler(name):
+            if name in COLLIDING or has_handler(name):
                 raise _Decline
 
 

@@ -1,4 +1,4 @@
-"""feedparser's rules for the values it keeps, as functions: what fastxml.py follows element by element.
+"""feedparser's rules for the elements it knows and the values it keeps: what fastxml.py follows.
 
 Each function names the feedparser code it reproduces; tests check them against feedparser itself.
 """
@@ -16,7 +16,67 @@ from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
 from feedparser.urls import _urljoin
 
-__all__ = ["author_of", "content_type", "feed_date", "has_handler", "popped", "resolved", "rss_version"]
+__all__ = [
+    "AUTHOR_PARTS",
+    "COLLIDING",
+    "ENTRY_FIELDS",
+    "ENTRY_INERT",
+    "FEED_INERT",
+    "IMAGE_PARTS",
+    "TEXTINPUT_PARTS",
+    "author_of",
+    "content_type",
+    "feed_date",
+    "has_handler",
+    "popped",
+    "resolved",
+    "rss_version",
+]
+
+# The elements feedparser knows, as the fast path reads them.
+# Bare names feedparser stores under keys feed.py reads, though it has no handler for them.
+COLLIDING = frozenset({"links", "published_parsed", "updated_parsed", "summary_detail", "ttl"})
+
+# Entry elements, by feedparser's name for them, and the field each one sets.
+ENTRY_FIELDS = {
+    "title": "title",
+    "dc_title": "title",
+    "link": "link",
+    "guid": "id",
+    "id": "id",
+    "description": "summary",
+    "dc_description": "summary",
+    "summary": "summary",
+    "content_encoded": "content",
+    "content": "content",
+    "pubdate": "published",
+    "published": "published",
+    "issued": "published",
+    "dcterms_issued": "published",
+    "updated": "updated",
+    "modified": "updated",
+    "lastbuilddate": "updated",
+    "dc_date": "updated",
+    "dcterms_modified": "updated",
+    "author": "author",
+    "dc_creator": "author",
+    "dc_author": "author",
+    "managingeditor": "author",
+}
+# Elements feedparser handles without touching any key feed.py reads (checked one by one).
+ENTRY_INERT = frozenset(
+    {"category", "dc_subject", "enclosure", "media_content", "media_thumbnail", "media_category"}
+    | {"rights", "dc_rights", "language", "dc_language", "dcterms_created", "expirationdate", "source"}
+)
+FEED_INERT = frozenset(
+    {"description", "subtitle", "tagline", "language", "dc_language", "copyright", "rights", "dc_rights"}
+    | {"pubdate", "lastbuilddate", "updated", "published", "modified", "dc_date", "generator"}
+    | {"webmaster", "dc_publisher", "category", "dc_subject", "cloud"}
+)
+AUTHOR_PARTS = frozenset({"name", "email", "uri", "url", "homepage"})
+# feedparser leaves an image or a text input box as soon as any other element starts inside it.
+IMAGE_PARTS = frozenset({"title", "link", "url", "width", "height", "description"})
+TEXTINPUT_PARTS = frozenset({"title", "link", "description", "name"})
 
 _WINDOWS_1252 = re.compile("[\x80-\x9f]")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
