@@ -24,7 +24,7 @@ from tracker.extract.limits import MAX_CUES_PER_SENTENCE, MAX_MENTIONS_PER_SENTE
 from tracker.extract.matching import CompiledSubject, CueMatch, DocumentContext, Mention
 from tracker.extract.modality import ModalityScopes
 from tracker.extract.model import Claim
-from tracker.extract.numbers import find_numbers
+from tracker.extract.numbers import find_numbers, is_floor
 from tracker.extract.reach import Reach
 from tracker.extract.tally import find_counts
 from tracker.extract.tense import clause_tense
@@ -243,6 +243,7 @@ class SubjectExtractor:
                 # passing; it attaches to that release but reports nothing new.
                 modality = "retrospective"
             moves = modality == "asserted" and not found.vague and dated.basis != "unknown"
+            floor = found.vague and dated.basis != "unknown" and is_floor(text, found.number)
             claim = self._claim(
                 sentence,
                 found.cue,
@@ -255,7 +256,7 @@ class SubjectExtractor:
                 quote=None,
                 names=found.names,
             )
-            out.append((found.number.start, claim))
+            out.append((found.number.start, replace(claim, at_least=floor) if floor else claim))
         return out
 
     def _claim(

@@ -68,3 +68,6 @@ class Claim:
     sentence_index: int = 0  # 0-based, in the whole document (title first)
     paragraph_index: int = 0  # 0-based paragraph of the document the sentence is in
     novelty: bool = False  # a marker of a new event: "another", "a new group", "a further"
+    # The count is a floor ("at least three"): never an exact figure, but the least the release
+    # can have been; the story fold may found a release on it when nothing exact reports it.
+    at_least: bool = False

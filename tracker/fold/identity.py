@@ -9,7 +9,10 @@ order the articles were published, against the events already known from earlier
    published within a few days of the event, as a retelling when later.
 2. A mention with an explicit date (a date phrase in its sentence) that matches nothing founds
    the event at that date, never at the article's publication date. Published long after that
-   date, it is recorded as a retelling that dates the entry.
+   date, it is recorded as a retelling that dates the entry, but only when its date is a day
+   ("on 13 December", not "earlier this month": a vague date cannot place an event nobody
+   reported on its day) and it does not settle a state (a state is settled by the report of its
+   day, never by a later account of it). Such a late mention can only join a known event.
 3. A mention dated only by its article's publication, with the same count (or state) as an
    earlier known event, retells that event unless it carries a marker of a new one ("another",
    "a new group", "a further") or is told in the present (or present perfect) in the lede.
@@ -130,18 +133,22 @@ def judge_mentions(
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool = False,
+    settles: Callable[[Fact], bool] = lambda _: False,
 ) -> dict[str, Judgement]:
     """Judge every fact of one subject (see the module docstring). `may_found` says whether a
     fact may move the subject; `key` gives its count or state; `characterisation` is True for a
-    subject that takes the latest report (the tone of relations)."""
+    subject that takes the latest report (the tone of relations); `settles` whether a fact's state
+    is a settled one."""
     known = _Events()
+    facts = list(facts)
+    late = {f.fact_id: _late_unfit(f, settles(f)) for f in facts}
     judgements: dict[str, Judgement] = {}
     # Explicitly dated mentions that may move the subject first, then those dated by their article,
     # each in publication order (so an article's own date never hides an event a date phrase
     # names), counts first and named people after; then the retrospective ones, which can only
     # join an event, against every event known.
     judged = sorted(
-        ((may_found(f), f) for f in facts),
+        ((may_found(f) and late[f.fact_id] is None, f) for f in facts),
         key=lambda m: (
             not m[0],
             m[1].date_basis not in ("sentence", "analyst"),
@@ -150,8 +157,9 @@ def judge_mentions(
         ),
     )
     founded: dict[str, _Known] = {}
-    for movable, fact in judged:
-        judgement = _judge(fact, known, movable, key, tally, characterisation)
+    for founding, fact in judged:
+        movable = founding or late[fact.fact_id] is not None
+        judgement = _judge(fact, known, movable, key, tally, characterisation, late[fact.fact_id])
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
             event = _Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
@@ -169,6 +177,7 @@ def _judge(
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool,
+    late: str | None = None,
 ) -> Judgement:
     if fact.analyst:
         return Judgement(
@@ -190,9 +199,25 @@ def _judge(
             f"dated {fact.event_date}, as the event; published {_days(since)} after it",
             target=same.founder,
         )
+    if late is not None:
+        return Judgement("background", late)
     if fact.date_basis == "sentence":
         return _dated_first_report(fact, movable)
     return _undated(fact, _earlier_event(fact, known, key, tally), movable, tally, characterisation)
+
+
+def _late_unfit(fact: Fact, settles: bool) -> str | None:
+    """Why a mention dated by its sentence, published well after that date, may only join an
+    event known from other reports (None when it may found one)."""
+    lag = (published_day(fact) - fact.event_date).days
+    if fact.analyst or fact.date_basis != "sentence" or lag <= FRESH_DAYS:
+        return None
+    if fact.date_precision != "day":
+        vague = f"dated only to its {fact.date_precision}, published {_days(lag)} later"
+        return vague + ": too vague to place an event"
+    if settles:
+        return f"published {_days(lag)} after its date: a later account never settles a state"
+    return None
 
 
 def _dated_first_report(fact: Fact, movable: bool) -> Judgement:

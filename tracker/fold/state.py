@@ -203,24 +203,36 @@ def _without_passing_states(
     """A state that is not settled, only expected or promised in the same period as a further
     state is reached, was passed through ("a relief measure is loosening restrictions" the day a
     licence eases them; "expects to resume operations" the day it reopens): one change, to the
-    further state. A step asserted on its own ("the U.S. offered relief") stays an entry."""
-    kept = []
+    further state. Expected the day of a reversal ("closed today; it expects to resume normal
+    operations quickly"), it tells that the reversal is meant to be temporary: no change either.
+    A step asserted on its own ("the U.S. offered relief") stays an entry."""
+    kept: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
     for index, (state_id, facts, conflicts) in enumerate(changes):
         here = Cluster(list(facts))
         expected_only = not any(f.modality == "asserted" or f.analyst for f in facts)
-        passed = (
-            expected_only
-            and not states[state_id].settled
-            and any(
-                order[later] > order[state_id]
-                and same_period(here.date, here.precision, there.date, there.precision)
-                for later, later_facts, _ in changes[index + 1 :]
-                for there in (Cluster(list(later_facts)),)
-            )
+        passed = any(
+            order[later] > order[state_id]
+            and same_period(here.date, here.precision, there.date, there.precision)
+            for later, later_facts, _ in changes[index + 1 :]
+            for there in (Cluster(list(later_facts)),)
         )
-        if not passed:
+        temporary = bool(kept) and _announced_with_reversal(here, kept[-1], order[state_id], order)
+        if not (expected_only and not states[state_id].settled and (passed or temporary)):
             kept.append((state_id, facts, conflicts))
     return kept
+
+
+def _announced_with_reversal(
+    here: Cluster, previous: tuple[str, list[Fact], tuple[Conflict, ...]], rank: int, order: dict[str, int]
+) -> bool:
+    """Is `here` in the same period as the change just before it, a reversal to an earlier state?"""
+    state_id, facts, _ = previous
+    there = Cluster(list(facts))
+    return (
+        order[state_id] < rank
+        and _reverses(there)
+        and same_period(here.date, here.precision, there.date, there.precision)
+    )
 
 
 def _reverses(cluster: Cluster) -> bool:

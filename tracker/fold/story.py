@@ -120,11 +120,16 @@ def _judge(subject: SubjectLike, facts: list[Fact]) -> dict[str, Judgement]:
         key=lambda f: f.state,
         tally=False,
         characterisation=subject.transitions == "latest",
+        settles=lambda f: f.state in states and states[f.state].settled,
     )
 
 
 def _releases(fact: Fact) -> bool:
-    return fact.count is not None and (fact.analyst or (fact.moves and fact.modality == "asserted"))
+    """A release may be founded on an asserted exact count, or on a floor ("at least three were
+    freed"): the least it can have been, so it never adds more than the release did; an exact
+    count of the same release settles it (tally.py)."""
+    exact_or_floor = fact.moves or fact.at_least
+    return fact.count is not None and (fact.analyst or (exact_or_floor and fact.modality == "asserted"))
 
 
 def _with_ids(entries: list[Entry]) -> list[Entry]:
