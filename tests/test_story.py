@@ -327,3 +327,13 @@ def test_a_return_expected_on_the_day_of_a_closure_is_no_change() -> None:
     story = fold_story(SUBJECTS, [reopened, closed, expected])
     changes = [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"]
     assert changes == ["reopened", "suspended"]
+
+
+def test_a_past_tense_lede_under_a_headline_about_something_else_is_background() -> None:
+    profile = later(2, 5, "2023-11-08", tense="past", sentence_index=1, paragraph_index=1, start=90)
+    story = fold_story(SUBJECTS, [profile])
+    assert not [e for e in story.timeline if e.kind == "release"]
+    assert decisions(story)["fact:2"] == ("background", None)
+    headline = later(1, 5, "2023-11-08", tense="present", sentence_index=0, paragraph_index=0)
+    story = fold_story(SUBJECTS, [headline, replace(profile, stream=headline.stream)])
+    assert [e.count for e in story.timeline if e.kind == "release"] == [5]

@@ -17,7 +17,8 @@ order the articles were published, against the events already known from earlier
    earlier known event, retells that event unless it carries a marker of a new one ("another",
    "a new group", "a further") or is told in the present (or present perfect) in the lede.
 4. Such a mention that matches nothing is news in the lede of its article; a past-tense mention
-   further down is background.
+   further down is background, and so is one in the lede of an article whose headline speaks of
+   something else ("Freed American tells his story": a profile, an interview).
 
 Only mentions allowed to move the subject (asserted, exact, not retrospective…) can found an
 event; a retrospective mention can only join one, and is background otherwise.
@@ -56,6 +57,16 @@ class Judgement:
     reason: str
     counts: bool = False
     target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the rest of its article tells about a mention: why it may only join a known event
+    (published long after a vague date, or settling a state late), and whether the article's
+    headline speaks of the subject."""
+
+    late: str | None
+    headlined: bool
 
 
 @dataclass(slots=True)
@@ -142,6 +153,7 @@ def judge_mentions(
     known = _Events()
     facts = list(facts)
     late = {f.fact_id: _late_unfit(f, settles(f)) for f in facts}
+    headlined = frozenset(f.stream for f in facts if f.sentence_index == 0)
     judgements: dict[str, Judgement] = {}
     # Explicitly dated mentions that may move the subject first, then those dated by their article,
     # each in publication order (so an article's own date never hides an event a date phrase
@@ -159,7 +171,8 @@ def judge_mentions(
     founded: dict[str, _Known] = {}
     for founding, fact in judged:
         movable = founding or late[fact.fact_id] is not None
-        judgement = _judge(fact, known, movable, key, tally, characterisation, late[fact.fact_id])
+        context = _Context(late[fact.fact_id], fact.stream in headlined)
+        judgement = _judge(fact, known, movable, key, tally, characterisation, context)
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
             event = _Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
@@ -177,7 +190,7 @@ def _judge(
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool,
-    late: str | None = None,
+    context: _Context,
 ) -> Judgement:
     if fact.analyst:
         return Judgement(
@@ -199,11 +212,12 @@ def _judge(
             f"dated {fact.event_date}, as the event; published {_days(since)} after it",
             target=same.founder,
         )
-    if late is not None:
-        return Judgement("background", late)
+    if context.late is not None:
+        return Judgement("background", context.late)
     if fact.date_basis == "sentence":
         return _dated_first_report(fact, movable)
-    return _undated(fact, _earlier_event(fact, known, key, tally), movable, tally, characterisation)
+    earlier = _earlier_event(fact, known, key, tally)
+    return _undated(fact, earlier, movable, tally, characterisation, context.headlined)
 
 
 def _late_unfit(fact: Fact, settles: bool) -> str | None:
@@ -233,7 +247,7 @@ def _dated_first_report(fact: Fact, movable: bool) -> Judgement:
 
 
 def _undated(
-    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool
+    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool, headlined: bool
 ) -> Judgement:
     """A mention dated only by its article: new, a retelling of `earlier`, or background."""
     if fact.novelty and movable:
@@ -249,10 +263,13 @@ def _undated(
         return Judgement("retelling", reason, target=earlier.founder)
     if not movable:
         return Judgement("background", "a retrospective mention of no event in the timeline")
-    if in_lede(fact) or fact.tense not in _PAST or _said_then(fact, tally, characterisation):
-        where = "in the lede" if in_lede(fact) else f"{fact.tense} tense"
+    lede = in_lede(fact) and (headlined or fact.tense not in ("past", "pluperfect"))
+    if lede or fact.tense not in _PAST or _said_then(fact, tally, characterisation):
+        where = "in the lede" if lede else f"{fact.tense} tense"
         return Judgement("news", f"undated, {where}: dated by its article", True, fact.fact_id)
     reason = f"{fact.tense}-tense mention in paragraph {fact.paragraph_index + 1}, no date, no earlier event"
+    if in_lede(fact):
+        reason += "; its headline speaks of something else"
     return Judgement("background", reason)
 
 
