@@ -284,7 +284,7 @@ def test_a_swap_told_from_both_sides_counts_what_the_government_released() -> No
 
 
 def test_a_floor_founds_a_release_and_an_exact_count_settles_it() -> None:
-    floor = replace(fact(1, "prisoner-releases", count=3, moves=False), at_least=True)
+    floor = replace(fact(1, "prisoner-releases", count=3, moves=False), figure="at-least")
     story = fold_story(SUBJECTS, [floor])
     assert [e.count for e in story.timeline if e.kind == "release"] == [3]
     exact = fact(2, "prisoner-releases", count=4, publisher="digest")
@@ -337,3 +337,19 @@ def test_a_past_tense_lede_under_a_headline_about_something_else_is_background()
     headline = later(1, 5, "2023-11-08", tense="present", sentence_index=0, paragraph_index=0)
     story = fold_story(SUBJECTS, [headline, replace(profile, stream=headline.stream)])
     assert [e.count for e in story.timeline if e.kind == "release"] == [5]
+
+
+def test_a_recap_of_an_exact_count_dated_to_its_day_founds_the_release_nobody_reported() -> None:
+    recap = replace(
+        fact(1, "prisoner-releases", count=14, day=date(2025, 6, 21), modality="retrospective", moves=False),
+        published="2025-09-30T09:00:00.000000Z",
+    )
+    story = fold_story(SUBJECTS, [recap])
+    (entry,) = [e for e in story.timeline if e.kind == "release"]
+    assert (entry.date, entry.count) == (date(2025, 6, 21), 14)
+    assert decisions(story)["fact:1"] == ("retelling", entry.id)
+    for figure in ("at-least", "approximate", "running-total"):
+        vague = fold_story(SUBJECTS, [replace(recap, figure=figure)])
+        assert not [e for e in vague.timeline if e.kind == "release"], figure
+    to_the_month = fold_story(SUBJECTS, [replace(recap, date_precision="month")])
+    assert not [e for e in to_the_month.timeline if e.kind == "release"]

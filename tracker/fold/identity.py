@@ -160,17 +160,16 @@ def judge_mentions(
     # names), counts first and named people after; then the retrospective ones, which can only
     # join an event, against every event known.
     judged = sorted(
-        ((may_found(f) and late[f.fact_id] is None, f) for f in facts),
+        ((may_found(f), f) for f in facts),
         key=lambda m: (
-            not m[0],
+            not m[0] or late[m[1].fact_id] is not None,
             m[1].date_basis not in ("sentence", "analyst"),
             names_only(m[1]),  # a named person joins the release of that day, once it is known
             _order(m[1]),
         ),
     )
     founded: dict[str, _Known] = {}
-    for founding, fact in judged:
-        movable = founding or late[fact.fact_id] is not None
+    for movable, fact in judged:
         context = _Context(late[fact.fact_id], fact.stream in headlined)
         judgement = _judge(fact, known, movable, key, tally, characterisation, context)
         judgements[fact.fact_id] = judgement

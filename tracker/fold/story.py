@@ -125,11 +125,16 @@ def _judge(subject: SubjectLike, facts: list[Fact]) -> dict[str, Judgement]:
 
 
 def _releases(fact: Fact) -> bool:
-    """A release may be founded on an asserted exact count, or on a floor ("at least three were
-    freed"): the least it can have been, so it never adds more than the release did; an exact
-    count of the same release settles it (tally.py)."""
-    exact_or_floor = fact.moves or fact.at_least
-    return fact.count is not None and (fact.analyst or (exact_or_floor and fact.modality == "asserted"))
+    """A release may be founded on an asserted exact count; on an asserted floor ("at least three
+    were freed"), the least it can have been, so it never adds more than the release did (an exact
+    count of the same release settles it, tally.py); and on a recap's exact count dated to its
+    day ("on 21 June, 14 were freed"), which names the event as precisely as its news would."""
+    if fact.count is None or fact.analyst:
+        return fact.count is not None
+    if fact.modality == "asserted":
+        return fact.moves or (fact.figure == "at-least" and fact.date_basis != "unknown")
+    dated_recap = fact.date_basis == "sentence" and fact.date_precision == "day"
+    return fact.modality == "retrospective" and fact.figure == "exact" and dated_recap
 
 
 def _with_ids(entries: list[Entry]) -> list[Entry]:

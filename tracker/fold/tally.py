@@ -75,7 +75,7 @@ _EXCHANGE = re.compile(
 def _settle_count(facts: list[Fact]) -> tuple[int, tuple[Conflict, ...]]:
     analyst = [f for f in facts if f.analyst]
     counted = [f for f in facts if not names_only(f)]
-    pool = analyst or [f for f in counted if not f.at_least] or counted or facts
+    pool = analyst or [f for f in counted if f.figure == "exact"] or counted or facts
     by_count: dict[int, list[Fact]] = {}
     for fact in pool:
         by_count.setdefault(fact.count or 0, []).append(fact)

@@ -67,7 +67,7 @@ CREATE TABLE facts (
     sentence_index  INTEGER NOT NULL,  -- 0-based sentence of the article (title first)
     paragraph_index INTEGER NOT NULL,  -- 0-based paragraph of the article
     novelty         INTEGER NOT NULL,  -- 1 when the sentence marks a new event ("another", "a further")
-    at_least        INTEGER NOT NULL,  -- 1 when the count is a floor ("at least three")
+    figure          TEXT NOT NULL,     -- exact | at-least | approximate | running-total (of a count)
     extractor       TEXT NOT NULL,
     PRIMARY KEY (fact_id, position)
 ) STRICT
@@ -113,7 +113,7 @@ def fact_values(fact: Fact) -> tuple[object, ...]:
 def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact:
     """A `facts` row (by column name) back into a fact; the publisher comes from the configuration."""
     values: dict[str, Any] = {name: row[name] for name in COLUMNS if name != "extractor"}
-    for name in ("moves", "reversal", "novelty", "at_least"):
+    for name in ("moves", "reversal", "novelty"):
         values[name] = bool(values[name])
     values["event_date"] = date.fromisoformat(values["event_date"])
     values["names"] = tuple(json.loads(values["names"]))
