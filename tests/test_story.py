@@ -290,6 +290,13 @@ def test_a_floor_founds_a_release_and_an_exact_count_settles_it() -> None:
     exact = fact(2, "prisoner-releases", count=4, publisher="digest")
     (entry,) = [e for e in fold_story(SUBJECTS, [floor, exact]).timeline if e.kind == "release"]
     assert entry.count == 4 and [c.count for c in entry.conflicts] == [3]
+    # A recap's figure (which may count only some of them) never outvotes the day's news.
+    recaps = [
+        replace(fact(n, "prisoner-releases", count=2, publisher=f"p{n}"), modality="retrospective")
+        for n in (3, 4)
+    ]
+    (entry,) = [e for e in fold_story(SUBJECTS, [exact, *recaps]).timeline if e.kind == "release"]
+    assert entry.count == 4
     hedged = replace(floor, modality="hedged")
     assert not [e for e in fold_story(SUBJECTS, [hedged]).timeline if e.kind == "release"]
 

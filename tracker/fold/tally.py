@@ -75,7 +75,10 @@ _EXCHANGE = re.compile(
 def _settle_count(facts: list[Fact]) -> tuple[int, tuple[Conflict, ...]]:
     analyst = [f for f in facts if f.analyst]
     counted = [f for f in facts if not names_only(f)]
-    pool = analyst or [f for f in counted if f.figure == "exact"] or counted or facts
+    exact = [f for f in counted if f.figure == "exact"]
+    # The figures of the day's news first; a recap's (which may count only some) when none.
+    news = [f for f in exact if f.modality == "asserted"]
+    pool = analyst or news or exact or counted or facts
     by_count: dict[int, list[Fact]] = {}
     for fact in pool:
         by_count.setdefault(fact.count or 0, []).append(fact)
