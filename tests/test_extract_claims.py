@@ -223,7 +223,7 @@ def test_headline_evidence_is_the_whole_headline() -> None:
 
 
 def test_a_floor_is_no_exact_count_but_is_marked_as_the_least_it_can_be() -> None:
-    def counts(text: str) -> list[tuple[int | None, bool, bool]]:
+    def counts(text: str) -> list[tuple[int | None, bool, str]]:
         claims = extract_claims(Document(text, PUBLISHED), SUBJECTS)
         return [(c.count, c.moves, c.figure) for c in claims if c.subject == "prisoner-releases"]
 

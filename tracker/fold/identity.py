@@ -204,7 +204,7 @@ def _judge(
     same = _same_event(fact, known, key, tally)
     if same is not None:
         since = (published_day(fact) - same.day).days
-        if since <= FRESH_DAYS and movable:
+        if since <= FRESH_DAYS and movable and fact.modality != "retrospective":
             return Judgement("news", f"reported {_days(since)} after the event", True, same.founder)
         return Judgement(
             "retelling",
