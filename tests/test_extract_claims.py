@@ -220,3 +220,13 @@ def test_headline_evidence_is_the_whole_headline() -> None:
         ("prisoner-releases", 52, True),
         ("belavia-sanctions", "relief-promised", True),
     ]
+
+
+def test_a_floor_is_no_exact_count_but_is_marked_as_the_least_it_can_be() -> None:
+    def counts(text: str) -> list[tuple[int | None, bool, str]]:
+        claims = extract_claims(Document(text, PUBLISHED), SUBJECTS)
+        return [(c.count, c.moves, c.figure) for c in claims if c.subject == "prisoner-releases"]
+
+    assert counts("Belarus freed at least 14 prisoners on Thursday.") == [(14, False, "at-least")]
+    assert counts("Belarus freed more than 14 prisoners on Thursday.") == [(14, False, "approximate")]
+    assert counts("Belarus freed 14 prisoners on Thursday.") == [(14, True, "exact")]

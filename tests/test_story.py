@@ -3,106 +3,11 @@ retrospective mentions, analysts' word, retractions and --as-of."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 
-from tracker.clock import DatePrecision
-from tracker.extract.model import DateBasis
+from tests.helpers.story_facts import SUBJECTS, decisions, fact, later, view
 from tracker.fold import Fact, Retraction, fold_story
-from tracker.subjects.model import Modality
-
-
-@dataclass(frozen=True)
-class State:
-    id: str
-    label: str
-    settled: bool = False
-
-
-@dataclass(frozen=True)
-class Subject:
-    id: str
-    title: str
-    kind: str
-    states: tuple[State, ...] = ()
-    initial_state: str | None = None
-    initial_since: date | None = None
-    transitions: str = "forward"
-    initial_source: str | None = None
-    initial_note: str | None = None
-    aliases: tuple[str, ...] = field(default=())
-
-
-EMBASSY = Subject(
-    "us-embassy-minsk",
-    "U.S. Embassy in Minsk",
-    "state",
-    (
-        State("suspended", "suspended", True),
-        State("reopening-discussed", "reopening discussed"),
-        State("reopened", "reopened", True),
-    ),
-    "suspended",
-    date(2022, 2, 28),
-    initial_source="https://example.org/2022",
-    initial_note="Operations suspended.",
-)
-BELAVIA = Subject(
-    "belavia-sanctions",
-    "U.S. sanctions on Belavia",
-    "state",
-    (
-        State("in-force", "in force", True),
-        State("relief-promised", "relief promised"),
-        State("eased", "eased", True),
-        State("lifted", "lifted", True),
-    ),
-    "in-force",
-    date(2023, 8, 9),
-)
-RELEASES = Subject("prisoner-releases", "Prisoners released by Belarus", "tally")
-SUBJECTS = (EMBASSY, BELAVIA, RELEASES)
-
-
-def fact(
-    n: int,
-    subject: str,
-    *,
-    state: str | None = None,
-    count: int | None = None,
-    day: date = date(2025, 9, 11),
-    modality: Modality = "asserted",
-    moves: bool = True,
-    publisher: str = "wire",
-    precision: DatePrecision = "day",
-    basis: DateBasis = "sentence",
-) -> Fact:
-    return Fact(
-        fact_id=f"fact:{n}",
-        subject=subject,
-        state=state,
-        count=count,
-        modality=modality,
-        moves=moves,
-        reversal=False,
-        event_date=day,
-        date_precision=precision,
-        date_basis=basis,
-        sentence=f"sentence {n}",
-        start=0,
-        end=len(f"sentence {n}"),
-        cue="",
-        url=f"https://{publisher}.example/{n}",
-        title=f"title {n}",
-        feed_id=publisher,
-        publisher=publisher,
-        published=f"{day.isoformat()}T12:00:00.000000Z",
-        stream=f"article:{publisher}:{n}",
-    )
-
-
-def view(story: object, subject_id: str) -> object:
-    return next(v for v in story.subjects if v.id == subject_id)  # type: ignore[attr-defined]
 
 
 def test_one_release_reported_by_three_outlets_is_one_entry_counted_once() -> None:
@@ -270,17 +175,6 @@ def test_a_syndicated_copy_is_not_corroboration() -> None:
 # --- event identity over time ---------------------------------------------------------------------
 
 
-def later(n: int, count: int, published: str, **changes: object) -> Fact:
-    """A mention of a release in an article published on `published`, dated by that article."""
-    day = date.fromisoformat(published)
-    base = fact(n, "prisoner-releases", count=count, day=day, basis="published", publisher=f"outlet{n}")
-    return replace(base, published=f"{published}T09:00:00.000000Z", **changes)  # type: ignore[arg-type]
-
-
-def decisions(story: object) -> dict[str, tuple[str, str | None]]:
-    return {m.fact_id: (m.decision, m.entry) for m in story.mentions}  # type: ignore[attr-defined]
-
-
 def test_a_past_tense_recap_weeks_later_is_a_retelling_not_a_second_release() -> None:
     recap = later(2, 52, "2025-10-20", tense="past", start=900, sentence_index=7, paragraph_index=4)
     story = fold_story(SUBJECTS, [fact(1, "prisoner-releases", count=52), recap])
@@ -369,3 +263,100 @@ def test_one_person_freed_is_told_apart_by_name() -> None:
         (date(2025, 9, 25), 1),
     ]
     assert decisions(story)["fact:3"][1] == releases[0].id
+
+
+def test_a_swap_told_from_both_sides_counts_what_the_government_released() -> None:
+    both = "A prisoner swap in Ankara freed 24 people on Thursday."
+    facts = [
+        replace(fact(1, "prisoner-releases", count=24, publisher="a"), sentence=both),
+        replace(fact(2, "prisoner-releases", count=24, publisher="b"), sentence=both),
+        replace(
+            fact(3, "prisoner-releases", count=16),
+            sentence="The 16 released from its prisons in the exchange.",
+        ),
+    ]
+    (entry,) = [e for e in fold_story(SUBJECTS, facts).timeline if e.kind == "release"]
+    assert entry.count == 16 and [c.count for c in entry.conflicts] == [24]
+    # Without an exchange, the figure more publishers give stands.
+    plain = [replace(f, sentence=f"Belarus freed {f.count} people.") for f in facts]
+    (entry,) = [e for e in fold_story(SUBJECTS, plain).timeline if e.kind == "release"]
+    assert entry.count == 24
+
+
+def test_a_floor_founds_a_release_and_an_exact_count_settles_it() -> None:
+    floor = replace(fact(1, "prisoner-releases", count=3, moves=False), figure="at-least")
+    story = fold_story(SUBJECTS, [floor])
+    assert [e.count for e in story.timeline if e.kind == "release"] == [3]
+    exact = fact(2, "prisoner-releases", count=4, publisher="digest")
+    (entry,) = [e for e in fold_story(SUBJECTS, [floor, exact]).timeline if e.kind == "release"]
+    assert entry.count == 4 and [c.count for c in entry.conflicts] == [3]
+    # A recap's figure (which may count only some of them) never outvotes the day's news.
+    recaps = [
+        replace(fact(n, "prisoner-releases", count=2, publisher=f"p{n}"), modality="retrospective")
+        for n in (3, 4)
+    ]
+    (entry,) = [e for e in fold_story(SUBJECTS, [exact, *recaps]).timeline if e.kind == "release"]
+    assert entry.count == 4
+    hedged = replace(floor, modality="hedged")
+    assert not [e for e in fold_story(SUBJECTS, [hedged]).timeline if e.kind == "release"]
+
+
+def test_a_late_mention_with_a_vague_date_can_only_join_a_known_event() -> None:
+    vague = replace(
+        fact(1, "prisoner-releases", count=1, day=date(2025, 5, 1), precision="month"),
+        published="2025-05-29T09:00:00.000000Z",
+    )
+    story = fold_story(SUBJECTS, [vague])
+    assert not [e for e in story.timeline if e.kind == "release"]
+    assert decisions(story)["fact:1"] == ("background", None)
+    news = fact(2, "prisoner-releases", count=1, day=date(2025, 5, 20), basis="published", publisher="digest")
+    story = fold_story(SUBJECTS, [vague, news])
+    (entry,) = [e for e in story.timeline if e.kind == "release"]
+    assert entry.date == date(2025, 5, 20) and decisions(story)["fact:1"] == ("retelling", entry.id)
+
+
+def test_a_later_account_never_settles_a_state_but_may_date_a_discussion() -> None:
+    def told_late(n: int, state: str) -> Fact:
+        base = fact(n, "us-embassy-minsk", state=state, day=date(2025, 6, 21))
+        return replace(base, published="2025-09-30T09:00:00.000000Z")
+
+    story = fold_story(SUBJECTS, [told_late(1, "reopened")])
+    assert [e.kind for e in story.timeline if e.subject == "us-embassy-minsk"] == ["initial"]
+    assert decisions(story)["fact:1"] == ("background", None)
+    story = fold_story(SUBJECTS, [told_late(2, "reopening-discussed")])
+    assert [e.date for e in story.timeline if e.kind == "change"] == [date(2025, 6, 21)]
+
+
+def test_a_return_expected_on_the_day_of_a_closure_is_no_change() -> None:
+    reopened = fact(1, "us-embassy-minsk", state="reopened", day=date(2025, 6, 2))
+    closed = replace(fact(2, "us-embassy-minsk", state="suspended", publisher="digest"), reversal=True)
+    expected = fact(3, "us-embassy-minsk", state="reopening-discussed", modality="promise", publisher="daily")
+    story = fold_story(SUBJECTS, [reopened, closed, expected])
+    changes = [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"]
+    assert changes == ["reopened", "suspended"]
+
+
+def test_a_past_tense_lede_under_a_headline_about_something_else_is_background() -> None:
+    profile = later(2, 5, "2023-11-08", tense="past", sentence_index=1, paragraph_index=1, start=90)
+    story = fold_story(SUBJECTS, [profile])
+    assert not [e for e in story.timeline if e.kind == "release"]
+    assert decisions(story)["fact:2"] == ("background", None)
+    headline = later(1, 5, "2023-11-08", tense="present", sentence_index=0, paragraph_index=0)
+    story = fold_story(SUBJECTS, [headline, replace(profile, stream=headline.stream)])
+    assert [e.count for e in story.timeline if e.kind == "release"] == [5]
+
+
+def test_a_recap_of_an_exact_count_dated_to_its_day_founds_the_release_nobody_reported() -> None:
+    recap = replace(
+        fact(1, "prisoner-releases", count=14, day=date(2025, 6, 21), modality="retrospective", moves=False),
+        published="2025-09-30T09:00:00.000000Z",
+    )
+    story = fold_story(SUBJECTS, [recap])
+    (entry,) = [e for e in story.timeline if e.kind == "release"]
+    assert (entry.date, entry.count) == (date(2025, 6, 21), 14)
+    assert decisions(story)["fact:1"] == ("retelling", entry.id)
+    for figure in ("at-least", "approximate", "running-total"):
+        vague = fold_story(SUBJECTS, [replace(recap, figure=figure)])
+        assert not [e for e in vague.timeline if e.kind == "release"], figure
+    to_the_month = fold_story(SUBJECTS, [replace(recap, date_precision="month")])
+    assert not [e for e in to_the_month.timeline if e.kind == "release"]

@@ -23,8 +23,8 @@ from tracker.extract.dating import ContextAnchor, Dated, SentenceDates
 from tracker.extract.limits import MAX_CUES_PER_SENTENCE, MAX_MENTIONS_PER_SENTENCE
 from tracker.extract.matching import CompiledSubject, CueMatch, DocumentContext, Mention
 from tracker.extract.modality import ModalityScopes
-from tracker.extract.model import Claim
-from tracker.extract.numbers import find_numbers
+from tracker.extract.model import Claim, Figure
+from tracker.extract.numbers import find_numbers, is_floor
 from tracker.extract.reach import Reach
 from tracker.extract.tally import find_counts
 from tracker.extract.tense import clause_tense
@@ -243,6 +243,11 @@ class SubjectExtractor:
                 # passing; it attaches to that release but reports nothing new.
                 modality = "retrospective"
             moves = modality == "asserted" and not found.vague and dated.basis != "unknown"
+            figure: Figure = "exact"
+            if found.cumulative:
+                figure = "running-total"
+            elif found.vague:
+                figure = "at-least" if is_floor(text, found.number) else "approximate"
             claim = self._claim(
                 sentence,
                 found.cue,
@@ -255,7 +260,7 @@ class SubjectExtractor:
                 quote=None,
                 names=found.names,
             )
-            out.append((found.number.start, claim))
+            out.append((found.number.start, replace(claim, figure=figure) if figure != "exact" else claim))
         return out
 
     def _claim(

@@ -15,6 +15,7 @@ DateBasis = Literal["sentence", "published", "unknown", "analyst"]
 # Tense of the clause a claim was found in: with the date basis and the position in the article,
 # what the story fold uses to tell fresh news from a retelling of an earlier event.
 Tense = Literal["past", "pluperfect", "perfect", "present", "future", "unknown"]
+Figure = Literal["exact", "at-least", "approximate", "running-total"]
 
 # Event date of a claim whose date could not be determined (no publication date and no absolute
 # date in its sentence). Such claims never move a subject; see `Claim.moves`.
@@ -68,3 +69,8 @@ class Claim:
     sentence_index: int = 0  # 0-based, in the whole document (title first)
     paragraph_index: int = 0  # 0-based paragraph of the document the sentence is in
     novelty: bool = False  # a marker of a new event: "another", "a new group", "a further"
+    # What kind of figure the count is: exact ("14"), a floor ("at least 14": the least the
+    # release can have been), approximate ("about 14", "more than 14", "dozens") or a running
+    # total ("300 freed since 2024"). Only an exact figure moves a tally; the story fold may also
+    # found a release on a floor, or on an exact figure a recap dates to its day.
+    figure: Figure = "exact"

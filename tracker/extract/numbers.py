@@ -73,6 +73,15 @@ def _dozen_value(text: str) -> int | None:
     return multiple * 12 if multiple is not None else None
 
 
+_FLOOR = re.compile(r"^(?:at\s+least|no\s+fewer\s+than)\b", re.IGNORECASE)
+
+
+def is_floor(text: str, number: NumberMention) -> bool:
+    """Is the number a floor ("at least three", "no fewer than 40"): the least it can be?"""
+    start = number.qualifier_start
+    return number.value is not None and start is not None and bool(_FLOOR.match(text[start : number.start]))
+
+
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order."""
     found: list[NumberMention] = []

@@ -9,12 +9,16 @@ order the articles were published, against the events already known from earlier
    published within a few days of the event, as a retelling when later.
 2. A mention with an explicit date (a date phrase in its sentence) that matches nothing founds
    the event at that date, never at the article's publication date. Published long after that
-   date, it is recorded as a retelling that dates the entry.
+   date, it is recorded as a retelling that dates the entry, but only when its date is a day
+   ("on 13 December", not "earlier this month": a vague date cannot place an event nobody
+   reported on its day) and it does not settle a state (a state is settled by the report of its
+   day, never by a later account of it). Such a late mention can only join a known event.
 3. A mention dated only by its article's publication, with the same count (or state) as an
    earlier known event, retells that event unless it carries a marker of a new one ("another",
    "a new group", "a further") or is told in the present (or present perfect) in the lede.
 4. Such a mention that matches nothing is news in the lede of its article; a past-tense mention
-   further down is background.
+   further down is background, and so is one in the lede of an article whose headline speaks of
+   something else ("Freed American tells his story": a profile, an interview).
 
 Only mentions allowed to move the subject (asserted, exact, not retrospective…) can found an
 event; a retrospective mention can only join one, and is background otherwise.
@@ -53,6 +57,16 @@ class Judgement:
     reason: str
     counts: bool = False
     target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the rest of its article tells about a mention: why it may only join a known event
+    (published long after a vague date, or settling a state late), and whether the article's
+    headline speaks of the subject."""
+
+    late: str | None
+    headlined: bool
 
 
 @dataclass(slots=True)
@@ -130,11 +144,16 @@ def judge_mentions(
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool = False,
+    settles: Callable[[Fact], bool] = lambda _: False,
 ) -> dict[str, Judgement]:
     """Judge every fact of one subject (see the module docstring). `may_found` says whether a
     fact may move the subject; `key` gives its count or state; `characterisation` is True for a
-    subject that takes the latest report (the tone of relations)."""
+    subject that takes the latest report (the tone of relations); `settles` whether a fact's state
+    is a settled one."""
     known = _Events()
+    facts = list(facts)
+    late = {f.fact_id: _late_unfit(f, settles(f)) for f in facts}
+    headlined = frozenset(f.stream for f in facts if f.sentence_index == 0)
     judgements: dict[str, Judgement] = {}
     # Explicitly dated mentions that may move the subject first, then those dated by their article,
     # each in publication order (so an article's own date never hides an event a date phrase
@@ -143,7 +162,7 @@ def judge_mentions(
     judged = sorted(
         ((may_found(f), f) for f in facts),
         key=lambda m: (
-            not m[0],
+            not m[0] or late[m[1].fact_id] is not None,
             m[1].date_basis not in ("sentence", "analyst"),
             names_only(m[1]),  # a named person joins the release of that day, once it is known
             _order(m[1]),
@@ -151,7 +170,8 @@ def judge_mentions(
     )
     founded: dict[str, _Known] = {}
     for movable, fact in judged:
-        judgement = _judge(fact, known, movable, key, tally, characterisation)
+        context = _Context(late[fact.fact_id], fact.stream in headlined)
+        judgement = _judge(fact, known, movable, key, tally, characterisation, context)
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
             event = _Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
@@ -169,6 +189,7 @@ def _judge(
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool,
+    context: _Context,
 ) -> Judgement:
     if fact.analyst:
         return Judgement(
@@ -183,16 +204,33 @@ def _judge(
     same = _same_event(fact, known, key, tally)
     if same is not None:
         since = (published_day(fact) - same.day).days
-        if since <= FRESH_DAYS and movable:
+        if since <= FRESH_DAYS and movable and fact.modality != "retrospective":
             return Judgement("news", f"reported {_days(since)} after the event", True, same.founder)
         return Judgement(
             "retelling",
             f"dated {fact.event_date}, as the event; published {_days(since)} after it",
             target=same.founder,
         )
+    if context.late is not None:
+        return Judgement("background", context.late)
     if fact.date_basis == "sentence":
         return _dated_first_report(fact, movable)
-    return _undated(fact, _earlier_event(fact, known, key, tally), movable, tally, characterisation)
+    earlier = _earlier_event(fact, known, key, tally)
+    return _undated(fact, earlier, movable, tally, characterisation, context.headlined)
+
+
+def _late_unfit(fact: Fact, settles: bool) -> str | None:
+    """Why a mention dated by its sentence, published well after that date, may only join an
+    event known from other reports (None when it may found one)."""
+    lag = (published_day(fact) - fact.event_date).days
+    if fact.analyst or fact.date_basis != "sentence" or lag <= FRESH_DAYS:
+        return None
+    if fact.date_precision != "day":
+        vague = f"dated only to its {fact.date_precision}, published {_days(lag)} later"
+        return vague + ": too vague to place an event"
+    if settles:
+        return f"published {_days(lag)} after its date: a later account never settles a state"
+    return None
 
 
 def _dated_first_report(fact: Fact, movable: bool) -> Judgement:
@@ -208,7 +246,7 @@ def _dated_first_report(fact: Fact, movable: bool) -> Judgement:
 
 
 def _undated(
-    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool
+    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool, headlined: bool
 ) -> Judgement:
     """A mention dated only by its article: new, a retelling of `earlier`, or background."""
     if fact.novelty and movable:
@@ -224,10 +262,13 @@ def _undated(
         return Judgement("retelling", reason, target=earlier.founder)
     if not movable:
         return Judgement("background", "a retrospective mention of no event in the timeline")
-    if in_lede(fact) or fact.tense not in _PAST or _said_then(fact, tally, characterisation):
-        where = "in the lede" if in_lede(fact) else f"{fact.tense} tense"
+    lede = in_lede(fact) and (headlined or fact.tense not in ("past", "pluperfect"))
+    if lede or fact.tense not in _PAST or _said_then(fact, tally, characterisation):
+        where = "in the lede" if lede else f"{fact.tense} tense"
         return Judgement("news", f"undated, {where}: dated by its article", True, fact.fact_id)
     reason = f"{fact.tense}-tense mention in paragraph {fact.paragraph_index + 1}, no date, no earlier event"
+    if in_lede(fact):
+        reason += "; its headline speaks of something else"
     return Judgement("background", reason)
 
 

@@ -3,6 +3,8 @@ of one release are settled by publishers and kept as conflicts."""
 
 from __future__ import annotations
 
+import re
+
 from tracker.fold.cluster import Cluster
 from tracker.fold.identity import names_only
 from tracker.fold.model import Conflict, Entry, Fact, SubjectLike, SubjectView
@@ -64,15 +66,31 @@ def fold_tally(
     return view, entries
 
 
+# Words that tell a count as the size of an exchange ("a swap freeing 24 prisoners").
+_EXCHANGE = re.compile(
+    r"\b(?:swap|swaps|swapped|exchange|exchanges|exchanged|prisoner trade)\b", re.IGNORECASE
+)
+
+
 def _settle_count(facts: list[Fact]) -> tuple[int, tuple[Conflict, ...]]:
     analyst = [f for f in facts if f.analyst]
     counted = [f for f in facts if not names_only(f)]
-    pool = analyst or counted or facts
+    exact = [f for f in counted if f.figure == "exact"]
+    # The figures of the day's news first; a recap's (which may count only some) when none.
+    news = [f for f in exact if f.modality == "asserted"]
+    pool = analyst or news or exact or counted or facts
     by_count: dict[int, list[Fact]] = {}
     for fact in pool:
         by_count.setdefault(fact.count or 0, []).append(fact)
     # Most publishers; on a tie the smaller (more cautious) figure.
     best = min(by_count, key=lambda n: (-publishers_of(by_count[n]), n))
+    smallest = min(by_count)
+    if not analyst and all(
+        _EXCHANGE.search(f.sentence) for n, fs in by_count.items() if n > smallest for f in fs
+    ):
+        # An exchange frees people on both sides; the larger figures told as its size count both,
+        # and the tally counts one side: what the tracked government released.
+        best = smallest
     rivals: dict[int, list[Fact]] = {}
     for fact in facts:
         if fact.count != best and not (names_only(fact) and fact.count is not None and fact.count < best):

@@ -67,6 +67,7 @@ CREATE TABLE facts (
     sentence_index  INTEGER NOT NULL,  -- 0-based sentence of the article (title first)
     paragraph_index INTEGER NOT NULL,  -- 0-based paragraph of the article
     novelty         INTEGER NOT NULL,  -- 1 when the sentence marks a new event ("another", "a further")
+    figure          TEXT NOT NULL,     -- exact | at-least | approximate | running-total (of a count)
     extractor       TEXT NOT NULL,
     PRIMARY KEY (fact_id, position)
 ) STRICT
@@ -235,7 +236,7 @@ def interpret_in_process(
 
 class FactsProjection(Projection):
     name: ClassVar[str] = "facts"
-    version: ClassVar[int] = 5  # 3: facts_skipped; 4: article pages; 5: superseded_by_position
+    version: ClassVar[int] = 6  # 3: facts_skipped; 4: article pages; 5: superseded_by_position; 6: figure
     handles: ClassVar[frozenset[str] | None] = _ARTICLES | {"ArticleTextFetched"}
 
     def __init__(self, subjects: Sequence[Subject], interpreter: Interpreter = interpret_in_process) -> None:

@@ -1,0 +1,269 @@
+"""A state subject's entries: its starting point, then each change in date order (forward along
+the subject's order, back only by an asserted reversal), with rival accounts of one change kept as
+conflicts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from tracker.fold.cluster import Cluster, same_period
+from tracker.fold.model import (
+    DEFINITION,
+    Conflict,
+    Entry,
+    Evidence,
+    Fact,
+    Source,
+    StateLike,
+    SubjectLike,
+    SubjectView,
+)
+from tracker.fold.sources import (
+    dedupe_evidence,
+    dedupe_sources,
+    evidence_of,
+    news_only,
+    publishers_of,
+    quote_of,
+    sources_of,
+)
+
+
+def fold_state(
+    subject: SubjectLike,
+    facts: list[Fact],
+    retellings: dict[str, list[Fact]],
+    founders: dict[str, str],
+    as_of: date | None,
+) -> tuple[SubjectView, list[Entry]]:
+    """Walk a subject's changes in date order from its starting point; the view is where it ends."""
+    initial = _initial_entry(subject, as_of)
+    walk = _Walk(subject, initial)
+    for state, facts_for, conflicts in _state_changes(facts, founders, walk.states, walk.order):
+        walk.step(state, facts_for, conflicts, retellings)
+    return walk.view(), walk.entries
+
+
+def _initial_entry(subject: SubjectLike, as_of: date | None) -> Entry | None:
+    """The subject's declared starting point, if it had started by `as_of`."""
+    initial, since = subject.initial_state, subject.initial_since
+    if not initial or since is None or (as_of is not None and since > as_of):
+        return None
+    note, url = subject.initial_note, subject.initial_source
+    evidence = (Evidence(note, url, "asserted"),) if note else ()
+    source = (Source(url, note, DEFINITION, None, DEFINITION),) if url else ()
+    summary = f"{subject.title}: {_label(subject, initial)}"
+    return Entry(since, "day", subject.id, "initial", initial, None, summary, source, evidence)
+
+
+def _label(subject: SubjectLike, state_id: str | None) -> str | None:
+    return next((s.label for s in subject.states if s.id == state_id), state_id)
+
+
+class _Walk:
+    """A state subject moved change by change: forward along its order, back only by an asserted
+    reversal (or anywhere, for a characterisation); a change to the current state confirms it, and
+    a settled state asserted again in a later period is shown as reaffirmed."""
+
+    def __init__(self, subject: SubjectLike, initial: Entry | None) -> None:
+        self.subject = subject
+        self.states = {state.id: state for state in subject.states}
+        self.order = {state.id: index for index, state in enumerate(subject.states)}
+        self.entries: list[Entry] = [initial] if initial else []
+        self.current: str | None = initial.state if initial else None
+        self.current_entry: Entry | None = initial
+        self.confirmations: list[Fact] = []
+        self.later_conflicts: list[Conflict] = []
+
+    def step(
+        self,
+        state: str,
+        facts: list[Fact],
+        conflicts: tuple[Conflict, ...],
+        retellings: dict[str, list[Fact]],
+    ) -> None:
+        label = _label(self.subject, state)
+        if state == self.current:
+            self._confirm(state, facts, conflicts, retellings)
+            return
+        forward = self.current is None or self.order[state] > self.order.get(self.current, -1)
+        reversal = any(f.reversal or f.analyst for f in facts)
+        if not (forward or reversal or self.subject.transitions == "latest"):
+            return  # an older state without an asserted reversal: not a change
+        self.current = state
+        self.current_entry = _state_entry(self.subject, state, "change", facts, conflicts, label, retellings)
+        self.confirmations, self.later_conflicts = [], []
+        self.entries.append(self.current_entry)
+
+    def _confirm(
+        self,
+        state: str,
+        facts: list[Fact],
+        conflicts: tuple[Conflict, ...],
+        retellings: dict[str, list[Fact]],
+    ) -> None:
+        self.confirmations.extend(facts)
+        self.later_conflicts.extend(conflicts)
+        when, entry = Cluster(list(facts)), self.current_entry
+        if (
+            self.states[state].settled
+            and entry is not None
+            and not same_period(entry.date, entry.date_precision, when.date, when.precision)
+        ):
+            label = _label(self.subject, state)
+            self.entries.append(
+                _state_entry(self.subject, state, "reaffirmed", facts, conflicts, label, retellings)
+            )
+
+    def view(self) -> SubjectView:
+        subject, entry = self.subject, self.current_entry
+        if entry is None:
+            return SubjectView(
+                subject.id,
+                subject.title,
+                subject.kind,
+                None,
+                None,
+                None,
+                None,
+                "day",
+                (),
+                (),
+                (),
+                None,
+                False,
+            )
+        return SubjectView(
+            id=subject.id,
+            title=subject.title,
+            kind=subject.kind,
+            state=self.current,
+            state_label=_label(subject, self.current),
+            total=None,
+            since=entry.date,
+            date_precision=entry.date_precision,
+            evidence=dedupe_evidence(entry.evidence + evidence_of(self.confirmations)),
+            sources=dedupe_sources(entry.sources + sources_of(self.confirmations)),
+            conflicts=entry.conflicts + tuple(self.later_conflicts),
+            quote=entry.quote,
+            analyst=entry.analyst,
+        )
+
+
+def _state_changes(
+    candidates: list[Fact], founders: dict[str, str], states: dict[str, StateLike], order: dict[str, int]
+) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+    """Cluster per state, then settle disagreements between settled states reported together."""
+    clusters: list[tuple[str, Cluster]] = []
+    for state_id in sorted({f.state for f in candidates if f.state}, key=lambda s: order[s]):
+        groups: dict[str, list[Fact]] = {}
+        for fact in candidates:
+            if fact.state == state_id:
+                groups.setdefault(founders.get(fact.fact_id, fact.fact_id), []).append(fact)
+        clusters.extend((state_id, Cluster(group)) for group in groups.values())
+    clusters.sort(key=lambda item: (item[1].date, order[item[0]]))
+    result: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
+    used: set[int] = set()
+    for index, (state_id, cluster) in enumerate(clusters):
+        if index in used:
+            continue
+        rivals = [
+            (j, other_state, other)
+            for j, (other_state, other) in enumerate(clusters)
+            if j != index
+            and j not in used
+            and other_state != state_id
+            and states[other_state].settled
+            and states[state_id].settled
+            and not _reverses(cluster)
+            and not _reverses(other)
+            and same_period(cluster.date, cluster.precision, other.date, other.precision)
+        ]
+        if not rivals:
+            result.append((state_id, cluster.facts, ()))
+            continue
+        group = [(index, state_id, cluster), *rivals]
+        # Analyst first, then most publishers, then the more cautious (earlier) state.
+        group.sort(key=lambda g: (not g[2].analyst, -publishers_of(g[2].facts), order[g[1]]))
+        _, best_state, best = group[0]
+        conflicts = tuple(
+            Conflict(s, None, sources_of(c.facts), evidence_of(c.facts)) for _, s, c in group[1:]
+        )
+        used.update(g[0] for g in group)
+        result.append((best_state, best.facts, conflicts))
+    return _without_passing_states(result, states, order)
+
+
+def _without_passing_states(
+    changes: list[tuple[str, list[Fact], tuple[Conflict, ...]]],
+    states: dict[str, StateLike],
+    order: dict[str, int],
+) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+    """A state that is not settled, only expected or promised in the same period as a further
+    state is reached, was passed through ("a relief measure is loosening restrictions" the day a
+    licence eases them; "expects to resume operations" the day it reopens): one change, to the
+    further state. Expected the day of a reversal ("closed today; it expects to resume normal
+    operations quickly"), it tells that the reversal is meant to be temporary: no change either.
+    A step asserted on its own ("the U.S. offered relief") stays an entry."""
+    kept: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
+    for index, (state_id, facts, conflicts) in enumerate(changes):
+        here = Cluster(list(facts))
+        expected_only = not any(f.modality == "asserted" or f.analyst for f in facts)
+        passed = any(
+            order[later] > order[state_id]
+            and same_period(here.date, here.precision, there.date, there.precision)
+            for later, later_facts, _ in changes[index + 1 :]
+            for there in (Cluster(list(later_facts)),)
+        )
+        temporary = bool(kept) and _announced_with_reversal(here, kept[-1], order[state_id], order)
+        if not (expected_only and not states[state_id].settled and (passed or temporary)):
+            kept.append((state_id, facts, conflicts))
+    return kept
+
+
+def _announced_with_reversal(
+    here: Cluster, previous: tuple[str, list[Fact], tuple[Conflict, ...]], rank: int, order: dict[str, int]
+) -> bool:
+    """Is `here` in the same period as the change just before it, a reversal to an earlier state?"""
+    state_id, facts, _ = previous
+    there = Cluster(list(facts))
+    return (
+        order[state_id] < rank
+        and _reverses(there)
+        and same_period(here.date, here.precision, there.date, there.precision)
+    )
+
+
+def _reverses(cluster: Cluster) -> bool:
+    """A return to an earlier state ("closed again for the day") is a change of its own, never a
+    rival account of a change reported the same day (it may be undone that evening)."""
+    return any(f.reversal for f in cluster.facts)
+
+
+def _state_entry(
+    subject: SubjectLike,
+    state: str,
+    kind: Literal["change", "reaffirmed"],
+    facts: list[Fact],
+    conflicts: tuple[Conflict, ...],
+    state_label: str | None,
+    retellings: dict[str, list[Fact]],
+) -> Entry:
+    cluster = Cluster(list(facts))
+    retold = [r for f in facts for r in retellings.get(f.fact_id, ())]
+    return Entry(
+        date=cluster.date,
+        date_precision=cluster.precision,
+        subject=subject.id,
+        kind=kind,
+        state=state,
+        count=None,
+        summary=f"{subject.title}: {state_label or state}",
+        sources=sources_of(news_only(facts, retold), retrospective=retold),
+        evidence=evidence_of(facts),
+        conflicts=conflicts,
+        quote=quote_of(facts),
+        analyst=cluster.analyst,
+        facts=tuple(f.fact_id for f in facts),
+    )
