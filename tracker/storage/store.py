@@ -140,28 +140,51 @@ class Store:
             chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
-    async def transaction_async(self, *, patience: float = BUSY_TIMEOUT_MS / 1000) -> AsyncIterator[Store]:
+    async def transaction_async(
+        self, *, patience: float = BUSY_TIMEOUT_MS / 1000, durable: bool = True
+    ) -> AsyncIterator[Store]:
         """transaction() for code on an event loop: the write lock held by another process is waited
         for in short asyncio sleeps between attempts that do not wait, never in SQLite's busy handler,
         which would freeze the loop. After `patience` seconds it fails as a busy timeout does.
+
+        Not `durable`: the commit does not wait for the disk (`synchronous = NORMAL` for this
+        transaction), so a power cut may lose it, never tear it. Only for writes that are derived
+        again if lost: a poll that parsed nothing is polled again, and its feed-health events are
+        judged again against the log.
 
         The body must not await: another task on the loop could use the connection mid-transaction.
         """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
+        # The connection's own level (FULL, or NORMAL by choice) is restored after the commit.
+        level = None if durable else int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
+        try:
+            await self._begin_async(patience, level)
+            with self._committed():
+                yield self
+        finally:
+            if level is not None:
+                self.conn.execute(f"PRAGMA synchronous = {level}")
+
+    async def _begin_async(self, patience: float, restore: int | None) -> None:
+        """BEGIN IMMEDIATE, waiting for the lock in asyncio sleeps; with `restore` (not durable),
+        NORMAL is set right before BEGIN (SQLite refuses it inside a transaction) and never left
+        set across an await, where another task's transaction on this connection could run."""
         deadline, pause = time.monotonic() + patience, 0.005
         while True:
+            if restore is not None:
+                self.conn.execute("PRAGMA synchronous = NORMAL")
             try:
                 with self.busy_wait(0):
                     self.conn.execute("BEGIN IMMEDIATE")
-                break
+                return
             except sqlite3.OperationalError as exc:
+                if restore is not None:
+                    self.conn.execute(f"PRAGMA synchronous = {restore}")
                 if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
-        with self._committed():
-            yield self
 
     @contextlib.contextmanager
     def busy_wait(self, seconds: float) -> Iterator[None]:
