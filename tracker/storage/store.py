@@ -13,11 +13,9 @@ configured (see there for what each proves).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from tracker.errors import ConcurrencyError, StoreError
 from tracker.events import Event, RecordedEvent, decode, encode
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
+from tracker.storage.lock_wait import begin_immediate
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
 
@@ -147,44 +146,21 @@ class Store:
         for in short asyncio sleeps between attempts that do not wait, never in SQLite's busy handler,
         which would freeze the loop. After `patience` seconds it fails as a busy timeout does.
 
-        Not `durable`: the commit does not wait for the disk (`synchronous = NORMAL` for this
-        transaction), so a power cut may lose it, never tear it. Only for writes that are derived
-        again if lost: a poll that parsed nothing is polled again, and its feed-health events are
-        judged again against the log.
+        Not `durable`: the commit does not wait for the disk (NORMAL for this transaction): a power
+        cut may lose it, never tear it. Only for writes derived again if lost (a poll that parsed nothing).
 
         The body must not await: another task on the loop could use the connection mid-transaction.
         """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
-        # The connection's own level (FULL, or NORMAL by choice) is restored after the commit.
         level = None if durable else int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
         try:
-            await self._begin_async(patience, level)
+            await begin_immediate(self.conn, patience, BUSY_TIMEOUT_MS, restore=level)
             with self._committed():
                 yield self
         finally:
-            if level is not None:
+            if level is not None:  # the connection's own level (FULL, or NORMAL by choice)
                 self.conn.execute(f"PRAGMA synchronous = {level}")
-
-    async def _begin_async(self, patience: float, restore: int | None) -> None:
-        """BEGIN IMMEDIATE, waiting for the lock in asyncio sleeps; with `restore` (not durable),
-        NORMAL is set right before BEGIN (SQLite refuses it inside a transaction) and never left
-        set across an await, where another task's transaction on this connection could run."""
-        deadline, pause = time.monotonic() + patience, 0.005
-        while True:
-            if restore is not None:
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-            try:
-                with self.busy_wait(0):
-                    self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if restore is not None:
-                    self.conn.execute(f"PRAGMA synchronous = {restore}")
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.1)
 
     @contextlib.contextmanager
     def busy_wait(self, seconds: float) -> Iterator[None]:
