@@ -14,6 +14,7 @@ import pytest
 
 from tests.test_press_corpus import PRESS
 from tracker.demo.documents import demo_feeds, load_document
+from tracker.evaluation.story import load_story, story_dirs
 from tracker.events import ArticleObserved, RecordedEvent
 from tracker.extract import Document
 from tracker.extract.pipeline import extract_claims, may_speak
@@ -22,7 +23,6 @@ from tracker.fold.model import Fact
 from tracker.ingest import content_hash, entry_keys
 from tracker.parsing.feed import parse_feed
 from tracker.projections.facts import article_text, document_facts, facts_from_article
-from tracker.storyeval import load_story, story_dirs
 from tracker.subjects import Subject
 from tracker.subjects.loader import load_shipped_subjects
 from tracker.subjects.story_packs import available_stories, load_story_pack
