@@ -1,10 +1,15 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tracker.config import load_config
+from tests.helpers.events import article, revision
+from tracker import app
+from tracker.bootstrap import Tracker
+from tracker.config import FeedConfig, FullTextMode, load_config
 from tracker.errors import ConfigError
 from tracker.pages.policy import SHORT_TEXT, wants_page
+from tracker.storage import page_store
 
 LONG = "<p>" + "The minister said the talks would continue. " * 20 + "</p>"
 
@@ -46,3 +51,43 @@ def test_full_text_defaults_to_auto_and_is_validated(tmp_path: Path) -> None:
         load_config(_write(tmp_path, "", "[fetch]\npage_ports = [0]"))
     with pytest.raises(ConfigError, match=r"fetch: page_delay: must be"):
         load_config(_write(tmp_path, "", '[fetch]\npage_delay = "soon"'))
+
+
+def test_a_version_that_wants_no_page_is_considered_once_until_revised_or_always(
+    tracker_app: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tracker_app.store
+    long = article("long", LONG, feed="a")
+    with store.transaction():
+        store.append([long, article("short", "<p>A teaser.</p>", feed="a")])
+    app.catch_up(tracker_app)
+    auto = FeedConfig(id="a", url="https://a.example/feed")
+    considered: list[str | None] = []
+
+    def counted(mode: FullTextMode, link: str | None, *texts: str | None) -> bool:
+        considered.append(link)
+        return wants_page(mode, link, *texts)
+
+    monkeypatch.setattr(page_store, "wants_page", counted)
+
+    def enqueue(feed: FeedConfig) -> int:
+        with store.transaction():
+            return page_store.enqueue_wanted(store, [feed], datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert enqueue(auto) == 1
+    assert len(considered) == 2
+    assert enqueue(auto) == 0
+    assert len(considered) == 2, "nothing new: no text converted again"
+    assert page_store.counts(store)["a"] == page_store.PageCounts(pending=1)
+
+    with store.transaction():
+        store.append([revision(long, "<p>Now a teaser.</p>")])
+    app.catch_up(tracker_app)
+    assert enqueue(auto) == 1, "the revision is considered, and wants its page"
+    assert enqueue(auto.model_copy(update={"full_text": "always"})) == 0  # both already pending
+
+    with store.transaction():
+        store.append([article("later", LONG, feed="a")])
+    app.catch_up(tracker_app)
+    assert enqueue(auto) == 0
+    assert enqueue(auto.model_copy(update={"full_text": "always"})) == 1, "unwanted under auto, wanted now"

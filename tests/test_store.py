@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 import subprocess
@@ -188,3 +189,31 @@ def test_decoded_events_do_not_share_their_meta(store: Store) -> None:
     first.meta["seen"] = True
     assert second.meta == {}
     assert next(store.read(limit=1)).meta == {}
+
+
+def test_a_transaction_that_need_not_be_durable_commits_and_leaves_the_next_one_durable(
+    new_store: Store,
+) -> None:
+    def synchronous() -> int:
+        return int(new_store.conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    async def bookkeeping(events: list[FeedFailed]) -> int:
+        async with new_store.transaction_async(durable=False):
+            new_store.conn.execute(
+                "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) "
+                "VALUES (?, 'f', 0, 'now')",
+                [f"p{len(events)}"],
+            )
+            new_store.append(events)
+            return synchronous()
+
+    assert asyncio.run(bookkeeping([])) == 1  # NORMAL: the commit does not wait for the disk
+    assert synchronous() == 2  # FULL again for every other transaction
+    failed = FeedFailed(feed_id="wire", category="http", reason="HTTP 500", url="http://wire.invalid/rss")
+    asyncio.run(bookkeeping([failed]))
+    assert synchronous() == 2
+    other = sqlite3.connect(new_store.path)
+    names = [row[0] for row in other.execute("SELECT name FROM projection_checkpoints ORDER BY name")]
+    assert names == ["p0", "p1"]
+    assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    other.close()

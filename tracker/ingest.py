@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,11 +25,11 @@ from tracker.events import ArticleObserved, ArticleRevised, Event, article_strea
 from tracker.parsing.feed import ParsedEntry
 from tracker.textsafe import clean_text
 
-_SPACE = re.compile(r"\s+")
-
 
 def _norm(text: str | None) -> str:
-    return _SPACE.sub(" ", text).strip() if text else ""
+    # str.split() splits on exactly what `\s` matches: this is `re.sub(r"\s+", " ", text).strip()`,
+    # several times faster (every entry of every fetch is hashed).
+    return " ".join(text.split()) if text else ""
 
 
 def content_hash(entry: ParsedEntry) -> str:

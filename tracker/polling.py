@@ -83,7 +83,9 @@ async def poll_feed(
     state = polling_store.load(store, feed.id)
     started_at = clock()
     fetched = await _fetch(feed, state, fetcher, parser)
-    async with store.transaction_async():  # waits for the write lock without blocking the loop
+    # Waits for the write lock without blocking the loop. A poll that parsed nothing (a 304, an
+    # unchanged body, a failure) is polled again if a power cut loses it: no wait for the disk.
+    async with store.transaction_async(durable=fetched.parsed is not None):
         entries = _plan_entries(store, feed, fetched.parsed, clock)
         health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
         schedule = _schedule(feed, state, fetched, clock)

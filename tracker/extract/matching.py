@@ -101,6 +101,17 @@ class CompiledSubject:
             return False
         return self.tied_by_context or bool(words & self.mention_anchors)
 
+    def may_want(self, words: set[str]) -> bool:
+        """False when no text whose words are among `words` could say anything about the subject:
+        `wants` and the context test on words alone (a cheap screen of a whole article)."""
+        if not words & self.cue_anchors:
+            return False
+        if not (self.tied_by_context or words & self.mention_anchors):
+            return False
+        return not self.needs_context(words) or all(
+            any(p.anchors & words for p in group) for group in self.context
+        )
+
     def needs_context(self, words: set[str]) -> bool:
         """True when only context aliases could tie these words to the subject (so the article must
         name the context before anything else is worth doing)."""
@@ -247,6 +258,7 @@ class DocumentContext:
 class CompiledSubjects:
     subjects: tuple[CompiledSubject, ...]
     anchors: frozenset[str]  # a paragraph without any of these words says nothing about any subject
+    vocabulary: frozenset[bytes]  # every anchor word `may_speak` reads (cues, mentions, contexts)
 
     def candidates(self, words: set[str], text: str, context: DocumentContext) -> list[CompiledSubject]:
         """The subjects that could say something about `text` (an article or a paragraph of it),
@@ -258,6 +270,12 @@ class CompiledSubjects:
             for c in self.subjects
             if c.wants(words, text) and (not c.needs_context(words) or context.context_ok(c))
         ]
+
+    def may_speak(self, pieces: set[bytes]) -> bool:
+        """False when no text whose words are among `pieces` (`word_pieces` of a text) could be a
+        candidate for any subject."""
+        words = {piece.decode("ascii") for piece in pieces & self.vocabulary}
+        return not words.isdisjoint(self.anchors) and any(c.may_want(words) for c in self.subjects)
 
 
 def _compile_subject(subject: Subject) -> CompiledSubject:
@@ -293,8 +311,26 @@ def _compile_subject(subject: Subject) -> CompiledSubject:
     )
 
 
+_LAST_COMPILED: list[tuple[tuple[Subject, ...], CompiledSubjects]] = []
+
+
+def compiled_for(subjects: tuple[Subject, ...]) -> CompiledSubjects:
+    """`compile_subjects`, the last answer kept by identity: a caller interpreting many articles
+    passes the same tuple each time, and hashing the rules (pydantic models, recursively) for the
+    cache costs more than screening an article."""
+    if _LAST_COMPILED and _LAST_COMPILED[0][0] is subjects:
+        return _LAST_COMPILED[0][1]
+    compiled = compile_subjects(subjects)
+    _LAST_COMPILED[:] = [(subjects, compiled)]
+    return compiled
+
+
 @lru_cache(maxsize=16)
 def compile_subjects(subjects: tuple[Subject, ...]) -> CompiledSubjects:
     compiled = tuple(_compile_subject(s) for s in subjects)
     anchors: frozenset[str] = frozenset().union(*(c.cue_anchors for c in compiled))
-    return CompiledSubjects(compiled, anchors)
+    read = anchors.union(
+        *(c.mention_anchors for c in compiled),
+        *(p.anchors for c in compiled for group in c.context for p in group),
+    )
+    return CompiledSubjects(compiled, anchors, frozenset(word.encode("ascii") for word in read))

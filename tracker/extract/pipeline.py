@@ -25,12 +25,12 @@ from dataclasses import replace
 from tracker.extract.claims import Place, Placed, Sentence, SubjectExtractor
 from tracker.extract.dating import context_anchor
 from tracker.extract.limits import MAX_CLAIMS, MAX_TEXT_CHARS
-from tracker.extract.matching import DocumentContext, compile_subjects
+from tracker.extract.matching import DocumentContext, compiled_for
 from tracker.extract.model import Claim, Document
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects.model import Subject
-from tracker.subjects.patterns import words_of
+from tracker.subjects.patterns import word_pieces, words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
@@ -41,7 +41,7 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9
 
 def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
     """Claims about `subjects` in `doc`, in text order; deterministic and free of I/O."""
-    compiled = compile_subjects(tuple(subjects))
+    compiled = compiled_for(tuple(subjects))
     if not compiled.subjects:
         return []
     published = doc.published.date() if doc.published is not None else None
@@ -79,6 +79,19 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
         sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
     return _parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
+
+
+def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
+    """False when `extract_claims` finds nothing in `text`, nor in any text made of some of its
+    words (the same text cleaned, say): one pass over its words, before any cleaning or splitting.
+
+    Exact for the dismissal: an article is dismissed only if the full path would find no candidate
+    subject in it. Text longer than half the extraction limit is never dismissed here (cut at the
+    limit, a word could become a shorter one the full path would read).
+    """
+    if len(text) > MAX_TEXT_CHARS // 2:
+        return True
+    return compiled_for(tuple(subjects)).may_speak(word_pieces(text))
 
 
 def _parts_of_groups(claims: list[Claim]) -> list[Claim]:

@@ -136,12 +136,14 @@ def facts_known_at(store: Store, publishers: Mapping[str, str], until: int) -> l
     return load_facts(store.db, publishers, until)
 
 
-def article_text(event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None) -> str:
+def article_text(
+    event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None, lines: str | None = None
+) -> str:
     """The text extraction reads: the title, then the richest body known — the feed's, or the
-    article page's when that is longer."""
-    from tracker.extract.text import html_to_text  # the extractor loads on first use
+    article page's when that is longer. `lines`: the feed body's `html_lines`, if already made."""
+    from tracker.extract.text import clean_lines, html_lines  # the extractor loads on first use
 
-    body = html_to_text(event.content or event.summary or "")
+    body = clean_lines(html_lines(event.content or event.summary or "") if lines is None else lines)
     if page is not None and len(page.text) > len(body):
         body = page.text
     return "\n\n".join(part for part in (event.title or "", body) if part.strip())
@@ -155,12 +157,20 @@ def facts_from_article(
 ) -> list[Fact]:
     """Extract the facts of one article version (pure), with its page's text when there is one
     (the page's final URL is then the source)."""
+    from tracker.extract.pipeline import may_speak
+    from tracker.extract.text import html_lines
+
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
+    # Most articles name nothing any subject needs: one pass over the words of their raw text
+    # dismisses them before the text is cleaned, split into sentences or dated.
+    lines = html_lines(event.content or event.summary or "")
+    if not may_speak("\n".join((event.title or "", lines, page.text if page else "")), subjects):
+        return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
-    document = Document(text=article_text(event, page), published=anchor, title=event.title)
+    document = Document(text=article_text(event, page, lines), published=anchor, title=event.title)
     provenance: dict[str, Any] = {
         "position": recorded.position,
         "stream": recorded.stream,

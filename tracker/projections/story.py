@@ -3,7 +3,9 @@
 
 Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`,
 the same function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the
-report cannot disagree.
+report cannot disagree. Most catch-ups bring articles that give no fact: a digest of the fold's
+inputs (`story_inputs`) tells them apart, and the story is refolded only when it changed; a refold
+then writes only the rows that differ.
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ _TABLES = (
     ) STRICT
     """,
     """
+    CREATE TABLE story_inputs (
+        digest          TEXT NOT NULL     -- of the inputs the tables were last folded from
+    ) STRICT
+    """,
+    """
     CREATE TABLE fact_decisions (
         fact_id         TEXT PRIMARY KEY, -- facts.fact_id or assertions.fact_id
         subject         TEXT NOT NULL,
@@ -103,7 +110,7 @@ _TABLES = (
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4  # 4: story_inputs
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )
@@ -124,7 +131,14 @@ class StoryProjection(Projection):
 
     def drop(self, db: sqlite_utils.Database) -> None:
         drop_views(db)
-        for table in ("fact_decisions", "timeline", "subject_state", "retractions", "assertions"):
+        for table in (
+            "story_inputs",
+            "fact_decisions",
+            "timeline",
+            "subject_state",
+            "retractions",
+            "assertions",
+        ):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
@@ -154,9 +168,29 @@ class StoryProjection(Projection):
         # Article events change `facts`; finish() refolds.
 
     def finish(self, db: sqlite_utils.Database) -> None:
+        digest = inputs_digest(db)
+        if db.execute("SELECT digest FROM story_inputs").fetchone() == (digest,):
+            return  # no fact, assertion or retraction changed since the tables were folded
         facts, retractions = load_inputs(db, self.publishers)
         story = fold_story(self.subjects, facts, retractions)
         write_story(db, story, first_recorded(db))
+        db.execute("DELETE FROM story_inputs")
+        db.execute("INSERT INTO story_inputs VALUES (?)", [digest])
+
+
+def inputs_digest(db: sqlite_utils.Database) -> str:
+    """What the fold reads, summed up: the facts' code and rules (the facts projection's
+    fingerprint), and how many facts, assertions and retractions there are at which positions.
+    Rows are only ever added (or, for facts, marked superseded once) for a given fingerprint, so
+    any change to the inputs changes a count."""
+    row = db.execute(
+        "SELECT (SELECT fingerprint FROM projection_checkpoints WHERE name = 'facts'), "
+        "(SELECT json_array(count(*), total(position), count(superseded_at), total(superseded_at)) "
+        "FROM facts), "
+        "(SELECT json_array(count(*), total(position)) FROM assertions), "
+        "(SELECT json_array(count(*), total(position)) FROM retractions)"
+    ).fetchone()
+    return json.dumps(list(row))
 
 
 def load_inputs(
@@ -278,53 +312,67 @@ def _subject_recorded(
 def write_story(
     db: sqlite_utils.Database, story: Story, first: Mapping[str, tuple[int, str]] | None = None
 ) -> None:
+    """Make the story tables hold `story`, writing only the rows that differ from what they hold."""
     first = first or {}
-    db.execute("DELETE FROM subject_state")
-    db.execute("DELETE FROM timeline")
-    db.execute("DELETE FROM fact_decisions")
-    db.conn.executemany(
-        "INSERT INTO fact_decisions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(m.fact_id, m.subject, m.decision, m.entry, m.reason) for m in story.mentions],
-    )
-    for view in story.subjects:
-        db.execute(
-            "INSERT INTO subject_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                view.id,
-                view.title,
-                view.kind,
-                view.state,
-                view.state_label,
-                view.total,
-                view.since.isoformat() if view.since else None,
-                view.date_precision,
-                int(view.analyst),
-                view.quote,
-                _json(view.evidence),
-                _json(view.sources),
-                _json(view.conflicts),
-                *_subject_recorded(view, story.timeline, first),
-            ],
+    decisions: dict[str, tuple[object, ...]] = {}
+    for m in story.mentions:
+        decisions.setdefault(m.fact_id, (m.fact_id, m.subject, m.decision, m.entry, m.reason))
+    states = [
+        (
+            view.id,
+            view.title,
+            view.kind,
+            view.state,
+            view.state_label,
+            view.total,
+            view.since.isoformat() if view.since else None,
+            view.date_precision,
+            int(view.analyst),
+            view.quote,
+            _json(view.evidence),
+            _json(view.sources),
+            _json(view.conflicts),
+            *_subject_recorded(view, story.timeline, first),
         )
-    for seq, entry in enumerate(story.timeline, start=1):
-        db.execute(
-            "INSERT INTO timeline VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                seq,
-                entry.id,
-                entry.date.isoformat(),
-                entry.date_precision,
-                entry.subject,
-                entry.kind,
-                entry.state,
-                entry.count,
-                entry.summary,
-                entry.publishers,
-                int(entry.analyst),
-                entry.quote,
-                _json(entry.sources),
-                _json(entry.evidence),
-                _json(entry.conflicts),
-                *_recorded(entry, first),
-            ],
+        for view in story.subjects
+    ]
+    timeline = [
+        (
+            seq,
+            entry.id,
+            entry.date.isoformat(),
+            entry.date_precision,
+            entry.subject,
+            entry.kind,
+            entry.state,
+            entry.count,
+            entry.summary,
+            entry.publishers,
+            int(entry.analyst),
+            entry.quote,
+            _json(entry.sources),
+            _json(entry.evidence),
+            _json(entry.conflicts),
+            *_recorded(entry, first),
         )
+        for seq, entry in enumerate(story.timeline, start=1)
+    ]
+    _replace_rows(db, "fact_decisions", "fact_id", list(decisions.values()))
+    _replace_rows(db, "subject_state", "subject", states)
+    _replace_rows(db, "timeline", "seq", timeline)
+
+
+def _replace_rows(
+    db: sqlite_utils.Database, table: str, key: str, rows: Sequence[tuple[object, ...]]
+) -> None:
+    """Make `table` (whose first column is `key`, its primary key) hold exactly `rows`: rows no
+    longer wanted are deleted first (a timeline entry may move to another `seq`), then new ones added."""
+    old = set(db.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608 (our table names)
+    new = set(rows)
+    gone = [(row[0],) for row in old - new]
+    if gone:
+        db.conn.executemany(f"DELETE FROM {table} WHERE {key} = ?", gone)  # noqa: S608
+    added = [row for row in rows if row not in old]
+    if added:
+        marks = ", ".join("?" * len(added[0]))
+        db.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", added)  # noqa: S608

@@ -40,22 +40,35 @@ class PageCounts:
 def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> int:
     """Queue the page of every current article version of `feeds` that wants one and is not queued
     for that version yet. Read from the `articles` projection, so an entry a crash left unqueued is
-    queued by the next pass. Returns how many were queued."""
+    queued by the next pass. Returns how many were queued.
+
+    A version that wants no page is marked as considered (a row `unwanted`, or the row it had keeps
+    its status and moves to that version), so later passes do not convert its text again; under
+    `full_text = "always"` the test is cheap and every unwanted row is considered again."""
     modes = {feed.id: feed.full_text for feed in feeds if feed.full_text != "never"}
     if not modes:
         return 0
     marks = ",".join("?" * len(modes))
+    always = [feed_id for feed_id, mode in modes.items() if mode == "always"]
     rows = store.conn.execute(
         "SELECT a.stream, a.feed_id, a.entry_key, a.link, a.summary, a.content, a.position "  # noqa: S608
         "FROM articles AS a LEFT JOIN page_fetches AS p ON p.stream = a.stream "
         f"WHERE a.feed_id IN ({marks}) AND (p.stream IS NULL OR "
-        "(p.article_position < a.position AND p.status != 'pending'))",
-        list(modes),
+        "(p.article_position < a.position AND p.status != 'pending') "
+        f"OR (p.status = 'unwanted' AND a.feed_id IN ({','.join('?' * len(always))})))",
+        [*modes, *always],
     ).fetchall()
     stamp = format_utc(now)
     queued = 0
     for stream, feed_id, entry_key, link, summary, content, position in rows:
         if not wants_page(modes[feed_id], link, summary, content):
+            store.conn.execute(
+                "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, "
+                "next_attempt_at, article_position, updated_at) VALUES (?, ?, ?, ?, 'unwanted', 0, ?, ?, ?) "
+                "ON CONFLICT (stream) DO UPDATE SET article_position = excluded.article_position, "
+                "updated_at = excluded.updated_at",
+                (stream, feed_id, entry_key, link or "", stamp, position, stamp),
+            )
             continue
         store.conn.execute(
             "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, next_attempt_at, "

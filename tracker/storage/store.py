@@ -13,11 +13,9 @@ configured (see there for what each proves).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from tracker.errors import ConcurrencyError, StoreError
 from tracker.events import Event, RecordedEvent, decode, encode
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
+from tracker.storage.lock_wait import begin_immediate
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
 
@@ -140,28 +139,28 @@ class Store:
             chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
-    async def transaction_async(self, *, patience: float = BUSY_TIMEOUT_MS / 1000) -> AsyncIterator[Store]:
+    async def transaction_async(
+        self, *, patience: float = BUSY_TIMEOUT_MS / 1000, durable: bool = True
+    ) -> AsyncIterator[Store]:
         """transaction() for code on an event loop: the write lock held by another process is waited
         for in short asyncio sleeps between attempts that do not wait, never in SQLite's busy handler,
         which would freeze the loop. After `patience` seconds it fails as a busy timeout does.
+
+        Not `durable`: the commit does not wait for the disk (NORMAL for this transaction): a power
+        cut may lose it, never tear it. Only for writes derived again if lost (a poll that parsed nothing).
 
         The body must not await: another task on the loop could use the connection mid-transaction.
         """
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
-        deadline, pause = time.monotonic() + patience, 0.005
-        while True:
-            try:
-                with self.busy_wait(0):
-                    self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.1)
-        with self._committed():
-            yield self
+        level = None if durable else int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
+        try:
+            await begin_immediate(self.conn, patience, BUSY_TIMEOUT_MS, restore=level)
+            with self._committed():
+                yield self
+        finally:
+            if level is not None:  # the connection's own level (FULL, or NORMAL by choice)
+                self.conn.execute(f"PRAGMA synchronous = {level}")
 
     @contextlib.contextmanager
     def busy_wait(self, seconds: float) -> Iterator[None]:

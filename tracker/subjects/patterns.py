@@ -36,6 +36,9 @@ _SEP = r"[\s\u00a0]+"
 _GAP = r"(?:[^\s,;:!?]+[\s\u00a0]+){0,3}"
 _LONG_GAP = r"(?:[^\s,;:!?]+[\s\u00a0]+){0,6}"
 _WORD_PIECES = re.compile(r"[a-z0-9]+")
+# Every byte but a-z and 0-9 to a space: the word pieces of lower-cased UTF-8 (a non-ASCII character
+# is all bytes above 127, so never part of a piece).
+_PIECE_BYTES = bytes(b if 97 <= b <= 122 or 48 <= b <= 57 else 32 for b in range(256))
 _WEAK_ANCHORS = frozenset(
     {
         "the",
@@ -66,8 +69,15 @@ def word_set(words: str) -> frozenset[str]:
 
 
 def words_of(text: str) -> set[str]:
-    """The lower-case word pieces of `text`, the unit the anchor prefilter works in."""
-    return set(_WORD_PIECES.findall(text.lower()))
+    """The lower-case word pieces of `text` (runs of a-z and 0-9), the unit the anchor prefilter
+    works in."""
+    return {piece.decode("ascii") for piece in word_pieces(text)}
+
+
+def word_pieces(text: str) -> set[bytes]:
+    """`words_of(text)`, in ASCII bytes: split in bytes, about twice as fast as a regex over the
+    text, and a caller who wants only some words decodes only those."""
+    return set(text.lower().encode("utf-8", "surrogatepass").translate(_PIECE_BYTES).split())
 
 
 def _longest_piece(word: str) -> str | None:
