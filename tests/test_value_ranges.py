@@ -185,3 +185,10 @@ def test_a_path_with_a_nul_byte_is_a_bad_parameter(workdir: Path, argv: list[str
     result = invoke(*argv, "--db", str(workdir / "events.db"), "--config", str(workdir / "feeds.toml"))
     assert result.exit_code == 2 and "NUL byte" in result.output, result.output
     assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("argv", [["eval", "\ud800"], ["feeds", "import", "\udfff.opml"]])
+def test_a_path_no_file_name_can_hold_is_a_bad_parameter(workdir: Path, argv: list[str]) -> None:
+    result = invoke(*argv, "--db", str(workdir / "events.db"), "--config", str(workdir / "feeds.toml"))
+    assert result.exit_code == 2 and "file name can hold" in result.output, result.output
+    assert isinstance(result.exception, SystemExit)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -144,11 +145,17 @@ class Checkpoint(_Checked):
 
 
 class FilePath(click.Path):
-    """click.Path that refuses a NUL byte: `os.stat` raises ValueError on one, which click lets out."""
+    """click.Path that refuses a NUL byte or text no file name can hold (a lone surrogate): `os.stat`
+    raises ValueError or UnicodeEncodeError on them, which click lets out."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str) and "\x00" in value:
             _fail("a path cannot contain a NUL byte", param)
+        if isinstance(value, str):
+            try:
+                os.fsencode(value)
+            except UnicodeEncodeError:
+                _fail("a path must be text a file name can hold", param)
         return super().convert(value, param, ctx)
 
 
