@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tests.helpers.clock import StepClock
 from tests.helpers.feed_server import FeedServer, Item
 from tests.helpers.webhook import WebhookReceiver, command_hook, hook_payloads
@@ -179,9 +179,9 @@ def test_a_rule_change_and_its_rebuild_announce_nothing_old(
     # A new subject that matches an article already in the log: the rebuild finds it...
     subject = "\n" + readme_example()  # the README's potash subject
     path.write_text(path.read_text(encoding="utf-8") + subject, encoding="utf-8")
-    assert tracker("rebuild", "--config", str(path), "--db", str(db)).code == 0
+    assert in_process("rebuild", "--config", str(path), "--db", str(db)).code == 0
     fetch(load_config(path), db, clock)
-    report = json.loads(tracker("report", "--format", "json", "--config", str(path), "--db", str(db)).out)
+    report = json.loads(in_process("report", "--format", "json", "--config", str(path), "--db", str(db)).out)
     states = {s["id"]: s.get("state") for s in report["subjects"]}
     assert states["potash-sanctions"] == "lifted"
     # ...and announces nothing: it is old history read with new rules, not news.
@@ -212,19 +212,19 @@ def test_alerts_test_sends_a_sample_and_alerts_lists_deliveries(
 ) -> None:
     command, out = command_hook(tmp_path)
     path = write_config(tmp_path, feed.feed("/news.xml", [REOPENED]), alerts_toml(webhook, command))
-    run = tracker("alerts", "test", "desk", "--config", str(path))
+    run = in_process("alerts", "test", "desk", "--config", str(path))
     assert run.code == 0, run.err
     (sample,) = webhook.accepted()
     assert sample.body["test"] is True and sample.body["alert"] == "desk"
     assert hook_payloads(out) == []
     Path(str(out) + ".fail").touch()
-    run = tracker("alerts", "test", "--config", str(path))
+    run = in_process("alerts", "test", "--config", str(path))
     assert run.code == 1 and "hook: FAILED" in run.err and "told to fail" in run.err
-    assert tracker("alerts", "test", "nope", "--config", str(path)).code == 1
+    assert in_process("alerts", "test", "nope", "--config", str(path)).code == 1
 
     db = tmp_path / "events.db"
-    assert tracker("fetch", "--config", str(path), "--db", str(db)).code == 0
-    listing = json.loads(tracker("alerts", "--format", "json", "--config", str(path), "--db", str(db)).out)
+    assert in_process("fetch", "--config", str(path), "--db", str(db)).code == 0
+    listing = json.loads(in_process("alerts", "--format", "json", "--config", str(path), "--db", str(db)).out)
     by_id = {row["id"]: row for row in listing}
     assert (by_id["desk"]["delivered"], by_id["desk"]["pending"]) == (1, 0)
     assert (by_id["hook"]["delivered"], by_id["hook"]["pending"]) == (0, 1)
@@ -238,5 +238,5 @@ def test_alerts_test_sends_a_sample_and_alerts_lists_deliveries(
 def test_an_apprise_alert_without_apprise_says_how_to_install_it(tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
     path.write_text('[[alerts]]\nid = "phone"\napprise = "ntfy://tracker-test"\n', encoding="utf-8")
-    run = tracker("alerts", "test", "--config", str(path))
+    run = in_process("alerts", "test", "--config", str(path))
     assert run.code == 1 and "pip install 'tracker[alerts]'" in run.err

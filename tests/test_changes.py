@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import CliRun, tracker
+from tests.helpers.cli import CliRun, in_process
 from tests.helpers.clock import StepClock
 from tracker import app
 from tracker.bootstrap import open_tracker
@@ -45,7 +45,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def changes(db: Path, *args: str) -> CliRun:
     """`tracker changes` on the demo store, with the shipped subjects and no feeds.toml."""
-    return tracker("changes", *args, "--db", str(db), "--config", "/dev/null")
+    return in_process("changes", *args, "--db", str(db), "--config", "/dev/null")
 
 
 def _identity(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -156,7 +156,7 @@ def test_timeline_and_subject_state_rows_carry_their_recorded_time_through_a_reb
             return conn.execute(query).fetchall()
 
     before = rows()
-    assert tracker("rebuild", "--db", str(db), "--config", "/dev/null").code == 0
+    assert in_process("rebuild", "--db", str(db), "--config", "/dev/null").code == 0
     assert rows() == before
     # Every change the demo knows was first reported by its first fetch; starting points have none.
     first = format_utc(FIRST_FETCH)
@@ -169,13 +169,13 @@ def test_timeline_and_subject_state_rows_carry_their_recorded_time_through_a_reb
 
 def test_report_since_keeps_only_the_entries_recorded_since(demo_store: Path) -> None:
     args = ("--db", str(demo_store), "--config", "/dev/null")
-    full = json.loads(tracker("report", "--format", "json", *args).out)
-    recent = json.loads(tracker("report", "--since", "1d", "--format", "json", *args).out)
+    full = json.loads(in_process("report", "--format", "json", *args).out)
+    recent = json.loads(in_process("report", "--since", "1d", "--format", "json", *args).out)
     changed = json.loads(changes(demo_store, "--since", "1d", "--format", "json").out)
     expected = {e["id"] for e in changed["timeline"] + changed["corroborated"]}
     assert expected and {e["id"] for e in recent["timeline"]} == expected
     assert recent["subjects"] == full["subjects"]  # states are shown whole
-    everything = json.loads(tracker("report", "--since", "5d", "--format", "json", *args).out)
+    everything = json.loads(in_process("report", "--since", "5d", "--format", "json", *args).out)
     assert len(everything["timeline"]) == len([e for e in full["timeline"] if e["kind"] != "initial"])
-    text = tracker("report", "--since", "1d", *args).out
+    text = in_process("report", "--since", "1d", *args).out
     assert "recorded since" in text.splitlines()[0]

@@ -18,8 +18,8 @@ from tracker import ingest, revisions
 from tracker.events import article_stream
 from tracker.parsing.feed import ParsedEntry
 
-ENTRIES = 40
-POLLS = 7
+ENTRIES = 10
+POLLS = 1 + revisions.FREE_REVISIONS + 2  # the first sight, every free revision, two polls past them
 
 
 def churning_feed(boring: bool) -> Respond:

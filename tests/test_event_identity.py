@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+
+from tests.helpers.cli import in_process
 
 # (feed, guid, published, title, body paragraphs)
 Article = tuple[str, str, str, str, tuple[str, ...]]
@@ -153,13 +153,6 @@ def rss(feed: str, articles: tuple[Article, ...]) -> str:
     )
 
 
-def tracker(*args: str, cwd: Path) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tracker", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 @pytest.fixture
 def story(httpserver: HTTPServer, tmp_path: Path) -> dict[str, Any]:
     everything = ON_THE_DAY + SECOND_RELEASE + RETELLINGS
@@ -173,9 +166,9 @@ def story(httpserver: HTTPServer, tmp_path: Path) -> dict[str, Any]:
             f'[[feeds]]\nid = "{feed}"\nurl = "{httpserver.url_for(f"/{feed}.xml")}"\npublisher = "{feed}"\n'
         )
     (tmp_path / "feeds.toml").write_text("\n".join(lines))
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
-    code, out, err = tracker("report", "--format", "json", cwd=tmp_path)
+    code, out, err = in_process("report", "--format", "json", cwd=tmp_path)
     assert code == 0, err
     data: dict[str, Any] = json.loads(out)
     data["_dir"] = str(tmp_path)

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -206,6 +207,7 @@ class _SharedStore:
 _STORE = _SharedStore()
 
 
+@pytest.mark.slow  # a whole fetch pass per example
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=_bodies)
 def test_random_feed_beside_a_good_one_in_one_pass(tmp_path: Path, body: bytes) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from tests.helpers.cli import tracker
+import pytest
+
+from tests.helpers.cli import in_process
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.pages import article_html
 from tracker.demo.documents import demo_feeds, load_document
@@ -60,9 +62,9 @@ def _run(workdir: Path, server: FeedServer, summaries: bool, mode: str) -> dict[
         tables.append(f'\n[[feeds]]\nid = "{feed["id"]}"\nurl = "{url}"\nfull_text = "{mode}"\n')
     fetch = f'[fetch]\npage_delay = "0s"\npage_ports = [{server.port}]\n'
     (workdir / "feeds.toml").write_text(fetch + "".join(tables), encoding="utf-8")
-    code, _, err = tracker("fetch", cwd=workdir)
+    code, _, err = in_process("fetch", cwd=workdir)
     assert code == 0, err
-    code, out, err = tracker("report", "--format", "json", cwd=workdir)
+    code, out, err = in_process("report", "--format", "json", cwd=workdir)
     assert code == 0, err
     report: dict[str, Any] = json.loads(out)
     return report
@@ -77,6 +79,7 @@ def _outcome(report: dict[str, Any]) -> tuple[list[tuple[Any, ...]], list[tuple[
     return subjects, timeline
 
 
+@pytest.mark.slow  # the demo fetched twice over, every page served and read
 def test_summary_feeds_with_pages_give_the_same_story_as_full_feeds(tmp_path: Path) -> None:
     (tmp_path / "full").mkdir()
     (tmp_path / "summaries").mkdir()

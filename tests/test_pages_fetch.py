@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.pages import article_html, summary_feed
 from tracker import app
@@ -131,7 +131,7 @@ def test_hostile_pages_are_refused_or_capped_and_polling_goes_on(
     hits_before = len(internal.hits["/secret"])
 
     started = time.monotonic()
-    code, out, err = tracker("fetch", cwd=tmp_path)
+    code, out, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     assert time.monotonic() - started < 60
     assert len(internal.hits["/secret"]) == hits_before  # nothing internal was ever requested
@@ -161,7 +161,7 @@ def test_hostile_pages_are_refused_or_capped_and_polling_goes_on(
     assert "talks between the two delegations" in text["text"]
     assert (text["title"], text["author"], text["sitename"]) == ("A good page", "Jane Roe", "Example Daily")
 
-    code, out, err = tracker("feeds", cwd=tmp_path)
+    code, out, err = in_process("feeds", cwd=tmp_path)
     assert code == 0, err
     header, *lines = out.splitlines()
     columns = header.split("\t")
@@ -174,7 +174,7 @@ def test_hostile_pages_are_refused_or_capped_and_polling_goes_on(
         assert rows[name]["pages"] == ("1 failing" if category == "timeout" else "1 given up"), rows[name]
 
     # A second pass fetches nothing twice: only the retried page is due, and not yet.
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     assert len(_texts(tmp_path)) == 1
     assert len(own.hits["/p/good"]) == 1
@@ -188,7 +188,7 @@ def test_the_feed_host_is_trusted_and_allow_private_opens_others(
     own.static("/p/own", article_html("On the feed's own host"), content_type="text/html")
     pages = {"own": own.url("/p/own"), "internal": internal.url("/secret")}
     _feeds_toml(tmp_path, own, pages, ports=(internal.port,))
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     refused = _pages(tmp_path)
     assert refused["own"][0] == "fetched"
@@ -198,7 +198,7 @@ def test_the_feed_host_is_trusted_and_allow_private_opens_others(
 
     (tmp_path / "events.db").unlink()
     _feeds_toml(tmp_path, own, pages, 'allow_private = ["127.0.0.2"]\n', ports=(internal.port,))
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     assert _pages(tmp_path)["internal"][0] == "fetched"
 
@@ -211,7 +211,7 @@ def test_robots_txt_is_respected_unless_ignored(
     own.static("/private/a", article_html("Private"), content_type="text/html")
     own.static("/public/a", article_html("Public"), content_type="text/html")
     _feeds_toml(tmp_path, own, {"private": own.url("/private/a"), "public": own.url("/public/a")})
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     pages = _pages(tmp_path)
     assert pages["public"][0] == "fetched"
@@ -221,7 +221,7 @@ def test_robots_txt_is_respected_unless_ignored(
 
     (tmp_path / "events.db").unlink()
     _feeds_toml(tmp_path, own, {"private": own.url("/private/a")}, "ignore_robots = true\n")
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     assert _pages(tmp_path)["private"][0] == "fetched"
 
@@ -236,7 +236,7 @@ def test_aggregator_redirects_and_redirect_shells_lead_to_the_publisher(
     shell = f"<html><head>{refresh}</head><body>Redirecting…</body></html>"
     own.static("/shell/xyz", shell.encode(), content_type="text/html")
     _feeds_toml(tmp_path, own, {"agg": own.url("/news/rss/articles/abc"), "shell": own.url("/shell/xyz")})
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     pages = _pages(tmp_path)
     for name in ("agg", "shell"):

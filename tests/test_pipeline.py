@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process, tracker
 from tests.helpers.feed_server import FeedServer
 
 GOOD_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -159,11 +159,11 @@ def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(server: FeedServer,
         assert error and "\n" not in error and len(error) <= 300
     assert "6 failed" in err and "2 new articles" in err
     # Each failing feed has a FeedFailed event; the good feed's articles are in the report.
-    code, out, _ = tracker(
+    code, out, _ = in_process(
         "events", "--type", "FeedFailed", "--format", "json", "--db", "events.db", cwd=tmp_path
     )
     assert {e["data"]["feed_id"] for e in json.loads(out)} == set(expected)
-    code, out, _ = tracker(
+    code, out, _ = in_process(
         "report", "--format", "json", "--config", str(config), "--db", "events.db", cwd=tmp_path
     )
     report = json.loads(out)
@@ -174,10 +174,10 @@ def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(server: FeedServer,
 def test_fetching_unchanged_feeds_again_adds_no_event(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
     args = ("fetch", "--config", str(config), "--db", "events.db")
-    assert tracker(*args, cwd=tmp_path)[0] == 0
+    assert in_process(*args, cwd=tmp_path)[0] == 0
     conn = sqlite3.connect(tmp_path / "events.db")
     events_before = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    code, _, err = tracker(*args, cwd=tmp_path)
+    code, _, err = in_process(*args, cwd=tmp_path)
     assert code == 0, err
     assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == events_before
     outcomes = [r[0] for r in conn.execute("SELECT outcome FROM polls ORDER BY id")]
@@ -217,8 +217,8 @@ def test_usage_config_and_store_errors_have_distinct_exit_codes(tmp_path: Path) 
 
 def test_verify_passes_then_names_a_forged_position(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
-    assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
-    code, out, _ = tracker("verify", "--db", "events.db", cwd=tmp_path)
+    assert in_process("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, out, _ = in_process("verify", "--db", "events.db", cwd=tmp_path)
     assert code == 0 and out.startswith("ok:")
     conn = sqlite3.connect(tmp_path / "events.db")
     conn.execute("DROP TRIGGER events_no_update")
@@ -227,28 +227,28 @@ def test_verify_passes_then_names_a_forged_position(server: FeedServer, tmp_path
     )
     conn.commit()
     conn.close()
-    code, _, err = tracker("verify", "--db", "events.db", cwd=tmp_path)
+    code, _, err = in_process("verify", "--db", "events.db", cwd=tmp_path)
     assert code == 1 and "position 1" in err
 
 
 def test_events_listing_and_pruning_the_poll_log(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml", "error": f"{base(server)}/500"})
     for _ in range(2):
-        assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
-    code, out, _ = tracker("events", "--format", "json", "--db", "events.db", cwd=tmp_path)
+        assert in_process("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, out, _ = in_process("events", "--format", "json", "--db", "events.db", cwd=tmp_path)
     everything = json.loads(out)
     assert sorted(e["type"] for e in everything) == ["ArticleObserved", "ArticleObserved", "FeedFailed"]
     assert [e["position"] for e in everything] == [1, 2, 3]
-    code, out, _ = tracker("events", "--since", "2", "--format", "json", "--db", "events.db", cwd=tmp_path)
+    code, out, _ = in_process("events", "--since", "2", "--format", "json", "--db", "events.db", cwd=tmp_path)
     assert [e["position"] for e in json.loads(out)] == [3]
-    code, out, _ = tracker(
+    code, out, _ = in_process(
         "events", "--since", "2000-01-01", "--limit", "1", "--db", "events.db", cwd=tmp_path
     )
     assert code == 0 and len(out.strip().splitlines()) == 2  # header + one row when piped
-    code, _, err = tracker("prune", "--polls-older-than", "1d", "--db", "events.db", cwd=tmp_path)
+    code, _, err = in_process("prune", "--polls-older-than", "1d", "--db", "events.db", cwd=tmp_path)
     assert code == 0 and err.startswith("0 poll rows removed")
     time.sleep(1.1)
-    code, _, err = tracker("prune", "--polls-older-than", "1s", "--db", "events.db", cwd=tmp_path)
+    code, _, err = in_process("prune", "--polls-older-than", "1s", "--db", "events.db", cwd=tmp_path)
     assert code == 0 and err.startswith("4 poll rows removed")
     conn = sqlite3.connect(tmp_path / "events.db")
     assert conn.execute("SELECT count(*) FROM polls").fetchone()[0] == 0
@@ -259,7 +259,7 @@ def test_a_feeds_ttl_is_remembered_across_polls(server: FeedServer, tmp_path: Pa
     path = tmp_path / "feeds.toml"
     path.write_text(f'[[feeds]]\nid = "slow-news"\nurl = "{base(server)}/ttl.xml"\ninterval = "1m"\n')
     for _ in range(2):  # a 200 that carries <ttl>3</ttl> (minutes), then a 304 that carries nothing
-        assert tracker("fetch", "--config", str(path), "--db", "events.db", cwd=tmp_path)[0] == 0
+        assert in_process("fetch", "--config", str(path), "--db", "events.db", cwd=tmp_path)[0] == 0
     conn = sqlite3.connect(tmp_path / "events.db")
     outcomes = [r[0] for r in conn.execute("SELECT outcome FROM polls ORDER BY id")]
     assert outcomes == ["ok", "not-modified"]
@@ -275,9 +275,9 @@ def test_a_feeds_ttl_is_remembered_across_polls(server: FeedServer, tmp_path: Pa
 
 def test_the_demo_never_writes_into_a_store_with_real_feeds(server: FeedServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, {"good": f"{base(server)}/good.xml"})
-    assert tracker("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
-    code, _, err = tracker("demo", "--db", "events.db", cwd=tmp_path)
+    assert in_process("fetch", "--config", str(config), "--db", "events.db", cwd=tmp_path)[0] == 0
+    code, _, err = in_process("demo", "--db", "events.db", cwd=tmp_path)
     assert code == 1 and "run the demo elsewhere" in err
-    code, out, _ = tracker("demo", "--db", "demo.db", cwd=tmp_path)
+    code, out, _ = in_process("demo", "--db", "demo.db", cwd=tmp_path)
     assert code == 0 and "Prisoners released by Belarus: 192 in total" in out
-    assert tracker("demo", "--db", "demo.db", cwd=tmp_path)[0] == 0  # running it again is fine
+    assert in_process("demo", "--db", "demo.db", cwd=tmp_path)[0] == 0  # running it again is fine

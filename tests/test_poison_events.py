@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tracker.events import FactAsserted
 from tracker.storage.store import Store
 
@@ -35,7 +35,7 @@ def poisoned_store(path: Path) -> str:
 def test_a_poison_event_is_recorded_and_skipped_and_can_be_retracted(tmp_path: Path) -> None:
     db = str(tmp_path / "events.db")
     poison = poisoned_store(tmp_path / "events.db")
-    good = tracker(
+    good = in_process(
         "assert",
         "prisoner-releases",
         "52",
@@ -51,11 +51,11 @@ def test_a_poison_event_is_recorded_and_skipped_and_can_be_retracted(tmp_path: P
     assert "Traceback" not in good.err
 
     # The story went on past it: the good assertion counts, the poison is marked.
-    report = tracker("report", "--format", "json", "--db", db, cwd=tmp_path)
+    report = in_process("report", "--format", "json", "--db", db, cwd=tmp_path)
     assert report.code == 0, report.err
     (tally,) = [s for s in json.loads(report.out)["subjects"] if s["id"] == "prisoner-releases"]
     assert tally["total"] == 52
-    feeds = tracker("feeds", "--db", db, cwd=tmp_path)
+    feeds = in_process("feeds", "--db", db, cwd=tmp_path)
     assert feeds.code == 0, feeds.err
     assert "projection story: went on without 1 event it could not apply" in feeds.out + feeds.err
     assert poison in feeds.out + feeds.err
@@ -66,12 +66,12 @@ def test_a_poison_event_is_recorded_and_skipped_and_can_be_retracted(tmp_path: P
     assert [r[:5] for r in rows] == [("story", 1, poison, 1, 1)]
     assert "OverflowError" in rows[0][5]
 
-    verify = tracker("verify", "--db", db, cwd=tmp_path)
+    verify = in_process("verify", "--db", db, cwd=tmp_path)
     assert verify.code == 0, verify.err
     assert f"note: projection story went on without position 1 ({poison}): OverflowError" in verify.err
 
     # A rebuild replays it, fails on it again (counted), and still completes.
-    rebuilt = tracker("rebuild", "--db", db, cwd=tmp_path)
+    rebuilt = in_process("rebuild", "--db", db, cwd=tmp_path)
     assert rebuilt.code == 0, rebuilt.err
     assert "story could not apply position 1" in rebuilt.err
     assert "Traceback" not in rebuilt.err
@@ -79,7 +79,7 @@ def test_a_poison_event_is_recorded_and_skipped_and_can_be_retracted(tmp_path: P
         assert conn.execute("SELECT attempts FROM projection_errors").fetchall() == [(2,)]
 
     # The asserted fact can be reached and withdrawn, though no projection could take it.
-    retracted = tracker("retract", poison, "--reason", "typo", "--db", db, cwd=tmp_path)
+    retracted = in_process("retract", poison, "--reason", "typo", "--db", db, cwd=tmp_path)
     assert (retracted.code, retracted.err.strip()) == (0, f"{poison}: retracted")
-    report = tracker("report", "--format", "json", "--db", db, cwd=tmp_path)
+    report = in_process("report", "--format", "json", "--db", db, cwd=tmp_path)
     assert [r["fact_id"] for r in json.loads(report.out)["retracted"]] == [poison]

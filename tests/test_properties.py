@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker import app
-from tracker.bootstrap import assemble
+from tracker.bootstrap import LazyInterpretPool, Tracker, projection_runner
 from tracker.config import default_config
 from tracker.events import ArticleObserved, ArticleRevised, Event, FeedFailed, FeedRecovered
 from tracker.storage.store import Store
@@ -88,18 +90,32 @@ def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     return {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}  # noqa: S608
 
 
+@pytest.fixture(scope="module")
+def interpreter() -> Iterator[LazyInterpretPool]:
+    """One pool of interpretation workers for every example, as the daemon keeps one for all its
+    catch-ups (starting a worker per example would be most of the run)."""
+    pool = LazyInterpretPool(workers=1)
+    yield pool
+    pool.close()
+
+
+def application(store: Store, interpreter: LazyInterpretPool) -> Tracker:
+    config = default_config()
+    return Tracker(config, store, projection_runner(config, interpreter), interpreter)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_any_batching_gives_dense_positions_unique_ids_and_rebuild_equals_catch_up(
-    batches: list[list[Event]],
+    interpreter: LazyInterpretPool, batches: list[list[Event]]
 ) -> None:
-    config = default_config()
     with tempfile.TemporaryDirectory() as tmp:
         incremental = Store.open(Path(tmp) / "a.db", clock=fixed_clock)
+        caught_up = application(incremental, interpreter)
         for batch in batches:
             with incremental.transaction():
                 incremental.append(batch)
-            app.catch_up(assemble(config, incremental))  # caught up after every batch, as the daemon does
+            app.catch_up(caught_up)  # caught up after every batch, as the daemon does
         positions = [
             row[0] for row in incremental.conn.execute("SELECT position FROM events ORDER BY position")
         ]
@@ -112,7 +128,7 @@ def test_any_batching_gives_dense_positions_unique_ids_and_rebuild_equals_catch_
         single = Store.open(Path(tmp) / "b.db", clock=fixed_clock)
         with single.transaction():
             single.append([e for batch in batches for e in batch])
-        app.rebuild(assemble(config, single))
+        app.rebuild(application(single, interpreter))
         same_log = "SELECT id, stream, version, hash FROM events ORDER BY position"
         assert single.conn.execute(same_log).fetchall() == incremental.conn.execute(same_log).fetchall()
         assert dump(single) == dump(incremental)

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.helpers.cli import ROOT, CliRun, tracker
 
 README = ROOT / "README.md"
@@ -91,6 +93,7 @@ def test_the_quick_start_keeps_the_demo_out_of_the_real_store(tmp_path: Path) ->
     assert {e["stream"].split(":")[1] for e in events(tmp_path, "demo.db")} == DEMO_IDS
 
 
+@pytest.mark.slow  # the demo run twice as a user would, in processes of its own
 def test_a_demo_store_reads_correctly_later_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
     offline_copy_of_shipped_feeds(tmp_path)  # the user's feed list is in force from here on
     assert tracker("demo", cwd=tmp_path).code == 0

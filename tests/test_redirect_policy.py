@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.net.netguard import AddressPolicy, is_public
 
@@ -78,7 +78,7 @@ def test_redirects_into_the_local_network_are_refused_in_every_spelling(
         feeds[name] = own.url(f"/to-{name}")
     write_feeds(tmp_path / "feeds.toml", feeds, '[fetch]\ndeadline = "5s"\n')
     hits_before = len(internal.hits["/secret.xml"])
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code in (0, 3), err  # the pass ran (3: every feed failed)
     assert len(internal.hits["/secret.xml"]) == hits_before  # nothing internal was ever requested
     assert stored_guids(tmp_path) == set()
@@ -107,7 +107,7 @@ def test_a_feed_may_redirect_within_its_own_host(
             "mapped": own.url("/to-self-mapped"),
         }
         write_feeds(tmp_path / "feeds.toml", feeds)
-        code, _, err = tracker("fetch", cwd=tmp_path)
+        code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     results = outcomes(tmp_path)
     assert {name: result[0] for name, result in results.items() if name != "mapped"} == {
@@ -126,7 +126,7 @@ def test_a_feed_by_name_may_not_redirect_to_another_loopback_address(
     own, internal = servers
     own.redirect("/named", f"http://127.0.0.2:{internal.port}/secret.xml")
     write_feeds(tmp_path / "feeds.toml", {"named": f"http://localhost:{own.port}/named"})
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code in (0, 3), err
     assert outcomes(tmp_path)["named"][1] == "refused-destination"
 
@@ -140,7 +140,7 @@ def test_allow_private_opens_listed_destinations(
     own.redirect("/to-metadata", "http://169.254.169.254/")
     feeds = {"internal": own.url("/to-internal"), "metadata": own.url("/to-metadata")}
     write_feeds(tmp_path / "feeds.toml", feeds, f'[fetch]\ndeadline = "5s"\nallow_private = [{allowed}]\n')
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     results = outcomes(tmp_path)
     assert results["internal"][0] == "ok"
@@ -155,14 +155,14 @@ def test_allow_private_by_host_name(servers: tuple[FeedServer, FeedServer], tmp_
         own.redirect("/to-intranet-name", f"http://localhost:{own.port}/feed.xml")
         feeds = {"by-name": f"http://127.0.0.2:{intranet.port}/feed.xml", "hop": own.url("/to-intranet-name")}
         write_feeds(tmp_path / "feeds.toml", feeds, '[fetch]\nallow_private = ["LocalHost."]\n')
-        code, _, err = tracker("fetch", cwd=tmp_path)
+        code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     assert {name: result[0] for name, result in outcomes(tmp_path).items()} == {"by-name": "ok", "hop": "ok"}
 
 
 def test_allow_private_entries_are_validated(tmp_path: Path) -> None:
     write_feeds(tmp_path / "feeds.toml", {}, '[fetch]\nallow_private = ["10.1.2.0/24", "bad host!"]\n')
-    code, _, err = tracker("report", cwd=tmp_path)
+    code, _, err = in_process("report", cwd=tmp_path)
     assert code == 1 and "allow_private" in err and "bad host!" in err and "Traceback" not in err
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tracker.cli.serve import datasette_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("views") / "demo.db"
-    run = tracker("demo", "--db", str(db))
+    run = in_process("demo", "--db", str(db))
     assert run.code == 0, run.err
     return db
 
@@ -67,7 +67,7 @@ def test_the_views_survive_a_rebuild(demo_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "copy.db"
     db.write_bytes(demo_db.read_bytes())
     before = rows(db, "SELECT * FROM current_state ORDER BY subject")
-    assert tracker("rebuild", "--db", str(db), "--config", "/dev/null").code == 0
+    assert in_process("rebuild", "--db", str(db), "--config", "/dev/null").code == 0
     assert [tuple(r) for r in rows(db, "SELECT * FROM current_state ORDER BY subject")] == [
         tuple(r) for r in before
     ]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 
 SEPTEMBER_11 = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Wire</title><link>https://wire.example/</link>
@@ -33,7 +33,7 @@ It is not clear whether the embassy in Minsk will reopen this year.</description
 
 
 def report(cwd: Path, *args: str) -> dict[str, Any]:
-    code, out, err = tracker("report", "--format", "json", *args, cwd=cwd)
+    code, out, err = in_process("report", "--format", "json", *args, cwd=cwd)
     assert code == 0, err
     data: dict[str, Any] = json.loads(out)
     return data
@@ -49,7 +49,7 @@ def fetched(httpserver: HTTPServer, tmp_path: Path) -> Path:
     (tmp_path / "feeds.toml").write_text(
         f'[[feeds]]\nid = "wire"\nurl = "{httpserver.url_for("/wire.xml")}"\npublisher = "Wire"\n'
     )
-    code, _, err = tracker("fetch", cwd=tmp_path)
+    code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
     return tmp_path
 
@@ -71,7 +71,7 @@ def test_one_day_of_coverage_gives_the_state_with_evidence(fetched: Path) -> Non
 
 
 def test_an_analyst_outranks_extraction_and_retractions_stop_counting(fetched: Path) -> None:
-    code, out, err = tracker(
+    code, out, err = in_process(
         "assert", "belavia-sanctions", "eased", "--date", "2025-09-11",
         "--source", "https://home.treasury.gov/example-licence", "--note", "OFAC issued a general licence.",
         cwd=fetched,
@@ -83,16 +83,20 @@ def test_an_analyst_outranks_extraction_and_retractions_stop_counting(fetched: P
     assert belavia["evidence"][0]["url"] == "https://home.treasury.gov/example-licence"
 
     # The same assertion again is the same event: nothing new.
-    assert tracker("events", "--type", "FactAsserted", "--format", "json", cwd=fetched)[1].count('"id"') == 1
-    code, out, _ = tracker(
+    assert (
+        in_process("events", "--type", "FactAsserted", "--format", "json", cwd=fetched)[1].count('"id"') == 1
+    )
+    code, out, _ = in_process(
         "assert", "belavia-sanctions", "eased", "--date", "2025-09-11",
         "--source", "https://home.treasury.gov/example-licence", "--note", "OFAC issued a general licence.",
         cwd=fetched,
     )  # fmt: skip
     assert out.strip() == assertion_id
-    assert tracker("events", "--type", "FactAsserted", "--format", "json", cwd=fetched)[1].count('"id"') == 1
+    assert (
+        in_process("events", "--type", "FactAsserted", "--format", "json", cwd=fetched)[1].count('"id"') == 1
+    )
 
-    code, _, err = tracker("retract", assertion_id, "--reason", "wrong licence", cwd=fetched)
+    code, _, err = in_process("retract", assertion_id, "--reason", "wrong licence", cwd=fetched)
     assert code == 0, err
     data = report(fetched)
     assert subject(data, "belavia-sanctions")["state"] == "relief-promised"
@@ -102,12 +106,12 @@ def test_an_analyst_outranks_extraction_and_retractions_stop_counting(fetched: P
     release_fact = subject(data, "prisoner-releases")["evidence"][0]["fact_id"]
     other_facts = [e["fact_id"] for e in subject(data, "prisoner-releases")["evidence"][1:]]
     for fact_id in [release_fact, *other_facts]:
-        assert tracker("retract", fact_id, "--reason", "misread", cwd=fetched)[0] == 0
+        assert in_process("retract", fact_id, "--reason", "misread", cwd=fetched)[0] == 0
     assert subject(report(fetched), "prisoner-releases")["total"] == 0
 
 
 def test_analyst_input_is_validated(fetched: Path) -> None:
-    code, _, err = tracker(
+    code, _, err = in_process(
         "assert",
         "belavia-sanctions",
         "gone",
@@ -118,7 +122,7 @@ def test_analyst_input_is_validated(fetched: Path) -> None:
         cwd=fetched,
     )
     assert code == 1 and "has no state 'gone'" in err
-    code, _, err = tracker(
+    code, _, err = in_process(
         "assert",
         "prisoner-releases",
         "many",
@@ -129,7 +133,7 @@ def test_analyst_input_is_validated(fetched: Path) -> None:
         cwd=fetched,
     )
     assert code == 1 and "give a count" in err
-    code, _, err = tracker(
+    code, _, err = in_process(
         "assert",
         "us-embassy-minsk",
         "reopened",
@@ -140,5 +144,5 @@ def test_analyst_input_is_validated(fetched: Path) -> None:
         cwd=fetched,
     )
     assert code == 2 and "YYYY-MM-DD" in err
-    code, _, err = tracker("retract", "fact:nope", "--reason", "x", cwd=fetched)
+    code, _, err = in_process("retract", "fact:nope", "--reason", "x", cwd=fetched)
     assert code == 1 and "no fact" in err

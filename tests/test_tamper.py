@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.storage.chain import chain_hash
 from tracker.storage.schema import SCHEMA, split_sql
@@ -34,7 +34,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with FeedServer() as server:
         server.static("/feed.xml", RSS)
         write_feeds(workdir / "feeds.toml", {"wire": server.url("/feed.xml")})
-        code, _, err = tracker("fetch", cwd=workdir, env={"TRACKER_KEY_FILE": str(workdir / "seal.key")})
+        code, _, err = in_process("fetch", cwd=workdir, env={"TRACKER_KEY_FILE": str(workdir / "seal.key")})
     assert code == 0, err
     return workdir
 
@@ -57,13 +57,13 @@ def shell(workdir: Path, *statements: str) -> None:
 
 
 def verify(workdir: Path, *args: str) -> tuple[int, str, str]:
-    code, out, err = tracker("verify", *args, cwd=workdir)
+    code, out, err = in_process("verify", *args, cwd=workdir)
     assert "Traceback" not in err
     return code, out, err
 
 
 def report_head(workdir: Path) -> str:
-    code, out, err = tracker("report", "--format", "json", cwd=workdir)
+    code, out, err = in_process("report", "--format", "json", cwd=workdir)
     assert code == 0, err
     head = json.loads(out)["head"]
     return f"{head['position']}:{head['hash']}"
@@ -76,7 +76,7 @@ def test_a_pristine_store_verifies_with_its_checkpoint_and_key(workdir: Path) ->
     assert code == 0, err
     assert out.startswith("ok: 5 events, extends the checkpoint; every head sealed with the key;")
     for fmt in ("text", "markdown", "html"):
-        code, out, _ = tracker("report", "--format", fmt, cwd=workdir)
+        code, out, _ = in_process("report", "--format", fmt, cwd=workdir)
         assert code == 0 and checkpoint in out, fmt
 
 
@@ -209,7 +209,7 @@ def test_a_rechained_history_passes_alone_and_fails_against_a_checkpoint_or_the_
 
 
 def test_events_appended_without_the_key_are_named(workdir: Path) -> None:
-    code, _, err = tracker(
+    code, _, err = in_process(
         "assert",
         "prisoner-releases",
         "3",
@@ -291,7 +291,7 @@ def test_a_store_with_the_older_replace_guard_is_upgraded_by_a_writer(workdir: P
     )
     code, _, err = verify(workdir)
     assert code == 0 and "events_no_replace is from an older tracker" in err
-    code, _, err = tracker("rebuild", cwd=workdir)
+    code, _, err = in_process("rebuild", cwd=workdir)
     assert code == 0, err
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         shell(

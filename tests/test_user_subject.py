@@ -8,7 +8,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tracker.demo import DemoServer, demo_feeds
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -30,12 +30,14 @@ def test_a_subject_added_in_feeds_toml_works_end_to_end(tmp_path: Path) -> None:
         )
         config = tmp_path / "feeds.toml"
         config.write_text(feeds, encoding="utf-8")
-        code, _, err = tracker("fetch", cwd=tmp_path)
+        code, _, err = in_process("fetch", cwd=tmp_path)
         assert code == 0, err
 
         # Add the subject after the articles are stored: a read-only report already sees it...
         config.write_text(feeds + readme_example(), encoding="utf-8")
-        code, out, err = tracker("report", "--format", "json", "--subject", "potash-sanctions", cwd=tmp_path)
+        code, out, err = in_process(
+            "report", "--format", "json", "--subject", "potash-sanctions", cwd=tmp_path
+        )
         assert code == 0, err
         (potash,) = json.loads(out)["subjects"]
         assert potash["state"] == "lifted" and potash["since"] == "2025-12-13"
@@ -44,9 +46,9 @@ def test_a_subject_added_in_feeds_toml_works_end_to_end(tmp_path: Path) -> None:
         )
 
         # ...and the next fetch rebuilds the interpretation tables with it.
-        code, _, err = tracker("fetch", cwd=tmp_path)
+        code, _, err = in_process("fetch", cwd=tmp_path)
         assert code == 0, err
-        code, out, _ = tracker("report", "--format", "json", "--subject", "potash-sanctions", cwd=tmp_path)
+        code, out, _ = in_process("report", "--format", "json", "--subject", "potash-sanctions", cwd=tmp_path)
         assert json.loads(out)["subjects"][0]["state"] == "lifted"
         conn = sqlite3.connect(tmp_path / "events.db")
         (state,) = conn.execute(

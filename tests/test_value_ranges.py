@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers.cli import invoke, tracker
+from tests.helpers.cli import in_process, invoke
 from tracker.cli import main
 from tracker.limits import MAX_COUNT
 from tracker.storage.store import Store
@@ -57,16 +57,16 @@ def one_line_error(code: int, err: str, expected_code: int, *needles: str) -> No
     ],
 )
 def test_command_line_values_out_of_range(workdir: Path, args: list[str], needle: str) -> None:
-    code, _, err = tracker(*args, cwd=workdir)
+    code, _, err = in_process(*args, cwd=workdir)
     one_line_error(code, err, 2, needle)
 
 
 @pytest.mark.parametrize("count", ["9223372036854775808", str(MAX_COUNT + 1), "²", "1e3", "5x"])
 def test_assertion_counts_beyond_the_maximum_are_refused(workdir: Path, count: str) -> None:
     args = ["assert", "prisoner-releases", count, "--date", "2025-09-11", "--source", "https://x.example/"]
-    code, _, err = tracker(*args, cwd=workdir)
+    code, _, err = in_process(*args, cwd=workdir)
     one_line_error(code, err, 1, "prisoner-releases")
-    code, out, _ = tracker("events", "--format", "json", cwd=workdir)
+    code, out, _ = in_process("events", "--format", "json", cwd=workdir)
     assert code == 0 and out.strip() == "[]"  # nothing was recorded
 
 
@@ -80,9 +80,9 @@ def test_the_largest_count_is_accepted_and_folds(workdir: Path) -> None:
         "--source",
         "https://x.example/",
     ]
-    code, out, err = tracker(*args, cwd=workdir)
+    code, out, err = in_process(*args, cwd=workdir)
     assert code == 0, err
-    code, out, err = tracker("report", "--format", "json", cwd=workdir)
+    code, out, err = in_process("report", "--format", "json", cwd=workdir)
     assert code == 0, err
     assert f'"total": {MAX_COUNT}' in out
 
@@ -105,16 +105,16 @@ def test_the_largest_count_is_accepted_and_folds(workdir: Path) -> None:
 def test_configuration_values_out_of_range(workdir: Path, table: str, needle: str) -> None:
     (workdir / "feeds.toml").write_text(table, encoding="utf-8")
     for command in (["fetch"], ["report"]):
-        code, _, err = tracker(*command, cwd=workdir)
+        code, _, err = in_process(*command, cwd=workdir)
         assert code == 1, err
         assert "Traceback" not in err and "feeds.toml" in err and needle in err, err
 
 
 def test_eval_on_a_bad_file(workdir: Path) -> None:
     (workdir / "bad.jsonl").write_text("not json\n", encoding="utf-8")
-    code, _, err = tracker("eval", "bad.jsonl", cwd=workdir)
+    code, _, err = in_process("eval", "bad.jsonl", cwd=workdir)
     one_line_error(code, err, 1, "bad.jsonl")
-    code, _, err = tracker("eval", "events.db", cwd=workdir)
+    code, _, err = in_process("eval", "events.db", cwd=workdir)
     one_line_error(code, err, 1)
 
 

@@ -1,8 +1,10 @@
 """Running the real `tracker` command: in a child process, as a user would (`tracker`), or in this
-process through click's runner (`invoke`), which is quicker where nothing needs a process of its own."""
+process through click's runner (`in_process`, `invoke`), which is quicker where nothing needs a process of
+its own. A child process is for what only a process shows: start-up, signals, terminals, imports."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -35,6 +37,16 @@ def tracker(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, tim
         env={**os.environ, **(env or {})},
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+def in_process(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> CliRun:
+    """`tracker ARGS…` in this process, from `cwd`, as `tracker()` runs it in a child: (exit code,
+    stdout, stderr). An exception the command let through is raised here, never read as an exit."""
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(main, list(args), env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
