@@ -120,15 +120,28 @@ def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact
     return Fact(**values, publisher=publishers.get(values["feed_id"], values["feed_id"]))
 
 
+# The rows of the article versions current at a position (given twice): seen by then, not yet revised.
+CURRENT_AT = "position <= ? AND (superseded_by_position IS NULL OR superseded_by_position > ?)"
+
+
 def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
     """Extracted facts as known at position `until`: those of the article versions current then."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
     cursor = db.execute(
-        f"SELECT {columns} FROM facts WHERE position <= ? "  # noqa: S608 (column names are ours)
-        "AND (superseded_by_position IS NULL OR superseded_by_position > ?) ORDER BY position, start",
+        f"SELECT {columns} FROM facts WHERE {CURRENT_AT} ORDER BY position, start",  # noqa: S608 (ours)
         [until, until],
     )
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
+
+
+def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]:
+    """The articles with facts about `subjects` among the versions current at position `until`."""
+    marks = ", ".join("?" * len(subjects))
+    rows = store.db.execute(
+        f"SELECT DISTINCT stream FROM facts WHERE subject IN ({marks}) AND {CURRENT_AT}",  # noqa: S608
+        [*subjects, until, until],
+    )
+    return {stream for (stream,) in rows.fetchall()}
 
 
 def facts_known_at(store: Store, publishers: Mapping[str, str], until: int) -> list[Fact]:

@@ -24,6 +24,7 @@ from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
 from tracker.projections.views import create_views, drop_views
+from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLES = (
@@ -142,28 +143,15 @@ class StoryProjection(Projection):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        event = recorded.event
-        if isinstance(event, FactAsserted):
+        if isinstance(recorded.event, FactAsserted):
             db.execute(
                 "INSERT INTO assertions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [
-                    recorded.id,
-                    recorded.position,
-                    recorded.recorded_at,
-                    event.subject,
-                    event.state,
-                    event.count,
-                    event.date.isoformat(),
-                    event.date_precision,
-                    event.source,
-                    event.note,
-                    event.analyst,
-                ],
+                _assertion_row(recorded, recorded.event),
             )
-        elif isinstance(event, FactRetracted):
+        elif isinstance(recorded.event, FactRetracted):
             db.execute(
                 "INSERT INTO retractions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [event.fact_id, recorded.position, recorded.recorded_at, event.reason, event.analyst],
+                _retraction_row(recorded, recorded.event),
             )
         # Article events change `facts`; finish() refolds.
 
@@ -201,39 +189,66 @@ def load_inputs(
     return load_facts(db, publishers, limit) + _assertions(db, limit), _retractions(db, limit)
 
 
-_ASSERTION_COLUMNS = (
-    "fact_id",
-    "position",
-    "recorded_at",
-    "subject",
-    "state",
-    "count",
-    "date",
-    "date_precision",
-    "source",
-    "note",
-)
+def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[Fact], list[Retraction]]:
+    """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables
+    as far as the projection has read the log (`checkpoint`), then from the log, through the same rows."""
+    checkpoint = min(checkpoint, until)
+    facts, retractions = [], []
+    if checkpoint:  # else the tables may not exist yet
+        facts, retractions = _assertions(store.db, checkpoint), _retractions(store.db, checkpoint)
+    retracted = {r.fact_id for r in retractions}
+    for recorded in store.read(after=checkpoint, until=until, types=("FactAsserted", "FactRetracted")):
+        event = recorded.event
+        if isinstance(event, FactAsserted):
+            facts.append(_assertion_from_row(_assertion_row(recorded, event)))
+        elif isinstance(event, FactRetracted) and event.fact_id not in retracted:  # the first one stands
+            retracted.add(event.fact_id)
+            retractions.append(Retraction(event.fact_id, event.reason))
+    return facts, retractions
+
+
+def _assertion_row(recorded: RecordedEvent, event: FactAsserted) -> tuple[Any, ...]:
+    """The `assertions` row of an analyst's assertion."""
+    return (
+        recorded.id,
+        recorded.position,
+        recorded.recorded_at,
+        event.subject,
+        event.state,
+        event.count,
+        event.date.isoformat(),
+        event.date_precision,
+        event.source,
+        event.note,
+        event.analyst,
+    )
+
+
+def _retraction_row(recorded: RecordedEvent, event: FactRetracted) -> tuple[Any, ...]:
+    """The `retractions` row of an analyst's retraction."""
+    return (event.fact_id, recorded.position, recorded.recorded_at, event.reason, event.analyst)
 
 
 def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
-    rows = db.execute(
-        f"SELECT {', '.join(_ASSERTION_COLUMNS)} FROM assertions WHERE position <= ? ORDER BY position",  # noqa: S608
-        [until],
-    ).fetchall()
-    facts = []
-    for values in rows:
-        row = dict(zip(_ASSERTION_COLUMNS, values, strict=True))
-        event = FactAsserted(
-            subject=row["subject"],
-            state=row["state"],
-            count=row["count"],
-            date=date.fromisoformat(row["date"]),
-            date_precision=row["date_precision"],
-            source=row["source"],
-            note=row["note"],
-        )
-        facts.append(assertion_fact(row["fact_id"], row["position"], row["recorded_at"], event))
-    return facts
+    rows = db.execute("SELECT * FROM assertions WHERE position <= ? ORDER BY position", [until])
+    return [_assertion_from_row(row) for row in rows.fetchall()]
+
+
+def _assertion_from_row(row: Sequence[Any]) -> Fact:
+    fact_id, position, recorded_at, subject, state, count, day, precision, source, note, _ = row
+    event = FactAsserted(
+        subject=subject,
+        state=state,
+        count=count,
+        date=date.fromisoformat(day),
+        date_precision=precision,
+        source=source,
+        note=note,
+    )
+    return assertion_fact(fact_id, position, recorded_at, event)
+
+
+ASSERTED_SENTENCE = "Asserted by an analyst."  # the evidence of an assertion without a note
 
 
 def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> Fact:
@@ -248,7 +263,7 @@ def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAss
         event_date=event.date,
         date_precision=event.date_precision,
         date_basis="analyst",
-        sentence=event.note or "Asserted by an analyst.",
+        sentence=event.note or ASSERTED_SENTENCE,
         start=0,
         end=0,
         cue="",
