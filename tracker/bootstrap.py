@@ -182,19 +182,19 @@ def open_tracker(
     create: bool = False,
     clock: Clock = system_clock,
     workers: int | None = None,
-    page_budget: float | None = None,
+    check: bool = False,
 ) -> Tracker:
     """Open the store at `db_path` and assemble the application around it.
 
     Only the commands that record observations (fetch, daemon, demo) pass `create`; readers open
     the store read-only, so a mistyped path is an error, never an empty database. A store
     `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
-    how many processes interpret articles (default: TRACKER_WORKERS, else one per core);
-    `page_budget` the CPU seconds a page's extraction may take.
+    how many processes interpret articles (default: TRACKER_WORKERS, else one per core); `check`
+    checks the store's pages first.
     """
     from tracker.demo.outlets import reading_config
 
-    store = Store.open(db_path, readonly=readonly, create=create, clock=clock)
+    store = Store.open(db_path, readonly=readonly, create=create, clock=clock, check=check)
     try:
         config = reading_config(config, store)
     except BaseException:
