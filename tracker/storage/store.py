@@ -151,6 +151,8 @@ class Store:
 
         The body must not await: another task on the loop could use the connection mid-transaction.
         """
+        import asyncio  # only writers on an event loop need it; readers start faster without it
+
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         level = None if durable else int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
