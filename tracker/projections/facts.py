@@ -11,7 +11,7 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, ClassVar, Protocol
@@ -124,12 +124,24 @@ def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact
 CURRENT_AT = "position <= ? AND (superseded_by_position IS NULL OR superseded_by_position > ?)"
 
 
-def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
-    """Extracted facts as known at position `until`: those of the article versions current then."""
+def load_facts(
+    db: sqlite_utils.Database,
+    publishers: Mapping[str, str],
+    until: int,
+    *,
+    dated_by: date | None = None,
+    keeping: Collection[str] = (),
+) -> list[Fact]:
+    """Extracted facts as known at position `until`: those of the article versions current then;
+    with `dated_by`, only those dated by that day, and those whose ids are in `keeping`."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    dated, params = "", list[object]([until, until])
+    if dated_by is not None:
+        dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
+        params += [dated_by.isoformat(), json.dumps(list(keeping))]
     cursor = db.execute(
-        f"SELECT {columns} FROM facts WHERE {CURRENT_AT} ORDER BY position, start",  # noqa: S608 (ours)
-        [until, until],
+        f"SELECT {columns} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
+        params,
     )
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
@@ -144,9 +156,16 @@ def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]
     return {stream for (stream,) in rows.fetchall()}
 
 
-def facts_known_at(store: Store, publishers: Mapping[str, str], until: int) -> list[Fact]:
+def facts_known_at(
+    store: Store,
+    publishers: Mapping[str, str],
+    until: int,
+    *,
+    dated_by: date | None = None,
+    keeping: Collection[str] = (),
+) -> list[Fact]:
     """`load_facts` for readers above the storage layer, who hold a store, not its connection."""
-    return load_facts(store.db, publishers, until)
+    return load_facts(store.db, publishers, until, dated_by=dated_by, keeping=keeping)
 
 
 def article_text(

@@ -84,29 +84,33 @@ def story_at(
         ids = [s.id for s in config.subjects if subjects is None or s.id in subjects]
         streams = None if subjects is None else streams_about(store, subjects, until)
         return read_story(store, ids, until), streams
-    facts, retractions = story_inputs(store, config, until)
+    # Narrowed to subjects, the articles about them are found among all the facts, whatever their date.
+    facts, retractions = story_inputs(store, config, until, dated_by=as_of if subjects is None else None)
     streams = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
     return fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects), streams
 
 
-def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
-    """Facts and retractions as known at position `until`."""
+def story_inputs(
+    store: Store, config: Config, until: int, *, dated_by: date | None = None
+) -> tuple[list[Fact], list[Retraction]]:
+    """Facts and retractions as known at position `until`. With `dated_by`, the projected facts
+    dated later are left out unless retracted: a fold as of that day skips them, and lists only
+    the retracted ones."""
     facts_projection = FactsProjection(config.subjects)
     checkpoint = min(_checkpoint(store, facts_projection), until)
-    publishers = config.publishers
-    by_article: dict[str, list[Fact]] = {}
-    for fact in facts_known_at(store, publishers, checkpoint) if checkpoint else ():
-        by_article.setdefault(fact.stream, []).append(fact)
-    # Article versions and pages the projection has not folded yet are extracted here, as it
-    # would: a version (or a page of it) replaces the facts of the one before it.
-    for recorded in store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES):
-        reading = article_reading(store, recorded)
-        if reading is not None:
-            article, page = reading
-            by_article[article.stream] = facts_from_article(article, config.subjects, publishers, page)
-    facts = [fact for article_facts in by_article.values() for fact in article_facts]
     story_projection = StoryProjection(config.subjects, config.publishers)
     asserted, retractions = analysts_known_at(store, _checkpoint(store, story_projection), until)
+    publishers = config.publishers
+    by_article: dict[str, list[Fact]] = {}
+    retracted = [r.fact_id for r in retractions]
+    if checkpoint:  # else the table may not exist yet
+        for fact in facts_known_at(store, publishers, checkpoint, dated_by=dated_by, keeping=retracted):
+            by_article.setdefault(fact.stream, []).append(fact)
+    # Article versions the projection has not folded yet are extracted here; a version replaces
+    # the facts of the one before it.
+    for recorded in store.read(after=checkpoint, until=until, types=("ArticleObserved", "ArticleRevised")):
+        by_article[recorded.stream] = facts_from_article(recorded, config.subjects, publishers)
+    facts = [fact for article_facts in by_article.values() for fact in article_facts]
     return facts + asserted, retractions
 
 
