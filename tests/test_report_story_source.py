@@ -82,8 +82,9 @@ def moments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tracker,
             analyst="ana",
         )
         heads.append(tracker.store.head()[0])
-        first_fact = tracker.store.conn.execute("SELECT fact_id FROM facts ORDER BY position").fetchone()[0]
-        for fact_id in (first_fact, asserted):
+        # The latest-dated fact: a report as of an earlier day still lists it as retracted.
+        latest = tracker.store.conn.execute("SELECT fact_id FROM facts ORDER BY event_date DESC").fetchone()
+        for fact_id in (latest[0], asserted):
             clock.now += timedelta(hours=1)
             app.retract_fact(tracker, fact_id=fact_id, reason="wrong", analyst="ana")
             heads.append(tracker.store.head()[0])
@@ -99,6 +100,7 @@ def test_the_projected_story_is_the_defined_one(moments: tuple[Tracker, list[int
         assert plain(story) == plain(defined_story(store, config, heads[-1]))
     assert story.retracted and story.mentions and any(v.conflicts for v in story.subjects)
     assert any(m.url == "https://analyst.invalid/note" for m in story.retracted)
+    assert len(story.retracted) == 2
 
 
 @pytest.mark.parametrize("as_of", [None, date(2025, 6, 30), date(2025, 9, 11), date(2025, 10, 1)])
