@@ -21,6 +21,7 @@ import sqlite_utils
 
 from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
+from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
 from tracker.projections.views import create_views, drop_views
@@ -186,25 +187,33 @@ def load_inputs(
 ) -> tuple[list[Fact], list[Retraction]]:
     """Facts and assertions current at position `until` (the head when None), and the retractions."""
     limit = until if until is not None else 2**62
-    return load_facts(db, publishers, limit) + _assertions(db, limit), _retractions(db, limit)
+    return load_facts(db, publishers, limit) + _assertions(db, limit), [r for _, r in _retractions(db, limit)]
 
 
 def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[Fact], list[Retraction]]:
     """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables
-    as far as the projection has read the log (`checkpoint`), then from the log, through the same rows."""
+    as far as the projection has read the log (`checkpoint`), then from the log, through the same
+    rows; and from the log too, the events the projection went on without (`skipped_events`)."""
     checkpoint = min(checkpoint, until)
-    facts, retractions = [], []
+    asserted: list[tuple[int, Fact]] = []
+    retracted: list[tuple[int, Retraction]] = []
     if checkpoint:  # else the tables may not exist yet
-        facts, retractions = _assertions(store.db, checkpoint), _retractions(store.db, checkpoint)
-    retracted = {r.fact_id for r in retractions}
-    for recorded in store.read(after=checkpoint, until=until, types=("FactAsserted", "FactRetracted")):
-        event = recorded.event
-        if isinstance(event, FactAsserted):
-            facts.append(_assertion_from_row(_assertion_row(recorded, event)))
-        elif isinstance(event, FactRetracted) and event.fact_id not in retracted:  # the first one stands
-            retracted.add(event.fact_id)
-            retractions.append(Retraction(event.fact_id, event.reason))
-    return facts, retractions
+        asserted = [(fact.position, fact) for fact in _assertions(store.db, checkpoint)]
+        retracted = _retractions(store.db, checkpoint)
+    skipped = [p for name, p, _, _ in checkpoints.skipped_events(store) if name == StoryProjection.name]
+    for position in [p for p in skipped if p <= checkpoint] + [None]:
+        after, last = (position - 1, position) if position else (checkpoint, until)
+        for recorded in store.read(after=after, until=last, types=("FactAsserted", "FactRetracted")):
+            event = recorded.event
+            if isinstance(event, FactAsserted):
+                asserted.append((recorded.position, _assertion_from_row(_assertion_row(recorded, event))))
+            elif isinstance(event, FactRetracted):
+                retracted.append((recorded.position, Retraction(event.fact_id, event.reason)))
+    facts = [fact for _, fact in sorted(asserted, key=lambda item: item[0])]
+    first: dict[str, Retraction] = {}  # the first retraction of a fact stands, as in the table
+    for _, retraction in sorted(retracted, key=lambda item: item[0]):
+        first.setdefault(retraction.fact_id, retraction)
+    return facts, list(first.values())
 
 
 def _assertion_row(recorded: RecordedEvent, event: FactAsserted) -> tuple[Any, ...]:
@@ -278,11 +287,11 @@ def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAss
     )
 
 
-def _retractions(db: sqlite_utils.Database, until: int) -> list[Retraction]:
+def _retractions(db: sqlite_utils.Database, until: int) -> list[tuple[int, Retraction]]:
     rows = db.execute(
-        "SELECT fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
+        "SELECT position, fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
     )
-    return [Retraction(fact_id, reason) for fact_id, reason in rows.fetchall()]
+    return [(position, Retraction(fact_id, reason)) for position, fact_id, reason in rows.fetchall()]
 
 
 def _json(items: Iterable[Any]) -> str:

@@ -80,7 +80,9 @@ def story_at(
     its tables hold that fold already; elsewhere the facts known then are folded here."""
     story_projection = StoryProjection(config.subjects, config.publishers)
     folded = checkpoints.finished_position(store, story_projection.name, story_projection.fingerprint())
-    if as_of is None and folded == until == _checkpoint(store, FactsProjection(config.subjects)):
+    # Events the projection went on without are in the report's fold, not in the tables.
+    complete = not any(name == story_projection.name for name, *_ in checkpoints.skipped_events(store))
+    if as_of is None and complete and folded == until == _checkpoint(store, FactsProjection(config.subjects)):
         ids = [s.id for s in config.subjects if subjects is None or s.id in subjects]
         streams = None if subjects is None else streams_about(store, subjects, until)
         return read_story(store, ids, until), streams
