@@ -13,6 +13,7 @@ configured (see there for what each proves).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import sqlite3
@@ -151,8 +152,6 @@ class Store:
 
         The body must not await: another task on the loop could use the connection mid-transaction.
         """
-        import asyncio  # only writers on an event loop need it; readers start faster without it
-
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         level = None if durable else int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
