@@ -182,6 +182,7 @@ def open_tracker(
     create: bool = False,
     clock: Clock = system_clock,
     workers: int | None = None,
+    page_budget: float | None = None,
     check: bool = False,
 ) -> Tracker:
     """Open the store at `db_path` and assemble the application around it.
@@ -189,8 +190,9 @@ def open_tracker(
     Only the commands that record observations (fetch, daemon, demo) pass `create`; readers open
     the store read-only, so a mistyped path is an error, never an empty database. A store
     `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
-    how many processes interpret articles (default: TRACKER_WORKERS, else one per core); `check`
-    checks the store's pages first.
+    how many processes interpret articles (default: TRACKER_WORKERS, else one per core);
+    `page_budget` the CPU seconds a page's extraction may take; `check` checks the store's pages
+    first.
     """
     from tracker.demo.outlets import reading_config
 

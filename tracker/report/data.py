@@ -26,7 +26,13 @@ from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView, fold_story
 from tracker.projections import checkpoints
-from tracker.projections.facts import FactsProjection, facts_from_article, facts_known_at, streams_about
+from tracker.projections.facts import (
+    FactsProjection,
+    article_reading,
+    facts_from_article,
+    facts_known_at,
+    streams_about,
+)
 from tracker.projections.runner import Projection
 from tracker.projections.story import StoryProjection, analysts_known_at
 from tracker.projections.story_read import read_story
@@ -65,6 +71,9 @@ def build_report(
         "coverage": latest,
         "articles": articles,  # every article known, whatever the filters: 0 means nothing fetched yet
     }
+
+
+_ARTICLE_TYPES = ("ArticleObserved", "ArticleRevised", "ArticleTextFetched")
 
 
 def story_at(
@@ -108,10 +117,13 @@ def story_inputs(
     if checkpoint:  # else the table may not exist yet
         for fact in facts_known_at(store, publishers, checkpoint, dated_by=dated_by, keeping=retracted):
             by_article.setdefault(fact.stream, []).append(fact)
-    # Article versions the projection has not folded yet are extracted here; a version replaces
-    # the facts of the one before it.
-    for recorded in store.read(after=checkpoint, until=until, types=("ArticleObserved", "ArticleRevised")):
-        by_article[recorded.stream] = facts_from_article(recorded, config.subjects, publishers)
+    # Article versions and pages the projection has not folded yet are extracted here, as it
+    # would: a version (or a page of it) replaces the facts of the one before it.
+    for recorded in store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES):
+        reading = article_reading(store, recorded)
+        if reading is not None:
+            article, page = reading
+            by_article[article.stream] = facts_from_article(article, config.subjects, publishers, page)
     facts = [fact for article_facts in by_article.values() for fact in article_facts]
     return facts + asserted, retractions
 
