@@ -146,16 +146,6 @@ def load_facts(
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]:
-    """The articles with facts about `subjects` among the versions current at position `until`."""
-    marks = ", ".join("?" * len(subjects))
-    rows = store.db.execute(
-        f"SELECT DISTINCT stream FROM facts WHERE subject IN ({marks}) AND {CURRENT_AT}",  # noqa: S608
-        [*subjects, until, until],
-    )
-    return {stream for (stream,) in rows.fetchall()}
-
-
 def facts_known_at(
     store: Store,
     publishers: Mapping[str, str],

@@ -36,6 +36,16 @@ def read_story(store: Store, subject_ids: Sequence[str], until: int) -> Story:
     return Story(tuple(views), tuple(timeline), _retracted(db, until), _mentions(db, rank, until))
 
 
+def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]:
+    """The articles with facts about `subjects` among the versions current at position `until`."""
+    marks = ", ".join("?" * len(subjects))
+    rows = store.db.execute(
+        f"SELECT DISTINCT stream FROM facts WHERE subject IN ({marks}) AND {CURRENT_AT}",  # noqa: S608
+        [*subjects, until, until],
+    )
+    return {stream for (stream,) in rows.fetchall()}
+
+
 def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     names = [d[0] for d in cursor.description]

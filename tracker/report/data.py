@@ -31,11 +31,10 @@ from tracker.projections.facts import (
     article_reading,
     facts_from_article,
     facts_known_at,
-    streams_about,
 )
 from tracker.projections.runner import Projection
 from tracker.projections.story import StoryProjection, analysts_known_at
-from tracker.projections.story_read import read_story
+from tracker.projections.story_read import read_story, streams_about
 from tracker.report.coverage import coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
