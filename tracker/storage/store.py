@@ -13,7 +13,6 @@ configured (see there for what each proves).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sqlite3
