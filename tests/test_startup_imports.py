@@ -1,5 +1,5 @@
 """What `tracker --help` and `tracker report` import: a command run from a shell or cron must start
-at once, so neither loads the network stack, the feed parser, the scheduler, the event loop, the
+at once, so neither loads the network stack, the feed parser, the scheduler, the
 demo's server or the extractor, and `--help` not even the configuration's models, the store, the
 fold or the report."""
 
@@ -26,7 +26,6 @@ print(json.dumps(sorted(sys.modules)))
 
 NEVER_AT_START = {
     "apscheduler",
-    "asyncio",
     "dateparser",
     "feedparser",
     "http.server",
