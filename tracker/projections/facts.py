@@ -146,16 +146,9 @@ def load_facts(
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def facts_known_at(
-    store: Store,
-    publishers: Mapping[str, str],
-    until: int,
-    *,
-    dated_by: date | None = None,
-    keeping: Collection[str] = (),
-) -> list[Fact]:
-    """`load_facts` for readers above the storage layer, who hold a store, not its connection."""
-    return load_facts(store.db, publishers, until, dated_by=dated_by, keeping=keeping)
+def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:
+    """`load_facts` (with its filters) for readers above the storage layer, who hold a store."""
+    return load_facts(store.db, publishers, until, **filters)
 
 
 def article_text(

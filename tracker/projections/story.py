@@ -191,12 +191,10 @@ def load_inputs(
 
 
 def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[Fact], list[Retraction]]:
-    """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables
-    as far as the projection has read the log (`checkpoint`), then from the log, through the same
-    rows; and from the log too, the events the projection went on without (`skipped_events`)."""
+    """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables up
+    to `checkpoint`, then from the log through the same rows, as are the events the projection skipped."""
     checkpoint = min(checkpoint, until)
-    asserted: list[tuple[int, Fact]] = []
-    retracted: list[tuple[int, Retraction]] = []
+    asserted, retracted = list[tuple[int, Fact]](), list[tuple[int, Retraction]]()
     if checkpoint:  # else the tables may not exist yet
         asserted = [(fact.position, fact) for fact in _assertions(store.db, checkpoint)]
         retracted = _retractions(store.db, checkpoint)
