@@ -212,4 +212,6 @@ def test_a_damaged_page_is_a_finding_for_verify_and_refused_by_readers_asked_to_
     assert verify.code == 1 and "Traceback" not in verify.err, verify.err
     assert "malformed" in verify.err or "integrity" in verify.err
     for args in (("report",), ("events",), ("feeds",), ("changes", "--since", "1d")):
-        one_line_error(in_process(*args, "--check", "--db", str(db), cwd=tmp_path), "damaged", "tracker verify")
+        one_line_error(
+            in_process(*args, "--check", "--db", str(db), cwd=tmp_path), "damaged", "tracker verify"
+        )
