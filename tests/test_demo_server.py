@@ -18,7 +18,8 @@ import httpx
 import pytest
 from syntok import segmenter
 
-from tracker.demo import BUNDLED_DOCUMENTS, DemoServer, demo_feeds, load_document
+from tracker.demo import BUNDLED_DOCUMENTS, demo_feeds, load_document
+from tracker.demo.server import DemoServer
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"

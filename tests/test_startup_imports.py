@@ -1,6 +1,7 @@
 """What `tracker --help` and `tracker report` import: a command run from a shell or cron must start
-at once, so neither loads the network stack, the feed parser, the scheduler or the extractor, and
-`--help` not even the configuration's models or the store."""
+at once, so neither loads the network stack, the feed parser, the scheduler, the
+demo's server or the extractor, and `--help` not even the configuration's models, the store, the
+fold or the report."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ NEVER_AT_START = {
     "apscheduler",
     "dateparser",
     "feedparser",
+    "http.server",
     "httpcore",
     "httpx",
     "jinja2",
@@ -35,6 +37,7 @@ NEVER_AT_START = {
     "text2num",
     "tracker.app",
     "tracker.daemon",
+    "tracker.demo.server",
     "tracker.extract.pipeline",
     "tracker.net.fetch",
     "tracker.parsing",
@@ -47,7 +50,9 @@ NOT_FOR_HELP = {
     "tracker.bootstrap",
     "tracker.config",
     "tracker.events",
+    "tracker.fold",
     "tracker.projections",
+    "tracker.report",
     "tracker.storage.store",
     "tracker.subjects",
 }

@@ -201,7 +201,7 @@ def test_a_file_with_our_mark_but_no_tables_is_one_line(
         verify_findings(in_process("verify", "--db", str(db), "--config", str(config)), missing)
 
 
-def test_a_damaged_page_is_a_finding_for_verify_and_refused_by_readers(tmp_path: Path) -> None:
+def test_a_damaged_page_is_a_finding_for_verify_and_refused_by_readers_asked_to_check(tmp_path: Path) -> None:
     db = tmp_path / "events.db"
     make_store(db, assertions=400)
     page_size = 4096
@@ -211,5 +211,7 @@ def test_a_damaged_page_is_a_finding_for_verify_and_refused_by_readers(tmp_path:
     verify = in_process("verify", "--db", str(db), cwd=tmp_path)
     assert verify.code == 1 and "Traceback" not in verify.err, verify.err
     assert "malformed" in verify.err or "integrity" in verify.err
-    for args in (("report",), ("events",), ("feeds",)):
-        one_line_error(in_process(*args, "--db", str(db), cwd=tmp_path), "damaged", "tracker verify")
+    for args in (("report",), ("events",), ("feeds",), ("changes", "--since", "1d")):
+        one_line_error(
+            in_process(*args, "--check", "--db", str(db), cwd=tmp_path), "damaged", "tracker verify"
+        )

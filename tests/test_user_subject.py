@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 
 from tests.helpers.cli import in_process
-from tracker.demo import DemoServer, demo_feeds
+from tracker.demo import demo_feeds
+from tracker.demo.server import DemoServer
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

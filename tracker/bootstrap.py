@@ -183,6 +183,7 @@ def open_tracker(
     clock: Clock = system_clock,
     workers: int | None = None,
     page_budget: float | None = None,
+    check: bool = False,
 ) -> Tracker:
     """Open the store at `db_path` and assemble the application around it.
 
@@ -190,11 +191,12 @@ def open_tracker(
     the store read-only, so a mistyped path is an error, never an empty database. A store
     `tracker demo` wrote is read with the demo's outlets, whatever feeds.toml says. `workers` sets
     how many processes interpret articles (default: TRACKER_WORKERS, else one per core);
-    `page_budget` the CPU seconds a page's extraction may take.
+    `page_budget` the CPU seconds a page's extraction may take; `check` checks the store's pages
+    first.
     """
     from tracker.demo.outlets import reading_config
 
-    store = Store.open(db_path, readonly=readonly, create=create, clock=clock)
+    store = Store.open(db_path, readonly=readonly, create=create, clock=clock, check=check)
     try:
         config = reading_config(config, store)
     except BaseException:

@@ -11,8 +11,8 @@ from typing import Any
 
 from tests.helpers.cli import invoke
 from tests.helpers.feed_server import FeedServer, Item
-from tracker.demo import DemoServer
 from tracker.demo.outlets import demo_outlets
+from tracker.demo.server import DemoServer
 from tracker.events import FactAsserted
 from tracker.storage.store import Store
 from tracker.subjects import load_shipped_subjects

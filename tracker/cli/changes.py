@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import click
 
 from tracker import output
-from tracker.cli.group import Options, handled, main, shared_options
+from tracker.cli.group import Options, check_option, handled, main, shared_options
 from tracker.clock import parse_duration, parse_utc, system_clock
 from tracker.completion import complete_subject_ids
 
@@ -41,9 +41,10 @@ def since_moment(value: str, now: datetime | None = None) -> datetime:
     shell_complete=complete_subject_ids,
     help="Only this subject (repeatable).",
 )
+@check_option
 @shared_options(("text", "json", "markdown"))
 @handled
-def changes(since: str, subject_ids: tuple[str, ...], opts: Options) -> None:
+def changes(since: str, subject_ids: tuple[str, ...], check: bool, opts: Options) -> None:
     """New timeline entries, state and tally changes, new conflicts and retractions recorded since
     a time."""
     from tracker.report.changes import build_changes, render_changes
@@ -52,6 +53,6 @@ def changes(since: str, subject_ids: tuple[str, ...], opts: Options) -> None:
     moment = since_moment(since)
     from tracker.bootstrap import open_tracker  # heavy: only when the command runs
 
-    with open_tracker(paths.load_config(), paths.db, readonly=True) as tracker:
+    with open_tracker(paths.load_config(), paths.db, readonly=True, check=check) as tracker:
         data = build_changes(tracker.store, tracker.config, since=moment, subjects=subject_ids or None)
     output.echo(render_changes(data, opts.fmt))

@@ -167,8 +167,18 @@ def handled(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def check_option(func: F) -> F:
+    """`--check`: the reading commands check the store's pages before answering."""
+    return click.option(
+        "--check",
+        "check",
+        is_flag=True,
+        help="Check the store's pages first (PRAGMA quick_check) and refuse a damaged store.",
+    )(func)
+
+
 @contextmanager
-def open_store(paths: Paths, *, readonly: bool, check: bool | None = None) -> Iterator[Store]:
+def open_store(paths: Paths, *, readonly: bool, check: bool = False) -> Iterator[Store]:
     """The store alone, for the commands that need no configuration (verify, events, prune, reset)."""
     from tracker.storage.store import Store
 

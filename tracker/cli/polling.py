@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker import output
-from tracker.cli.group import DATA_FORMATS, Options, handled, main, open_store, shared_options
+from tracker.cli.group import DATA_FORMATS, Options, check_option, handled, main, open_store, shared_options
 from tracker.cliparams import DURATION
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
@@ -183,10 +183,11 @@ def prune(age: int, opts: Options) -> None:
 
 
 @main.group(invoke_without_command=True)
+@check_option
 @shared_options(DATA_FORMATS)
 @click.pass_context
 @handled
-def feeds(ctx: click.Context, opts: Options) -> None:
+def feeds(ctx: click.Context, check: bool, opts: Options) -> None:
     """Feed health: last poll, status, failures, back-off and next attempt."""
     if ctx.invoked_subcommand is not None:
         return
@@ -196,7 +197,7 @@ def feeds(ctx: click.Context, opts: Options) -> None:
     from tracker.report.feeds import feed_health
     from tracker.storage.page_store import counts as page_counts
 
-    with open_tracker(cfg, paths.db, readonly=True) as tracker:
+    with open_tracker(cfg, paths.db, readonly=True, check=check) as tracker:
         health = feed_health(tracker)
         pages = page_counts(tracker.store)
     tags = {feed.id: list(feed.tags) for feed in cfg.feeds}

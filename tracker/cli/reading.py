@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker import output
-from tracker.cli.group import DATA_FORMATS, REPORT_FORMATS, Options, handled, main, open_store, shared_options
+from tracker.cli.group import (
+    DATA_FORMATS,
+    REPORT_FORMATS,
+    Options,
+    check_option,
+    handled,
+    main,
+    open_store,
+    shared_options,
+)
 from tracker.cliparams import (
     CHECKPOINT,
     DATE_HELP,
@@ -123,12 +132,15 @@ def _since(value: int | datetime | None) -> tuple[int, str | None]:
     help=f"After this position, or recorded since this date ({DATE_HELP}; four digits are a year).",
 )
 @click.option("--limit", type=POSITIVE_COUNT, help="At most this many events.")
+@check_option
 @shared_options(DATA_FORMATS)
 @handled
-def events(types: tuple[str, ...], since: int | datetime | None, limit: int | None, opts: Options) -> None:
+def events(
+    types: tuple[str, ...], since: int | datetime | None, limit: int | None, check: bool, opts: Options
+) -> None:
     """List events from the log, oldest first."""
     after, recorded_after = _since(since)
-    with open_store(opts.paths(), readonly=True) as store, store.snapshot():
+    with open_store(opts.paths(), readonly=True, check=check) as store, store.snapshot():
         rows = list(store.read(after=after, types=types or None, recorded_after=recorded_after, limit=limit))
     if opts.fmt == "json":
         output.echo_json(
@@ -201,6 +213,7 @@ def _event_summary(event: Any) -> str:
     type=FilePath(dir_okay=False, writable=True),
     help="Write the report to this file instead of stdout.",
 )
+@check_option
 @shared_options(REPORT_FORMATS)
 @handled
 def report(
@@ -209,6 +222,7 @@ def report(
     subject_ids: tuple[str, ...],
     since: str | None,
     out_file: str | None,
+    check: bool,
     opts: Options,
 ) -> None:
     """The state of every subject, with evidence, and the dated timeline of changes."""
@@ -217,7 +231,7 @@ def report(
 
     paths = opts.paths()
     cfg = paths.load_config()
-    with open_tracker(cfg, paths.db, readonly=True) as tracker:
+    with open_tracker(cfg, paths.db, readonly=True, check=check) as tracker:
         data = build_report(
             tracker.store,
             tracker.config,

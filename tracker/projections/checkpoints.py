@@ -29,6 +29,12 @@ def current_position(store: Store, name: str, fingerprint: str) -> int:
     return stored[1] if stored and stored[0] == fingerprint else 0
 
 
+def finished_position(store: Store, name: str, fingerprint: str) -> int:
+    """`current_position`, for a projection whose derived tables are complete there: 0 while its
+    last finish() has failed."""
+    return 0 if name in failed_finish(store.db) else current_position(store, name, fingerprint)
+
+
 def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, at: str) -> None:
     db.execute(
         "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) VALUES (?, ?, ?, ?) "

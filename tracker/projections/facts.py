@@ -11,7 +11,7 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, ClassVar, Protocol
@@ -120,20 +120,35 @@ def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact
     return Fact(**values, publisher=publishers.get(values["feed_id"], values["feed_id"]))
 
 
-def load_facts(db: sqlite_utils.Database, publishers: Mapping[str, str], until: int) -> list[Fact]:
-    """Extracted facts as known at position `until`: those of the article versions current then."""
+# The rows of the article versions current at a position (given twice): seen by then, not yet revised.
+CURRENT_AT = "position <= ? AND (superseded_by_position IS NULL OR superseded_by_position > ?)"
+
+
+def load_facts(
+    db: sqlite_utils.Database,
+    publishers: Mapping[str, str],
+    until: int,
+    *,
+    dated_by: date | None = None,
+    keeping: Collection[str] = (),
+) -> list[Fact]:
+    """Extracted facts as known at position `until`: those of the article versions current then;
+    with `dated_by`, only those dated by that day, and those whose ids are in `keeping`."""
     columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    dated, params = "", list[object]([until, until])
+    if dated_by is not None:
+        dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
+        params += [dated_by.isoformat(), json.dumps(list(keeping))]
     cursor = db.execute(
-        f"SELECT {columns} FROM facts WHERE position <= ? "  # noqa: S608 (column names are ours)
-        "AND (superseded_by_position IS NULL OR superseded_by_position > ?) ORDER BY position, start",
-        [until, until],
+        f"SELECT {columns} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
+        params,
     )
     return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
 
 
-def facts_known_at(store: Store, publishers: Mapping[str, str], until: int) -> list[Fact]:
-    """`load_facts` for readers above the storage layer, who hold a store, not its connection."""
-    return load_facts(store.db, publishers, until)
+def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:
+    """`load_facts` (with its filters) for readers above the storage layer, who hold a store."""
+    return load_facts(store.db, publishers, until, **filters)
 
 
 def article_text(

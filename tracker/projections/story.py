@@ -21,9 +21,11 @@ import sqlite_utils
 
 from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
+from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
 from tracker.projections.views import create_views, drop_views
+from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
 _TABLES = (
@@ -142,28 +144,15 @@ class StoryProjection(Projection):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        event = recorded.event
-        if isinstance(event, FactAsserted):
+        if isinstance(recorded.event, FactAsserted):
             db.execute(
                 "INSERT INTO assertions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [
-                    recorded.id,
-                    recorded.position,
-                    recorded.recorded_at,
-                    event.subject,
-                    event.state,
-                    event.count,
-                    event.date.isoformat(),
-                    event.date_precision,
-                    event.source,
-                    event.note,
-                    event.analyst,
-                ],
+                _assertion_row(recorded, recorded.event),
             )
-        elif isinstance(event, FactRetracted):
+        elif isinstance(recorded.event, FactRetracted):
             db.execute(
                 "INSERT INTO retractions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [event.fact_id, recorded.position, recorded.recorded_at, event.reason, event.analyst],
+                _retraction_row(recorded, recorded.event),
             )
         # Article events change `facts`; finish() refolds.
 
@@ -198,42 +187,75 @@ def load_inputs(
 ) -> tuple[list[Fact], list[Retraction]]:
     """Facts and assertions current at position `until` (the head when None), and the retractions."""
     limit = until if until is not None else 2**62
-    return load_facts(db, publishers, limit) + _assertions(db, limit), _retractions(db, limit)
+    return load_facts(db, publishers, limit) + _assertions(db, limit), [r for _, r in _retractions(db, limit)]
 
 
-_ASSERTION_COLUMNS = (
-    "fact_id",
-    "position",
-    "recorded_at",
-    "subject",
-    "state",
-    "count",
-    "date",
-    "date_precision",
-    "source",
-    "note",
-)
+def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[Fact], list[Retraction]]:
+    """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables up
+    to `checkpoint`, then from the log through the same rows, as are the events the projection skipped."""
+    checkpoint = min(checkpoint, until)
+    asserted, retracted = list[tuple[int, Fact]](), list[tuple[int, Retraction]]()
+    if checkpoint:  # else the tables may not exist yet
+        asserted = [(fact.position, fact) for fact in _assertions(store.db, checkpoint)]
+        retracted = _retractions(store.db, checkpoint)
+    skipped = [p for name, p, _, _ in checkpoints.skipped_events(store) if name == StoryProjection.name]
+    for position in [p for p in skipped if p <= checkpoint] + [None]:
+        after, last = (position - 1, position) if position else (checkpoint, until)
+        for recorded in store.read(after=after, until=last, types=("FactAsserted", "FactRetracted")):
+            event = recorded.event
+            if isinstance(event, FactAsserted):
+                asserted.append((recorded.position, _assertion_from_row(_assertion_row(recorded, event))))
+            elif isinstance(event, FactRetracted):
+                retracted.append((recorded.position, Retraction(event.fact_id, event.reason)))
+    facts = [fact for _, fact in sorted(asserted, key=lambda item: item[0])]
+    first: dict[str, Retraction] = {}  # the first retraction of a fact stands, as in the table
+    for _, retraction in sorted(retracted, key=lambda item: item[0]):
+        first.setdefault(retraction.fact_id, retraction)
+    return facts, list(first.values())
+
+
+def _assertion_row(recorded: RecordedEvent, event: FactAsserted) -> tuple[Any, ...]:
+    """The `assertions` row of an analyst's assertion."""
+    return (
+        recorded.id,
+        recorded.position,
+        recorded.recorded_at,
+        event.subject,
+        event.state,
+        event.count,
+        event.date.isoformat(),
+        event.date_precision,
+        event.source,
+        event.note,
+        event.analyst,
+    )
+
+
+def _retraction_row(recorded: RecordedEvent, event: FactRetracted) -> tuple[Any, ...]:
+    """The `retractions` row of an analyst's retraction."""
+    return (event.fact_id, recorded.position, recorded.recorded_at, event.reason, event.analyst)
 
 
 def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
-    rows = db.execute(
-        f"SELECT {', '.join(_ASSERTION_COLUMNS)} FROM assertions WHERE position <= ? ORDER BY position",  # noqa: S608
-        [until],
-    ).fetchall()
-    facts = []
-    for values in rows:
-        row = dict(zip(_ASSERTION_COLUMNS, values, strict=True))
-        event = FactAsserted(
-            subject=row["subject"],
-            state=row["state"],
-            count=row["count"],
-            date=date.fromisoformat(row["date"]),
-            date_precision=row["date_precision"],
-            source=row["source"],
-            note=row["note"],
-        )
-        facts.append(assertion_fact(row["fact_id"], row["position"], row["recorded_at"], event))
-    return facts
+    rows = db.execute("SELECT * FROM assertions WHERE position <= ? ORDER BY position", [until])
+    return [_assertion_from_row(row) for row in rows.fetchall()]
+
+
+def _assertion_from_row(row: Sequence[Any]) -> Fact:
+    fact_id, position, recorded_at, subject, state, count, day, precision, source, note, _ = row
+    event = FactAsserted(
+        subject=subject,
+        state=state,
+        count=count,
+        date=date.fromisoformat(day),
+        date_precision=precision,
+        source=source,
+        note=note,
+    )
+    return assertion_fact(fact_id, position, recorded_at, event)
+
+
+ASSERTED_SENTENCE = "Asserted by an analyst."  # the evidence of an assertion without a note
 
 
 def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> Fact:
@@ -248,7 +270,7 @@ def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAss
         event_date=event.date,
         date_precision=event.date_precision,
         date_basis="analyst",
-        sentence=event.note or "Asserted by an analyst.",
+        sentence=event.note or ASSERTED_SENTENCE,
         start=0,
         end=0,
         cue="",
@@ -263,11 +285,11 @@ def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAss
     )
 
 
-def _retractions(db: sqlite_utils.Database, until: int) -> list[Retraction]:
+def _retractions(db: sqlite_utils.Database, until: int) -> list[tuple[int, Retraction]]:
     rows = db.execute(
-        "SELECT fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
+        "SELECT position, fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
     )
-    return [Retraction(fact_id, reason) for fact_id, reason in rows.fetchall()]
+    return [(position, Retraction(fact_id, reason)) for position, fact_id, reason in rows.fetchall()]
 
 
 def _json(items: Iterable[Any]) -> str:

@@ -16,9 +16,9 @@ from tracker.changes import NewConflict, NewRetraction, StoryChanges, SubjectCha
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
-from tracker.fold import Story, fold_story
+from tracker.fold import Story
 from tracker.output import neutralise
-from tracker.report.data import conflicts_json, entry_json, evidence_json, source_json, story_inputs
+from tracker.report.data import conflicts_json, entry_json, evidence_json, source_json, story_at
 from tracker.report.render import entry_change, md_link, md_text, show_date
 from tracker.storage.log_queries import ArticleVersion, article_versions, position_recorded_by
 from tracker.storage.store import Store
@@ -26,8 +26,7 @@ from tracker.storage.store import Store
 
 def fold_at(store: Store, config: Config, position: int, subjects: Sequence[str] | None = None) -> Story:
     """The story as known at log position `position` (call inside a snapshot)."""
-    facts, retractions = story_inputs(store, config, position)
-    return fold_story(config.subjects, facts, retractions, only=subjects)
+    return story_at(store, config, position, subjects=subjects)[0]
 
 
 def build_changes(

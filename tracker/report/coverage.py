@@ -37,9 +37,12 @@ def coverage(
     usable = 0 < checkpoint <= until
     overlay = _latest(article_versions(store, until, after=checkpoint)) if usable else {}
     if usable and len(overlay) <= _MAX_OVERLAY:
-        known = sum(articles_table.count_by_feed(store, None, list(overlay)).values()) + len(overlay)
-        # The projection has no index by stream: a report narrowed to subjects reads the log.
-        by_feed = _from_projection(store, overlay, cutoff) if streams is None else None
+        all_counts = articles_table.count_by_feed(store, None, list(overlay))  # a scan of the index
+        known = sum(all_counts.values()) + len(overlay)
+        by_feed = None  # the projection has no index by stream: a report narrowed to subjects reads the log
+        if streams is None:
+            counts = articles_table.count_by_feed(store, cutoff, list(overlay)) if cutoff else all_counts
+            by_feed = _from_projection(store, overlay, cutoff, counts)
     else:
         known, by_feed = None, None
     if by_feed is None:
@@ -100,11 +103,11 @@ def _by_feed(articles: Iterable[Article], cutoff: str | None) -> dict[str, tuple
 
 
 def _from_projection(
-    store: Store, overlay: Mapping[str, Article], cutoff: str | None
+    store: Store, overlay: Mapping[str, Article], cutoff: str | None, counts: Mapping[str, int]
 ) -> dict[str, tuple[int, list[Article]]]:
-    """Counts and latest articles from the projection, with the unprojected versions laid over."""
+    """Counts (`counts`: the projection's, published before `cutoff`, leaving out the overlay) and
+    latest articles from the projection, with the unprojected versions laid over."""
     excluding = list(overlay)
-    counts = articles_table.count_by_feed(store, cutoff, excluding)
     # An article revised since the checkpoint keeps the place its first version gave it.
     firsts = articles_table.first_positions(store, excluding)
     fresh = [{**a, "first": firsts.get(stream, a["first"])} for stream, a in overlay.items()]

@@ -6,9 +6,12 @@ recorded by then; `--as-of` folds everything known now whose event happened by t
 that day. Both use `tracker.fold.fold_story`, the function behind the `subject_state` and
 `timeline` tables.
 
-Facts come from the `facts` projection where it is current; article versions it has not
-caught up with (a daemon lagging, or subject rules edited since the last fetch) are extracted
-here in memory, so a read-only report is never stale.
+Where the story projection stands at the position asked for (the everyday report), the story is
+read from its tables, already folded. Elsewhere facts come from the `facts` projection where it
+is current, and analysts' assertions and retractions from the story projection's tables; what
+the projections have not caught up with (a daemon lagging, or subject rules edited since the
+last fetch) is read from the log and extracted here in memory, so a read-only report is never
+stale.
 """
 
 from __future__ import annotations
@@ -21,11 +24,17 @@ from typing import Any
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.errors import ConfigError
-from tracker.events import FactAsserted, FactRetracted
-from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, SubjectView, fold_story
+from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView, fold_story
 from tracker.projections import checkpoints
-from tracker.projections.facts import FactsProjection, article_reading, facts_from_article, facts_known_at
-from tracker.projections.story import assertion_fact
+from tracker.projections.facts import (
+    FactsProjection,
+    article_reading,
+    facts_from_article,
+    facts_known_at,
+)
+from tracker.projections.runner import Projection
+from tracker.projections.story import StoryProjection, analysts_known_at
+from tracker.projections.story_read import read_story, streams_about
 from tracker.report.coverage import coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
@@ -47,10 +56,8 @@ def build_report(
     with store.snapshot():
         until = _position_known_at(store, known_at)
         head = head_at(store, until)  # whoever keeps it can check the log later extends it
-        facts, retractions = story_inputs(store, config, until)
-        on_subjects = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
-        latest, articles = coverage(store, config, until=until, as_of=as_of, streams=on_subjects)
-    story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects)
+        story, streams = story_at(store, config, until, as_of=as_of, subjects=subjects)
+        latest, articles = coverage(store, config, until=until, as_of=as_of, streams=streams)
     return {
         "generated_at": format_utc(clock()),
         "as_of": as_of.isoformat() if as_of else None,
@@ -68,15 +75,47 @@ def build_report(
 _ARTICLE_TYPES = ("ArticleObserved", "ArticleRevised", "ArticleTextFetched")
 
 
-def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], list[Retraction]]:
-    """Facts and retractions as known at position `until`."""
+def story_at(
+    store: Store,
+    config: Config,
+    until: int,
+    *,
+    as_of: date | None = None,
+    subjects: Sequence[str] | None = None,
+) -> tuple[Story, set[str] | None]:
+    """The story as known at position `until` (call inside a snapshot), and the articles with facts
+    about `subjects` (None when not narrowed). Where the story projection stands exactly at `until`
+    its tables hold that fold already; elsewhere the facts known then are folded here."""
+    story_projection = StoryProjection(config.subjects, config.publishers)
+    folded = checkpoints.finished_position(store, story_projection.name, story_projection.fingerprint())
+    # Events the projection went on without are in the report's fold, not in the tables.
+    complete = not any(name == story_projection.name for name, *_ in checkpoints.skipped_events(store))
+    if as_of is None and complete and folded == until == _checkpoint(store, FactsProjection(config.subjects)):
+        ids = [s.id for s in config.subjects if subjects is None or s.id in subjects]
+        streams = None if subjects is None else streams_about(store, subjects, until)
+        return read_story(store, ids, until), streams
+    # Narrowed to subjects, the articles about them are found among all the facts, whatever their date.
+    facts, retractions = story_inputs(store, config, until, dated_by=as_of if subjects is None else None)
+    streams = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
+    return fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects), streams
+
+
+def story_inputs(
+    store: Store, config: Config, until: int, *, dated_by: date | None = None
+) -> tuple[list[Fact], list[Retraction]]:
+    """Facts and retractions as known at position `until`. With `dated_by`, the projected facts
+    dated later are left out unless retracted: a fold as of that day skips them, and lists only
+    the retracted ones."""
     facts_projection = FactsProjection(config.subjects)
-    current = checkpoints.current_position(store, facts_projection.name, facts_projection.fingerprint())
-    checkpoint = min(current, until)
+    checkpoint = min(_checkpoint(store, facts_projection), until)
+    story_projection = StoryProjection(config.subjects, config.publishers)
+    asserted, retractions = analysts_known_at(store, _checkpoint(store, story_projection), until)
     publishers = config.publishers
     by_article: dict[str, list[Fact]] = {}
-    for fact in facts_known_at(store, publishers, checkpoint) if checkpoint else ():
-        by_article.setdefault(fact.stream, []).append(fact)
+    retracted = [r.fact_id for r in retractions]
+    if checkpoint:  # else the table may not exist yet
+        for fact in facts_known_at(store, publishers, checkpoint, dated_by=dated_by, keeping=retracted):
+            by_article.setdefault(fact.stream, []).append(fact)
     # Article versions and pages the projection has not folded yet are extracted here, as it
     # would: a version (or a page of it) replaces the facts of the one before it.
     for recorded in store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES):
@@ -85,14 +124,11 @@ def story_inputs(store: Store, config: Config, until: int) -> tuple[list[Fact], 
             article, page = reading
             by_article[article.stream] = facts_from_article(article, config.subjects, publishers, page)
     facts = [fact for article_facts in by_article.values() for fact in article_facts]
-    retractions: list[Retraction] = []
-    for recorded in store.read(until=until, types=("FactAsserted", "FactRetracted")):
-        event = recorded.event
-        if isinstance(event, FactAsserted):
-            facts.append(assertion_fact(recorded.id, recorded.position, recorded.recorded_at, event))
-        elif isinstance(event, FactRetracted):
-            retractions.append(Retraction(event.fact_id, event.reason))
-    return facts, retractions
+    return facts + asserted, retractions
+
+
+def _checkpoint(store: Store, projection: Projection) -> int:
+    return checkpoints.current_position(store, projection.name, projection.fingerprint())
 
 
 def _position_known_at(store: Store, known_at: datetime | None) -> int:

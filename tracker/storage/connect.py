@@ -8,8 +8,10 @@ obscure one, and the read-only modes.
   only safe when no writer can be at work: so only when no `-wal` file with content is beside it.
 - Every connection sets `busy_timeout`, `foreign_keys` and `synchronous` (`configure`): FULL by
   default, NORMAL where TRACKER_SYNCHRONOUS says so (`synchronous_mode` says what each protects).
-- A reader checks the file's structure first (`PRAGMA quick_check`, about 0.15 s per 50 MB), so a
-  damaged store is refused with a clear error instead of giving a partial answer.
+- Checking the file's structure first (`PRAGMA quick_check`, about 0.15 s per 50 MB, growing with
+  the store) is asked for, not done on every open: `--check` on the reading commands refuses a
+  damaged store with a clear error before any answer, and `tracker verify` audits everything.
+  Without it, a damaged page is still reported, as a damaged store, when a query reaches it.
 """
 
 from __future__ import annotations

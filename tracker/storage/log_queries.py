@@ -30,7 +30,13 @@ class ArticleVersion:
 
 def position_recorded_by(store: Store, moment: str) -> int:
     """The last position recorded at or before `moment` (format_utc text); 0 if none."""
-    sql = "SELECT max(position) FROM events WHERE recorded_at <= ?"
+    # A moment after the last record (the usual case) is the head, as the index's last entry says;
+    # otherwise the index's entries up to it are scanned for the highest position (left to itself,
+    # SQLite walks the whole table backwards from the head instead).
+    last = store.conn.execute("SELECT max(recorded_at) FROM events").fetchone()[0]
+    if last is None or last <= moment:
+        return int(store.conn.execute("SELECT max(position) FROM events").fetchone()[0] or 0)
+    sql = "SELECT max(position) FROM events INDEXED BY events_recorded_at WHERE recorded_at <= ?"
     return int(store.conn.execute(sql, (moment,)).fetchone()[0] or 0)
 
 

@@ -69,14 +69,14 @@ class Store:
         clock: Clock = system_clock,
         key: chain.SealKey | None = None,
         older: bool = False,
-        check: bool | None = None,
+        check: bool = False,
         synchronous: str | None = None,
     ) -> Store:
         """Open (or, for a writer with `create`, make) a store. Readers never create a file.
 
         A writer seals with `key`, else with the key file named by TRACKER_KEY_FILE, if set. A
         reader with `older` accepts a store an older tracker wrote, for auditing it as it is.
-        `check` runs `PRAGMA quick_check` first (by default, for readers: see `tracker.storage.connect`).
+        `check` runs `PRAGMA quick_check` first (see `tracker.storage.connect`).
         `synchronous` is "full" or "normal" (default: TRACKER_SYNCHRONOUS, else "full").
         """
         path = Path(path)
@@ -87,7 +87,7 @@ class Store:
         conn = connect(path, readonly=readonly)
         try:
             configure(conn, busy_timeout_ms=BUSY_TIMEOUT_MS, synchronous=synchronous)
-            if readonly if check is None else check:
+            if check:
                 quick_check(conn, path)
             prepare(conn, path, readonly=readonly, older=older)
             store = cls(conn, path, readonly=readonly, clock=clock, key=key)

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tracker.errors import ConfigError
-from tracker.subjects.model import Subject
+from tracker.subjects.model import SHIPPED, Subject
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,7 @@ def load_shipped_subjects() -> tuple[Subject, ...]:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{name}: {exc}") from None
         tables = data.get("subjects", [])
-        subjects.extend(merge_subjects((), tables, name))
+        subjects.extend(merge_subjects((), tables, name, shipped_tables=True))
     ids = [s.id for s in subjects]
     if len(ids) != len(set(ids)):
         raise ConfigError("shipped subjects define the same id twice")
@@ -46,9 +46,14 @@ def load_shipped_subjects() -> tuple[Subject, ...]:
 
 
 def merge_subjects(
-    shipped: Sequence[Subject], user_tables: list[dict[str, Any]], source: str
+    shipped: Sequence[Subject],
+    user_tables: list[dict[str, Any]],
+    source: str,
+    *,
+    shipped_tables: bool = False,
 ) -> tuple[Subject, ...]:
-    """Apply the user's `[[subjects]]` tables to the shipped subjects (see the module docstring).
+    """Apply the user's `[[subjects]]` tables to the shipped subjects (see the module docstring);
+    `shipped_tables`: the tables are the package's own, whose patterns the test suite compiles.
 
     Raises ConfigError naming `source`, the table's index and id, and the offending key.
     """
@@ -71,7 +76,7 @@ def merge_subjects(
         base = result.get(subject_id)
         merged = _merge_table(base.model_dump() if base else None, table)
         try:
-            subject = Subject.model_validate(merged)
+            subject = Subject.model_validate(merged, context=SHIPPED if shipped_tables else None)
         except ValidationError as exc:
             raise ConfigError(_describe(where, exc, merged, table)) from None
         if subject_id not in result:
