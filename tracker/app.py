@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import TrackerError
 from tracker.events import FactAsserted, FactRetracted
 from tracker.limits import parse_count
 from tracker.projections.facts import fact_ids_like
@@ -140,10 +140,7 @@ def assert_fact(
     analyst: str | None,
 ) -> str:
     """Record an analyst's assertion (a state, or a count for a tally); returns its fact id."""
-    subjects = tracker.config.subjects
-    subject = next((s for s in subjects if s.id == subject_id), None)
-    if subject is None:
-        raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(s.id for s in subjects)})")
+    subject = tracker.config.subject(subject_id)
     state: str | None = None
     count: int | None = None
     if subject.kind == "tally":

@@ -149,6 +149,13 @@ class Config:
         known = ", ".join(f.id for f in self.feeds) or "none"
         raise ConfigError(f"{self.source}: no feed with id {feed_id!r} (known: {known})")
 
+    def subject(self, subject_id: str) -> Subject:
+        for subject in self.subjects:
+            if subject.id == subject_id:
+                return subject
+        known = ", ".join(s.id for s in self.subjects)
+        raise ConfigError(f"no subject {subject_id!r} (known: {known})")
+
     @property
     def publishers(self) -> dict[str, str]:
         """feed id → publisher: corroboration counts distinct publishers, not feeds."""

@@ -15,7 +15,6 @@ from typing import Any
 from tracker.changes import NewConflict, NewRetraction, StoryChanges, SubjectChange, diff_stories
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
-from tracker.errors import ConfigError
 from tracker.fold import Story
 from tracker.output import neutralise
 from tracker.report.data import conflicts_json, entry_json, evidence_json, source_json, story_at
@@ -37,10 +36,8 @@ def build_changes(
     subjects: Sequence[str] | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    known = [s.id for s in config.subjects]
     for subject_id in subjects or ():
-        if subject_id not in known:
-            raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
+        config.subject(subject_id)  # an unknown id is a ConfigError naming the known ones
     with store.snapshot():
         start = position_recorded_by(store, format_utc(since))
         head = store.head()[0]

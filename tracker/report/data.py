@@ -23,7 +23,6 @@ from typing import Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
-from tracker.errors import ConfigError
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView, fold_story
 from tracker.projections import checkpoints
 from tracker.projections.facts import (
@@ -49,10 +48,8 @@ def build_report(
     subjects: Sequence[str] | None = None,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
-    known = [s.id for s in config.subjects]
     for subject_id in subjects or ():
-        if subject_id not in known:
-            raise ConfigError(f"no subject {subject_id!r} (known: {', '.join(known)})")
+        config.subject(subject_id)  # an unknown id is a ConfigError naming the known ones
     with store.snapshot():
         until = _position_known_at(store, known_at)
         head = head_at(store, until)  # whoever keeps it can check the log later extends it
