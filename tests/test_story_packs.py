@@ -71,7 +71,7 @@ def test_every_shipped_pack_loads_with_its_starting_points_and_sources() -> None
                 assert subject.initial_state and subject.initial_since and subject.initial_source, subject.id
 
 
-def _moves(story: str, text: str) -> list[tuple[str, str, str]]:
+def _moves(story: str, text: str) -> list[tuple[str, str | None, str]]:
     lead = "Venezuela and the United States: news from Caracas.\n\n"
     document = Document(lead + text, datetime(2025, 7, 24, 12, tzinfo=UTC))
     return [
@@ -100,7 +100,9 @@ def _moves(story: str, text: str) -> list[tuple[str, str, str]]:
         ),
     ],
 )
-def test_a_pack_knows_the_everyday_words_for_its_changes(sentence: str, move: tuple[str, str, str]) -> None:
+def test_a_pack_knows_the_everyday_words_for_its_changes(
+    sentence: str, move: tuple[str, str | None, str]
+) -> None:
     assert _moves("venezuela-us", sentence) == [move]
 
 

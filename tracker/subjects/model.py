@@ -128,11 +128,15 @@ class TallyRules(_Frozen):
 
     `cues` are the event verbs ("{free}", "{set} .. free"); `units` the nouns a count may carry
     ("prisoners", "detainees"); `blockers` phrases that make a nearby number something else
-    ("{remain} behind bars"): a number tied to a blocker is never counted.
+    ("{remain} behind bars"): a number tied to a blocker is never counted. `group` names the
+    people the tally counts when a release also frees others ("Americans", "U.S. citizens"): "four
+    Americans are among those freed" then counts four, where "six Lithuanians among the 52" is a
+    subset of the release and never adds.
     """
 
     cues: tuple[str, ...] = Field(min_length=1)
     units: tuple[str, ...] = ()
+    group: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
 
     @field_validator("cues", "blockers")
@@ -146,6 +150,14 @@ class TallyRules(_Frozen):
         for unit in value:
             if not re.fullmatch(r"[A-Za-z][A-Za-z' -]*", unit):
                 raise ValueError(f"unit {unit!r} must be plain words")
+        return value
+
+    @field_validator("group")
+    @classmethod
+    def _plain_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z.' -]*", name):
+                raise ValueError(f"group {name!r} must be plain words (abbreviations may keep their dots)")
         return value
 
 
