@@ -144,20 +144,15 @@ class TallyRules(_Frozen):
     def _valid_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         return _check_patterns(value, info)
 
-    @field_validator("units")
+    @field_validator("units", "group")
     @classmethod
-    def _plain_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for unit in value:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z' -]*", unit):
-                raise ValueError(f"unit {unit!r} must be plain words")
-        return value
-
-    @field_validator("group")
-    @classmethod
-    def _plain_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z.' -]*", name):
-                raise ValueError(f"group {name!r} must be plain words (abbreviations may keep their dots)")
+    def _plain_words(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # A group may keep an abbreviation's dots ("U.S. citizens"); a unit is one plain noun.
+        group = info.field_name == "group"
+        allowed = r"[A-Za-z][A-Za-z.' -]*" if group else r"[A-Za-z][A-Za-z' -]*"
+        for words in value:
+            if not re.fullmatch(allowed, words):
+                raise ValueError(f"{'group' if group else 'unit'} {words!r} must be plain words")
         return value
 
 
