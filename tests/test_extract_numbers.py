@@ -9,6 +9,7 @@ import pytest
 from tracker.extract import Claim, Document, extract_claims
 from tracker.extract.numbers import find_numbers
 from tracker.subjects import load_shipped_subjects
+from tracker.subjects.story_packs import load_story_pack
 
 SUBJECTS = load_shipped_subjects()
 
@@ -217,3 +218,28 @@ def test_releases_by_other_governments(text: str) -> None:
 
 def test_names_unique_to_the_story_give_the_context() -> None:
     assert moving_counts("Bialiatski, freed on Saturday along with 122 others, spoke in Vilnius.") == [123]
+
+
+def _pack_counts(text: str) -> list[int | None]:
+    lead = "Venezuela and the United States: news from Caracas.\n\n"
+    document = Document(lead + text, datetime.fromisoformat("2026-01-14T09:00:00+00:00"))
+    return [c.count for c in extract_claims(document, load_story_pack("venezuela-us")) if c.moves]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # The tally counts Americans: its own group among a wider release is its count.
+        ("Officials say three American citizens are among those released on Tuesday.", [3]),
+        ("Two U.S. nationals were among those freed by Venezuela on Tuesday.", [2]),
+        # Another group among those freed is still a subset, and a subset after "including" never adds.
+        ("Five Colombians were among those released by Venezuela on Tuesday.", []),
+        ("Venezuela freed 30 prisoners on Tuesday, including two Americans.", [30]),
+    ],
+)
+def test_the_tallys_own_group_among_those_freed_counts(sentence: str, expected: list[int]) -> None:
+    assert _pack_counts(sentence) == expected
+
+
+def test_a_tally_without_a_group_keeps_every_among_as_a_subset() -> None:
+    assert moving_counts("Three Americans were among those freed by Belarus on Thursday.") == []

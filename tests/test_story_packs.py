@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tracker.config import load_config
 from tracker.errors import ConfigError
+from tracker.extract import Document, extract_claims
 from tracker.subjects.story_packs import DEFAULT_STORY, available_stories, load_story_pack
 
 FEED = '[[feeds]]\nid = "wire"\nurl = "https://example.org/rss"\n'
@@ -67,3 +69,50 @@ def test_every_shipped_pack_loads_with_its_starting_points_and_sources() -> None
         for subject in subjects:
             if subject.kind == "state":
                 assert subject.initial_state and subject.initial_since and subject.initial_source, subject.id
+
+
+def _moves(story: str, text: str) -> list[tuple[str, str | None, str]]:
+    lead = "Venezuela and the United States: news from Caracas.\n\n"
+    document = Document(lead + text, datetime(2025, 7, 24, 12, tzinfo=UTC))
+    return [
+        (c.subject, c.state, c.modality) for c in extract_claims(document, load_story_pack(story)) if c.moves
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "move"),
+    [
+        (
+            "Washington has handed back the oil major Chevron's right to export crude from Venezuela.",
+            ("venezuela-oil-sanctions", "eased", "asserted"),
+        ),
+        (
+            "Chevron won the green light to resume work with PDVSA in Venezuela.",
+            ("venezuela-oil-sanctions", "eased", "asserted"),
+        ),
+        (
+            "The new U.S. envoy arrived in Caracas on Sunday to reopen the embassy.",
+            ("us-embassy-caracas", "reopened", "asserted"),
+        ),
+        (
+            "The United States has begun reopening its embassy in Caracas.",
+            ("us-embassy-caracas", "reopened", "asserted"),
+        ),
+    ],
+)
+def test_a_pack_knows_the_everyday_words_for_its_changes(
+    sentence: str, move: tuple[str, str | None, str]
+) -> None:
+    assert _moves("venezuela-us", sentence) == [move]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A U.S. envoy will arrive in Caracas next month to reopen the embassy.",
+        "Chevron could get the green light to resume work in Venezuela.",
+        "The United States is starting to reopen its embassy in Caracas.",
+    ],
+)
+def test_those_words_settle_nothing_when_only_expected(sentence: str) -> None:
+    assert all(state not in ("eased", "reopened") for _, state, _ in _moves("venezuela-us", sentence))

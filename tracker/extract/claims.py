@@ -225,7 +225,14 @@ class SubjectExtractor:
         out: list[Placed] = []
         dates = sentence.dates.mentions
         for found in find_counts(
-            sentence.view, cues, numbers, dates, self.compiled.units, blockers, sentence.headline
+            sentence.view,
+            cues,
+            numbers,
+            dates,
+            self.compiled.units,
+            blockers,
+            sentence.headline,
+            self.compiled.group,
         ):
             if found.value is None:
                 continue

@@ -76,6 +76,7 @@ class CompiledSubject:
     cues: tuple[CueRule, ...]
     blockers: tuple[CompiledPattern, ...]
     units: frozenset[str]
+    group: frozenset[str]  # the people the tally counts, lower-cased ("u.s. citizens")
     cue_anchors: frozenset[str]
     mention_anchors: frozenset[str]
     alias_anchors: frozenset[str]
@@ -286,10 +287,12 @@ def _compile_subject(subject: Subject) -> CompiledSubject:
         cues.extend(CueRule(compile_pattern(p), "reversal", state.id) for p in state.reversals)
     blockers: tuple[CompiledPattern, ...] = ()
     units: frozenset[str] = frozenset()
+    group: frozenset[str] = frozenset()
     if subject.tally is not None:
         cues.extend(CueRule(compile_pattern(p), "count", None) for p in subject.tally.cues)
         blockers = tuple(compile_pattern(p) for p in subject.tally.blockers)
         units = frozenset(u.lower() for u in subject.tally.units)
+        group = frozenset(g.lower() for g in subject.tally.group)
     aliases = tuple(compile_pattern(p) for p in subject.aliases)
     context_aliases = tuple(compile_pattern(p) for p in subject.context_aliases)
     cue_anchors: frozenset[str] = frozenset().union(*(c.pattern.anchors for c in cues))
@@ -305,6 +308,7 @@ def _compile_subject(subject: Subject) -> CompiledSubject:
         cues=tuple(cues),
         blockers=blockers,
         units=units,
+        group=group,
         cue_anchors=cue_anchors,
         mention_anchors=mention_anchors,
         alias_anchors=alias_anchors,

@@ -57,6 +57,9 @@ def _r(
 
 _BE = r"(?:is|are|was|were|be|been|am|remains?|seems?)"
 _AUX = r"(?:did|does|do|would|will|could|can|has|have|had|should|may|might)"
+# A manner adverb between a verb of urging and its complement: "pressed hard for", "called
+# repeatedly for".
+_MANNER = r"(?: (?:hard|again|\w+ly))?"
 
 # Order matters where two rules start at the same word: longer, more specific rules come first.
 RULES: tuple[Rule, ...] = (
@@ -208,9 +211,13 @@ RULES: tuple[Rule, ...] = (
         r"intend(?:s|ed|ing)? to|intention (?:to|of)|look(?:s|ed|ing)? to",
         "intent",
     ),
+    # "the case for sanctions to be lifted": a passive infinitive with its own subject is
+    # wanted or made possible, never done ("for the embassy to reopen" is an aim by its "to").
+    _r(r"for(?= (?:[\w'’.-]+ ){1,6}?to be )", "intent", window=10),
     _r(
         r"signal(?:l)?(?:s|ed|ing)? (?:willingness|readiness|interest)|"
-        r"(?:push|press)(?:es|ed|ing)? (?:for|to|minsk|belarus)|call(?:s|ed|ing)? (?:for|on)|"
+        rf"(?:push|press)(?:es|ed|ing)?{_MANNER} (?:for|to|minsk|belarus)|"
+        rf"call(?:s|ed|ing)?{_MANNER} (?:for|on)|"
         r"ask(?:s|ed|ing)?(?: for)?|"
         r"urg(?:e|es|ed|ing)|demand(?:s|ed|ing)?|appeal(?:s|ed|ing)? (?:for|to)|lobb(?:y|ies|ied|ying)",
         "intent",

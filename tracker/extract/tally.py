@@ -53,16 +53,6 @@ class CountCandidate:
     passing: bool = False
 
 
-def _words_between(view: SentenceView, lo: int, hi: int) -> list[int] | None:
-    """Token indices strictly between lo and hi, or None if a clause break lies between."""
-    out = []
-    for index in range(lo + 1, hi):
-        if view.is_break(index):
-            return None
-        out.append(index)
-    return out
-
-
 class _Binder:
     """Token-level questions about one sentence's numbers and count cues."""
 
@@ -72,10 +62,12 @@ class _Binder:
         cues: list[CueMatch],
         units: frozenset[str],
         blockers: list[tuple[int, int]],
+        group: frozenset[str],
     ) -> None:
         self.view = view
         self.cues = cues
         self.units = units
+        self.group = group
         self.blockers = blockers
         self.cue_tokens = [(view.index_at(c.start), view.index_at(c.end - 1)) for c in cues]
 
@@ -143,7 +135,7 @@ class _Binder:
                 return k  # "set 52 detainees free"
             if cue_last >= first:
                 continue
-            between = _words_between(self.view, cue_last, first)
+            between = self.view.words_between(cue_last, first)
             if between is None or len(between) > 4:
                 continue
             if all(self.word(i) in BEFORE_FILLER for i in between):
@@ -171,6 +163,9 @@ class _Binder:
                 if cue_first == index:
                     return k
             word = self.word(index)
+            if word == "among" and self.word(index + 1) in ("those", "the"):
+                index += 2  # only the tally's own group reaches here (see `is_subset`)
+                continue
             if word in AFTER_FILLER or word in ("'", "’") or word in TOTAL_WORDS:
                 skipped += 1
                 if skipped > 5:
@@ -240,11 +235,12 @@ class _Binder:
         if self.word(first + 1) == "of" and self.word(first + 2) in SUBSET_AFTER:
             return True
         # "six Lithuanians among the 52", "fourteen were among those freed"; a comma ends the phrase.
+        # The tally's own group is no subset: "four Americans among those freed" counts four.
         for index in range(np_end + 1, min(np_end + 5, len(self.view.tokens))):
             if self.view.is_break(index):
                 break
             if self.word(index) == "among":
-                return True
+                return " ".join(self.word(i) for i in range(first + 1, np_end + 1)) not in self.group
         return False
 
     def subset_marker_between(self, number: NumberMention, first: int) -> bool:
@@ -275,7 +271,7 @@ class _Binder:
             if min(cue.end, number.start) <= start < max(cue.start, number.end):
                 return True
             if start >= end_pos:
-                gap = _words_between(self.view, np_end, self.view.index_at(start))
+                gap = self.view.words_between(np_end, self.view.index_at(start))
                 if gap is not None and len(gap) <= 4:
                     return True
         return False
@@ -296,6 +292,7 @@ def find_counts(
     units: frozenset[str],
     blockers: list[tuple[int, int]],
     headline: bool = False,
+    group: frozenset[str] = frozenset(),
 ) -> list[CountCandidate]:
     """Numbers of `view` tied to one of the count `cues`, with their exclusion flags.
 
@@ -307,7 +304,7 @@ def find_counts(
     # may drop the number; split up, the order of the checks would be harder to see.
     if not cues:
         return []
-    binder = _Binder(view, cues, units, blockers)
+    binder = _Binder(view, cues, units, blockers, group)
     since_dated = any(d.since for d in dates)
     bound: dict[int, int] = {}  # number index -> cue index
     subsets: set[int] = set()  # number indices of subsets

@@ -73,6 +73,15 @@ class SentenceView:
         low = self.tokens[index].lower
         return low in CLAUSE_BREAKS or low in CLAUSE_WORDS
 
+    def words_between(self, lo: int, hi: int) -> list[int] | None:
+        """Token indices strictly between lo and hi, or None if a clause break lies between."""
+        out = []
+        for index in range(lo + 1, hi):
+            if self.is_break(index):
+                return None
+            out.append(index)
+        return out
+
     def clause_of(self, pos: int) -> int:
         return self.clause[self.index_at(pos)] if self.tokens else 0
 

@@ -128,11 +128,15 @@ class TallyRules(_Frozen):
 
     `cues` are the event verbs ("{free}", "{set} .. free"); `units` the nouns a count may carry
     ("prisoners", "detainees"); `blockers` phrases that make a nearby number something else
-    ("{remain} behind bars"): a number tied to a blocker is never counted.
+    ("{remain} behind bars"): a number tied to a blocker is never counted. `group` names the
+    people the tally counts when a release also frees others ("Americans", "U.S. citizens"): "four
+    Americans are among those freed" then counts four, where "six Lithuanians among the 52" is a
+    subset of the release and never adds.
     """
 
     cues: tuple[str, ...] = Field(min_length=1)
     units: tuple[str, ...] = ()
+    group: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
 
     @field_validator("cues", "blockers")
@@ -140,12 +144,15 @@ class TallyRules(_Frozen):
     def _valid_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         return _check_patterns(value, info)
 
-    @field_validator("units")
+    @field_validator("units", "group")
     @classmethod
-    def _plain_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for unit in value:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z' -]*", unit):
-                raise ValueError(f"unit {unit!r} must be plain words")
+    def _plain_words(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # A group may keep an abbreviation's dots ("U.S. citizens"); a unit is one plain noun.
+        group = info.field_name == "group"
+        allowed = r"[A-Za-z][A-Za-z.' -]*" if group else r"[A-Za-z][A-Za-z' -]*"
+        for words in value:
+            if not re.fullmatch(allowed, words):
+                raise ValueError(f"{'group' if group else 'unit'} {words!r} must be plain words")
         return value
 
 
