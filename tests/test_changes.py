@@ -14,12 +14,12 @@ import pytest
 
 from tests.helpers.cli import CliRun, in_process
 from tests.helpers.clock import StepClock
+from tests.helpers.demo import unpaused_demo_config
 from tracker import app
 from tracker.bootstrap import open_tracker
 from tracker.cli.changes import since_moment
 from tracker.clock import format_utc
 from tracker.config import default_config
-from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.report import build_report
 
@@ -34,7 +34,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("changes") / "demo.db"
     clock = StepClock(FIRST_FETCH)
     with DemoServer() as server:
-        config = demo_config(server)
+        config = unpaused_demo_config(server)
         with open_tracker(config, db, create=True, clock=clock) as tracked:
             asyncio.run(app.fetch_feeds(tracked))
             server.publish_wire_update()

@@ -3,6 +3,7 @@ ones are rate-limited per entry, with the reason in `tracker feeds` and in SQL."
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
 from collections.abc import Iterator
@@ -14,7 +15,9 @@ import pytest
 
 from tests.helpers.cli import invoke
 from tests.helpers.feed_server import FeedServer, Item, Respond, rss
-from tracker import ingest, revisions
+from tracker import app, ingest, revisions
+from tracker.bootstrap import open_tracker
+from tracker.config import load_config
 from tracker.events import article_stream
 from tracker.parsing.feed import ParsedEntry
 
@@ -60,15 +63,19 @@ def server() -> Iterator[FeedServer]:
 
 
 def poll_repeatedly(server: FeedServer, tmp_path: Path, path: str) -> tuple[Path, list[int]]:
+    """POLLS polls of the feed by one open application, as the daemon makes them (its worker
+    processes start once); the number of events in the store after each."""
     config = tmp_path / "feeds.toml"
-    config.write_text(f'[[feeds]]\nid = "wire"\nurl = "{server.url(path)}"\n')
+    # The entries' pages are tried once each (and fail): no pause between them, as this is not about pages.
+    config.write_text(f'[fetch]\npage_delay = "0s"\n\n[[feeds]]\nid = "wire"\nurl = "{server.url(path)}"\n')
     db = tmp_path / "events.db"
     counts = []
-    for _ in range(POLLS):
-        result = invoke("fetch", "--config", str(config), "--db", str(db))
-        assert result.exit_code == 0, result.output
-        with sqlite3.connect(db) as conn:
-            counts.append(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    with open_tracker(load_config(config), db, create=True) as tracked:
+        for _ in range(POLLS):
+            summary = asyncio.run(app.fetch_feeds(tracked))
+            assert summary.ok == 1 and not summary.projection_errors, summary
+            with sqlite3.connect(db) as conn:
+                counts.append(conn.execute("SELECT count(*) FROM events").fetchone()[0])
     return db, counts
 
 

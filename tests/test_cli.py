@@ -5,7 +5,6 @@ short fact ids, and colour only where it is wanted."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,15 +30,6 @@ def clean(result: Result) -> Result:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output + result.stderr
     return result
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = clean(invoke("demo", "--format", "json", "--db", str(db)))
-    assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["articles"] == 15
-    return db
 
 
 @pytest.fixture
@@ -149,11 +139,8 @@ def test_subject_filter_narrows_the_latest_coverage(demo_db: Path) -> None:
     assert sources & latest
 
 
-def test_facts_are_retracted_by_their_short_id_and_shown_in_every_format(
-    demo_db: Path, tmp_path: Path
-) -> None:
-    db = tmp_path / "copy.db"
-    shutil.copy(demo_db, db)
+def test_facts_are_retracted_by_their_short_id_and_shown_in_every_format(demo_copy: Path) -> None:
+    db = demo_copy
     data = as_json(invoke("report", "--db", str(db), "--format", "json"))
     fact_id = data["subjects"][0]["evidence"][0]["fact_id"]
     short = fact_id.split(":")[1][:8]

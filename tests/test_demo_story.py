@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from tests.helpers.clock import StepClock
+from tests.helpers.demo import unpaused_demo_config
 from tracker import app
 from tracker.bootstrap import assemble, open_tracker
-from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.report import build_report
 from tracker.storage.store import Store
@@ -25,7 +25,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Any,
     clock = StepClock()
     path = Path(tmp_path_factory.mktemp("demo")) / "events.db"
     with DemoServer() as server:
-        config = demo_config(server)
+        config = unpaused_demo_config(server)
         with open_tracker(config, path, create=True, clock=clock) as tracker:
             asyncio.run(app.fetch_feeds(tracker))
             clock.now += timedelta(days=1)

@@ -197,9 +197,8 @@ def test_a_busy_store_clusters_what_cannot_be_drawn_apart(tmp_path: Path) -> Non
     assert len(page.all("li", "entry")) == len(report["timeline"])
 
 
-def test_report_to_a_file_marks_analysts_assertions_and_retractions(tmp_path: Path) -> None:
-    db = tmp_path / "events.db"
-    run_ok("demo", "--db", db)
+def test_report_to_a_file_marks_analysts_assertions_and_retractions(demo_copy: Path, tmp_path: Path) -> None:
+    db = demo_copy
     kept = ("--date", "2025-12-20", "--source", "https://example.org/a", "--note", "It reopened.")
     run_ok("assert", "us-embassy-minsk", "reopened", *kept, "--db", db)
     note = ("--note", "Forty freed.", "--source", "https://example.org/b")

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from tests.helpers.clock import StepClock
+from tests.helpers.demo import unpaused_demo_config
 from tracker import app
 from tracker.bootstrap import Tracker, open_tracker
 from tracker.config import Config
-from tracker.demo.run import demo_config
 from tracker.demo.server import DemoServer
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import Fact, Retraction, Story, fold_story
@@ -64,7 +64,10 @@ def moments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tracker,
     clock = StepClock()
     path = Path(tmp_path_factory.mktemp("demo")) / "events.db"
     heads: list[int] = []
-    with DemoServer() as server, open_tracker(demo_config(server), path, create=True, clock=clock) as tracker:
+    with (
+        DemoServer() as server,
+        open_tracker(unpaused_demo_config(server), path, create=True, clock=clock) as tracker,
+    ):
         asyncio.run(app.fetch_feeds(tracker))
         heads.append(tracker.store.head()[0])
         clock.now += timedelta(days=1)

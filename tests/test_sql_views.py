@@ -21,14 +21,6 @@ from tracker.cli.serve import datasette_metadata
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("views") / "demo.db"
-    run = in_process("demo", "--db", str(db))
-    assert run.code == 0, run.err
-    return db
-
-
 def rows(db: Path, sql: str) -> list[sqlite3.Row]:
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
@@ -63,9 +55,8 @@ def test_recent_changes_lists_entries_and_states_by_record_time(demo_db: Path) -
     assert rows(demo_db, "SELECT count(*) FROM recent_changes WHERE recorded_at >= '2999-01-01'")[0][0] == 0
 
 
-def test_the_views_survive_a_rebuild(demo_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "copy.db"
-    db.write_bytes(demo_db.read_bytes())
+def test_the_views_survive_a_rebuild(demo_copy: Path) -> None:
+    db = demo_copy
     before = rows(db, "SELECT * FROM current_state ORDER BY subject")
     assert in_process("rebuild", "--db", str(db), "--config", "/dev/null").code == 0
     assert [tuple(r) for r in rows(db, "SELECT * FROM current_state ORDER BY subject")] == [

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 # Run the command in-process, then list every module it loaded.
 _PROBE = """
 import contextlib, io, json, sys
@@ -70,19 +68,6 @@ def loaded(args: list[str], cwd: Path) -> set[str]:
 def offenders(modules: set[str], banned: set[str]) -> list[str]:
     """The loaded modules that are, or are inside, a banned package."""
     return sorted(m for m in modules if any(m == b or m.startswith(b + ".") for b in banned))
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tracker", "demo", "--format", "json", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return db
 
 
 def test_help_imports_only_the_command_line(tmp_path: Path) -> None:

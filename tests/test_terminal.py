@@ -106,9 +106,8 @@ def _stderr_on_a_terminal(*args: str) -> tuple[int, bytes]:
     return proc.returncode, seen
 
 
-def test_a_rebuild_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    assert tracker("demo", "--db", str(db)).code == 0
+def test_a_rebuild_shows_progress_on_a_terminal_only(demo_copy: Path) -> None:
+    db = demo_copy
     code, seen = _stderr_on_a_terminal("rebuild", "--db", str(db), "--config", "/dev/null")
     assert code == 0 and b"rebuilding projections" in seen and b"story:" in seen
     piped = tracker("rebuild", "--db", str(db), "--config", "/dev/null")
