@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tracker import app
 from tracker.bootstrap import open_tracker
-from tracker.config import Config
+from tracker.config import Config, FetchSettings
 from tracker.demo.outlets import demo_outlets, refuse_real_store
 from tracker.demo.server import DemoServer
 from tracker.output import count
@@ -24,7 +24,14 @@ from tracker.subjects import load_shipped_subjects
 
 
 def demo_config(server: DemoServer) -> Config:
-    return Config(path=None, feeds=demo_outlets(server.base_url), subjects=load_shipped_subjects())
+    # Every page the demo fetches comes from its own loopback server: pausing between requests to
+    # it would only make the demo slower, not politer.
+    return Config(
+        path=None,
+        feeds=demo_outlets(server.base_url),
+        subjects=load_shipped_subjects(),
+        fetch=FetchSettings(page_delay="0s"),
+    )
 
 
 def run_demo(db_path: Path, *, fmt: str = "text", terminal: bool = False, note: Callable[[str], None]) -> str:
