@@ -279,7 +279,11 @@ class JobTable:
             # job on; keep the monotonic plan in step. Counted, and summed up by the heartbeat.
             self.missed += 1
             job = self.scheduler.get_job(event.job_id)
-            if job is not None and job.next_run_time is not None:
+            left = self.due.remaining(event.job_id)
+            if job is not None and left is not None and left > 0:
+                # Not due on the monotonic clock: the wall clock jumped before the watchdog saw it.
+                job.modify(next_run_time=self.clock() + timedelta(seconds=left))
+            elif job is not None and job.next_run_time is not None:
                 self.due.set(event.job_id, job.next_run_time)
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             self.missed += 1
