@@ -45,13 +45,15 @@ def seed(db: Path) -> None:
         store.append([article], meta={"feed": "wire"})
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    write_feeds(tmp_path / "feeds.toml", {"wire": "https://wire.example/feed.xml"})
-    seed(tmp_path / "events.db")
-    code, _, err = tracker("rebuild", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded, projected store, shared by the tests that only read it."""
+    directory = tmp_path_factory.mktemp("hostile-store")
+    write_feeds(directory / "feeds.toml", {"wire": "https://wire.example/feed.xml"})
+    seed(directory / "events.db")
+    code, _, err = tracker("rebuild", cwd=directory)
     assert code == 0, err
-    return tmp_path
+    return directory
 
 
 def assert_clean(out: str) -> None:
