@@ -30,9 +30,9 @@ from tracker.config import default_config
 from tracker.interpretation.pool import WORKERS_ENV
 from tracker.storage.store import Store
 
-# One interpreting process per application the suite opens, here and in the commands it runs as
-# child processes: the tests' stores hold a few dozen articles, and each worker costs a start-up.
-# The pool's own tests give their sizes explicitly.
+# One interpreting process per pool, here (see shared_worker_pools) and in the commands the suite
+# runs as child processes: the tests' stores hold a few dozen articles, and each worker costs a
+# start-up. The pool's own tests give their sizes explicitly.
 os.environ.setdefault(WORKERS_ENV, "1")
 
 
