@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from markdown_it import MarkdownIt
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.report.render import render
 from tracker.textsafe import link_url
@@ -81,9 +81,9 @@ def test_hostile_link_and_title_render_inert(tmp_path: Path) -> None:
     with FeedServer() as server:
         server.static("/wire.xml", rss(TITLE, LINK))
         config = write_feeds(tmp_path / "feeds.toml", {"wire": server.url("/wire.xml")})
-        code, _, err = tracker("fetch", "--config", str(config), cwd=tmp_path)
+        code, _, err = in_process("fetch", "--config", str(config), cwd=tmp_path)
         assert code == 0, err
-    code, out, err = tracker("report", "--format", "markdown", "--config", str(config), cwd=tmp_path)
+    code, out, err = in_process("report", "--format", "markdown", "--config", str(config), cwd=tmp_path)
     assert code == 0, err
     assert "52" in out  # the release is in the report, with its hostile source
     html = commonmark(out)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers.cli import ROOT, CliRun, tracker
+from tests.helpers.cli import ROOT, CliRun, in_process, tracker
 
 README = ROOT / "README.md"
 SHIPPED_FEEDS = ROOT / "feeds.toml"
@@ -55,7 +55,8 @@ def offline_copy_of_shipped_feeds(directory: Path) -> Path:
 
 
 def events(directory: Path, db: str) -> list[dict[str, Any]]:
-    result = tracker("events", "--format", "json", "--db", db, cwd=directory)
+    """What the store holds, read in this process (the quick start itself runs as a user would)."""
+    result = in_process("events", "--format", "json", "--db", db, cwd=directory)
     assert result.code == 0, result.err
     return list(json.loads(result.out))
 

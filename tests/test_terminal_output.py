@@ -2,7 +2,8 @@
 
 The log may hold such characters from before feed text was normalised at ingest (or from an
 analyst's note), so the store is seeded directly with a hostile article, projected by the real
-`tracker rebuild`, and every data format of `report` and `events` is checked byte by byte.
+`tracker rebuild`, and every data format of `report` and `events` is checked byte by byte, as
+each command prints it to a pipe from a process of its own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.helpers.cli import tracker
+from tests.helpers.cli import in_process, tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.events import ArticleObserved
 from tracker.output import neutralise
@@ -45,13 +46,15 @@ def seed(db: Path) -> None:
         store.append([article], meta={"feed": "wire"})
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    write_feeds(tmp_path / "feeds.toml", {"wire": "https://wire.example/feed.xml"})
-    seed(tmp_path / "events.db")
-    code, _, err = tracker("rebuild", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded, projected store, shared by the tests that only read it."""
+    directory = tmp_path_factory.mktemp("hostile-store")
+    write_feeds(directory / "feeds.toml", {"wire": "https://wire.example/feed.xml"})
+    seed(directory / "events.db")
+    code, _, err = in_process("rebuild", cwd=directory)
     assert code == 0, err
-    return tmp_path
+    return directory
 
 
 def assert_clean(out: str) -> None:
@@ -93,7 +96,7 @@ def test_fetched_controls_are_dropped_at_the_boundary(tmp_path: Path) -> None:
     with FeedServer() as server:
         server.static("/feed.json", body.encode(), content_type="application/feed+json")
         config = write_feeds(tmp_path / "feeds.toml", {"wire": server.url("/feed.json")})
-        code, _, err = tracker("fetch", "--config", str(config), cwd=tmp_path)
+        code, _, err = in_process("fetch", "--config", str(config), cwd=tmp_path)
         assert code == 0, err
     code, out, err = tracker("events", "--format", "json", "--type", "ArticleObserved", cwd=tmp_path)
     assert code == 0, err

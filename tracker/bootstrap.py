@@ -3,8 +3,8 @@
 config → store → projections (their runner) → parse and page extraction pools → fetcher. The
 CLI, the report and the demo get a `Tracker` from `open_tracker()`; the daemon, which opens its
 store under its own lock and runs a pool sized by its options, builds the same parts with
-`projection_runner()`, `parse_pool()`, `extract_pool()` and `make_fetcher()`. Nothing else
-constructs them.
+`projection_runner()`, `parse_pool()`, `extract_pool()`, `LazyInterpretPool` (over
+`interpret_pool()`) and `make_fetcher()`. Nothing else constructs them.
 
 Heavy imports stay lazy: httpx (fetch), feedparser (the parse pool's workers) and APScheduler are
 loaded only by the paths that poll, so `tracker --help` and `tracker report` never import them.
@@ -39,6 +39,7 @@ __all__ = [
     "assemble",
     "extract_pool",
     "fetch_limits",
+    "interpret_pool",
     "make_fetcher",
     "open_tracker",
     "parse_pool",
@@ -69,9 +70,7 @@ class LazyInterpretPool:
         pages: Mapping[int, ArticleTextFetched] | None = None,
     ) -> dict[int, Interpreted]:
         if self._pool is None:
-            from tracker.interpretation.pool import BUDGET, InterpretPool
-
-            self._pool = InterpretPool(self.workers, budget=BUDGET if self.budget is None else self.budget)
+            self._pool = interpret_pool(self.workers, budget=self.budget)
         return self._pool.interpret(events, subjects, pages)
 
     def close(self) -> None:
@@ -112,6 +111,14 @@ def parse_pool(workers: int | None = None, *, timeout: float | None = None) -> P
 
     size = workers if workers is not None else max(1, min(2, os.cpu_count() or 1))
     return ParsePool(size) if timeout is None else ParsePool(size, timeout=timeout)
+
+
+def interpret_pool(workers: int | None = None, *, budget: float | None = None) -> InterpretPool:
+    """A pool of interpreting worker processes: `workers`, else TRACKER_WORKERS, else one per
+    core; `budget`: CPU seconds per article (None: the pool's default)."""
+    from tracker.interpretation.pool import BUDGET, InterpretPool
+
+    return InterpretPool(workers, budget=BUDGET if budget is None else budget)
 
 
 def extract_pool(budget: float | None = None) -> ExtractPool:
