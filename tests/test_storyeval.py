@@ -123,6 +123,36 @@ def test_a_report_of_a_state_already_reached_is_neither_a_hit_nor_an_error(tmp_p
     assert (dev.tp, dev.fp, dev.fn, dev.reaffirmed, dev.settled_errors) == (0, 0, 0, 1, 0)
 
 
+def test_a_split_lacking_a_change_may_report_the_state_it_reached_unlisted(tmp_path: Path) -> None:
+    story = tmp_path / "us-belarus"
+    story.mkdir()
+    articles = [
+        ("c1", "heldout", "2025-09-11T16:00:00Z", "U.S. embassy in Minsk reopens",
+         "The U.S. Embassy in Minsk reopened on Thursday.", "E1"),
+        # Not listed as a restatement: the state the held-out change reached, told again later.
+        ("c2", "dev", "2025-11-20T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
+         "The U.S. Embassy in Minsk reopened on Thursday.", None),
+        # The same report where the split has the change: the fold's own reaffirmation at most.
+        ("c3", "heldout", "2025-11-20T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
+         "The U.S. Embassy in Minsk reopened on Thursday.", None),
+    ]  # fmt: skip
+    lines = [
+        json.dumps({"id": i, "split": split, "url": f"https://example.org/{i}", "outlet": f"outlet-{i}",
+                    "published": published, "title": title, "text": text,
+                    "mentions": [{"event": event, "as": "news"}] if event else []})
+        for i, split, published, title, text, event in articles
+    ]  # fmt: skip
+    (story / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reopened = {"subject": "us-embassy-minsk", "state": "reopened", "summary": "x"}
+    expected = dict(EXPECTED, events=[{"id": "E1", "date": "2025-09-11", **reopened}])
+    (story / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+    scores = {s.split: s for s in evaluate_corpus(story_dirs(tmp_path), load_story_pack)}
+    dev, heldout = scores["dev"], scores["heldout"]
+    assert (dev.tp, dev.fp, dev.fn, dev.reaffirmed, dev.settled_errors) == (0, 0, 0, 1, 0)
+    assert any("restates E1, a change this split lacks" in line for line in dev.lines)
+    assert heldout.tp == 1 and not any("lacks" in line for line in heldout.lines)
+
+
 def test_the_eval_command_scores_a_corpus_directory(corpus: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "tracker", "eval", str(corpus), "--split", "heldout", "--details"],
