@@ -387,3 +387,17 @@ def test_urging_or_making_way_for_a_change_is_not_the_change(sentence: str) -> N
 def test_a_purpose_after_the_change_leaves_it_asserted() -> None:
     claims = claims_for("Sanctions on Belavia were lifted on Friday for the airline to be able to buy parts.")
     assert [(c.state, c.modality) for c in claims if c.moves] == [("lifted", "asserted")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "On Friday Washington revoked a waiver that eased sanctions on Belavia.",
+        "The Treasury on Friday ordered a wind-down, reversing a licence that lifted sanctions on Belavia.",
+    ],
+)
+def test_what_an_undone_measure_did_is_the_state_before(sentence: str) -> None:
+    claims = claims_for(sentence)
+    undone = [c for c in claims if c.state in ("eased", "lifted")]
+    assert undone and {c.modality for c in undone} == {"retrospective"}
+    assert not any(c.moves for c in undone)

@@ -116,3 +116,10 @@ def test_a_pack_knows_the_everyday_words_for_its_changes(
 )
 def test_those_words_settle_nothing_when_only_expected(sentence: str) -> None:
     assert all(state not in ("eased", "reopened") for _, state, _ in _moves("venezuela-us", sentence))
+
+
+def test_leave_to_keep_idle_assets_is_no_relief() -> None:
+    kept = "Chevron can no longer pump oil in Venezuela, but has been allowed to maintain oil equipment."
+    assert all(state != "eased" for _, state, _ in _moves("venezuela-us", kept))
+    granted = "On oil sanctions, the Treasury has allowed oil companies to export crude from Venezuela."
+    assert _moves("venezuela-us", granted) == [("venezuela-oil-sanctions", "eased", "asserted")]

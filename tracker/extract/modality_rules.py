@@ -201,6 +201,14 @@ RULES: tuple[Rule, ...] = (
         window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
+    # "reversing a 2022 licence that allowed Chevron to resume": what an undone measure did is
+    # the state before, not a change of the day.
+    _r(
+        r"(?:revers|revok|rescind|cancel|overturn|annul|repeal|undo|undid|scrap|withdr[ae]w|terminat)\w*"
+        r"(?= (?:[\w'’.-]+ ){1,6}?(?:that|which) (?:had )?\w+ed\b)",
+        "retrospective",
+        window=12,
+    ),
     # -- intentions and requests
     _r(r"would like to|would rather|would prefer to", "intent"),
     _r(
