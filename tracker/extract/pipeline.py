@@ -36,6 +36,8 @@ _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
 # Words that make a count an addition to an earlier one: "ten more", "others", "in addition".
 _MORE = re.compile(r"\b(?:more|others|additional|in addition|also)\b", re.IGNORECASE)
+# "X traded for Y": the two sides of an exchange, in either order.
+_EXCHANGED_FOR = re.compile(r"\b(?:swapped|traded|exchanged)\s+for\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
@@ -78,7 +80,7 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
             break
         sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
-    return _parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
+    return _parts_of_groups(_exchange_totals(placed[:MAX_CLAIMS]))
 
 
 def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
@@ -92,6 +94,32 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
     if len(text) > MAX_TEXT_CHARS // 2:
         return True
     return compiled_for(tuple(subjects)).may_speak(word_pieces(text))
+
+
+def _exchange_totals(placed: list[tuple[int, int, str, Claim]]) -> list[Claim]:
+    """An exchange told from both sides ("16 people held in Russia traded for eight held in the
+    West"): a count the article gives of the same release that equals the two sides together is
+    the size of the whole exchange, not what the tracked government released; it moves nothing."""
+    sides: list[tuple[Claim, int]] = []  # (the released side, the whole exchange)
+    by_sentence: dict[tuple[int, str], list[tuple[int, Claim]]] = {}
+    for start, position, subject, claim in placed:
+        if claim.count is not None:
+            by_sentence.setdefault((start, subject), []).append((position, claim))
+    for counts in by_sentence.values():
+        for match in _EXCHANGED_FOR.finditer(counts[0][1].sentence):
+            before = [c for p, c in counts if p < match.start()]
+            after = [c for p, c in counts if p >= match.end()]
+            if before and after and before[-1].moves:
+                sides.append((before[-1], (before[-1].count or 0) + (after[0].count or 0)))
+    out = []
+    for _, _, _, claim in placed:
+        if claim.count is not None and any(
+            claim.subject == side.subject and claim.count == whole and _same_time(claim, side)
+            for side, whole in sides
+        ):
+            claim = replace(claim, figure="exchange-total", moves=False)
+        out.append(claim)
+    return out
 
 
 def _parts_of_groups(claims: list[Claim]) -> list[Claim]:
