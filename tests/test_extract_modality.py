@@ -401,3 +401,18 @@ def test_what_an_undone_measure_did_is_the_state_before(sentence: str) -> None:
     undone = [c for c in claims if c.state in ("eased", "lifted")]
     assert undone and {c.modality for c in undone} == {"retrospective"}
     assert not any(c.moves for c in undone)
+
+
+def test_an_ing_form_that_is_the_subject_of_a_later_verb_is_talk_of_the_change() -> None:
+    (talk,) = claims_for("After the talks, lifting sanctions on Belavia is expected to help the airline.")
+    assert (talk.state, talk.modality, talk.moves) == ("lifted", "intent", False)
+    # A participle sharing the clause before it still shares its reality.
+    done = claims_for("Washington acted on Friday, lifting sanctions on Belavia that had grounded its fleet.")
+    assert [(c.state, c.modality) for c in done if c.moves] == [("lifted", "asserted")]
+
+
+def test_an_absolute_with_clause_takes_its_state_as_given() -> None:
+    (given,) = claims_for("With sanctions on Belavia now lifted, the airline hopes to buy parts.")
+    assert given.modality == "retrospective" and not given.moves
+    told = claims_for("Washington lifted sanctions on Belavia on Friday, with the move welcomed in Minsk.")
+    assert [(c.state, c.modality) for c in told if c.moves] == [("lifted", "asserted")]

@@ -201,6 +201,9 @@ RULES: tuple[Rule, ...] = (
         window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
+    # "With sanctions now lifted, investment is expected to pick up": an absolute clause takes its
+    # state as given, as a premise; it reports no change.
+    _r(r"(?:^|(?<=, ))with(?= (?:[\w'’.-]+ ){1,5}?[\w-]+ed,)", "retrospective", window=7),
     # "reversing a 2022 licence that allowed Chevron to resume": what an undone measure did is
     # the state before, not a change of the day.
     _r(
