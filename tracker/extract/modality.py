@@ -40,6 +40,7 @@ _AS_IT_HAPPENS = word_set("today now officially formally hereby")
 _FINITE_AFTER_SUBJECT = word_set("is was would will could can may might remains seems")
 _RELATIVES = word_set("who whom whose which that where when")
 _GERUND_OBJECT_WORDS = 5
+_MODAL_AUXILIARIES = word_set("will would shall may might could should must")
 _AUXILIARY_REACH = 5
 _AUXILIARIES = word_set("to did do does will would shall should can could may might must not n't never")
 # Words before a base form that make it something other than a present tense ("to ease",
@@ -113,7 +114,7 @@ class ModalityScopes:
     ) -> Modality | None:
         best: Modality | None = None
         for hit in self.hits:
-            if hit.start < cue_end and hit.end > cue_start:
+            if hit.start < cue_end and hit.end > cue_start and not self._modal_before_verb(hit, anchor):
                 continue
             if bounds is not None and not bounds[0] <= hit.start < bounds[1]:
                 continue
@@ -131,6 +132,11 @@ class ModalityScopes:
             if best is None or PRIORITY[hit.label] > PRIORITY[best]:
                 best = hit.label
         return best
+
+    def _modal_before_verb(self, hit: Hit, anchor: int) -> bool:
+        """A modal auxiliary that a cue spans before its verb ("sanctions on Syria will be fully
+        removed") governs the verb as it would outside the cue; no cue is written with one."""
+        return hit.last < anchor and self.view.text[hit.start : hit.end].lower() in _MODAL_AUXILIARIES
 
     def _covers(self, hit: Hit, anchor: int) -> bool:
         direction = hit.rule.direction

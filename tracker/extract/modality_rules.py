@@ -201,6 +201,9 @@ RULES: tuple[Rule, ...] = (
         window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
+    # "So far the administration has lifted some sanctions": a summary of the state reached up to
+    # now, as a running total is of releases; it reports no change of its own.
+    _r(r"so far|thus far|to date", "retrospective", "both", 10),
     # "With sanctions now lifted, investment is expected to pick up": an absolute clause takes its
     # state as given, as a premise; it reports no change.
     _r(r"(?:^|(?<=, ))with(?= (?:[\w'’.-]+ ){1,5}?[\w-]+ed,)", "retrospective", window=7),

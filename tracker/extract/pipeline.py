@@ -8,8 +8,9 @@ with `dating`). A sentence gets tokens, modality scopes, dates and numbers only 
 needs them.
 
 Across sentences: a named person's release counts one, unless the article reports a larger
-release at that time, of which the person is part; two cues saying the same thing in a sentence
-count once. The work is bounded by `limits`: a hostile article costs time linear in its length,
+release at that time, of which the person is part; a figure of both sides of an exchange the
+article also gives side by side is its size, no release; a headline that tells as done what its
+lede only promises is the announcement; two cues saying the same thing in a sentence count once. The work is bounded by `limits`: a hostile article costs time linear in its length,
 and never more than MAX_TEXT_CHARS of it is read.
 
 With no publication date and no absolute date in the sentence, a claim's date basis is "unknown"
@@ -55,14 +56,17 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
     extractors = {c.subject.id: SubjectExtractor(c, context) for c in compiled.subjects}
     placed: list[tuple[int, int, str, Claim]] = []
     sentences_before = 0  # sentences in the paragraphs before this one
+    lede: int | None = None  # the first paragraph that is no headline
     for paragraph, (block_start, block_end) in enumerate(blocks(text)):
         block_text = text[block_start:block_end]
+        headline = _is_headline(block_text, doc.title)
+        if lede is None and not headline:
+            lede = paragraph
         block_words = words_of(block_text)
         candidates = compiled.candidates(block_words, block_text, context)
         if not candidates:
             sentences_before += _estimated_sentences(block_text)
             continue
-        headline = _is_headline(block_text, doc.title)
         spans = split_sentences(text, block_start, block_end)
         for index, (start, end) in enumerate(spans, start=sentences_before):
             words = words_of(text[start:end])
@@ -80,7 +84,7 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
             break
         sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
-    return _parts_of_groups(_exchange_totals(placed[:MAX_CLAIMS]))
+    return _headline_shorthand(_parts_of_groups(_exchange_totals(placed[:MAX_CLAIMS])), lede)
 
 
 def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
@@ -94,6 +98,41 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
     if len(text) > MAX_TEXT_CHARS // 2:
         return True
     return compiled_for(tuple(subjects)).may_speak(word_pieces(text))
+
+
+def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:
+    """A headline that tells as done what its lede tells only as a promise ("U.S. lifts Syria
+    sanctions" over "Trump has announced that sanctions will be fully removed") is shorthand for
+    the announcement: it takes the lede's reading, unless the body itself reports the change."""
+    if lede is None:
+        return claims
+    out = []
+    for claim in claims:
+        if (
+            claim.state is not None
+            and claim.paragraph_index < lede
+            and claim.moves
+            and claim.modality == "asserted"
+        ):
+            promised = [
+                c
+                for c in claims
+                if c.paragraph_index == lede
+                and c.subject == claim.subject
+                and c.modality == "promise"
+                and c.state != claim.state
+            ]
+            done = any(
+                c.paragraph_index >= lede
+                and c.subject == claim.subject
+                and c.state == claim.state
+                and c.moves
+                for c in claims
+            )
+            if promised and not done:
+                claim = replace(claim, state=promised[0].state, modality="promise", moves=promised[0].moves)
+        out.append(claim)
+    return out
 
 
 def _exchange_totals(placed: list[tuple[int, int, str, Claim]]) -> list[Claim]:
