@@ -416,3 +416,11 @@ def test_an_absolute_with_clause_takes_its_state_as_given() -> None:
     assert given.modality == "retrospective" and not given.moves
     told = claims_for("Washington lifted sanctions on Belavia on Friday, with the move welcomed in Minsk.")
     assert [(c.state, c.modality) for c in told if c.moves] == [("lifted", "asserted")]
+
+
+def test_a_concession_grants_a_past_change_as_known() -> None:
+    (granted,) = claims_for("Airlines stay wary, even though Washington has lifted sanctions on Belavia.")
+    assert (granted.modality, granted.moves) == ("retrospective", False)
+    # What a concession says of the present is still said: talk of reopening is talk.
+    talk = claims_for("The embassy in Minsk stays shut, although officials talk openly about reopening it.")
+    assert ("us-embassy-minsk", "reopening-discussed") in [(c.subject, c.state) for c in talk if c.moves]

@@ -201,6 +201,13 @@ RULES: tuple[Rule, ...] = (
         window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
+    # "even though the administration has lifted some sanctions": a concession grants a past
+    # change as known; the news is in the clause it qualifies.
+    _r(
+        r"(?:even though|although)(?= (?:[\w'’.-]+ ){1,5}?(?:has|have|had|was|were) )",
+        "retrospective",
+        window=10,
+    ),
     # "So far the administration has lifted some sanctions": a summary of the state reached up to
     # now, as a running total is of releases; it reports no change of its own.
     _r(r"so far|thus far|to date", "retrospective", "both", 10),

@@ -10,8 +10,9 @@ needs them.
 Across sentences: a named person's release counts one, unless the article reports a larger
 release at that time, of which the person is part; a figure of both sides of an exchange the
 article also gives side by side is its size, no release; a headline that tells as done what its
-lede only promises is the announcement; two cues saying the same thing in a sentence count once. The work is bounded by `limits`: a hostile article costs time linear in its length,
-and never more than MAX_TEXT_CHARS of it is read.
+lede only promises is the announcement; two cues saying the same thing in a sentence count once.
+The work is bounded by `limits`: a hostile article costs time linear in its length, and never
+more than MAX_TEXT_CHARS of it is read.
 
 With no publication date and no absolute date in the sentence, a claim's date basis is "unknown"
 and it never moves a subject. Callers should pass the first-seen time when a feed gives no date.
