@@ -10,8 +10,8 @@ needs them.
 Across sentences: a named person's release counts one, unless the article reports a larger
 release at that time, of which the person is part; a figure of both sides of an exchange the
 article also gives side by side is its size, no release; a headline that tells as done what its
-lede only promises is the announcement; two cues saying the same thing in a sentence count once.
-The work is bounded by `limits`: a hostile article costs time linear in its length, and never
+lede puts in the future is the announcement; two cues saying the same thing in a sentence count
+once. The work is bounded by `limits`: a hostile article costs time linear in its length, and never
 more than MAX_TEXT_CHARS of it is read.
 
 With no publication date and no absolute date in the sentence, a claim's date basis is "unknown"
@@ -102,9 +102,10 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
 
 
 def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:
-    """A headline that tells as done what its lede tells only as a promise ("U.S. lifts Syria
+    """A headline that tells as done what its lede puts in the future ("U.S. lifts Syria
     sanctions" over "Trump has announced that sanctions will be fully removed") is shorthand for
-    the announcement: it takes the lede's reading, unless the body itself reports the change."""
+    the announcement: it takes the lede's reading, unless the body itself reports the change. A
+    lede's "agreed to lift" says nothing of whether the lifting is still to come."""
     if lede is None:
         return claims
     out = []
@@ -121,6 +122,7 @@ def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:
                 if c.paragraph_index == lede
                 and c.subject == claim.subject
                 and c.modality == "promise"
+                and c.tense == "future"
                 and c.state != claim.state
             ]
             done = any(
