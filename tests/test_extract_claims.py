@@ -230,3 +230,21 @@ def test_a_floor_is_no_exact_count_but_is_marked_as_the_least_it_can_be() -> Non
     assert counts("Belarus freed at least 14 prisoners on Thursday.") == [(14, False, "at-least")]
     assert counts("Belarus freed more than 14 prisoners on Thursday.") == [(14, False, "approximate")]
     assert counts("Belarus freed 14 prisoners on Thursday.") == [(14, True, "exact")]
+
+
+def _headline_reading(lede: str) -> tuple[str | None, str]:
+    text = f"U.S. lifts Belavia sanctions\n\n{lede}\n\nThe airline hopes to buy parts."
+    document = Document(text, PUBLISHED, title="U.S. lifts Belavia sanctions")
+    (headline, *_) = extract_claims(document, SUBJECTS)
+    return headline.state, headline.modality
+
+
+def test_a_headline_tells_as_done_what_its_lede_only_promises() -> None:
+    promised = "Trump has announced that the United States will lift sanctions on Belavia, Belarus's airline."
+    assert _headline_reading(promised) == ("relief-promised", "promise")
+    # An agreement says nothing of whether the change is still to come.
+    agreed = "Washington agreed to lift sanctions on Belavia, Belarus's state airline, after talks in Minsk."
+    assert _headline_reading(agreed) == ("lifted", "asserted")
+    # The body reporting the change itself leaves the headline as it is.
+    done = "The United States lifted sanctions on Belavia, Belarus's state airline, on Saturday."
+    assert _headline_reading(done) == ("lifted", "asserted")

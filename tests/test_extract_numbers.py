@@ -243,3 +243,36 @@ def test_the_tallys_own_group_among_those_freed_counts(sentence: str, expected: 
 
 def test_a_tally_without_a_group_keeps_every_among_as_a_subset() -> None:
     assert moving_counts("Three Americans were among those freed by Belarus on Thursday.") == []
+
+
+def _russia_claims(text: str) -> list[Claim]:
+    document = Document(
+        "Prisoner exchange with Russia\n\n" + text, datetime.fromisoformat("2024-08-02T09:00:00+00:00")
+    )
+    return [c for c in extract_claims(document, load_story_pack("russia-us")) if c.count is not None]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The figure of both sides in a headline, with no word of a swap; the two sides below it.
+        "Gershkovich, Whelan and 22 others freed\n\n"
+        "In Ankara on Thursday, 16 people held in Russia were traded for eight people held in the West.",
+        # In either order, and whatever side is named first.
+        "In Ankara on Thursday, eight Russians were swapped for 16 people held in Russia.\n\n"
+        "In all, 24 prisoners were freed on Thursday.",
+    ],
+)
+def test_a_figure_of_both_sides_of_an_exchange_is_its_size(text: str) -> None:
+    claims = _russia_claims(text)
+    assert [c.count for c in claims if c.moves] == [16]
+    (whole,) = [c for c in claims if c.count == 24]
+    assert whole.figure == "exchange-total" and not whole.moves
+
+
+def test_a_figure_that_is_not_the_sum_of_the_sides_stays_a_release() -> None:
+    claims = _russia_claims(
+        "In Ankara on Thursday, 16 people held in Russia were traded for eight people held in the West.\n\n"
+        "Russia freed 30 prisoners on Thursday."
+    )
+    assert {c.count: c.figure for c in claims if c.moves} == {30: "exact"}

@@ -35,6 +35,7 @@ def only(sentence: str, published: datetime = PUBLISHED) -> Claim:
         ("Belarus will free 52 prisoners.", "future"),
         ("The U.S. is to reopen its embassy in Minsk.", "future"),
         ("The U.S. is going to reopen its embassy in Minsk.", "future"),
+        ("Sanctions on Belavia will be fully lifted.", "future"),
         ("The U.S. reopened its embassy in Minsk.", "past"),
         ("Relief for Belavia is contingent on talks.", "present"),
         ("The U.S. wants to reopen its embassy in Minsk.", "unknown"),

@@ -116,3 +116,19 @@ def test_a_pack_knows_the_everyday_words_for_its_changes(
 )
 def test_those_words_settle_nothing_when_only_expected(sentence: str) -> None:
     assert all(state not in ("eased", "reopened") for _, state, _ in _moves("venezuela-us", sentence))
+
+
+def test_leave_to_keep_idle_assets_is_no_relief() -> None:
+    kept = "Chevron can no longer pump oil in Venezuela, but has been allowed to maintain oil equipment."
+    assert all(state != "eased" for _, state, _ in _moves("venezuela-us", kept))
+    granted = "On oil sanctions, the Treasury has allowed oil companies to export crude from Venezuela."
+    assert _moves("venezuela-us", granted) == [("venezuela-oil-sanctions", "eased", "asserted")]
+
+
+def test_a_modal_inside_a_cue_governs_its_verb() -> None:
+    lead = "Syria and the United States: news from Damascus.\n\n"
+    document = Document(
+        lead + "Sanctions on Syria will be fully removed, Trump said.", datetime(2025, 5, 14, 12, tzinfo=UTC)
+    )
+    claims = extract_claims(document, load_story_pack("syria-us"))
+    assert [(c.state, c.modality) for c in claims] == [("relief-promised", "promise")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,27 @@ def test_each_split_is_scored_on_its_own_articles(corpus: Path) -> None:
     assert everything.tallies == {"prisoner-releases": (175, 175)}
 
 
+REOPENED = {"subject": "us-embassy-minsk", "state": "reopened", "summary": "x"}
+
+
+def _write_reopening_story(
+    story: Path,
+    articles: Sequence[tuple[str, str, str, str, str, str | None]],
+    restatements: list[dict[str, str]],
+) -> None:
+    """A story whose one event, E1, is the reopening of the embassy on 11 September 2025."""
+    lines = [
+        json.dumps({"id": i, "split": split, "url": f"https://example.org/{i}", "outlet": f"outlet-{i}",
+                    "published": published, "title": title, "text": text,
+                    "mentions": [{"event": event, "as": "news"}] if event else []})
+        for i, split, published, title, text, event in articles
+    ]  # fmt: skip
+    (story / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    events = [{"id": "E1", "date": "2025-09-11", **REOPENED}]
+    expected = dict(EXPECTED, events=events, restatements=restatements)
+    (story / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+
+
 def test_a_report_of_a_state_already_reached_is_neither_a_hit_nor_an_error(tmp_path: Path) -> None:
     story = tmp_path / "us-belarus"
     story.mkdir()
@@ -105,22 +127,31 @@ def test_a_report_of_a_state_already_reached_is_neither_a_hit_nor_an_error(tmp_p
         ("r2", "dev", "2025-10-16T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
          "The U.S. Embassy in Minsk reopened on Thursday.", "R1"),
     ]  # fmt: skip
-    lines = [
-        json.dumps({"id": i, "split": split, "url": f"https://example.org/{i}", "outlet": f"outlet-{i}",
-                    "published": published, "title": title, "text": text,
-                    "mentions": [{"event": event, "as": "news"}]})
-        for i, split, published, title, text, event in articles
-    ]  # fmt: skip
-    (story / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    reopened = {"subject": "us-embassy-minsk", "state": "reopened", "summary": "x"}
-    expected = dict(
-        EXPECTED,
-        events=[{"id": "E1", "date": "2025-09-11", **reopened}],
-        restatements=[{"id": "R1", "date": "2025-10-16", **reopened}],
-    )
-    (story / "expected.json").write_text(json.dumps(expected), encoding="utf-8")
+    restatements = [{"id": "R1", "date": "2025-10-16", **REOPENED}]
+    _write_reopening_story(story, articles, restatements)
     dev = next(s for s in evaluate_corpus(story_dirs(tmp_path), load_story_pack) if s.split == "dev")
     assert (dev.tp, dev.fp, dev.fn, dev.reaffirmed, dev.settled_errors) == (0, 0, 0, 1, 0)
+
+
+def test_a_split_lacking_a_change_may_report_the_state_it_reached_unlisted(tmp_path: Path) -> None:
+    story = tmp_path / "us-belarus"
+    story.mkdir()
+    articles = [
+        ("c1", "heldout", "2025-09-11T16:00:00Z", "U.S. embassy in Minsk reopens",
+         "The U.S. Embassy in Minsk reopened on Thursday.", "E1"),
+        # Not listed as a restatement: the state the held-out change reached, told again later.
+        ("c2", "dev", "2025-11-20T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
+         "The U.S. Embassy in Minsk reopened on Thursday.", None),
+        # The same report where the split has the change: the fold's own reaffirmation at most.
+        ("c3", "heldout", "2025-11-20T16:00:00Z", "U.S. embassy in Minsk reopens its doors",
+         "The U.S. Embassy in Minsk reopened on Thursday.", None),
+    ]  # fmt: skip
+    _write_reopening_story(story, articles, restatements=[])
+    scores = {s.split: s for s in evaluate_corpus(story_dirs(tmp_path), load_story_pack)}
+    dev, heldout = scores["dev"], scores["heldout"]
+    assert (dev.tp, dev.fp, dev.fn, dev.reaffirmed, dev.settled_errors) == (0, 0, 0, 1, 0)
+    assert any("restates E1, a change this split lacks" in line for line in dev.lines)
+    assert heldout.tp == 1 and not any("lacks" in line for line in heldout.lines)
 
 
 def test_the_eval_command_scores_a_corpus_directory(corpus: Path) -> None:

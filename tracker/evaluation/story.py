@@ -16,9 +16,10 @@ false positive too. A report of a state already reached is no event: the corpus 
 reports apart, as restatements. A `reaffirmed` entry (a settled state asserted again later, such as a second
 licence) is not a change: it counts as a hit when it matches an expected event, and is otherwise
 only counted in its own column, as is an entry matching a restatement (in a split that lacks the
-change it restates, it is the first report of that state). Tally error: the predicted total
-(entries that are hits or false positives) against the sum of the split's expected events. A
-settled-state error is a false-positive entry to a settled state.
+change it restates, it is the first report of that state), listed or not: an entry to the state
+an event the split does not report as news had reached by the entry's day is such a report.
+Tally error: the predicted total (entries that are hits or false positives) against the sum of the
+split's expected events. A settled-state error is a false-positive entry to a settled state.
 
     tracker eval tests/data/press [--story ID] [--split dev|heldout] [--details]
 """
@@ -199,9 +200,11 @@ def score_split(corpus: StoryCorpus, split: str, subjects: Sequence[Subject]) ->
             score.tp += 1
             continue
         restated = hit is None and any(_matches(entry, r) for r in corpus.restatements)
-        if (entry.kind == "reaffirmed" or restated) and hit is None:
+        lacked = None if hit is not None else _restated_change(corpus, entry, news)
+        if (entry.kind == "reaffirmed" or restated or lacked) and hit is None:
             score.reaffirmed += 1
-            score.lines.append(f"  reaff {what}: {_first_source(entry)}")
+            restates = f" (restates {lacked.id}, a change this split lacks)" if lacked else ""
+            score.lines.append(f"  reaff {what}{restates}: {_first_source(entry)}")
             continue
         score.fp += 1
         if hit is not None:
@@ -232,6 +235,23 @@ def _matches(entry: Entry, event: ExpectedEvent) -> bool:
     if event.counts and entry.count not in event.counts:
         return False
     return date_matches(entry.date, entry.date_precision, event.date)
+
+
+def _restated_change(corpus: StoryCorpus, entry: Entry, news: set[str]) -> ExpectedEvent | None:
+    """The change an entry restates when the split lacks it: the expected event (of the whole
+    story) that last set the entry's subject to the entry's state before the entry's day, when no
+    article of the split reports it as news. The split's first report of a state already reached
+    is no error (see the corpus README), whether or not the corpus lists that report apart."""
+    if entry.state is None:
+        return None
+    earlier = sorted(
+        (e for e in corpus.events if e.subject == entry.subject and e.date <= entry.date),
+        key=lambda e: e.date,
+    )
+    if not earlier:
+        return None
+    reached = earlier[-1]  # of two changes on one day, the one listed last
+    return reached if reached.state == entry.state and reached.id not in news else None
 
 
 def _first_source(entry: Entry) -> str:

@@ -36,6 +36,11 @@ _ADVERBS = word_set(
 _PRESENT_BE = word_set("is are am 's")
 # Words that put a progressive in the moment it is said: an act, not a plan.
 _AS_IT_HAPPENS = word_set("today now officially formally hereby")
+# "removing the sanctions is ...": a finite verb a few words after an -ing form makes it a subject.
+_FINITE_AFTER_SUBJECT = word_set("is was would will could can may might remains seems")
+_RELATIVES = word_set("who whom whose which that where when")
+_GERUND_OBJECT_WORDS = 5
+_MODAL_AUXILIARIES = word_set("will would shall may might could should must")
 _AUXILIARY_REACH = 5
 _AUXILIARIES = word_set("to did do does will would shall should can could may might must not n't never")
 # Words before a base form that make it something other than a present tense ("to ease",
@@ -109,7 +114,7 @@ class ModalityScopes:
     ) -> Modality | None:
         best: Modality | None = None
         for hit in self.hits:
-            if hit.start < cue_end and hit.end > cue_start:
+            if hit.start < cue_end and hit.end > cue_start and not self._modal_before_verb(hit, anchor):
                 continue
             if bounds is not None and not bounds[0] <= hit.start < bounds[1]:
                 continue
@@ -127,6 +132,11 @@ class ModalityScopes:
             if best is None or PRIORITY[hit.label] > PRIORITY[best]:
                 best = hit.label
         return best
+
+    def _modal_before_verb(self, hit: Hit, anchor: int) -> bool:
+        """A modal auxiliary that a cue spans before its verb ("sanctions on Syria will be fully
+        removed") governs the verb as it would outside the cue; no cue is written with one."""
+        return hit.last < anchor and self.view.text[hit.start : hit.end].lower() in _MODAL_AUXILIARIES
 
     def _covers(self, hit: Hit, anchor: int) -> bool:
         direction = hit.rule.direction
@@ -163,6 +173,8 @@ class ModalityScopes:
                 else "intent"
             )
         if form == "ing":
+            if self._gerund_subject(anchor):
+                return "intent"  # "removing the sanctions is expected to help": talk of it
             if anchor >= 2 and self.view.tokens[anchor - 1].lower == ",":
                 # A participle after a comma shares its clause's reality: "restored relations on
                 # Tuesday, exchanging ambassadors" asserts; "will lift sanctions, allowing ..." promises.
@@ -179,6 +191,19 @@ class ModalityScopes:
                 return self._strongest(anchor - 1, head.start, head.end, with_exchange=True) or "asserted"
             return "intent"
         return "asserted"
+
+    def _gerund_subject(self, anchor: int) -> bool:
+        """Is the -ing form at `anchor` the subject of a verb after it ("..., removing the
+        sanctions is expected to help")? A participle sharing the clause before it has none."""
+        words = 0
+        for index in range(anchor + 1, len(self.view.tokens)):
+            token = self.view.tokens[index]
+            if self.view.is_break(index) or words >= _GERUND_OBJECT_WORDS or token.lower in _RELATIVES:
+                return False
+            if token.lower in _FINITE_AFTER_SUBJECT:
+                return True
+            words += token.is_word
+        return False
 
     def _said_as_done(self, anchor: int) -> bool:
         clause = self.view.clause[anchor]

@@ -201,6 +201,27 @@ RULES: tuple[Rule, ...] = (
         window=8,
     ),
     _r(r"(?:after|following|since)(?= \w+ing\b)", "retrospective", window=1),
+    # "even though the administration has lifted some sanctions": a concession grants a past
+    # change as known; the news is in the clause it qualifies.
+    _r(
+        r"(?:even though|although)(?= (?:[\w'’.-]+ ){1,5}?(?:has|have|had|was|were) )",
+        "retrospective",
+        window=10,
+    ),
+    # "So far the administration has lifted some sanctions": a summary of the state reached up to
+    # now, as a running total is of releases; it reports no change of its own.
+    _r(r"so far|thus far|to date", "retrospective", "both", 10),
+    # "With sanctions now lifted, investment is expected to pick up": an absolute clause takes its
+    # state as given, as a premise; it reports no change.
+    _r(r"(?:^|(?<=, ))with(?= (?:[\w'’.-]+ ){1,5}?[\w-]+ed,)", "retrospective", window=7),
+    # "reversing a 2022 licence that allowed Chevron to resume": what an undone measure did is
+    # the state before, not a change of the day.
+    _r(
+        r"(?:revers|revok|rescind|cancel|overturn|annul|repeal|undo|undid|scrap|withdr[ae]w|terminat)\w*"
+        r"(?= (?:[\w'’.-]+ ){1,6}?(?:that|which) (?:had )?\w+ed\b)",
+        "retrospective",
+        window=12,
+    ),
     # -- intentions and requests
     _r(r"would like to|would rather|would prefer to", "intent"),
     _r(

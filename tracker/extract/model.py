@@ -15,7 +15,7 @@ DateBasis = Literal["sentence", "published", "unknown", "analyst"]
 # Tense of the clause a claim was found in: with the date basis and the position in the article,
 # what the story fold uses to tell fresh news from a retelling of an earlier event.
 Tense = Literal["past", "pluperfect", "perfect", "present", "future", "unknown"]
-Figure = Literal["exact", "at-least", "approximate", "running-total"]
+Figure = Literal["exact", "at-least", "approximate", "running-total", "exchange-total"]
 
 # Event date of a claim whose date could not be determined (no publication date and no absolute
 # date in its sentence). Such claims never move a subject; see `Claim.moves`.
@@ -71,6 +71,7 @@ class Claim:
     novelty: bool = False  # a marker of a new event: "another", "a new group", "a further"
     # What kind of figure the count is: exact ("14"), a floor ("at least 14": the least the
     # release can have been), approximate ("about 14", "more than 14", "dozens") or a running
-    # total ("300 freed since 2024"). Only an exact figure moves a tally; the story fold may also
+    # total ("300 freed since 2024"), or the size of a whole exchange whose two sides the article
+    # gives ("24", beside "16 traded for eight"). Only an exact figure moves a tally; the story fold may also
     # found a release on a floor, or on an exact figure a recap dates to its day.
     figure: Figure = "exact"

@@ -8,9 +8,11 @@ with `dating`). A sentence gets tokens, modality scopes, dates and numbers only 
 needs them.
 
 Across sentences: a named person's release counts one, unless the article reports a larger
-release at that time, of which the person is part; two cues saying the same thing in a sentence
-count once. The work is bounded by `limits`: a hostile article costs time linear in its length,
-and never more than MAX_TEXT_CHARS of it is read.
+release at that time, of which the person is part; a figure of both sides of an exchange the
+article also gives side by side is its size, no release; a headline that tells as done what its
+lede puts in the future is the announcement; two cues saying the same thing in a sentence count
+once. The work is bounded by `limits`: a hostile article costs time linear in its length, and never
+more than MAX_TEXT_CHARS of it is read.
 
 With no publication date and no absolute date in the sentence, a claim's date basis is "unknown"
 and it never moves a subject. Callers should pass the first-seen time when a feed gives no date.
@@ -36,6 +38,8 @@ _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
 # Words that make a count an addition to an earlier one: "ten more", "others", "in addition".
 _MORE = re.compile(r"\b(?:more|others|additional|in addition|also)\b", re.IGNORECASE)
+# "X traded for Y": the two sides of an exchange, in either order.
+_EXCHANGED_FOR = re.compile(r"\b(?:swapped|traded|exchanged)\s+for\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
@@ -53,14 +57,17 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
     extractors = {c.subject.id: SubjectExtractor(c, context) for c in compiled.subjects}
     placed: list[tuple[int, int, str, Claim]] = []
     sentences_before = 0  # sentences in the paragraphs before this one
+    lede: int | None = None  # the first paragraph that is no headline
     for paragraph, (block_start, block_end) in enumerate(blocks(text)):
         block_text = text[block_start:block_end]
+        headline = _is_headline(block_text, doc.title)
+        if lede is None and not headline:
+            lede = paragraph
         block_words = words_of(block_text)
         candidates = compiled.candidates(block_words, block_text, context)
         if not candidates:
             sentences_before += _estimated_sentences(block_text)
             continue
-        headline = _is_headline(block_text, doc.title)
         spans = split_sentences(text, block_start, block_end)
         for index, (start, end) in enumerate(spans, start=sentences_before):
             words = words_of(text[start:end])
@@ -78,7 +85,7 @@ def extract_claims(doc: Document, subjects: Sequence[Subject]) -> list[Claim]:
             break
         sentences_before += len(spans)
     placed.sort(key=lambda item: item[:3])
-    return _parts_of_groups([item[3] for item in placed[:MAX_CLAIMS]])
+    return _headline_shorthand(_parts_of_groups(_exchange_totals(placed[:MAX_CLAIMS])), lede)
 
 
 def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
@@ -92,6 +99,69 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
     if len(text) > MAX_TEXT_CHARS // 2:
         return True
     return compiled_for(tuple(subjects)).may_speak(word_pieces(text))
+
+
+def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:
+    """A headline that tells as done what its lede puts in the future ("U.S. lifts Syria
+    sanctions" over "Trump has announced that sanctions will be fully removed") is shorthand for
+    the announcement: it takes the lede's reading, unless the body itself reports the change. A
+    lede's "agreed to lift" says nothing of whether the lifting is still to come."""
+    if lede is None:
+        return claims
+    out = []
+    for claim in claims:
+        if (
+            claim.state is not None
+            and claim.paragraph_index < lede
+            and claim.moves
+            and claim.modality == "asserted"
+        ):
+            promised = [
+                c
+                for c in claims
+                if c.paragraph_index == lede
+                and c.subject == claim.subject
+                and c.modality == "promise"
+                and c.tense == "future"
+                and c.state != claim.state
+            ]
+            done = any(
+                c.paragraph_index >= lede
+                and c.subject == claim.subject
+                and c.state == claim.state
+                and c.moves
+                for c in claims
+            )
+            if promised and not done:
+                claim = replace(claim, state=promised[0].state, modality="promise", moves=promised[0].moves)
+        out.append(claim)
+    return out
+
+
+def _exchange_totals(placed: list[tuple[int, int, str, Claim]]) -> list[Claim]:
+    """An exchange told from both sides ("16 people held in Russia traded for eight held in the
+    West"): a count the article gives of the same release that equals the two sides together is
+    the size of the whole exchange, not what the tracked government released; it moves nothing."""
+    sides: list[tuple[Claim, int]] = []  # (the released side, the whole exchange)
+    by_sentence: dict[tuple[int, str], list[tuple[int, Claim]]] = {}
+    for start, position, subject, claim in placed:
+        if claim.count is not None:
+            by_sentence.setdefault((start, subject), []).append((position, claim))
+    for counts in by_sentence.values():
+        for match in _EXCHANGED_FOR.finditer(counts[0][1].sentence):
+            before = [c for p, c in counts if p < match.start()]
+            after = [c for p, c in counts if p >= match.end()]
+            if before and after and before[-1].moves:
+                sides.append((before[-1], (before[-1].count or 0) + (after[0].count or 0)))
+    out = []
+    for _, _, _, claim in placed:
+        if claim.count is not None and any(
+            claim.subject == side.subject and claim.count == whole and _same_time(claim, side)
+            for side, whole in sides
+        ):
+            claim = replace(claim, figure="exchange-total", moves=False)
+        out.append(claim)
+    return out
 
 
 def _parts_of_groups(claims: list[Claim]) -> list[Claim]:

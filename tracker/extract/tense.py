@@ -26,7 +26,8 @@ _PRESENT = word_set("is are am 's does do")
 # Words that may stand between an auxiliary and its verb.
 _BETWEEN = word_set(
     "been being be not n't never also yet already just now finally formally officially reportedly "
-    "quickly quietly eventually soon later still since then to going set due expected about"
+    "quickly quietly eventually soon later still since then to going set due expected about fully "
+    "completely partially partly largely"
 )
 
 

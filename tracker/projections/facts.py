@@ -67,7 +67,7 @@ CREATE TABLE facts (
     sentence_index  INTEGER NOT NULL,  -- 0-based sentence of the article (title first)
     paragraph_index INTEGER NOT NULL,  -- 0-based paragraph of the article
     novelty         INTEGER NOT NULL,  -- 1 when the sentence marks a new event ("another", "a further")
-    figure          TEXT NOT NULL,     -- exact | at-least | approximate | running-total (of a count)
+    figure          TEXT NOT NULL,     -- exact | at-least | approximate | running-total | exchange-total
     extractor       TEXT NOT NULL,
     PRIMARY KEY (fact_id, position)
 ) STRICT
