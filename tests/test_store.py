@@ -110,6 +110,16 @@ def test_verify_names_the_first_forged_position(store: Store) -> None:
     assert "position 2" in str(caught.value)
 
 
+def test_an_audit_inside_a_transaction_checks_what_that_transaction_sees(store: Store) -> None:
+    # The file check runs beside the chain walk on a second connection, except inside a
+    # transaction, whose uncommitted rows only its own connection sees.
+    with store.transaction():
+        store.append([article("d")])
+        audit = store.audit(full=True)
+    assert (audit.findings, audit.events) == ([], 4)
+    assert store.audit().events == 4
+
+
 def test_read_only_open_never_creates_a_file(tmp_path: Path) -> None:
     missing = tmp_path / "evnts.db"
     with pytest.raises(StoreNotFound):
