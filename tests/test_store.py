@@ -20,6 +20,7 @@ from tracker.errors import (
     VerificationFailed,
 )
 from tracker.events import FeedFailed, article_stream
+from tracker.storage.connect import WAL_AUTOCHECKPOINT_PAGES
 from tracker.storage.store import Store
 
 
@@ -148,6 +149,7 @@ def test_pragmas_on_every_connection(store: Store) -> None:
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT_PAGES
 
 
 def test_an_undecodable_row_names_its_position(store: Store) -> None:
