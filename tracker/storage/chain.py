@@ -30,20 +30,18 @@ What each check proves, and what it cannot:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import re
 import sqlite3
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from tracker.errors import ConfigError, StoreError, VerificationFailed
-from tracker.storage.connect import connect
+from tracker.errors import ConfigError, VerificationFailed
+from tracker.storage.file_check import start_file_check
 from tracker.storage.schema import SCHEMA, SCHEMA_VERSION, split_sql
 
 # Sentinel used by the store for the first event's `prev_hash`.
@@ -225,7 +223,7 @@ def audit(
     """Every check in the module docstring; problems are findings, never exceptions. `full` runs
     `PRAGMA integrity_check` instead of `quick_check` (see `_integrity`)."""
     result = Audit()
-    integrity = _start_integrity(conn, full=full)
+    integrity = start_file_check(conn, full=full)
     try:
         if _schema(conn, split_sql(SCHEMA), result):
             _chain(conn, result)
@@ -242,69 +240,6 @@ def audit(
     if problem is not None:
         result.findings.insert(0, Finding(problem))  # the file first: it may explain the rest
     return result
-
-
-def _start_integrity(conn: sqlite3.Connection, *, full: bool) -> Callable[[], str | None]:
-    """Start the file's check; the function returned waits for it and gives its problem, if any.
-
-    `quick_check` reads every page of every table and index and checks their structure, which
-    is what a storage fault damages; `integrity_check` (`full`) also checks that each index holds
-    exactly its table's rows and that UNIQUE, NOT NULL and CHECK constraints hold, at about four
-    times the cost. The chain walk reads every row of the log itself either way.
-
-    The check runs on a second read-only connection in a thread, beside the chain walk (SQLite
-    releases the GIL while it works); on the caller's own connection, after it, when there is no
-    file to open again or the caller is inside a transaction (it must see what that one sees).
-    """
-    pragma = "integrity_check" if full else "quick_check"
-
-    def problem(connection: sqlite3.Connection) -> str | None:
-        rows = [r[0] for r in connection.execute(f"PRAGMA {pragma}(20)")]
-        return None if rows == ["ok"] else f"{pragma}: {'; '.join(rows)[:300]}"
-
-    path = _file_of(conn)
-    if path is None or conn.in_transaction:
-        return lambda: problem(conn)
-    outcome: list[object] = []
-
-    def run() -> None:
-        try:
-            other = connect(path, readonly=True)
-        except StoreError:
-            outcome.append(_CANNOT_OPEN)
-            return
-        try:
-            with contextlib.closing(other):
-                other.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-                outcome.append(problem(other))
-        except BaseException as exc:  # raised again in the caller's thread
-            outcome.append(exc)
-
-    thread = threading.Thread(target=run, name=f"tracker-{pragma}", daemon=True)
-    thread.start()
-
-    def finished() -> str | None:
-        thread.join()
-        found = outcome[0]
-        if found is _CANNOT_OPEN:
-            return problem(conn)
-        if isinstance(found, BaseException):
-            raise found
-        return cast(str | None, found)
-
-    return finished
-
-
-_CANNOT_OPEN = object()  # the file could not be opened a second time
-_BUSY_TIMEOUT_MS = 10_000
-
-
-def _file_of(conn: sqlite3.Connection) -> Path | None:
-    """The main database file of a connection; None for an in-memory or temporary database."""
-    for _, name, file in conn.execute("PRAGMA database_list"):
-        if name == "main":
-            return Path(file) if file else None
-    return None
 
 
 def _normalised(sql: str) -> str:
