@@ -20,6 +20,7 @@ from tracker.errors import (
     VerificationFailed,
 )
 from tracker.events import FeedFailed, article_stream
+from tracker.storage.connect import WAL_AUTOCHECKPOINT_PAGES
 from tracker.storage.store import Store
 
 
@@ -110,6 +111,16 @@ def test_verify_names_the_first_forged_position(store: Store) -> None:
     assert "position 2" in str(caught.value)
 
 
+def test_an_audit_inside_a_transaction_checks_what_that_transaction_sees(store: Store) -> None:
+    # The file check runs beside the chain walk on a second connection, except inside a
+    # transaction, whose uncommitted rows only its own connection sees.
+    with store.transaction():
+        store.append([article("d")])
+        audit = store.audit(full=True)
+    assert (audit.findings, audit.events) == ([], 4)
+    assert store.audit().events == 4
+
+
 def test_read_only_open_never_creates_a_file(tmp_path: Path) -> None:
     missing = tmp_path / "evnts.db"
     with pytest.raises(StoreNotFound):
@@ -138,6 +149,7 @@ def test_pragmas_on_every_connection(store: Store) -> None:
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_AUTOCHECKPOINT_PAGES
 
 
 def test_an_undecodable_row_names_its_position(store: Store) -> None:

@@ -131,6 +131,20 @@ def test_update_through_a_dropped_trigger(workdir: Path) -> None:
     assert "problem: position 2: hash does not match its contents" in err
 
 
+def test_a_value_with_anything_after_a_nul_is_not_its_original(workdir: Path) -> None:
+    # The chain must hash each stored value whole: C-string formatting would stop at the NUL and
+    # let `original\0anything` pass as the original.
+    shell(
+        workdir,
+        "DROP TRIGGER events_no_update",
+        "UPDATE events SET stream = stream || char(0) || 'forged' WHERE position = 3",
+        TRIGGERS["events_no_update"],
+    )
+    code, _, err = verify(workdir)
+    assert code == 1
+    assert "problem: position 3: hash does not match its contents" in err
+
+
 def test_an_altered_trigger_is_named(workdir: Path) -> None:
     shell(
         workdir,

@@ -17,9 +17,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -269,9 +269,12 @@ def _check_shape(type_name: str, schema_version: int) -> None:
         raise KeyError(f"{type_name} v{schema_version} is {newer} (v{current})")
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as stored: its payload plus the envelope the store gave it."""
+class RecordedEvent(NamedTuple):
+    """An event as stored: its payload plus the envelope the store gave it.
+
+    Immutable, like the events it carries; a named tuple because reading the log builds one per
+    row, and a tuple is built in less than half the time of a frozen dataclass.
+    """
 
     position: int
     id: str
@@ -287,6 +290,11 @@ class RecordedEvent:
         return self.event.type
 
 
+# A stored row: position, id, stream, version, type, schema_version, data, meta, occurred_at,
+# recorded_at (the store's `chain.HASHED_COLUMNS`, in that order).
+StoredRow = tuple[int, str, str, int, str, int, str, str, "str | None", str]
+
+
 def decode(
     position: int,
     id: str,
@@ -299,22 +307,46 @@ def decode(
     occurred_at: str | None,
     recorded_at: str,
 ) -> RecordedEvent:
-    """Turn a stored row into a RecordedEvent; failures name the position.
+    """Turn a stored row into a RecordedEvent; failures name the position."""
+    row = (position, id, stream, version, type_name, schema_version, data, meta, occurred_at, recorded_at)
+    return next(decode_rows([row]))
+
+
+def decode_rows(rows: Iterable[StoredRow]) -> Iterator[RecordedEvent]:
+    """`decode` for each row in turn: the log's read loop.
 
     The payload is parsed and validated in one pass by its own type's model (`type` is the
     column beside it); every row is validated, whoever wrote it.
     """
-    try:
-        model = EVENT_TYPES.get(type_name)
-        if model is None:
-            raise KeyError(f"unknown event type {type_name!r}")
-        _check_shape(type_name, schema_version)
-        event = cast(Event, model.model_validate_json(data))
-        meta_dict = _parsed_meta(meta)
-    except (KeyError, ValueError, ValidationError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EventDecodeError(position, reason) from None
-    return RecordedEvent(position, id, stream, version, event, meta_dict, occurred_at, recorded_at)
+    for (
+        position,
+        id,
+        stream,
+        version,
+        type_name,
+        schema_version,
+        data,
+        meta,
+        occurred_at,
+        recorded_at,
+    ) in rows:
+        try:
+            event = _validator(type_name, schema_version)(data)
+            meta_dict = _parsed_meta(meta)
+        except (KeyError, ValueError, ValidationError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise EventDecodeError(position, reason) from None
+        yield RecordedEvent(position, id, stream, version, event, meta_dict, occurred_at, recorded_at)
+
+
+@functools.cache
+def _validator(type_name: str, schema_version: int) -> Callable[[str], Event]:
+    """The JSON parser of a stored type at a stored version (KeyError: none; never cached)."""
+    model = EVENT_TYPES.get(type_name)
+    if model is None:
+        raise KeyError(f"unknown event type {type_name!r}")
+    _check_shape(type_name, schema_version)
+    return cast(Callable[[str], Event], model.model_validate_json)
 
 
 @functools.lru_cache(maxsize=1024)

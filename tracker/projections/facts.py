@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, ClassVar, Protocol
 
@@ -363,7 +363,7 @@ def _reading(
     event = recorded.event
     if isinstance(event, ArticleTextFetched):
         article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
-        return None if article is None else (replace(article, position=recorded.position), event)
+        return None if article is None else (article._replace(position=recorded.position), event)
     if isinstance(event, ArticleObserved | ArticleRevised):
         found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
         page = found.event if found is not None else None

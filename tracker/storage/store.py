@@ -25,7 +25,7 @@ import sqlite_utils
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import Event, RecordedEvent, decode, encode
+from tracker.events import Event, RecordedEvent, decode, decode_rows, encode
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
@@ -348,8 +348,7 @@ class Store:
             where = " AND ".join(clauses)  # fixed clauses with placeholders
             sql = f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY position LIMIT ?"  # noqa: S608
             rows = self.conn.execute(sql, (*params, batch)).fetchall()
-            for row in rows:
-                yield decode(*row)
+            yield from decode_rows(rows)
             if len(rows) < batch:
                 return
             after = rows[-1][0]
