@@ -22,9 +22,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, ClassVar
 
 from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
@@ -32,6 +30,9 @@ from tracker.events import RecordedEvent
 from tracker.projections import checkpoints
 from tracker.storage.storage_faults import is_storage_fault
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _BATCH = 500  # events applied under one savepoint
 

@@ -14,14 +14,13 @@ configured (see there for what each proves).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
@@ -31,6 +30,9 @@ from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -57,7 +59,14 @@ class Store:
         self.clock = clock
         self.key = key  # seals the head of every transaction that appends
         self._appended = False
-        self.db = sqlite_utils.Database(conn)
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection through sqlite-utils, which the projections' tables are built with; made
+        on first use: a command that only reads with plain SQL (`conn`) never imports it."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(
