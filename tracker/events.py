@@ -36,7 +36,7 @@ def stable_id(kind: str, *parts: object) -> str:
 class _Event(BaseModel):
     # Reading the log validates every row: without interning each string it parses (pydantic's
     # `cache_strings`, which saves memory only on repeated strings) that is a quarter faster.
-    model_config = ConfigDict(frozen=True, extra="forbid", cache_strings=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", cache_strings=False, defer_build=True)
 
     schema_version: ClassVar[int] = 1
 

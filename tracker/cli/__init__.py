@@ -10,6 +10,12 @@ assert, retract, eval), `reading.py` (report, events, verify, demo), `changes.py
 module is imported only when it runs (`group.COMMAND_MODULES`).
 """
 
+import os
+
+# The models are the application's own: no pydantic plugin observes them, so pydantic need not
+# scan every installed distribution's entry points for one (`--help` aside, every command pays it).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from tracker.cli.group import main
 
 __all__ = ["main"]
