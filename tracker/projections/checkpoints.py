@@ -70,7 +70,7 @@ def forget_errors(db: sqlite_utils.Database, name: str, first: int, last: int) -
     )
 
 
-def skipped_count(db: sqlite_utils.Database, name: str) -> int:
+def skipped_count(db: Executes, name: str) -> int:
     """How many events projection `name` went on without."""
     row = db.execute(
         "SELECT count(*) FROM projection_errors WHERE name = ? AND skipped = 1", [name]
@@ -102,7 +102,7 @@ def failed_finish(db: Executes) -> set[str]:
     return {name for (name,) in rows}
 
 
-def last_error(db: sqlite_utils.Database, name: str) -> str | None:
+def last_error(db: Executes, name: str) -> str | None:
     """The error at the latest position a projection failed on, if any, with where it was."""
     row = db.execute(
         "SELECT position, event_id, error FROM projection_errors WHERE name = ? "

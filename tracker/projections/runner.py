@@ -267,7 +267,7 @@ class ProjectionRunner:
     def status(self, store: Store) -> list[ProjectionStatus]:
         """Per projection: checkpoint, head, whether its fingerprint is current, last error."""
         head, _ = store.head()
-        stored_checkpoints = checkpoints.load(store.db)
+        stored_checkpoints = checkpoints.load(store.conn)
         result = []
         for projection in self.projections:
             stored = stored_checkpoints.get(projection.name)
@@ -277,8 +277,8 @@ class ProjectionRunner:
                     stored[1] if stored else 0,
                     head,
                     stored is not None and stored[0] == projection.fingerprint(),
-                    checkpoints.last_error(store.db, projection.name),
-                    checkpoints.skipped_count(store.db, projection.name),
+                    checkpoints.last_error(store.conn, projection.name),
+                    checkpoints.skipped_count(store.conn, projection.name),
                 )
             )
         return result
