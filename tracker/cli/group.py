@@ -218,7 +218,7 @@ class LazyGroup(click.Group):
         return sorted(COMMAND_MODULES.keys() | self.commands.keys())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+        if cmd_name in COMMAND_MODULES:  # even when registered: `feeds` gets its subcommands here
             importlib.import_module(COMMAND_MODULES[cmd_name])
         return super().get_command(ctx, cmd_name)
 

@@ -1,11 +1,10 @@
 """`subject_state` and `timeline`: the story fold materialised for SQL users, plus the analysts'
 `assertions` and `retractions` it reads.
 
-Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`,
-the same function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the
-report cannot disagree. Most catch-ups bring articles that give no fact: a digest of the fold's
-inputs (`story_inputs`) tells them apart, and the story is refolded only when it changed; a refold
-then writes only the rows that differ.
+Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`, the same
+function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the report cannot disagree.
+Most catch-ups bring articles that give no fact: a digest of the fold's inputs (`story_inputs`) tells them
+apart, and the story is refolded only when it changed; a refold then writes only the rows that differ.
 """
 
 from __future__ import annotations
@@ -170,10 +169,9 @@ class StoryProjection(Projection):
 
 
 def inputs_digest(db: sqlite_utils.Database) -> str:
-    """What the fold reads, summed up: the facts' code and rules (the facts projection's
-    fingerprint), and how many facts, assertions and retractions there are at which positions.
-    Rows are only ever added (or, for facts, marked superseded once) for a given fingerprint, so
-    any change to the inputs changes a count."""
+    """What the fold reads, summed up: the facts' code and rules (the facts projection's fingerprint), and how
+    many facts, assertions and retractions there are at which positions. Rows are only ever added (or, for
+    facts, marked superseded once) for a given fingerprint, so any change to the inputs changes a count."""
     row = db.execute(
         "SELECT (SELECT fingerprint FROM projection_checkpoints WHERE name = 'facts'), "
         "(SELECT json_array(count(*), total(position), count(superseded_at), total(superseded_at)) "

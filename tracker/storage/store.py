@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import Event, RecordedEvent, decode, encode
+from tracker.events import Event, RecordedEvent, decode, encode, planned_ids
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
@@ -232,7 +232,7 @@ class Store:
         events = list(events)
         streams = [event.stream() for event in events]
         versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
-        planned = _planned_ids(events, streams, versions)
+        planned = planned_ids(events, streams, versions)
         present = self._existing_ids([event_id for _, event_id in planned])
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
@@ -393,16 +393,3 @@ class Store:
     def verify(self, *, full: bool = False) -> chain.VerifyReport:
         """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
         return chain.verify(self.conn, full=full)
-
-
-def _planned_ids(
-    events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]
-) -> list[tuple[int, str]]:
-    """Each event's (version, id) if none were skipped, to look all ids up at once (`append`
-    computes the id again for an event whose stream had one skipped before it)."""
-    planned = dict(versions)
-    candidates = []
-    for event, stream in zip(events, streams, strict=True):
-        planned[stream] += 1
-        candidates.append((planned[stream], event.event_id(planned[stream])))
-    return candidates
