@@ -4,7 +4,10 @@ short fact ids, and colour only where it is wanted."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,13 @@ from click.testing import Result
 from tests.helpers.cli import invoke, tracker
 from tracker import output
 from tracker.cli import main
+from tracker.cli.group import COMMAND_MODULES
 
 
 def command_paths(group: click.Group = main, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from command_paths(command, (*prefix, name))
@@ -52,6 +58,16 @@ def test_every_command_has_help_and_refuses_a_bad_option() -> None:
         assert helped.exit_code == 0 and "Usage:" in helped.stdout, path
         bad = clean(invoke(*path, "--no-such-option"))
         assert bad.exit_code == 2 and "No such option" in bad.stderr, path
+
+
+def test_the_group_finds_every_command_in_the_module_it_names() -> None:
+    for module in pkgutil.iter_modules(sys.modules["tracker.cli"].__path__):
+        importlib.import_module(f"tracker.cli.{module.name}")
+    assert set(main.commands) == set(COMMAND_MODULES)
+    for name, command in main.commands.items():
+        defined_in = sys.modules[command.callback.__module__]
+        named = sys.modules[COMMAND_MODULES[name]]
+        assert named is defined_in or vars(named).get(name) is command, name
 
 
 def test_every_command_that_prints_data_prints_json(demo_db: Path, empty_feed_list: Path) -> None:

@@ -1,7 +1,9 @@
-"""What `tracker --help` and `tracker report` import: a command run from a shell or cron must start
-at once, so neither loads the network stack, the feed parser, the scheduler, the
-demo's server or the extractor, and `--help` not even the configuration's models, the store, the
-fold or the report."""
+"""What `tracker --help`, `tracker report` and `tracker fetch` import: a command run from a shell or
+cron must start at once. Neither `--help` nor `report` loads the network stack, the feed parser,
+the scheduler, the demo's server or the extractor; `--help` not even the configuration's models,
+the store, the fold or the report; `report` neither sqlite-utils (it reads with plain SQL) nor the
+other commands. `fetch` leaves parsing to its workers and page extraction to its own, and never
+loads httpx's command-line client."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ with contextlib.redirect_stdout(io.StringIO()):
         main(sys.argv[1:])
     except SystemExit as exc:
         assert not exc.code, exc.code
-print(json.dumps(sorted(sys.modules)))
+print(json.dumps(sorted(name for name, module in sys.modules.items() if module is not None)))
 """
 
 NEVER_AT_START = {
@@ -54,7 +56,39 @@ NOT_FOR_HELP = {
     "tracker.storage.store",
     "tracker.subjects",
 }
-NOT_FOR_JSON_REPORT = {"rich", "tracker.extract.text"}
+NOT_FOR_JSON_REPORT = {
+    "asyncio",
+    "rich",
+    "sqlite_utils",
+    "tracker.cli.alerts",
+    "tracker.cli.changes",
+    "tracker.cli.feedlist",
+    "tracker.cli.interpretation",
+    "tracker.cli.polling",
+    "tracker.cli.serve",
+    "tracker.extract.text",
+}
+NOT_FOR_FETCH = {
+    "apscheduler",
+    "dateparser",
+    "defusedxml",
+    "feedparser",
+    "httpx._main",
+    "jinja2",
+    "lxml",
+    "pygments",
+    "rich",
+    "syntok",
+    "trafilatura",
+    "tracker.cli.alerts",
+    "tracker.cli.reading",
+    "tracker.daemon",
+    "tracker.demo.server",
+    "tracker.extract.pipeline",
+    "tracker.extract.text",
+    "tracker.parsing.feed",
+    "tracker.report.html",
+}
 
 
 def loaded(args: list[str], cwd: Path) -> set[str]:
@@ -80,3 +114,11 @@ def test_json_report_imports_neither_network_nor_extractor(demo_db: Path, tmp_pa
     modules = loaded(["report", "--format", "json", "--db", str(demo_db)], tmp_path)
     assert "tracker.report.data" in modules
     assert offenders(modules, NEVER_AT_START | NOT_FOR_JSON_REPORT) == []
+
+
+def test_fetch_leaves_parsing_and_extraction_to_its_workers(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[feeds]]\nid = "off"\nurl = "http://127.0.0.1:9/feed"\nenabled = false\n')
+    modules = loaded(["fetch", "--config", str(config), "--db", str(tmp_path / "events.db")], tmp_path)
+    assert "httpx" in modules and "tracker.polling" in modules  # the probe did reach the fetch
+    assert offenders(modules, NOT_FOR_FETCH) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -136,7 +137,8 @@ def _options(command: object) -> list[str]:
     return names or ["--help"]
 
 
-COMMANDS = {name: cmd for name, cmd in main.commands.items()}
+_CTX = click.Context(main)
+COMMANDS = {name: main.get_command(_CTX, name) for name in main.list_commands(_CTX)}
 for _sub, _command in main.commands["feeds"].commands.items():  # type: ignore[attr-defined]
     COMMANDS[f"feeds {_sub}"] = _command
 

@@ -33,7 +33,7 @@ FullTextMode = Literal["never", "always", "auto"]
 class FeedConfig(BaseModel):
     """One `[[feeds]]` table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     id: Annotated[str, Field(min_length=1, max_length=64)]
     url: str
@@ -94,7 +94,7 @@ class FeedConfig(BaseModel):
 class FetchSettings(BaseModel):
     """The optional `[fetch]` table: limits shared by every poll."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     deadline: str = "30s"  # whole poll: connect, headers, body
     connect_timeout: str = "5s"

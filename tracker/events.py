@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, cast
 
@@ -36,7 +36,7 @@ def stable_id(kind: str, *parts: object) -> str:
 class _Event(BaseModel):
     # Reading the log validates every row: without interning each string it parses (pydantic's
     # `cache_strings`, which saves memory only on repeated strings) that is a quarter faster.
-    model_config = ConfigDict(frozen=True, extra="forbid", cache_strings=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", cache_strings=False, defer_build=True)
 
     schema_version: ClassVar[int] = 1
 
@@ -366,3 +366,16 @@ def _parsed_meta(meta: str) -> dict[str, Any]:
 def encode(event: Event) -> str:
     """The `data` column: the payload as JSON text, without the `type` already stored beside it."""
     return event.model_dump_json(exclude={"type"})
+
+
+def planned_ids(
+    events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]
+) -> list[tuple[int, str]]:
+    """Each event's (version, id) if none before it in its stream is skipped (`Store.append` looks
+    them all up at once, and computes the id again for an event whose stream had one skipped)."""
+    planned = dict(versions)
+    candidates = []
+    for event, stream in zip(events, streams, strict=True):
+        planned[stream] += 1
+        candidates.append((planned[stream], event.event_id(planned[stream])))
+    return candidates

@@ -22,7 +22,7 @@ from typing import Any
 
 from tracker import revisions
 from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream, encode
-from tracker.parsing.feed import ParsedEntry
+from tracker.parsing.model import ParsedEntry
 from tracker.textsafe import clean_text
 
 

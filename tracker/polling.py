@@ -20,7 +20,7 @@ from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
 from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent, feed_stream
 from tracker.net.fetch import Fetcher, FetchResult
-from tracker.parsing.feed import ParsedFeed
+from tracker.parsing.model import ParsedFeed
 from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import NextPoll, next_poll

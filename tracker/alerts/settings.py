@@ -27,7 +27,7 @@ _ALERT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 class AlertConfig(BaseModel):
     """One `[[alerts]]` table: an id, exactly one destination, and what to announce there."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     id: Annotated[str, Field(min_length=1, max_length=64)]
     webhook: str | None = None

@@ -6,18 +6,16 @@ failed. `group.py` holds what every command shares (the parameter types are
 `tracker.cliparams`); the commands live by what they are about: `polling.py` (fetch, daemon,
 feeds, prune), `feedlist.py` (feeds add, remove, import, export), `interpretation.py` (rebuild,
 assert, retract, eval), `reading.py` (report, events, verify, demo), `changes.py` (changes),
-`alerts.py` (alerts, alerts test) and `serve.py` (serve: the store in Datasette).
+`alerts.py` (alerts, alerts test) and `serve.py` (serve: the store in Datasette). A command's
+module is imported only when it runs (`group.COMMAND_MODULES`).
 """
 
-from tracker.cli import (  # noqa: F401 - each registers its commands
-    alerts,
-    changes,
-    feedlist,
-    interpretation,
-    polling,
-    reading,
-    serve,
-)
+import os
+
+# The models are the application's own: no pydantic plugin observes them, so pydantic need not
+# scan every installed distribution's entry points for one (`--help` aside, every command pays it).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from tracker.cli.group import main
 
 __all__ = ["main"]

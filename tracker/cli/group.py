@@ -5,6 +5,7 @@ default), and errors turned into exit codes."""
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -189,7 +190,42 @@ def open_store(paths: Paths, *, readonly: bool, check: bool = False) -> Iterator
         store.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Where each command lives; its module is imported only when that command runs or `--help` lists
+# them all, so a command pays for its own imports and no other's. `test_cli` checks it is complete.
+COMMAND_MODULES = {
+    "alerts": "tracker.cli.alerts",
+    "assert": "tracker.cli.interpretation",
+    "changes": "tracker.cli.changes",
+    "daemon": "tracker.cli.polling",
+    "demo": "tracker.cli.reading",
+    "eval": "tracker.cli.interpretation",
+    "events": "tracker.cli.reading",
+    "feeds": "tracker.cli.feedlist",  # the group is in `polling`, its editing commands here
+    "fetch": "tracker.cli.polling",
+    "prune": "tracker.cli.polling",
+    "rebuild": "tracker.cli.interpretation",
+    "report": "tracker.cli.reading",
+    "retract": "tracker.cli.interpretation",
+    "serve": "tracker.cli.serve",
+    "verify": "tracker.cli.reading",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands register themselves when `COMMAND_MODULES` names their module."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES.keys() | self.commands.keys())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMAND_MODULES:  # even when registered: `feeds` gets its subcommands here
+            importlib.import_module(COMMAND_MODULES[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="tracker")
 @_shared_params
 def main(**shared: Any) -> None:

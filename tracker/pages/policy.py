@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from tracker.config import FullTextMode
-from tracker.extract import html_to_text
 
 # Below this many characters of text an entry is a teaser, not the article.
 SHORT_TEXT = 600
@@ -15,6 +14,8 @@ _CUT_MARKS = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\]|read more|continue read
 
 def entry_text(summary: str | None, content: str | None) -> str:
     """The fullest text the feed itself gave for an entry."""
+    from tracker.extract import html_to_text  # lxml and its cleaner: only once there are entries
+
     return html_to_text(content or summary or "")
 
 

@@ -15,7 +15,6 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +27,7 @@ from feedparser.sanitizer import replace_doctype
 
 from tracker.errors import FeedRejected, NotAFeed, ParseError
 from tracker.parsing.fastxml import fast_parse
+from tracker.parsing.model import ParsedEntry, ParsedFeed
 from tracker.textsafe import clean_text, sane_moment
 
 __all__ = [
@@ -54,36 +54,6 @@ _MONTH_NAME = re.compile(r"(?i)(?<![a-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oc
 _DIGITS = re.compile(r"\d+")
 _HTTP_URL = re.compile(r"(?i)https?://[^\s/?#]+")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # what urlsplit takes for a scheme, its common form
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEntry:
-    guid: str | None
-    link: str | None
-    title: str | None
-    published_raw: str | None  # as the feed wrote it
-    published: datetime | None  # aware UTC, only when published_raw holds a full date
-    updated_raw: str | None
-    updated: datetime | None
-    author: str | None
-    summary: str | None  # raw HTML or text
-    content: str | None  # the longest full-content element, raw
-
-    def __reduce__(self) -> tuple[type[ParsedEntry], tuple[Any, ...]]:
-        # Pickled as the constructor's arguments: half the cost of the slotted-dataclass default, and
-        # every parse in a worker process sends its entries back this way.
-        return (ParsedEntry, tuple(getattr(self, name) for name in self.__slots__))
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    format: str  # "rss20", "rss10", "rss091u", "atom10", "json11", ...
-    title: str | None
-    link: str | None
-    entries: tuple[ParsedEntry, ...]
-    warnings: tuple[str, ...]  # what was recovered from, dropped or truncated
-    ttl_seconds: int | None = None  # RSS <ttl> (given in minutes): how long the feed may be cached
-    unreadable: tuple[str, ...] = ()  # entries an error kept out, each with its reason
 
 
 def parse_feed(

@@ -20,7 +20,7 @@ from tracker.errors import (
     ParseWorkerDied,
     WorkerUnavailable,
 )
-from tracker.parsing.feed import ParsedFeed
+from tracker.parsing.model import ParsedFeed
 from tracker.workers.pool import WorkerDied, WorkerPool
 
 __all__ = [

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, ClassVar
 
 from tracker.clock import format_utc
 from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent
 from tracker.projections.runner import Projection
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _TABLE = """
 CREATE TABLE articles (

@@ -8,16 +8,20 @@ them, only its own rows in them.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
+from tracker.storage.connect import Executes
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
 # A finish() a long catch-up leaves for its last chunk: pending like a failed one, so it runs.
 DEFERRED = "deferred to the end of a catch-up in progress"
 
 
-def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
+def load(db: Executes) -> dict[str, tuple[str, int]]:
     """Every stored checkpoint: projection name → (fingerprint, position)."""
     rows = db.execute("SELECT name, fingerprint, position FROM projection_checkpoints").fetchall()
     return {name: (fingerprint, position) for name, fingerprint, position in rows}
@@ -25,14 +29,14 @@ def load(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
 
 def current_position(store: Store, name: str, fingerprint: str) -> int:
     """How far projection `name` has folded the log, if it was built with `fingerprint`; else 0."""
-    stored = load(store.db).get(name)
+    stored = load(store.conn).get(name)
     return stored[1] if stored and stored[0] == fingerprint else 0
 
 
 def finished_position(store: Store, name: str, fingerprint: str) -> int:
     """`current_position`, for a projection whose derived tables are complete there: 0 while its
     last finish() has failed."""
-    return 0 if name in failed_finish(store.db) else current_position(store, name, fingerprint)
+    return 0 if name in failed_finish(store.conn) else current_position(store, name, fingerprint)
 
 
 def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, at: str) -> None:
@@ -66,7 +70,7 @@ def forget_errors(db: sqlite_utils.Database, name: str, first: int, last: int) -
     )
 
 
-def skipped_count(db: sqlite_utils.Database, name: str) -> int:
+def skipped_count(db: Executes, name: str) -> int:
     """How many events projection `name` went on without."""
     row = db.execute(
         "SELECT count(*) FROM projection_errors WHERE name = ? AND skipped = 1", [name]
@@ -90,7 +94,7 @@ def clear_errors(db: sqlite_utils.Database, name: str, *, finish_only: bool = Fa
         db.execute("DELETE FROM projection_errors WHERE name = ?", [name])
 
 
-def failed_finish(db: sqlite_utils.Database) -> set[str]:
+def failed_finish(db: Executes) -> set[str]:
     """Projections whose last finish() failed (it is retried on the next catch-up)."""
     rows = db.execute(
         "SELECT DISTINCT name FROM projection_errors WHERE substr(error, 1, ?) = ?", [len(_FINISH), _FINISH]
@@ -98,7 +102,7 @@ def failed_finish(db: sqlite_utils.Database) -> set[str]:
     return {name for (name,) in rows}
 
 
-def last_error(db: sqlite_utils.Database, name: str) -> str | None:
+def last_error(db: Executes, name: str) -> str | None:
     """The error at the latest position a projection failed on, if any, with where it was."""
     row = db.execute(
         "SELECT position, event_id, error FROM projection_errors WHERE name = ? "
@@ -114,9 +118,10 @@ def last_error(db: sqlite_utils.Database, name: str) -> str | None:
 def skipped_events(store: Store) -> list[tuple[str, int, str, str]]:
     """Every event a projection went on without: (projection, position, event id, error); none
     in a store too old to record them (`tracker verify` audits such stores too)."""
-    if "skipped" not in store.db["projection_errors"].columns_dict:
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(projection_errors)")}
+    if "skipped" not in columns:
         return []
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT name, position, event_id, error FROM projection_errors WHERE skipped = 1 "
         "ORDER BY name, position"
     )

@@ -14,9 +14,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, ClassVar, Protocol
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from tracker.clock import format_utc, parse_utc
 from tracker.events import (
@@ -32,8 +30,12 @@ from tracker.events import (
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.runner import Projection
+from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _TABLE = """
 CREATE TABLE facts (
@@ -125,7 +127,7 @@ CURRENT_AT = "position <= ? AND (superseded_by_position IS NULL OR superseded_by
 
 
 def load_facts(
-    db: sqlite_utils.Database,
+    db: Executes,
     publishers: Mapping[str, str],
     until: int,
     *,
@@ -148,7 +150,7 @@ def load_facts(
 
 def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:
     """`load_facts` (with its filters) for readers above the storage layer, who hold a store."""
-    return load_facts(store.db, publishers, until, **filters)
+    return load_facts(store.conn, publishers, until, **filters)
 
 
 def article_text(
@@ -351,12 +353,10 @@ def article_reading(
 ) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
     """What an article or page event gives to interpret (see `_reading`), for readers above the
     storage layer."""
-    return _reading(store.db, recorded)
+    return _reading(store.conn, recorded)
 
 
-def _reading(
-    db: sqlite_utils.Database, recorded: RecordedEvent
-) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
+def _reading(db: Executes, recorded: RecordedEvent) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
     """What an event gives to interpret: the article version (a page re-reads the article's
     current feed version, whose facts then take the page's position, so "what was known at T"
     still filters by position), with the latest page before it; None for other events."""
@@ -371,7 +371,7 @@ def _reading(
     return None
 
 
-def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:
+def _latest_before(db: Executes, stream: str, position: int) -> RecordedEvent | None:
     """The stream's last event before `position`, read from the log (so rebuilds agree)."""
     row = db.execute(
         "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
@@ -391,5 +391,5 @@ def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:
         "WHERE fact_id = ? OR substr(fact_id, instr(fact_id, ':') + 1, ?) = ? OR substr(fact_id, 1, ?) = ? "
         "ORDER BY fact_id LIMIT ?"
     )
-    rows = store.db.execute(sql, [given, len(given), given, len(given), given, limit]).fetchall()
+    rows = store.conn.execute(sql, [given, len(given), given, len(given), given, limit]).fetchall()
     return [row[0] for row in rows]

@@ -10,9 +10,7 @@ one row per feed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, ClassVar
 
 from tracker.events import (
     ArticleObserved,
@@ -25,6 +23,9 @@ from tracker.events import (
 )
 from tracker.projections.runner import Projection
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _TABLE = """
 CREATE TABLE feed_history (

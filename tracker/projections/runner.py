@@ -22,9 +22,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, ClassVar
 
 from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
@@ -32,6 +30,9 @@ from tracker.events import RecordedEvent
 from tracker.projections import checkpoints
 from tracker.storage.storage_faults import is_storage_fault
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _BATCH = 500  # events applied under one savepoint
 
@@ -266,7 +267,7 @@ class ProjectionRunner:
     def status(self, store: Store) -> list[ProjectionStatus]:
         """Per projection: checkpoint, head, whether its fingerprint is current, last error."""
         head, _ = store.head()
-        stored_checkpoints = checkpoints.load(store.db)
+        stored_checkpoints = checkpoints.load(store.conn)
         result = []
         for projection in self.projections:
             stored = stored_checkpoints.get(projection.name)
@@ -276,8 +277,8 @@ class ProjectionRunner:
                     stored[1] if stored else 0,
                     head,
                     stored is not None and stored[0] == projection.fingerprint(),
-                    checkpoints.last_error(store.db, projection.name),
-                    checkpoints.skipped_count(store.db, projection.name),
+                    checkpoints.last_error(store.conn, projection.name),
+                    checkpoints.skipped_count(store.conn, projection.name),
                 )
             )
         return result

@@ -1,11 +1,10 @@
 """`subject_state` and `timeline`: the story fold materialised for SQL users, plus the analysts'
 `assertions` and `retractions` it reads.
 
-Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`,
-the same function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the
-report cannot disagree. Most catch-ups bring articles that give no fact: a digest of the fold's
-inputs (`story_inputs`) tells them apart, and the story is refolded only when it changed; a refold
-then writes only the rows that differ.
+Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`, the same
+function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the report cannot disagree.
+Most catch-ups bring articles that give no fact: a digest of the fold's inputs (`story_inputs`) tells them
+apart, and the story is refolded only when it changed; a refold then writes only the rows that differ.
 """
 
 from __future__ import annotations
@@ -15,9 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
-from typing import Any, ClassVar
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
@@ -25,8 +22,12 @@ from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
 from tracker.projections.views import create_views, drop_views
+from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _TABLES = (
     """
@@ -168,10 +169,9 @@ class StoryProjection(Projection):
 
 
 def inputs_digest(db: sqlite_utils.Database) -> str:
-    """What the fold reads, summed up: the facts' code and rules (the facts projection's
-    fingerprint), and how many facts, assertions and retractions there are at which positions.
-    Rows are only ever added (or, for facts, marked superseded once) for a given fingerprint, so
-    any change to the inputs changes a count."""
+    """What the fold reads, summed up: the facts' code and rules (the facts projection's fingerprint), and how
+    many facts, assertions and retractions there are at which positions. Rows are only ever added (or, for
+    facts, marked superseded once) for a given fingerprint, so any change to the inputs changes a count."""
     row = db.execute(
         "SELECT (SELECT fingerprint FROM projection_checkpoints WHERE name = 'facts'), "
         "(SELECT json_array(count(*), total(position), count(superseded_at), total(superseded_at)) "
@@ -196,8 +196,8 @@ def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[F
     checkpoint = min(checkpoint, until)
     asserted, retracted = list[tuple[int, Fact]](), list[tuple[int, Retraction]]()
     if checkpoint:  # else the tables may not exist yet
-        asserted = [(fact.position, fact) for fact in _assertions(store.db, checkpoint)]
-        retracted = _retractions(store.db, checkpoint)
+        asserted = [(fact.position, fact) for fact in _assertions(store.conn, checkpoint)]
+        retracted = _retractions(store.conn, checkpoint)
     skipped = [p for name, p, _, _ in checkpoints.skipped_events(store) if name == StoryProjection.name]
     for position in [p for p in skipped if p <= checkpoint] + [None]:
         after, last = (position - 1, position) if position else (checkpoint, until)
@@ -236,7 +236,7 @@ def _retraction_row(recorded: RecordedEvent, event: FactRetracted) -> tuple[Any,
     return (event.fact_id, recorded.position, recorded.recorded_at, event.reason, event.analyst)
 
 
-def _assertions(db: sqlite_utils.Database, until: int) -> list[Fact]:
+def _assertions(db: Executes, until: int) -> list[Fact]:
     rows = db.execute("SELECT * FROM assertions WHERE position <= ? ORDER BY position", [until])
     return [_assertion_from_row(row) for row in rows.fetchall()]
 
@@ -285,7 +285,7 @@ def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAss
     )
 
 
-def _retractions(db: sqlite_utils.Database, until: int) -> list[tuple[int, Retraction]]:
+def _retractions(db: Executes, until: int) -> list[tuple[int, Retraction]]:
     rows = db.execute(
         "SELECT position, fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
     )

@@ -13,18 +13,17 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from tracker.fold import Conflict, Entry, Evidence, Mention, RetractedFact, Source, Story, SubjectView
 from tracker.projections.facts import CURRENT_AT
 from tracker.projections.story import ASSERTED_SENTENCE
+from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 
 
 def read_story(store: Store, subject_ids: Sequence[str], until: int) -> Story:
     """The story in the tables, for the subjects `subject_ids` (in that order), whose facts are those
     current at position `until` (the projection's checkpoint)."""
-    db = store.db
+    db = store.conn
     rank = {subject_id: i for i, subject_id in enumerate(subject_ids)}
     views = sorted(
         (_view(row) for row in _rows(db, "SELECT * FROM subject_state") if row["subject"] in rank),
@@ -39,14 +38,14 @@ def read_story(store: Store, subject_ids: Sequence[str], until: int) -> Story:
 def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]:
     """The articles with facts about `subjects` among the versions current at position `until`."""
     marks = ", ".join("?" * len(subjects))
-    rows = store.db.execute(
+    rows = store.conn.execute(
         f"SELECT DISTINCT stream FROM facts WHERE subject IN ({marks}) AND {CURRENT_AT}",  # noqa: S608
         [*subjects, until, until],
     )
     return {stream for (stream,) in rows.fetchall()}
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+def _rows(db: Executes, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
@@ -125,12 +124,12 @@ _MENTIONS = f"""
 """  # noqa: S608
 
 
-def _retracted(db: sqlite_utils.Database, until: int) -> tuple[RetractedFact, ...]:
+def _retracted(db: Executes, until: int) -> tuple[RetractedFact, ...]:
     rows = db.execute(_RETRACTED, [until, until, ASSERTED_SENTENCE, until, until]).fetchall()
     return tuple(sorted((RetractedFact(*row) for row in rows), key=lambda r: (r.subject, r.fact_id)))
 
 
-def _mentions(db: sqlite_utils.Database, rank: Mapping[str, int], until: int) -> tuple[Mention, ...]:
+def _mentions(db: Executes, rank: Mapping[str, int], until: int) -> tuple[Mention, ...]:
     rows = db.execute(_MENTIONS, [until, until, ASSERTED_SENTENCE, until]).fetchall()
     mentions = [Mention(*row) for row in rows if row[1] in rank]
     mentions.sort(key=lambda m: (rank[m.subject], m.published or "", m.url or "", m.fact_id))

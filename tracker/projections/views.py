@@ -9,7 +9,10 @@ and drops them with them. Documented in the README
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 VIEWS: dict[str, str] = {
     "current_state": """

@@ -20,11 +20,20 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any, Protocol
 
 from tracker.errors import ConfigError, StoreError, StoreNotFound
 from tracker.storage.storage_faults import describe, primary_code
 
 SYNCHRONOUS_ENV = "TRACKER_SYNCHRONOUS"
+
+
+class Executes(Protocol):
+    """What a read needs of a connection: a `sqlite3.Connection` (`Store.conn`) and sqlite-utils'
+    `Database` (`Store.db`, which the projections fill tables with) both answer `execute`, so a
+    query serves both and a read-only command need not import sqlite-utils."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
 
 
 def check_path(path: Path, *, readonly: bool, create: bool) -> None:

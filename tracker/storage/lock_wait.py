@@ -3,7 +3,6 @@ retried in short asyncio sleeps, never in SQLite's busy handler, which would fre
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 
@@ -15,6 +14,8 @@ async def begin_immediate(
     connection's `synchronous` level), the transaction begins at NORMAL: set right before BEGIN
     (SQLite refuses it inside a transaction) and never left set across an await, where another
     task's transaction on this connection could run; the caller restores it after the commit."""
+    import asyncio  # loaded already by whoever runs the loop; a store that only reads never needs it
+
     deadline, pause = time.monotonic() + patience, 0.005
     while True:
         if restore is not None:

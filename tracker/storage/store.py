@@ -14,23 +14,25 @@ configured (see there for what each proves).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import Event, RecordedEvent, decode, decode_rows, encode
+from tracker.events import Event, RecordedEvent, decode, decode_rows, encode, planned_ids
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -57,7 +59,14 @@ class Store:
         self.clock = clock
         self.key = key  # seals the head of every transaction that appends
         self._appended = False
-        self.db = sqlite_utils.Database(conn)
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The connection through sqlite-utils, which the projections' tables are built with; made
+        on first use: a command that only reads with plain SQL (`conn`) never imports it."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @classmethod
     def open(
@@ -223,7 +232,7 @@ class Store:
         events = list(events)
         streams = [event.stream() for event in events]
         versions = {**self._stream_versions(s for s in streams if s not in versions), **versions}
-        planned = _planned_ids(events, streams, versions)
+        planned = planned_ids(events, streams, versions)
         present = self._existing_ids([event_id for _, event_id in planned])
         rows: list[tuple[object, ...]] = []
         appended: list[RecordedEvent] = []
@@ -383,16 +392,3 @@ class Store:
     def verify(self, *, full: bool = False) -> chain.VerifyReport:
         """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
         return chain.verify(self.conn, full=full)
-
-
-def _planned_ids(
-    events: Sequence[Event], streams: Sequence[str], versions: Mapping[str, int]
-) -> list[tuple[int, str]]:
-    """Each event's (version, id) if none were skipped, to look all ids up at once (`append`
-    computes the id again for an event whose stream had one skipped before it)."""
-    planned = dict(versions)
-    candidates = []
-    for event, stream in zip(events, streams, strict=True):
-        planned[stream] += 1
-        candidates.append((planned[stream], event.event_id(planned[stream])))
-    return candidates
