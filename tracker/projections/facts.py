@@ -11,10 +11,11 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -31,7 +32,7 @@ from tracker.events import (
 )
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
-from tracker.projections.runner import Projection
+from tracker.projections.runner import Projection, Ready
 from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
@@ -223,6 +224,7 @@ def document_facts(
 
 
 _ARTICLES = frozenset({"ArticleObserved", "ArticleRevised"})
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +270,8 @@ class FactsProjection(Projection):
         self.subjects = tuple(subjects)
         self.interpreter = interpreter
         self._ready: dict[int, Interpreted] = {}
+        # What prepare() found each event gives to interpret, so apply() does not look it up again.
+        self._readings: dict[int, _Reading | None] = {}
         self._fingerprint = (
             f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
         )
@@ -285,27 +289,30 @@ class FactsProjection(Projection):
         db.execute("DROP TABLE IF EXISTS facts")
         db.execute("DROP TABLE IF EXISTS facts_skipped")
 
-    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
-        """Interpret the articles among `events` now, with their pages (in the interpreter's
-        workers, outside any transaction); apply() then only writes the rows. Older
-        interpretations are forgotten."""
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> Ready:
+        """Interpret the articles among `events`, with their pages, in a background thread (in the
+        interpreter's workers, outside any transaction); apply() then only writes the rows. The
+        returned function waits for the results and keeps them; older ones are forgotten then."""
         if not events:
-            return
+            return lambda: None
         first = events[0].position
-        self._ready = {p: r for p, r in self._ready.items() if p >= first}
-        todo: list[RecordedEvent] = []
-        pages: dict[int, ArticleTextFetched] = {}
-        for recorded in events:
-            reading = _reading(db, recorded) if recorded.position not in self._ready else None
-            if reading is not None:
-                todo.append(reading[0])
-                if reading[1] is not None:
-                    pages[recorded.position] = reading[1]
-        if todo:
-            self._ready.update(self.interpreter(todo, self.subjects, pages))
+        readings = _readings(db, [e for e in events if e.position not in self._ready])
+        todo = [reading[0] for reading in readings.values() if reading is not None]
+        pages = {p: r[1] for p, r in readings.items() if r is not None and r[1] is not None}
+        interpreted = _in_background(lambda: self.interpreter(todo, self.subjects, pages) if todo else {})
+
+        def ready() -> None:
+            results = interpreted()
+            self._ready = {p: r for p, r in self._ready.items() if p >= first} | results
+            self._readings = {p: r for p, r in self._readings.items() if p >= first} | readings
+
+        return ready
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        reading = _reading(db, recorded)
+        if recorded.position in self._readings:
+            reading = self._readings.pop(recorded.position)
+        else:
+            reading = _reading(db, recorded)
         if reading is None:
             return
         article, page = reading
@@ -316,7 +323,7 @@ class FactsProjection(Projection):
                 [article.position, article.stream],
             )
         if article.position not in self._ready:
-            self.prepare(db, [recorded])
+            self.prepare(db, [recorded])()
         outcome = self._ready.pop(article.position, None)
         if outcome is None:  # an interpreter that left it out
             outcome = Interpreted(tuple(facts_from_article(article, self.subjects, page=page)))
@@ -333,6 +340,30 @@ class FactsProjection(Projection):
             marks = ", ".join("?" * len(COLUMNS))
             insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
             db.conn.executemany(insert, [fact_values(r) for r in rows])
+
+
+def _in_background(work: Callable[[], _T]) -> Callable[[], _T]:
+    """Run `work` in a thread of its own; the returned function waits for its result (or raises
+    its exception)."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="interpret-ahead", daemon=True)
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
 
 
 def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
@@ -354,31 +385,71 @@ def article_reading(
     return _reading(store.db, recorded)
 
 
-def _reading(
-    db: sqlite_utils.Database, recorded: RecordedEvent
-) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
+_Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
+
+
+def _reading(db: sqlite_utils.Database, recorded: RecordedEvent) -> _Reading | None:
     """What an event gives to interpret: the article version (a page re-reads the article's
     current feed version, whose facts then take the page's position, so "what was known at T"
     still filters by position), with the latest page before it; None for other events."""
-    event = recorded.event
-    if isinstance(event, ArticleTextFetched):
-        article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
-        return None if article is None else (replace(article, position=recorded.position), event)
-    if isinstance(event, ArticleObserved | ArticleRevised):
-        found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
-        page = found.event if found is not None else None
-        return recorded, page if isinstance(page, ArticleTextFetched) else None
-    return None
+    return _readings(db, [recorded])[recorded.position]
 
 
-def _latest_before(db: sqlite_utils.Database, stream: str, position: int) -> RecordedEvent | None:
-    """The stream's last event before `position`, read from the log (so rebuilds agree)."""
-    row = db.execute(
-        "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
-        "FROM events WHERE stream = ? AND position < ? ORDER BY position DESC LIMIT 1",
-        [stream, position],
-    ).fetchone()
-    return decode(*row) if row else None
+def _readings(db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> dict[int, _Reading | None]:
+    """`_reading` of each event, by position; the streams it reads are looked up together."""
+    wanted: dict[int, tuple[str, int]] = {}
+    for recorded in events:
+        event = recorded.event
+        if isinstance(event, ArticleTextFetched):
+            wanted[recorded.position] = (article_stream(event.feed_id, event.entry_key), recorded.position)
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            wanted[recorded.position] = (page_stream(event.feed_id, event.entry_key), recorded.position)
+    latest = _latest_before(db, list(wanted.values()))
+    found: dict[int, _Reading | None] = {}
+    for recorded in events:
+        event, before = recorded.event, latest.get(wanted.get(recorded.position, ("", 0)))
+        if isinstance(event, ArticleTextFetched):
+            found[recorded.position] = (
+                None if before is None else (replace(before, position=recorded.position), event)
+            )
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            page = before.event if before is not None else None
+            found[recorded.position] = (recorded, page if isinstance(page, ArticleTextFetched) else None)
+        else:
+            found[recorded.position] = None
+    return found
+
+
+_IN_CHUNK = 500  # streams a query: far under SQLite's variable limit
+
+
+def _latest_before(
+    db: sqlite_utils.Database, wanted: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], RecordedEvent]:
+    """For each (stream, position), the stream's last event before that position, read from the
+    log (so rebuilds agree); pairs whose stream has none are left out. One query for a few hundred
+    streams: most have no event at all (an article without a page)."""
+    if not wanted:
+        return {}
+    streams = list(dict.fromkeys(stream for stream, _ in wanted))
+    until = max(position for _, position in wanted)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for start in range(0, len(streams), _IN_CHUNK):
+        chunk = streams[start : start + _IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        cursor = db.execute(
+            "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, "  # noqa: S608
+            f"recorded_at FROM events WHERE stream IN ({marks}) AND position < ? ORDER BY position",
+            [*chunk, until],
+        )
+        for row in cursor:
+            rows.setdefault(row[2], []).append(row)
+    found: dict[tuple[str, int], RecordedEvent] = {}
+    for stream, position in wanted:
+        before = [row for row in rows.get(stream, ()) if row[0] < position]
+        if before:
+            found[(stream, position)] = decode(*before[-1])
+    return found
 
 
 def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:

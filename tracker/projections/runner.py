@@ -34,6 +34,11 @@ from tracker.storage.storage_faults import is_storage_fault
 from tracker.storage.store import Store
 
 _BATCH = 500  # events applied under one savepoint
+Ready = Callable[[], None]  # waits for a projection's preparation of some events
+
+
+def _ready() -> None:
+    """The preparation of a projection that prepares nothing: already done."""
 
 
 class Projection:
@@ -56,10 +61,18 @@ class Projection:
     def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
         raise NotImplementedError
 
-    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+    def apply_batch(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+        """Apply `events` in order, as apply() would one by one: a projection whose rows can be
+        written a batch at a time overrides this (its tables must end up exactly the same)."""
+        for event in events:
+            self.apply(db, event)
+
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> Ready:
         """Called, outside any transaction, with events apply() will soon see: a projection whose
         work is mostly pure computation (extraction) does it here, in parallel if it can. It may
-        read the log (`db`), never write."""
+        read the log (`db`), never write. The work may go on in the background: the caller calls
+        the returned function, which waits for it, before applying these events."""
+        return _ready
 
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
@@ -185,9 +198,20 @@ class ProjectionRunner:
         self, store: Store, events: Sequence[RecordedEvent], only: Sequence[str] | None = None
     ) -> None:
         """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""
-        for projection in self.projections:
-            if only is None or projection.name in only:
-                projection.prepare(store.db, events)
+        self.prepare_ahead(store, events, only)()
+
+    def prepare_ahead(
+        self, store: Store, events: Sequence[RecordedEvent], only: Sequence[str] | None = None
+    ) -> Ready:
+        """`prepare`, left to go on in the background: returns the function that waits for it (call
+        it before applying `events`; until then, the caller may apply earlier events)."""
+        waits = [p.prepare(store.db, events) for p in self.projections if only is None or p.name in only]
+
+        def ready() -> None:
+            for wait in waits:
+                wait()
+
+        return ready
 
     def reset(self, store: Store, only: Sequence[str] | None = None) -> list[str]:
         """Drop projections and create them empty, checkpointed at 0 (the first step of a rebuild
@@ -309,7 +333,6 @@ def _applying(
     projection: Projection, events: Sequence[RecordedEvent]
 ) -> Callable[[sqlite_utils.Database], None]:
     def run(db: sqlite_utils.Database) -> None:
-        for event in events:
-            projection.apply(db, event)
+        projection.apply_batch(db, events)
 
     return run
