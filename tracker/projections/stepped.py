@@ -53,44 +53,42 @@ def catch_up_in_steps(
     target, _ = store.head()
     chunk, committed, gap = FIRST_CHUNK, 0.0, 0.0
     ahead: _Ahead | None = None
-    try:
-        while True:
-            after = furthest_behind(store, runner, only)
-            if ahead is not None and ahead.after == after:
-                current, ahead = ahead, None
-            else:
-                current = _Ahead.start(store, runner, only, after, chunk)
-            end = current.events[-1].position if current.events else after + chunk
-            if end < target:  # the next chunk is read and interpreted while this one is applied
-                ahead = _Ahead.start(store, runner, only, end, chunk)
-            current.ready()
-            # Reading and interpreting left the lock free; leave it free long enough for a writer
-            # waiting in SQLite's busy handler (which retries every 100 ms) to get in.
-            time.sleep(max(0.0, gap - (time.monotonic() - committed)))
-            started = time.monotonic()
-            with store.transaction():
-                # Derived tables (the story) are refolded once, by the chunk that reaches the target.
-                result = runner.catch_up(
-                    store,
-                    only=only,
-                    max_events=chunk,
-                    prefetched=(after, current.events),
-                    finish=end >= target,
-                )
-            committed = time.monotonic()
-            held = committed - started
-            gap = max(MIN_GAP, min(held, target_seconds))
-            for name, count in result.applied.items():
-                applied[name] = applied.get(name, 0) + count
-            rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
-            failures.extend(result.failures)
-            if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
-                return CatchUp(applied, tuple(rebuilt), tuple(failures))
-            chunk = _resized(chunk, held, target_seconds)
-    finally:
-        if ahead is not None:  # its interpretation is not needed: only wait for it to end
-            with contextlib.suppress(Exception):
-                ahead.ready()
+    while True:
+        after = furthest_behind(store, runner, only)
+        if ahead is not None and ahead.after == after:
+            current, ahead = ahead, None
+        else:
+            current = _Ahead.start(store, runner, only, after, chunk)
+        end = current.events[-1].position if current.events else after + chunk
+        if end < target:  # the next chunk is read and interpreted while this one is applied
+            ahead = _Ahead.start(store, runner, only, end, chunk)
+        current.ready()
+        # Reading and interpreting left the lock free; leave it free long enough for a writer
+        # waiting in SQLite's busy handler (which retries every 100 ms) to get in.
+        time.sleep(max(0.0, gap - (time.monotonic() - committed)))
+        started = time.monotonic()
+        with store.transaction():
+            # Derived tables (the story) are refolded once, by the chunk that reaches the target.
+            result = runner.catch_up(
+                store,
+                only=only,
+                max_events=chunk,
+                prefetched=(after, current.events),
+                finish=end >= target,
+            )
+        committed = time.monotonic()
+        held = committed - started
+        gap = max(MIN_GAP, min(held, target_seconds))
+        for name, count in result.applied.items():
+            applied[name] = applied.get(name, 0) + count
+        rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
+        failures.extend(result.failures)
+        if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
+            if ahead is not None:  # not needed after all: let its interpretation end first
+                with contextlib.suppress(Exception):
+                    ahead.ready()
+            return CatchUp(applied, tuple(rebuilt), tuple(failures))
+        chunk = _resized(chunk, held, target_seconds)
 
 
 @dataclass(frozen=True, slots=True)
