@@ -11,11 +11,10 @@ sentence alone.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 
 import sqlite_utils
 
@@ -25,14 +24,12 @@ from tracker.events import (
     ArticleRevised,
     ArticleTextFetched,
     RecordedEvent,
-    article_stream,
-    decode,
-    page_stream,
     stable_id,
 )
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
-from tracker.projections.runner import Projection, Ready
+from tracker.projections.readings import Reading, reading_of, readings_of
+from tracker.projections.runner import Projection, Ready, in_background
 from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
 
@@ -224,7 +221,6 @@ def document_facts(
 
 
 _ARTICLES = frozenset({"ArticleObserved", "ArticleRevised"})
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +267,7 @@ class FactsProjection(Projection):
         self.interpreter = interpreter
         self._ready: dict[int, Interpreted] = {}
         # What prepare() found each event gives to interpret, so apply() does not look it up again.
-        self._readings: dict[int, _Reading | None] = {}
+        self._readings: dict[int, Reading | None] = {}
         self._fingerprint = (
             f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
         )
@@ -296,10 +292,10 @@ class FactsProjection(Projection):
         if not events:
             return lambda: None
         first = events[0].position
-        readings = _readings(db, [e for e in events if e.position not in self._ready])
+        readings = readings_of(db, [e for e in events if e.position not in self._ready])
         todo = [reading[0] for reading in readings.values() if reading is not None]
         pages = {p: r[1] for p, r in readings.items() if r is not None and r[1] is not None}
-        interpreted = _in_background(lambda: self.interpreter(todo, self.subjects, pages) if todo else {})
+        interpreted = in_background(lambda: self.interpreter(todo, self.subjects, pages) if todo else {})
 
         def ready() -> None:
             results = interpreted()
@@ -312,7 +308,7 @@ class FactsProjection(Projection):
         if recorded.position in self._readings:
             reading = self._readings.pop(recorded.position)
         else:
-            reading = _reading(db, recorded)
+            reading = reading_of(db, recorded)
         if reading is None:
             return
         article, page = reading
@@ -342,30 +338,6 @@ class FactsProjection(Projection):
             db.conn.executemany(insert, [fact_values(r) for r in rows])
 
 
-def _in_background(work: Callable[[], _T]) -> Callable[[], _T]:
-    """Run `work` in a thread of its own; the returned function waits for its result (or raises
-    its exception)."""
-    outcome: list[_T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as exc:  # handed to the waiting thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="interpret-ahead", daemon=True)
-    thread.start()
-
-    def result() -> _T:
-        thread.join()
-        if failure:
-            raise failure[0]
-        return outcome[0]
-
-    return result
-
-
 def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
     """Per feed, how many article versions were not interpreted, and the latest one's reason."""
     if not store.db["facts_skipped"].exists():
@@ -380,76 +352,9 @@ def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
 def article_reading(
     store: Store, recorded: RecordedEvent
 ) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
-    """What an article or page event gives to interpret (see `_reading`), for readers above the
-    storage layer."""
-    return _reading(store.db, recorded)
-
-
-_Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
-
-
-def _reading(db: sqlite_utils.Database, recorded: RecordedEvent) -> _Reading | None:
-    """What an event gives to interpret: the article version (a page re-reads the article's
-    current feed version, whose facts then take the page's position, so "what was known at T"
-    still filters by position), with the latest page before it; None for other events."""
-    return _readings(db, [recorded])[recorded.position]
-
-
-def _readings(db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> dict[int, _Reading | None]:
-    """`_reading` of each event, by position; the streams it reads are looked up together."""
-    wanted: dict[int, tuple[str, int]] = {}
-    for recorded in events:
-        event = recorded.event
-        if isinstance(event, ArticleTextFetched):
-            wanted[recorded.position] = (article_stream(event.feed_id, event.entry_key), recorded.position)
-        elif isinstance(event, ArticleObserved | ArticleRevised):
-            wanted[recorded.position] = (page_stream(event.feed_id, event.entry_key), recorded.position)
-    latest = _latest_before(db, list(wanted.values()))
-    found: dict[int, _Reading | None] = {}
-    for recorded in events:
-        event, before = recorded.event, latest.get(wanted.get(recorded.position, ("", 0)))
-        if isinstance(event, ArticleTextFetched):
-            found[recorded.position] = (
-                None if before is None else (replace(before, position=recorded.position), event)
-            )
-        elif isinstance(event, ArticleObserved | ArticleRevised):
-            page = before.event if before is not None else None
-            found[recorded.position] = (recorded, page if isinstance(page, ArticleTextFetched) else None)
-        else:
-            found[recorded.position] = None
-    return found
-
-
-_IN_CHUNK = 500  # streams a query: far under SQLite's variable limit
-
-
-def _latest_before(
-    db: sqlite_utils.Database, wanted: Sequence[tuple[str, int]]
-) -> dict[tuple[str, int], RecordedEvent]:
-    """For each (stream, position), the stream's last event before that position, read from the
-    log (so rebuilds agree); pairs whose stream has none are left out. One query for a few hundred
-    streams: most have no event at all (an article without a page)."""
-    if not wanted:
-        return {}
-    streams = list(dict.fromkeys(stream for stream, _ in wanted))
-    until = max(position for _, position in wanted)
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    for start in range(0, len(streams), _IN_CHUNK):
-        chunk = streams[start : start + _IN_CHUNK]
-        marks = ",".join("?" * len(chunk))
-        cursor = db.execute(
-            "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, "  # noqa: S608
-            f"recorded_at FROM events WHERE stream IN ({marks}) AND position < ? ORDER BY position",
-            [*chunk, until],
-        )
-        for row in cursor:
-            rows.setdefault(row[2], []).append(row)
-    found: dict[tuple[str, int], RecordedEvent] = {}
-    for stream, position in wanted:
-        before = [row for row in rows.get(stream, ()) if row[0] < position]
-        if before:
-            found[(stream, position)] = decode(*before[-1])
-    return found
+    """What an article or page event gives to interpret (see `tracker.projections.readings`), for
+    readers above the storage layer."""
+    return reading_of(store.db, recorded)
 
 
 def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:

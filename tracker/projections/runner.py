@@ -19,10 +19,11 @@ catch-up, and nothing is skipped.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import sqlite_utils
 
@@ -35,6 +36,7 @@ from tracker.storage.store import Store
 
 _BATCH = 500  # events applied under one savepoint
 Ready = Callable[[], None]  # waits for a projection's preparation of some events
+_T = TypeVar("_T")
 
 
 def _ready() -> None:
@@ -305,6 +307,30 @@ class ProjectionRunner:
                 )
             )
         return result
+
+
+def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
+    """Run `work` in a thread of its own; the returned function waits for its result (or raises
+    its exception)."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="interpret-ahead", daemon=True)
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
 
 
 def _starting_points(
