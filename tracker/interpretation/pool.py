@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from tracker.errors import WorkerUnavailable
 from tracker.events import ArticleTextFetched, RecordedEvent
 from tracker.projections.facts import Interpreted
+from tracker.projections.readings import Reading
 from tracker.subjects import Subject
 from tracker.workers.pool import START_TIMEOUT, WorkerDied, WorkerPool, WorkerProcess
 
@@ -32,8 +33,6 @@ MEMORY_LIMIT = 512 * 2**20  # address space of a worker
 RECYCLE_AFTER = 50_000  # articles per worker before it is renewed
 SLICE = 64  # articles sent to a worker at once: small enough to balance the load between workers
 WORKERS_ENV = "TRACKER_WORKERS"
-
-_Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
 
 
 class InterpretationFailed(WorkerUnavailable):
@@ -103,7 +102,7 @@ class InterpretPool:
         rules = tuple(subjects)
         key = hashlib.sha256(pickle.dumps(rules)).hexdigest()
         readings = [(event, (pages or {}).get(event.position)) for event in events]
-        slices: queue.SimpleQueue[list[_Reading]] = queue.SimpleQueue()
+        slices: queue.SimpleQueue[list[Reading]] = queue.SimpleQueue()
         for start in range(0, len(readings), SLICE):
             slices.put(readings[start : start + SLICE])
         results: dict[int, Interpreted] = {}
@@ -128,7 +127,7 @@ class InterpretPool:
 
     def _drain(
         self,
-        slices: queue.SimpleQueue[list[_Reading]],
+        slices: queue.SimpleQueue[list[Reading]],
         key: str,
         rules: tuple[Subject, ...],
         results: dict[int, Interpreted],
@@ -142,8 +141,8 @@ class InterpretPool:
                 todo = self._run_slice(todo, key, rules, results)
 
     def _run_slice(
-        self, todo: list[_Reading], key: str, rules: tuple[Subject, ...], results: dict[int, Interpreted]
-    ) -> list[_Reading]:
+        self, todo: list[Reading], key: str, rules: tuple[Subject, ...], results: dict[int, Interpreted]
+    ) -> list[Reading]:
         """Interpret `todo` on one worker; returns what is left if the worker had to be killed."""
         try:
             worker = self._workers.checkout()

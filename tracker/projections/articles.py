@@ -54,9 +54,33 @@ class ArticlesProjection(Projection):
         db.execute("DROP TABLE IF EXISTS articles")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        self.apply_batch(db, [recorded])
+
+    def apply_batch(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+        """One statement for each run of new articles, and for each run of revisions, in log order."""
+        for statement, rows in _runs(events):
+            db.conn.executemany(statement, rows)
+
+
+_INSERT = (
+    "INSERT INTO articles (stream, feed_id, entry_key, guid, link, title, author, published, "
+    "published_raw, summary, content, content_hash, revisions, first_seen_at, first_position, "
+    "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"
+)
+_UPDATE = (
+    "UPDATE articles SET guid = ?, link = ?, title = ?, author = ?, published = ?, "
+    "published_raw = ?, summary = ?, content = ?, content_hash = ?, revisions = ?, "
+    "revised_at = ?, position = ? WHERE stream = ?"
+)
+
+
+def _runs(events: Sequence[RecordedEvent]) -> list[tuple[str, list[tuple[object, ...]]]]:
+    """The statements applying `events`, each with the rows of a run of events it writes."""
+    runs: list[tuple[str, list[tuple[object, ...]]]] = []
+    for recorded in events:
         event = recorded.event
         if not isinstance(event, ArticleObserved | ArticleRevised):
-            return
+            continue
         values = (
             event.guid,
             event.link,
@@ -68,28 +92,25 @@ class ArticlesProjection(Projection):
             event.content,
             event.content_hash,
         )
+        row: tuple[object, ...]
         if isinstance(event, ArticleObserved):
-            db.execute(
-                "INSERT INTO articles (stream, feed_id, entry_key, guid, link, title, author, published, "
-                "published_raw, summary, content, content_hash, revisions, first_seen_at, first_position, "
-                "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                (
-                    recorded.stream,
-                    event.feed_id,
-                    event.entry_key,
-                    *values,
-                    recorded.recorded_at,
-                    recorded.position,
-                    recorded.position,
-                ),
+            statement = _INSERT
+            row = (
+                recorded.stream,
+                event.feed_id,
+                event.entry_key,
+                *values,
+                recorded.recorded_at,
+                recorded.position,
+                recorded.position,
             )
         else:
-            db.execute(
-                "UPDATE articles SET guid = ?, link = ?, title = ?, author = ?, published = ?, "
-                "published_raw = ?, summary = ?, content = ?, content_hash = ?, revisions = ?, "
-                "revised_at = ?, position = ? WHERE stream = ?",
-                (*values, event.revision, recorded.recorded_at, recorded.position, recorded.stream),
-            )
+            statement = _UPDATE
+            row = (*values, event.revision, recorded.recorded_at, recorded.position, recorded.stream)
+        if not runs or runs[-1][0] is not statement:
+            runs.append((statement, []))
+        runs[-1][1].append(row)
+    return runs
 
 
 # --- reads ----------------------------------------------------------------------------------------

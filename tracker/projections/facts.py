@@ -22,14 +22,12 @@ from tracker.events import (
     ArticleRevised,
     ArticleTextFetched,
     RecordedEvent,
-    article_stream,
-    decode,
-    page_stream,
     stable_id,
 )
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
-from tracker.projections.runner import Projection
+from tracker.projections.readings import Reading, reading_of, readings_of
+from tracker.projections.runner import Projection, Ready, in_background
 from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 from tracker.subjects import Subject, subjects_fingerprint
@@ -270,6 +268,8 @@ class FactsProjection(Projection):
         self.subjects = tuple(subjects)
         self.interpreter = interpreter
         self._ready: dict[int, Interpreted] = {}
+        # What prepare() found each event gives to interpret, so apply() does not look it up again.
+        self._readings: dict[int, Reading | None] = {}
         self._fingerprint = (
             f"{self.name}/v{self.version}/{EXTRACTOR_VERSION}/{subjects_fingerprint(self.subjects)}"
         )
@@ -287,27 +287,30 @@ class FactsProjection(Projection):
         db.execute("DROP TABLE IF EXISTS facts")
         db.execute("DROP TABLE IF EXISTS facts_skipped")
 
-    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
-        """Interpret the articles among `events` now, with their pages (in the interpreter's
-        workers, outside any transaction); apply() then only writes the rows. Older
-        interpretations are forgotten."""
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> Ready:
+        """Interpret the articles among `events`, with their pages, in a background thread (in the
+        interpreter's workers, outside any transaction); apply() then only writes the rows. The
+        returned function waits for the results and keeps them; older ones are forgotten then."""
         if not events:
-            return
+            return lambda: None
         first = events[0].position
-        self._ready = {p: r for p, r in self._ready.items() if p >= first}
-        todo: list[RecordedEvent] = []
-        pages: dict[int, ArticleTextFetched] = {}
-        for recorded in events:
-            reading = _reading(db, recorded) if recorded.position not in self._ready else None
-            if reading is not None:
-                todo.append(reading[0])
-                if reading[1] is not None:
-                    pages[recorded.position] = reading[1]
-        if todo:
-            self._ready.update(self.interpreter(todo, self.subjects, pages))
+        readings = readings_of(db, [e for e in events if e.position not in self._ready])
+        todo = [reading[0] for reading in readings.values() if reading is not None]
+        pages = {p: r[1] for p, r in readings.items() if r is not None and r[1] is not None}
+        interpreted = in_background(lambda: self.interpreter(todo, self.subjects, pages) if todo else {})
+
+        def ready() -> None:
+            results = interpreted()
+            self._ready = {p: r for p, r in self._ready.items() if p >= first} | results
+            self._readings = {p: r for p, r in self._readings.items() if p >= first} | readings
+
+        return ready
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        reading = _reading(db, recorded)
+        if recorded.position in self._readings:
+            reading = self._readings.pop(recorded.position)
+        else:
+            reading = reading_of(db, recorded)
         if reading is None:
             return
         article, page = reading
@@ -318,7 +321,7 @@ class FactsProjection(Projection):
                 [article.position, article.stream],
             )
         if article.position not in self._ready:
-            self.prepare(db, [recorded])
+            self.prepare(db, [recorded])()
         outcome = self._ready.pop(article.position, None)
         if outcome is None:  # an interpreter that left it out
             outcome = Interpreted(tuple(facts_from_article(article, self.subjects, page=page)))
@@ -351,34 +354,9 @@ def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:
 def article_reading(
     store: Store, recorded: RecordedEvent
 ) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
-    """What an article or page event gives to interpret (see `_reading`), for readers above the
-    storage layer."""
-    return _reading(store.conn, recorded)
-
-
-def _reading(db: Executes, recorded: RecordedEvent) -> tuple[RecordedEvent, ArticleTextFetched | None] | None:
-    """What an event gives to interpret: the article version (a page re-reads the article's
-    current feed version, whose facts then take the page's position, so "what was known at T"
-    still filters by position), with the latest page before it; None for other events."""
-    event = recorded.event
-    if isinstance(event, ArticleTextFetched):
-        article = _latest_before(db, article_stream(event.feed_id, event.entry_key), recorded.position)
-        return None if article is None else (article._replace(position=recorded.position), event)
-    if isinstance(event, ArticleObserved | ArticleRevised):
-        found = _latest_before(db, page_stream(event.feed_id, event.entry_key), recorded.position)
-        page = found.event if found is not None else None
-        return recorded, page if isinstance(page, ArticleTextFetched) else None
-    return None
-
-
-def _latest_before(db: Executes, stream: str, position: int) -> RecordedEvent | None:
-    """The stream's last event before `position`, read from the log (so rebuilds agree)."""
-    row = db.execute(
-        "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, recorded_at "
-        "FROM events WHERE stream = ? AND position < ? ORDER BY position DESC LIMIT 1",
-        [stream, position],
-    ).fetchone()
-    return decode(*row) if row else None
+    """What an article or page event gives to interpret (see `tracker.projections.readings`), for
+    readers above the storage layer."""
+    return reading_of(store.conn, recorded)
 
 
 def fact_ids_like(store: Store, given: str, *, limit: int = 10) -> list[str]:

@@ -9,8 +9,9 @@ one row per feed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tracker.events import (
     ArticleObserved,
@@ -75,33 +76,57 @@ class FeedHistoryProjection(Projection):
         db.execute("DROP TABLE IF EXISTS feed_history")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
-        event = recorded.event
-        if not isinstance(
-            event, ArticleObserved | ArticleRevised | FeedFailed | FeedRecovered | FeedGone | FeedMoved
-        ):
-            return
-        db.execute("INSERT INTO feed_history (feed_id) VALUES (?) ON CONFLICT DO NOTHING", [event.feed_id])
-        at = recorded.recorded_at
-        if isinstance(event, ArticleObserved):
-            sql, params = "articles = articles + 1, last_article_at = ?", [at]
-        elif isinstance(event, ArticleRevised):
-            sql, params = "revisions = revisions + 1", []
-        elif isinstance(event, FeedFailed):
-            sql = (
-                "health = 'failing', health_since = ?, category = ?, reason = ?, "
-                "failures_recorded = failures_recorded + 1"
-            )
-            params = [at, event.category, event.reason]
-        elif isinstance(event, FeedRecovered):
-            sql, params = "health = 'ok', health_since = ?, category = NULL, reason = NULL", [at]
-        elif isinstance(event, FeedGone):
-            sql, params = (
-                "health = 'gone', health_since = ?, category = 'gone', reason = ?",
-                [at, f"HTTP {event.status} Gone"],
-            )
-        else:
-            sql, params = "moved_to = ?", [event.new_url]
-        db.execute(f"UPDATE feed_history SET {sql} WHERE feed_id = ?", [*params, event.feed_id])  # noqa: S608
+        self.apply_batch(db, [recorded])
+
+    def apply_batch(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+        """Rows are created in the order their feeds first appear; the article counts (columns no
+        other event touches) are summed per feed and written with one statement; the rare health
+        events are applied one by one, in log order."""
+        feeds: dict[str, list[Any]] = {}  # feed id -> [articles, revisions, last article at]
+        health: list[tuple[_HealthEvent, str]] = []
+        for recorded in events:
+            event = recorded.event
+            if not isinstance(event, _HANDLED):
+                continue
+            counts = feeds.setdefault(event.feed_id, [0, 0, None])
+            if isinstance(event, ArticleObserved):
+                counts[0] += 1
+                counts[2] = recorded.recorded_at
+            elif isinstance(event, ArticleRevised):
+                counts[1] += 1
+            else:
+                health.append((event, recorded.recorded_at))
+        db.conn.executemany(
+            "INSERT INTO feed_history (feed_id) VALUES (?) ON CONFLICT DO NOTHING", [(f,) for f in feeds]
+        )
+        db.conn.executemany(
+            "UPDATE feed_history SET articles = articles + ?, revisions = revisions + ?, "
+            "last_article_at = coalesce(?, last_article_at) WHERE feed_id = ?",
+            [(*counts, feed_id) for feed_id, counts in feeds.items() if counts[0] or counts[1]],
+        )
+        for event, at in health:
+            sql, params = _health_change(event, at)
+            db.execute(f"UPDATE feed_history SET {sql} WHERE feed_id = ?", params)  # noqa: S608
+
+
+_HealthEvent = FeedFailed | FeedRecovered | FeedGone | FeedMoved
+_HANDLED = ArticleObserved | ArticleRevised | _HealthEvent
+
+
+def _health_change(event: _HealthEvent, at: str) -> tuple[str, list[object]]:
+    """The assignments a feed's health event makes to its row, and their parameters (the feed id last)."""
+    if isinstance(event, FeedFailed):
+        sql = (
+            "health = 'failing', health_since = ?, category = ?, reason = ?, "
+            "failures_recorded = failures_recorded + 1"
+        )
+        return sql, [at, event.category, event.reason, event.feed_id]
+    if isinstance(event, FeedRecovered):
+        return "health = 'ok', health_since = ?, category = NULL, reason = NULL", [at, event.feed_id]
+    if isinstance(event, FeedGone):
+        sql = "health = 'gone', health_since = ?, category = 'gone', reason = ?"
+        return sql, [at, f"HTTP {event.status} Gone", event.feed_id]
+    return "moved_to = ?", [event.new_url, event.feed_id]
 
 
 @dataclass(frozen=True, slots=True)

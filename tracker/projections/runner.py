@@ -19,10 +19,11 @@ catch-up, and nothing is skipped.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 _BATCH = 500  # events applied under one savepoint
+Ready = Callable[[], None]  # waits for a projection's preparation of some events
+_T = TypeVar("_T")
+
+
+def _ready() -> None:
+    """The preparation of a projection that prepares nothing: already done."""
 
 
 class Projection:
@@ -57,10 +64,18 @@ class Projection:
     def apply(self, db: sqlite_utils.Database, event: RecordedEvent) -> None:
         raise NotImplementedError
 
-    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+    def apply_batch(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> None:
+        """Apply `events` in order, as apply() would one by one: a projection whose rows can be
+        written a batch at a time overrides this (its tables must end up exactly the same)."""
+        for event in events:
+            self.apply(db, event)
+
+    def prepare(self, db: sqlite_utils.Database, events: Sequence[RecordedEvent]) -> Ready:
         """Called, outside any transaction, with events apply() will soon see: a projection whose
         work is mostly pure computation (extraction) does it here, in parallel if it can. It may
-        read the log (`db`), never write."""
+        read the log (`db`), never write. The work may go on in the background: the caller calls
+        the returned function, which waits for it, before applying these events."""
+        return _ready
 
     def finish(self, db: sqlite_utils.Database) -> None:
         """Called once after a catch-up that applied events (derived tables are refreshed here)."""
@@ -186,9 +201,20 @@ class ProjectionRunner:
         self, store: Store, events: Sequence[RecordedEvent], only: Sequence[str] | None = None
     ) -> None:
         """Let the projections (every one, or `only` these) prepare `events` outside a transaction."""
-        for projection in self.projections:
-            if only is None or projection.name in only:
-                projection.prepare(store.db, events)
+        self.prepare_ahead(store, events, only)()
+
+    def prepare_ahead(
+        self, store: Store, events: Sequence[RecordedEvent], only: Sequence[str] | None = None
+    ) -> Ready:
+        """`prepare`, left to go on in the background: returns the function that waits for it (call
+        it before applying `events`; until then, the caller may apply earlier events)."""
+        waits = [p.prepare(store.db, events) for p in self.projections if only is None or p.name in only]
+
+        def ready() -> None:
+            for wait in waits:
+                wait()
+
+        return ready
 
     def reset(self, store: Store, only: Sequence[str] | None = None) -> list[str]:
         """Drop projections and create them empty, checkpointed at 0 (the first step of a rebuild
@@ -284,6 +310,30 @@ class ProjectionRunner:
         return result
 
 
+def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
+    """Run `work` in a thread of its own; the returned function waits for its result (or raises
+    its exception)."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="interpret-ahead", daemon=True)
+    thread.start()
+
+    def result() -> _T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+    return result
+
+
 def _starting_points(
     db: sqlite_utils.Database, selected: Sequence[Projection], *, rebuild: bool
 ) -> tuple[dict[str, int], list[str]]:
@@ -310,7 +360,6 @@ def _applying(
     projection: Projection, events: Sequence[RecordedEvent]
 ) -> Callable[[sqlite_utils.Database], None]:
     def run(db: sqlite_utils.Database) -> None:
-        for event in events:
-            projection.apply(db, event)
+        projection.apply_batch(db, events)
 
     return run

@@ -5,8 +5,10 @@ its whole duration: a daemon polling the same store would wait, and fail. So it 
 chunk. For each chunk, outside any transaction, the events are read and prepared (the articles
 interpreted, in worker processes and in parallel when the runner's facts projection has a pool);
 then one short transaction applies the prepared results, in log order, and saves the checkpoints
-with the rows. Chunks are sized so that a transaction holds the lock about `target_seconds`, and
-the lock is left free at least about as long between two of them, so a waiting writer gets in.
+with the rows. While a chunk is applied, the next one is already read and being interpreted, so
+the workers do not wait for the applying. Chunks are sized so that a transaction holds the lock
+about `target_seconds`, and the lock is left free at least about as long between two of them, so
+a waiting writer gets in.
 
 What a reader sees meanwhile: every projection is consistent with its own checkpoint (rows and
 checkpoint commit together), but a projection may lag the log, and during a rebuild the projections
@@ -16,11 +18,14 @@ reported by `tracker feeds` and `tracker report` says.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tracker.errors import ProjectionFailed
-from tracker.projections.runner import CatchUp, ProjectionRunner
+from tracker.events import RecordedEvent
+from tracker.projections.runner import CatchUp, ProjectionRunner, Ready
 from tracker.storage.store import Store
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
@@ -47,19 +52,29 @@ def catch_up_in_steps(
             rebuilt = runner.reset(store, only)
     target, _ = store.head()
     chunk, committed, gap = FIRST_CHUNK, 0.0, 0.0
+    ahead: _Ahead | None = None
     while True:
         after = furthest_behind(store, runner, only)
-        events = list(store.read(after=after, until=after + chunk))
-        runner.prepare(store, events, only)
+        if ahead is not None and ahead.after == after:
+            current, ahead = ahead, None
+        else:
+            current = _Ahead.start(store, runner, only, after, chunk)
+        end = current.events[-1].position if current.events else after + chunk
+        if end < target:  # the next chunk is read and interpreted while this one is applied
+            ahead = _Ahead.start(store, runner, only, end, chunk)
+        current.ready()
         # Reading and interpreting left the lock free; leave it free long enough for a writer
         # waiting in SQLite's busy handler (which retries every 100 ms) to get in.
         time.sleep(max(0.0, gap - (time.monotonic() - committed)))
         started = time.monotonic()
         with store.transaction():
             # Derived tables (the story) are refolded once, by the chunk that reaches the target.
-            last = after + chunk >= target
             result = runner.catch_up(
-                store, only=only, max_events=chunk, prefetched=(after, events), finish=last
+                store,
+                only=only,
+                max_events=chunk,
+                prefetched=(after, current.events),
+                finish=end >= target,
             )
         committed = time.monotonic()
         held = committed - started
@@ -69,8 +84,27 @@ def catch_up_in_steps(
         rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
         failures.extend(result.failures)
         if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
+            if ahead is not None:  # not needed after all: let its interpretation end first
+                with contextlib.suppress(Exception):
+                    ahead.ready()
             return CatchUp(applied, tuple(rebuilt), tuple(failures))
         chunk = _resized(chunk, held, target_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """A chunk of the log read after `after`, being prepared (in the background) by the projections."""
+
+    after: int
+    events: list[RecordedEvent]
+    ready: Ready
+
+    @classmethod
+    def start(
+        cls, store: Store, runner: ProjectionRunner, only: Sequence[str] | None, after: int, chunk: int
+    ) -> _Ahead:
+        events = list(store.read(after=after, until=after + chunk))
+        return cls(after, events, runner.prepare_ahead(store, events, only))
 
 
 def furthest_behind(store: Store, runner: ProjectionRunner, only: Sequence[str] | None) -> int:

@@ -1,0 +1,82 @@
+"""What an article event gives to interpret: the article version with the latest page read
+before it, from the log (so rebuilds agree), one event or a batch at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.events import (
+    ArticleObserved,
+    ArticleRevised,
+    ArticleTextFetched,
+    RecordedEvent,
+    article_stream,
+    decode,
+    page_stream,
+)
+from tracker.storage.connect import Executes
+
+Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
+
+
+def reading_of(db: Executes, recorded: RecordedEvent) -> Reading | None:
+    """What an event gives to interpret: the article version (a page re-reads the article's
+    current feed version, whose facts then take the page's position, so "what was known at T"
+    still filters by position), with the latest page before it; None for other events."""
+    return readings_of(db, [recorded])[recorded.position]
+
+
+def readings_of(db: Executes, events: Sequence[RecordedEvent]) -> dict[int, Reading | None]:
+    """`reading_of` of each event, by position; the streams it reads are looked up together."""
+    wanted: dict[int, tuple[str, int]] = {}
+    for recorded in events:
+        event = recorded.event
+        if isinstance(event, ArticleTextFetched):
+            wanted[recorded.position] = (article_stream(event.feed_id, event.entry_key), recorded.position)
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            wanted[recorded.position] = (page_stream(event.feed_id, event.entry_key), recorded.position)
+    latest = _latest_before(db, list(wanted.values()))
+    found: dict[int, Reading | None] = {}
+    for recorded in events:
+        event, before = recorded.event, latest.get(wanted.get(recorded.position, ("", 0)))
+        if isinstance(event, ArticleTextFetched):
+            found[recorded.position] = (
+                None if before is None else (before._replace(position=recorded.position), event)
+            )
+        elif isinstance(event, ArticleObserved | ArticleRevised):
+            page = before.event if before is not None else None
+            found[recorded.position] = (recorded, page if isinstance(page, ArticleTextFetched) else None)
+        else:
+            found[recorded.position] = None
+    return found
+
+
+_IN_CHUNK = 500  # streams a query: far under SQLite's variable limit
+
+
+def _latest_before(db: Executes, wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], RecordedEvent]:
+    """For each (stream, position), the stream's last event before that position, read from the
+    log (so rebuilds agree); pairs whose stream has none are left out. One query for a few hundred
+    streams: most have no event at all (an article without a page)."""
+    if not wanted:
+        return {}
+    streams = list(dict.fromkeys(stream for stream, _ in wanted))
+    until = max(position for _, position in wanted)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for start in range(0, len(streams), _IN_CHUNK):
+        chunk = streams[start : start + _IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        cursor = db.execute(
+            "SELECT position, id, stream, version, type, schema_version, data, meta, occurred_at, "  # noqa: S608
+            f"recorded_at FROM events WHERE stream IN ({marks}) AND position < ? ORDER BY position",
+            [*chunk, until],
+        )
+        for row in cursor:
+            rows.setdefault(row[2], []).append(row)
+    found: dict[tuple[str, int], RecordedEvent] = {}
+    for stream, position in wanted:
+        before = [row for row in rows.get(stream, ()) if row[0] < position]
+        if before:
+            found[(stream, position)] = decode(*before[-1])
+    return found
