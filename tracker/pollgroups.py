@@ -26,7 +26,9 @@ from tracker.storage import polling_store
 from tracker.storage.store import Store
 
 GATHER_SECONDS = 0.05  # how long a group waits for polls still running to join it
-MAX_GROUP = 100  # polls a group holds at most: bounds how long the loop is held by one write
+# Bounds on a group, so that one write holds neither the loop nor the store's write lock long:
+MAX_GROUP = 100  # polls (a 304 costs a few statements)
+MAX_GROUP_ENTRIES = 1000  # parsed entries (each may be an event to plan, append and project)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,8 @@ class PollGroups:
         try:
             while self._waiting:
                 await self._gather()
-                group, self._waiting = self._waiting[: self._max_group], self._waiting[self._max_group :]
+                size = _group_size(self._waiting, self._max_group)
+                group, self._waiting = self._waiting[:size], self._waiting[size:]
                 await self._write(group)
         finally:
             self._writer = None
@@ -89,11 +92,16 @@ class PollGroups:
         """Let polls still running join the group, for at most `gather_seconds`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._gather_seconds
-        while self._running and len(self._waiting) < self._max_group and loop.time() < deadline:
+        while self._running and not self._full() and loop.time() < deadline:
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout_at(deadline):
                     await self._arrived.wait()
+
+    def _full(self) -> bool:
+        return len(self._waiting) >= self._max_group or _group_size(self._waiting, self._max_group) < len(
+            self._waiting
+        )
 
     async def _write(self, group: list[_Waiting]) -> None:
         store = self._store
@@ -125,3 +133,13 @@ class PollGroups:
         errors = tuple(str(f) for f in caught_up.failures)
         for waiting, result in written:
             waiting.outcome.set_result(dataclasses.replace(result, projection_errors=errors))
+
+
+def _group_size(waiting: Sequence[_Waiting], max_group: int) -> int:
+    """How many of the first polls waiting make the next group: within both bounds, at least one."""
+    entries = 0
+    for size, poll in enumerate(waiting[:max_group]):
+        entries += poll.fetched.entries
+        if entries > MAX_GROUP_ENTRIES and size > 0:
+            return size
+    return min(len(waiting), max_group)
