@@ -28,7 +28,7 @@ from tracker.storage.store import Store
 GATHER_SECONDS = 0.05  # how long a group waits for polls still running to join it
 # Bounds on a group, so that one write holds neither the loop nor the store's write lock long:
 MAX_GROUP = 100  # polls (a 304 costs a few statements)
-MAX_GROUP_ENTRIES = 1000  # parsed entries (each may be an event to plan, append and project)
+MAX_GROUP_ENTRIES = 500  # parsed entries (each may be an event to plan, append and project)
 
 
 @dataclass(frozen=True, slots=True)
