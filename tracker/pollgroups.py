@@ -85,6 +85,10 @@ class PollGroups:
                 size = _group_size(self._waiting, self._max_group)
                 group, self._waiting = self._waiting[:size], self._waiting[size:]
                 await self._write(group)
+        except BaseException:  # cancelled with the loop: no poll waits for a write that will not come
+            for waiting in self._waiting:
+                waiting.outcome.cancel()
+            raise
         finally:
             self._writer = None
 
