@@ -119,7 +119,7 @@ class PollGroups:
                                 (waiting, record_poll(store, waiting.feed, waiting.fetched, self._clock))
                             )
                     except Exception as exc:
-                        if not store.conn.in_transaction:  # the whole transaction is lost: so is the group
+                        if not polling_store.transaction_open(store):  # lost, and the group with it
                             raise
                         waiting.outcome.set_exception(exc)
                 caught_up = self._runner.catch_up(store, only=self._projections)
