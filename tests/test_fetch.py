@@ -125,6 +125,28 @@ def test_conditional_get_304_keeps_sent_validators(httpserver: HTTPServer) -> No
     assert result.last_modified == lm
 
 
+def test_a_304_leaves_its_connection_to_the_next_request() -> None:
+    """An unchanged feed costs no new connection: the 304 is read to its end, so the connection
+    goes back to the pool (the server sees every request come from one client port)."""
+    ports: list[int] = []
+
+    def not_modified(handler: BaseHTTPRequestHandler) -> None:
+        ports.append(handler.client_address[1])
+        handler.send_response(304)
+        handler.send_header("ETag", '"v1"')
+        handler.end_headers()
+
+    async def three_polls(url: str) -> list[int]:
+        async with Fetcher() as fetcher:
+            return [(await fetcher.fetch(url, etag='"v1"')).status for _ in range(3)]
+
+    with raw_server(not_modified) as server:
+        statuses = asyncio.run(three_polls(server.url("/feed")))
+    assert statuses == [304, 304, 304]
+    assert len(ports) == 3
+    assert len(set(ports)) == 1
+
+
 def test_304_with_new_etag_returns_the_new_one(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed").respond_with_response(
         Response(status=304, headers={"ETag": '"v2"', "Expires": "Thu, 01 Jan 2099 00:00:00 GMT"})

@@ -62,14 +62,16 @@ async def fetch_feeds(
 ) -> FetchSummary:
     """Poll feeds now, concurrently within the configured bounds, whatever their schedule.
 
-    When this returns every projection is caught up: each poll commits its events with the cheap
-    projections (articles, feed history); interpretation follows, in worker processes and short
-    transactions, and covers events appended by other processes meanwhile. The changes it brought
-    are recorded for the configured alerts, whose due deliveries have been attempted.
+    When this returns every projection is caught up: polls commit their events in groups, with
+    the cheap projections (articles, feed history; `tracker.pollgroups`); interpretation follows,
+    in worker processes and short transactions, and covers events appended by other processes
+    meanwhile. The changes it brought are recorded for the configured alerts, whose due
+    deliveries have been attempted.
     """
     from tracker.alerts import reactor
     from tracker.pages.fetching import fetch_pages
-    from tracker.polling import INLINE_PROJECTIONS, poll_feed
+    from tracker.pollgroups import PollGroups
+    from tracker.polling import INLINE_PROJECTIONS
 
     store, runner = tracker.store, tracker.runner
     if tracker.config.alerts:
@@ -77,18 +79,11 @@ async def fetch_feeds(
     candidates = tracker.config.feeds if feeds is None else feeds
     selected = [f for f in candidates if f.enabled or feeds is not None]
     parser = tracker.parser()
+    polls = PollGroups(store, runner, projections=INLINE_PROJECTIONS, clock=tracker.clock)
     async with tracker.fetcher() as fetcher:
 
         async def one(feed: FeedConfig) -> PollResult:
-            result = await poll_feed(
-                feed,
-                fetcher=fetcher,
-                store=store,
-                runner=runner,
-                parser=parser,
-                projections=INLINE_PROJECTIONS,
-                clock=tracker.clock,
-            )
+            result = await polls.poll(feed, fetcher=fetcher, parser=parser)
             if on_result:
                 on_result(result)
             return result

@@ -8,6 +8,7 @@ failed poll of that feed, recorded like any other; it never escapes to stop othe
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Sequence
@@ -80,27 +81,34 @@ async def poll_feed(
     Parsing runs in `parser`'s worker processes. A poll that parses nothing schedules with the
     `<ttl>` the feed gave last time (kept in `feed_polling`).
     """
-    state = polling_store.load(store, feed.id)
-    started_at = clock()
-    fetched = await _fetch(feed, state, fetcher, parser)
+    fetched = await fetch_feed(feed, polling_store.load(store, feed.id), fetcher, parser, clock)
     # Waits for the write lock without blocking the loop. A poll that parsed nothing (a 304, an
     # unchanged body, a failure) is polled again if a power cut loses it: no wait for the disk.
-    async with store.transaction_async(durable=fetched.parsed is not None):
-        entries = _plan_entries(store, feed, fetched.parsed, clock)
-        health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
-        schedule = _schedule(feed, state, fetched, clock)
-        # The appended events, not the plan, are counted: another process may have been first.
-        appended = store.append([*entries.events, *health], meta={"feed": feed.id}).appended
-        counted = _Appended.count(appended)
-        polling_store.record(
-            store,
-            _poll_record(feed, started_at, fetched, entries, counted),
-            consecutive_failures=_failures(state, fetched),
-            gone=fetched.gone,
-            next_due=schedule.due,
-            backoff_reason=schedule.reason,
-        )
+    async with store.transaction_async(durable=fetched.durable):
+        result = record_poll(store, feed, fetched, clock)
         caught_up = runner.catch_up(store, only=projections)
+    return dataclasses.replace(result, projection_errors=tuple(str(f) for f in caught_up.failures))
+
+
+def record_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock = system_clock) -> PollResult:
+    """The store half of a poll, inside the caller's transaction: append the entries' and the
+    feed's health events, record the poll and the feed's new HTTP state. Projections are the
+    caller's to catch up (their errors are not in the result)."""
+    state = fetched.state
+    entries = _plan_entries(store, feed, fetched.parsed, clock)
+    health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
+    schedule = _schedule(feed, state, fetched, clock)
+    # The appended events, not the plan, are counted: another process may have been first.
+    appended = store.append([*entries.events, *health], meta={"feed": feed.id}).appended
+    counted = _Appended.count(appended)
+    polling_store.record(
+        store,
+        _poll_record(feed, fetched, entries, counted),
+        consecutive_failures=_failures(state, fetched),
+        gone=fetched.gone,
+        next_due=schedule.due,
+        backoff_reason=schedule.reason,
+    )
     return PollResult(
         feed_id=feed.id,
         outcome=fetched.outcome,
@@ -114,7 +122,7 @@ async def poll_feed(
         category=fetched.error.category if fetched.error else None,
         health_event=counted.health_event,
         next_due_reason=schedule.reason,
-        projection_errors=tuple(str(f) for f in caught_up.failures),
+        projection_errors=(),
         next_due=schedule.due,
         ttl_seconds=_ttl(state, feed, fetched),
         skipped=entries.skipped,
@@ -123,14 +131,22 @@ async def poll_feed(
 
 
 @dataclass(frozen=True, slots=True)
-class _Fetched:
-    """What the network half of a poll gave: the response, its entries, or why there are none."""
+class Fetched:
+    """What the network half of a poll gave: the response, its entries, or why there are none;
+    with the feed's polling state it started from and when it started."""
 
+    state: polling_store.FeedPolling
+    started_at: datetime
     result: FetchResult | None
     parsed: ParsedFeed | None  # None: failed, not modified, or the same body as last time
     error: FeedError | None
     body_hash: str | None
     duration: float
+
+    @property
+    def durable(self) -> bool:
+        """False for a poll that parsed nothing: polled again if a power cut loses its record."""
+        return self.parsed is not None
 
     @property
     def outcome(self) -> str:
@@ -159,11 +175,12 @@ class _Fetched:
         return self.result.bytes_read if self.result else 0
 
 
-async def _fetch(
-    feed: FeedConfig, state: polling_store.FeedPolling, fetcher: Fetcher, parser: ParsePool
-) -> _Fetched:
-    """Fetch the feed (conditionally, while its URL is the one the validators belong to) and parse
-    a new body; any failure becomes the poll's error."""
+async def fetch_feed(
+    feed: FeedConfig, state: polling_store.FeedPolling, fetcher: Fetcher, parser: ParsePool, clock: Clock
+) -> Fetched:
+    """The network half of a poll from `state`: fetch the feed (conditionally, while its URL is the
+    one the validators belong to) and parse a new body; any failure becomes the poll's error."""
+    started_at = clock()
     same_url = state.url == feed.url
     started = time.monotonic()
     result: FetchResult | None = None
@@ -188,7 +205,7 @@ async def _fetch(
         error = exc
     except Exception as exc:  # a bug or a resource error on hostile input: this feed fails, not the pass
         error = _InternalFailure(f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_TEXT])
-    return _Fetched(result, parsed, error, body_hash, time.monotonic() - started)
+    return Fetched(state, started_at, result, parsed, error, body_hash, time.monotonic() - started)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,20 +228,18 @@ def _plan_entries(store: Store, feed: FeedConfig, parsed: ParsedFeed | None, clo
     return _Entries(tuple(plan.events), parsed.unreadable + plan.skipped, plan.deferred)
 
 
-def _failures(state: polling_store.FeedPolling, fetched: _Fetched) -> int:
+def _failures(state: polling_store.FeedPolling, fetched: Fetched) -> int:
     return state.consecutive_failures + 1 if fetched.error else 0
 
 
-def _ttl(state: polling_store.FeedPolling, feed: FeedConfig, fetched: _Fetched) -> int | None:
+def _ttl(state: polling_store.FeedPolling, feed: FeedConfig, fetched: Fetched) -> int | None:
     """The feed's <ttl>: this body's, or the one it gave last time at the same URL."""
     if fetched.parsed is not None:
         return fetched.parsed.ttl_seconds
     return state.ttl_seconds if state.url == feed.url else None
 
 
-def _schedule(
-    feed: FeedConfig, state: polling_store.FeedPolling, fetched: _Fetched, clock: Clock
-) -> NextPoll:
+def _schedule(feed: FeedConfig, state: polling_store.FeedPolling, fetched: Fetched, clock: Clock) -> NextPoll:
     error, result = fetched.error, fetched.result
     return next_poll(
         clock(),
@@ -253,7 +268,7 @@ class _Appended:
 
 
 def _poll_record(
-    feed: FeedConfig, started_at: datetime, fetched: _Fetched, entries: _Entries, appended: _Appended
+    feed: FeedConfig, fetched: Fetched, entries: _Entries, appended: _Appended
 ) -> polling_store.PollRecord:
     """The poll log's row and the feed's new HTTP state."""
     error, result, parsed = fetched.error, fetched.result, fetched.parsed
@@ -261,7 +276,7 @@ def _poll_record(
     return polling_store.PollRecord(
         feed_id=feed.id,
         url=feed.url,
-        started_at=started_at,
+        started_at=fetched.started_at,
         duration_ms=round(fetched.duration * 1000),
         outcome=fetched.outcome,
         status=fetched.status,

@@ -55,6 +55,7 @@ _ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 _PERMANENT = frozenset({301, 308})
+_KEPT_ALIVE = 4  # idle connections kept for reuse, across hosts
 _MAX_DETAIL = 160
 
 
@@ -131,9 +132,11 @@ class Fetcher:
         self._global = asyncio.Semaphore(lim.max_connections)
         self._hosts = {}
         # A transport given to the client ignores the client's limits: they go on the transport.
+        # Few idle connections are kept: httpcore's pool looks at each of them for every request.
         transport = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(
-                max_connections=lim.max_connections, max_keepalive_connections=lim.max_connections
+                max_connections=lim.max_connections,
+                max_keepalive_connections=min(lim.max_connections, _KEPT_ALIVE),
             )
         )
         # httpx offers no parameter for httpcore's network backend; the SSRF tests keep this honest.
@@ -269,6 +272,11 @@ class Fetcher:
                 _check_content_type(response.headers.get("Content-Type"), page.content_types)
             cap = page.max_body_bytes if page else self._limits.max_body_bytes
             body = await _read_body(response, cap)
+        else:
+            # A 304 has no body, but the connection returns to the pool only once the response
+            # has been read to its end: without this, every unchanged feed costs a new connection.
+            async for _ in response.aiter_raw():
+                pass
         headers = response.headers
         return FetchResult(
             url=str(response.url),

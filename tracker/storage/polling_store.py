@@ -150,6 +150,12 @@ def record(
     )
 
 
+def transaction_open(store: Store) -> bool:
+    """Whether the polls' transaction is still open: SQLite ends one itself on some errors (a full
+    disk, an I/O error), and then every poll written in it is lost with it."""
+    return store.conn.in_transaction
+
+
 def reset(store: Store, feed_id: str) -> bool:
     """Forget a feed's failures and gone mark so it is polled again (`tracker feeds reset`)."""
     cursor = store.conn.execute(

@@ -1,0 +1,124 @@
+"""Polls written in groups (tracker.pollgroups) against a real loopback server and a real store:
+fewer transactions than feeds, every feed's poll recorded as a single poll records it, and a poll
+whose write fails rolled back alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.feed_server import FeedServer, Item
+from tracker.bootstrap import projection_runner
+from tracker.config import Config, load_config
+from tracker.net.fetch import Fetcher
+from tracker.parsing.pool import ParsePool
+from tracker.pollgroups import PollGroups
+from tracker.polling import INLINE_PROJECTIONS, PollResult
+from tracker.storage.store import Store
+
+FEEDS = 12
+
+
+def serve_feeds(server: FeedServer, tmp_path: Path) -> Config:
+    tables = []
+    for n in range(FEEDS):
+        items = [Item(f"f{n}-{i}", f"Title {n}-{i}", f"Text of article {i} of feed {n}.") for i in range(3)]
+        tables.append(f'[[feeds]]\nid = "feed-{n}"\nurl = "{server.feed(f"/{n}.xml", items)}"\n')
+    path = tmp_path / "feeds.toml"
+    path.write_text("[fetch]\nmax_per_host = 20\n\n" + "\n".join(tables))
+    return load_config(path)
+
+
+def poll_all(store: Store, config: Config) -> list[PollResult | BaseException]:
+    """Every feed polled concurrently through one PollGroups that waits for them all (however
+    slow the machine: a group closes at once when no poll is still running); each poll's result
+    or error."""
+    runner = projection_runner(config)
+    groups = PollGroups(store, runner, projections=INLINE_PROJECTIONS, clock=store.clock, gather_seconds=60)
+
+    async def go() -> list[PollResult | BaseException]:
+        with ParsePool(1) as parser:
+            async with Fetcher(allow_private=["127.0.0.1"]) as fetcher:
+                polls = (groups.poll(feed, fetcher=fetcher, parser=parser) for feed in config.feeds)
+                return list(await asyncio.gather(*polls, return_exceptions=True))
+
+    return asyncio.run(go())
+
+
+def count_commits(store: Store) -> list[str]:
+    commits: list[str] = []
+    store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip() == "COMMIT" else None)
+    return commits
+
+
+def test_a_pass_commits_in_groups_and_records_every_poll(tmp_path: Path) -> None:
+    with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
+        config = serve_feeds(server, tmp_path)
+        commits = count_commits(store)
+        first = poll_all(store, config)
+        assert all(isinstance(r, PollResult) and r.outcome == "ok" and r.new == 3 for r in first)
+        assert len(commits) == 1
+        commits.clear()
+        again = poll_all(store, config)
+        assert all(isinstance(r, PollResult) and r.outcome == "not-modified" and r.new == 0 for r in again)
+        assert len(commits) == 1
+        rows = store.conn.execute(
+            "SELECT feed_id, group_concat(outcome, ' '), sum(new_articles) FROM polls GROUP BY feed_id"
+        ).fetchall()
+        assert sorted(rows) == sorted((f"feed-{n}", "ok not-modified", 3) for n in range(FEEDS))
+        assert (
+            store.conn.execute("SELECT count(*) FROM feed_polling WHERE etag IS NOT NULL").fetchone()[0]
+            == FEEDS
+        )
+        # The cheap projections were caught up with each group.
+        assert store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3 * FEEDS
+
+
+def test_a_poll_whose_write_fails_is_rolled_back_alone(tmp_path: Path) -> None:
+    with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
+        config = serve_feeds(server, tmp_path)
+        # SQLite itself refuses this one feed's poll record, after its articles were appended.
+        store.conn.execute(
+            "CREATE TEMP TRIGGER refuse_feed_3 BEFORE INSERT ON polls WHEN NEW.feed_id = 'feed-3' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+        results = poll_all(store, config)
+        failed = results[3]
+        assert isinstance(failed, sqlite3.IntegrityError) and "refused by the test" in str(failed)
+        assert all(isinstance(r, PollResult) and r.new == 3 for n, r in enumerate(results) if n != 3)
+        polled = {row[0] for row in store.conn.execute("SELECT feed_id FROM polls")}
+        assert polled == {f"feed-{n}" for n in range(FEEDS)} - {"feed-3"}
+        streams = store.conn.execute("SELECT count(*) FROM events WHERE stream LIKE 'article:feed-3:%'")
+        assert streams.fetchone()[0] == 0
+        assert store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3 * (FEEDS - 1)
+        store.verify()  # the chain is whole: nothing of the refused poll remains
+
+
+@pytest.mark.parametrize("max_group", [1, 5])
+def test_groups_never_exceed_their_bound(tmp_path: Path, max_group: int) -> None:
+    with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
+        config = serve_feeds(server, tmp_path)
+        commits = count_commits(store)
+        groups = PollGroups(
+            store,
+            projection_runner(config),
+            projections=INLINE_PROJECTIONS,
+            clock=store.clock,
+            max_group=max_group,
+        )
+
+        async def go() -> list[PollResult]:
+            with ParsePool(1) as parser:
+                async with Fetcher(allow_private=["127.0.0.1"]) as fetcher:
+                    return list(
+                        await asyncio.gather(
+                            *(groups.poll(f, fetcher=fetcher, parser=parser) for f in config.feeds)
+                        )
+                    )
+
+        results = asyncio.run(go())
+        assert [r.new for r in results] == [3] * FEEDS
+        assert len(commits) >= -(-FEEDS // max_group)
