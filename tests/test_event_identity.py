@@ -168,7 +168,7 @@ def story(httpserver: HTTPServer, tmp_path: Path) -> dict[str, Any]:
     (tmp_path / "feeds.toml").write_text("\n".join(lines))
     code, _, err = in_process("fetch", cwd=tmp_path)
     assert code == 0, err
-    code, out, err = in_process("report", "--format", "json", cwd=tmp_path)
+    code, out, err = in_process("report", "--format", "json", "--details", cwd=tmp_path)
     assert code == 0, err
     data: dict[str, Any] = json.loads(out)
     data["_dir"] = str(tmp_path)

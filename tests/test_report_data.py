@@ -14,6 +14,7 @@ from tracker.bootstrap import Tracker
 from tracker.errors import ConfigError
 from tracker.events import Event
 from tracker.report import build_report
+from tracker.report.data import SHOWN_EVIDENCE, SHOWN_SOURCES
 from tracker.storage.store import Store
 
 RELEASE = "Belarus freed 52 prisoners on Thursday, the U.S. envoy said."
@@ -125,3 +126,27 @@ def test_the_report_reads_a_store_opened_read_only(tracker_app: Tracker) -> None
 def test_an_unknown_subject_is_a_configuration_error(tracker_app: Tracker) -> None:
     with pytest.raises(ConfigError, match="no subject 'potash'"):
         build_report(tracker_app.store, tracker_app.config, subjects=["potash"])
+
+
+def test_a_summary_lists_the_first_sources_and_sentences_with_their_totals_and_details_list_all(
+    tracker_app: Tracker,
+) -> None:
+    outlets = [f"outlet-{n:02}" for n in range(SHOWN_SOURCES + 4)]
+    record(tracker_app, *(article("release", RELEASE, feed=feed) for feed in outlets))
+    summary = build_report(tracker_app.store, tracker_app.config)
+    full = build_report(tracker_app.store, tracker_app.config, details=True)
+    (entry,) = [e for e in summary["timeline"] if e["subject"] == "prisoner-releases"]
+    (every,) = [e for e in full["timeline"] if e["subject"] == "prisoner-releases"]
+    assert (summary["detail"], full["detail"]) == ("summary", "full")
+    assert len(every["sources"]) == every["sources_total"] == entry["sources_total"] == len(outlets)
+    assert entry["sources"] == every["sources"][:SHOWN_SOURCES]
+    assert len(every["evidence"]) == entry["evidence_total"] > len(entry["evidence"]) == SHOWN_EVIDENCE
+    assert entry["evidence"] == every["evidence"][:SHOWN_EVIDENCE]
+    # Every mention's decision is in the full report, none in the summary's.
+    assert "mentions" not in summary
+    news = [m for m in full["mentions"] if m["subject"] == "prisoner-releases"]
+    assert len(news) == len(outlets)
+    assert {(m["decision"], m["entry"]) for m in news} == {("news", entry["id"])}
+    # A folded story (as of a day after everything) is shaped the same way as the tables' story.
+    folded = build_report(tracker_app.store, tracker_app.config, as_of=date(2999, 1, 1))
+    assert folded["timeline"] == summary["timeline"] and folded["subjects"] == summary["subjects"]

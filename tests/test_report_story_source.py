@@ -123,8 +123,8 @@ def test_a_report_narrowed_to_subjects_reads_the_same_from_tables_and_fold(
 ) -> None:
     tracker, heads = moments
     only = ["belavia-sanctions"]
-    projected = build_report(tracker.store, tracker.config, subjects=only)
-    folded = build_report(tracker.store, tracker.config, subjects=only, as_of=date(2999, 1, 1))
+    projected = build_report(tracker.store, tracker.config, subjects=only, details=True)
+    folded = build_report(tracker.store, tracker.config, subjects=only, as_of=date(2999, 1, 1), details=True)
     for key in ("subjects", "timeline", "retracted", "mentions", "coverage", "articles"):
         assert projected[key] == folded[key], key
     assert projected["coverage"] and projected["head"]["position"] == heads[-1]

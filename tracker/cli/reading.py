@@ -207,6 +207,12 @@ def _event_summary(event: Any) -> str:
     help="Only timeline entries recorded since this ISO date/datetime, or this long ago (1d, 12h).",
 )
 @click.option(
+    "--details",
+    is_flag=True,
+    help="Every source and evidence sentence of each entry and subject (a summary lists the first few "
+    "with their totals), and every mention with what the fold made of it.",
+)
+@click.option(
     "-o",
     "--output",
     "out_file",
@@ -221,6 +227,7 @@ def report(
     known_at: datetime | None,
     subject_ids: tuple[str, ...],
     since: str | None,
+    details: bool,
     out_file: str | None,
     check: bool,
     opts: Options,
@@ -238,6 +245,7 @@ def report(
             as_of=as_of.last if as_of else None,
             known_at=known_at,
             subjects=subject_ids or None,
+            details=details,
         )
         if since is not None:
             data = _recorded_since(tracker, data, since, subject_ids)

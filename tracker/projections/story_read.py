@@ -20,9 +20,10 @@ from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 
 
-def read_story(store: Store, subject_ids: Sequence[str], until: int) -> Story:
+def read_story(store: Store, subject_ids: Sequence[str], until: int, *, mentions: bool = True) -> Story:
     """The story in the tables, for the subjects `subject_ids` (in that order), whose facts are those
-    current at position `until` (the projection's checkpoint)."""
+    current at position `until` (the projection's checkpoint); without `mentions`, its mentions are
+    left unread (empty)."""
     db = store.conn
     rank = {subject_id: i for i, subject_id in enumerate(subject_ids)}
     views = sorted(
@@ -32,7 +33,8 @@ def read_story(store: Store, subject_ids: Sequence[str], until: int) -> Story:
     timeline = [
         _entry(row) for row in _rows(db, "SELECT * FROM timeline ORDER BY seq") if row["subject"] in rank
     ]
-    return Story(tuple(views), tuple(timeline), _retracted(db, until), _mentions(db, rank, until))
+    said = _mentions(db, rank, until) if mentions else ()
+    return Story(tuple(views), tuple(timeline), _retracted(db, until), said)
 
 
 def streams_about(store: Store, subjects: Sequence[str], until: int) -> set[str]:

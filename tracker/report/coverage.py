@@ -16,6 +16,7 @@ from tracker.clock import end_of_day, format_utc
 from tracker.config import Config
 from tracker.projections import articles as articles_table
 from tracker.projections import checkpoints
+from tracker.projections import feeds as feeds_table
 from tracker.storage.log_queries import ArticleVersion, article_versions
 from tracker.storage.store import Store
 
@@ -37,7 +38,7 @@ def coverage(
     usable = 0 < checkpoint <= until
     overlay = _latest(article_versions(store, until, after=checkpoint)) if usable else {}
     if usable and len(overlay) <= _MAX_OVERLAY:
-        all_counts = articles_table.count_by_feed(store, None, list(overlay))  # a scan of the index
+        all_counts = _counts_leaving_out(store, checkpoint, overlay)
         known = sum(all_counts.values()) + len(overlay)
         by_feed = None  # the projection has no index by stream: a report narrowed to subjects reads the log
         if streams is None:
@@ -70,6 +71,21 @@ def coverage(
             }
         )
     return result, known or 0
+
+
+def _counts_leaving_out(store: Store, checkpoint: int, overlay: Mapping[str, Article]) -> dict[str, int]:
+    """Each feed's articles in the `articles` projection (at `checkpoint`), leaving out those in
+    `overlay`. `feed_history` keeps the counts as it goes, so they are read, not counted, when it
+    stands where `articles` does and neither went on without an event; else the index is scanned."""
+    history = feeds_table.FeedHistoryProjection()
+    skipped = {name for name, *_ in checkpoints.skipped_events(store)}
+    kept = checkpoints.current_position(store, history.name, history.fingerprint()) == checkpoint
+    if not kept or skipped & {history.name, articles_table.ArticlesProjection.name}:
+        return articles_table.count_by_feed(store, None, list(overlay))  # a scan of the index
+    counts = feeds_table.articles_by_feed(store)
+    for stream in articles_table.first_positions(store, list(overlay)):  # already counted
+        counts[overlay[stream]["feed"]] -= 1
+    return {feed: count for feed, count in counts.items() if count}
 
 
 def _article(version: ArticleVersion, first: int) -> Article:

@@ -6,6 +6,12 @@ recorded by then; `--as-of` folds everything known now whose event happened by t
 that day. Both use `tracker.fold.fold_story`, the function behind the `subject_state` and
 `timeline` tables.
 
+A report is a summary unless `details` is asked for: each timeline entry, subject and conflict
+lists its first `SHOWN_SOURCES` sources (news before retellings, as the fold orders them) and
+`SHOWN_EVIDENCE` evidence sentences, with `sources_total` and `evidence_total` counting them all,
+and the per-fact `mentions` are left out (`fact_decisions` holds them in SQL). With `details`
+every source, sentence and mention is listed. The fold is the same either way.
+
 Where the story projection stands at the position asked for (the everyday report), the story is
 read from its tables, already folded. Elsewhere facts come from the `facts` projection where it
 is current, and analysts' assertions and retractions from the story projection's tables; what
@@ -17,7 +23,7 @@ stale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -46,6 +52,7 @@ def build_report(
     as_of: date | None = None,
     known_at: datetime | None = None,
     subjects: Sequence[str] | None = None,
+    details: bool = False,
     clock: Clock = system_clock,
 ) -> dict[str, Any]:
     for subject_id in subjects or ():
@@ -53,20 +60,24 @@ def build_report(
     with store.snapshot():
         until = _position_known_at(store, known_at)
         head = head_at(store, until)  # whoever keeps it can check the log later extends it
-        story, streams = story_at(store, config, until, as_of=as_of, subjects=subjects)
+        story, streams = story_at(store, config, until, as_of=as_of, subjects=subjects, mentions=details)
         latest, articles = coverage(store, config, until=until, as_of=as_of, streams=streams)
-    return {
+    shown = ALL if details else SUMMARY
+    report: dict[str, Any] = {
         "generated_at": format_utc(clock()),
         "as_of": as_of.isoformat() if as_of else None,
         "known_at": format_utc(known_at) if known_at else None,
         "head": head,
-        "subjects": [_subject_json(view) for view in story.subjects],
-        "timeline": [entry_json(entry) for entry in story.timeline],
+        "detail": "full" if details else "summary",
+        "subjects": [_subject_json(view, shown) for view in story.subjects],
+        "timeline": [entry_json(entry, shown) for entry in story.timeline],
         "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
-        "mentions": [_mention_json(m) for m in story.mentions],
-        "coverage": latest,
-        "articles": articles,  # every article known, whatever the filters: 0 means nothing fetched yet
     }
+    if details:
+        report["mentions"] = [_mention_json(m) for m in story.mentions]
+    report["coverage"] = latest
+    report["articles"] = articles  # every article known, whatever the filters: 0 means nothing fetched yet
+    return report
 
 
 _ARTICLE_TYPES = ("ArticleObserved", "ArticleRevised", "ArticleTextFetched")
@@ -79,10 +90,12 @@ def story_at(
     *,
     as_of: date | None = None,
     subjects: Sequence[str] | None = None,
+    mentions: bool = True,
 ) -> tuple[Story, set[str] | None]:
     """The story as known at position `until` (call inside a snapshot), and the articles with facts
     about `subjects` (None when not narrowed). Where the story projection stands exactly at `until`
-    its tables hold that fold already; elsewhere the facts known then are folded here."""
+    its tables hold that fold already (its `mentions` read only when asked for: they are one per
+    fact); elsewhere the facts known then are folded here."""
     story_projection = StoryProjection(config.subjects, config.publishers)
     folded = checkpoints.finished_position(store, story_projection.name, story_projection.fingerprint())
     # Events the projection went on without are in the report's fold, not in the tables.
@@ -90,7 +103,7 @@ def story_at(
     if as_of is None and complete and folded == until == _checkpoint(store, FactsProjection(config.subjects)):
         ids = [s.id for s in config.subjects if subjects is None or s.id in subjects]
         streams = None if subjects is None else streams_about(store, subjects, until)
-        return read_story(store, ids, until), streams
+        return read_story(store, ids, until, mentions=mentions), streams
     # Narrowed to subjects, the articles about them are found among all the facts, whatever their date.
     facts, retractions = story_inputs(store, config, until, dated_by=as_of if subjects is None else None)
     streams = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
@@ -137,6 +150,21 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 
 # --- JSON shapes ----------------------------------------------------------------------------------
 
+SHOWN_SOURCES = 10  # a summary's sources per timeline entry, subject or conflict
+SHOWN_EVIDENCE = 3  # and its evidence sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """How many sources and evidence sentences an item lists (None: all of them)."""
+
+    sources: int | None = None
+    evidence: int | None = None
+
+
+SUMMARY = Shown(SHOWN_SOURCES, SHOWN_EVIDENCE)
+ALL = Shown()
+
 
 def source_json(source: Source) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -172,9 +200,9 @@ def _mention_json(mention: Mention) -> dict[str, Any]:
     }
 
 
-def evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
+def evidence_json(items: Sequence[Any], limit: int | None = None) -> list[dict[str, Any]]:
     result = []
-    for item in items:
+    for item in items[:limit]:
         data: dict[str, Any] = {"sentence": item.sentence, "url": item.url, "modality": item.modality}
         if item.fact_id:
             data["fact_id"] = item.fact_id
@@ -184,17 +212,26 @@ def evidence_json(items: Sequence[Any]) -> list[dict[str, Any]]:
     return result
 
 
-def conflicts_json(conflicts: Sequence[Any]) -> list[dict[str, Any]]:
+def conflicts_json(conflicts: Sequence[Any], shown: Shown = ALL) -> list[dict[str, Any]]:
     result = []
     for conflict in conflicts:
         data: dict[str, Any] = {"state": conflict.state} if conflict.state else {"count": conflict.count}
-        data["sources"] = [source_json(s) for s in conflict.sources]
-        data["evidence"] = evidence_json(conflict.evidence)
+        data |= _sourced_json(conflict, shown)
         result.append(data)
     return result
 
 
-def _subject_json(view: SubjectView) -> dict[str, Any]:
+def _sourced_json(item: Any, shown: Shown, source: Any = source_json) -> dict[str, Any]:
+    """An item's sources and evidence as `shown` lists them, each with how many there are in all."""
+    return {
+        "sources": [source(s) for s in item.sources[: shown.sources]],
+        "sources_total": len(item.sources),
+        "evidence": evidence_json(item.evidence, shown.evidence),
+        "evidence_total": len(item.evidence),
+    }
+
+
+def _subject_json(view: SubjectView, shown: Shown) -> dict[str, Any]:
     data: dict[str, Any] = {"id": view.id, "title": view.title, "kind": view.kind}
     if view.kind == "tally":
         data["total"] = view.total
@@ -205,16 +242,17 @@ def _subject_json(view: SubjectView) -> dict[str, Any]:
     data["date_precision"] = view.date_precision
     if view.quote:
         data["quote"] = view.quote
-    data["evidence"] = evidence_json(view.evidence)
-    data["sources"] = [source_json(s) for s in view.sources]
+    sourced = _sourced_json(view, shown)
+    data["evidence"], data["evidence_total"] = sourced["evidence"], sourced["evidence_total"]
+    data["sources"], data["sources_total"] = sourced["sources"], sourced["sources_total"]
     if view.conflicts:
-        data["conflicts"] = conflicts_json(view.conflicts)
+        data["conflicts"] = conflicts_json(view.conflicts, shown)
     if view.analyst:
         data["analyst"] = True
     return data
 
 
-def entry_json(entry: Entry) -> dict[str, Any]:
+def entry_json(entry: Entry, shown: Shown = ALL) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.id,
         "date": entry.date.isoformat(),
@@ -230,10 +268,9 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     if entry.quote:
         data["quote"] = entry.quote
     data["publishers"] = entry.publishers
-    data["sources"] = [_entry_source_json(s) for s in entry.sources]
-    data["evidence"] = evidence_json(entry.evidence)
+    data |= _sourced_json(entry, shown, _entry_source_json)
     if entry.conflicts:
-        data["conflicts"] = conflicts_json(entry.conflicts)
+        data["conflicts"] = conflicts_json(entry.conflicts, shown)
     if entry.analyst:
         data["analyst"] = True
     return data
