@@ -7,10 +7,11 @@ that day. Both use `tracker.fold.fold_story`, the function behind the `subject_s
 `timeline` tables.
 
 A report is a summary unless `details` is asked for: each timeline entry, subject and conflict
-lists its first `SHOWN_SOURCES` sources (news before retellings, as the fold orders them) and
-`SHOWN_EVIDENCE` evidence sentences, with `sources_total` and `evidence_total` counting them all,
-and the per-fact `mentions` are left out (`fact_decisions` holds them in SQL). With `details`
-every source, sentence and mention is listed. The fold is the same either way.
+lists every source (a timeline entry's `sources` are all of them: that is the JSON contract) but
+only its first `SHOWN_EVIDENCE` evidence sentences, with `sources_total` and `evidence_total`
+counting them all, and the per-fact `mentions` are left out (`fact_decisions` holds them in SQL;
+each listed source carries its own `decision`). With `details` every sentence and mention is
+listed too. The fold is the same either way.
 
 Where the story projection stands at the position asked for (the everyday report), the story is
 read from its tables, already folded. Elsewhere facts come from the `facts` projection where it
@@ -150,8 +151,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 
 # --- JSON shapes ----------------------------------------------------------------------------------
 
-SHOWN_SOURCES = 10  # a summary's sources per timeline entry, subject or conflict
-SHOWN_EVIDENCE = 3  # and its evidence sentences
+SHOWN_EVIDENCE = 3  # a summary's evidence sentences per timeline entry, subject or conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class Shown:
     evidence: int | None = None
 
 
-SUMMARY = Shown(SHOWN_SOURCES, SHOWN_EVIDENCE)
+SUMMARY = Shown(None, SHOWN_EVIDENCE)  # every source: scripts count on them
 ALL = Shown()
 
 
