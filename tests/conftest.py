@@ -36,6 +36,13 @@ from tracker.storage.store import Store
 os.environ.setdefault(WORKERS_ENV, "1")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two test processes a core. Many tests spend much of their time waiting (on a
+    child process, a loopback server, a worker pool, a daemon's timer), and a second process per
+    core runs another test meanwhile: the default suite took about a third less wall time so."""
+    return 2 * (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 class KeptOpen:
     """A worker pool shared by the applications of one test process: `close()` leaves its workers
     running for the next application; `stop()` ends them."""
