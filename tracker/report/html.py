@@ -21,7 +21,7 @@ from markupsafe import Markup
 from tracker.fold import ANALYST_PUBLISHER
 from tracker.output import neutralise
 from tracker.report.html_timeline import charts_view, timeline_view
-from tracker.report.render import head_line, heading, outlet_names, show_date, unlisted_sources
+from tracker.report.render import head_line, heading, outlet_names, show_date
 from tracker.textsafe import link_url
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -204,7 +204,6 @@ def _entry_view(
         "outlets": outlets,
         "evidence": [_evidence_view(e, sources) for e in entry.get("evidence", [])],
         "sources": [_source_view(s) for s in sources],
-        "unlisted": unlisted_sources(entry),
         "conflicts": _conflicts_view(entry, entry["subject"], labels),
     }
 
@@ -235,7 +234,6 @@ def _card(
         "analyst": bool(subject.get("analyst")),
         "quote": _quote_unless_quoted(subject),
         "outlets": _outlets(subject),
-        "unlisted": unlisted_sources(subject),
         "evidence": [_evidence_view(e, sources) for e in subject.get("evidence", [])[:2]],
         "conflicts": _conflicts_view(subject, subject["id"], labels),
         "entries": sum(1 for e in timeline if e["subject"] == subject["id"]),

@@ -115,29 +115,13 @@ def outlet_names(item: dict[str, Any]) -> list[str]:
     return sorted({_clean(s["publisher"]) for s in sources})
 
 
-def unlisted_sources(item: dict[str, Any]) -> int:
-    """How many of an item's sources a summary report leaves out (`--details` lists them)."""
-    return int(item.get("sources_total", len(item["sources"]))) - len(item["sources"])
-
-
-def more_sources(item: dict[str, Any]) -> str:
-    """ ", and 843 more sources (--details lists them)" for an item a summary cut short; else ""."""
-    more = unlisted_sources(item)
-    return f", and {more} more source{'s' if more > 1 else ''} (--details lists them)" if more else ""
-
-
-def _outlets(item: dict[str, Any], *, listed: bool = True) -> str:
-    """The outlets an item names; `listed`: with how many sources a summary leaves out, else with
-    a note when it left any out (the caller gives the total)."""
+def _outlets(item: dict[str, Any]) -> str:
     if item.get("kind") == "initial":
         return "starting point, from the subject's definition"
     publishers = outlet_names(item)
     if not publishers:
         return ""
-    named = f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"
-    if not listed:
-        return named + ("; --details lists every source" if unlisted_sources(item) else "")
-    return named + more_sources(item)
+    return f"{len(publishers)} {'outlet' if len(publishers) == 1 else 'outlets'}: {', '.join(publishers)}"
 
 
 # --- plain text -----------------------------------------------------------------------------------
@@ -156,8 +140,8 @@ def render_plain(report: dict[str, Any]) -> str:
             out.extend(_wrapped(f"“{_clean(item['sentence'])}”", "    "))
             if item.get("url") or item.get("fact_id"):
                 out.append(f"      {_source_line(item)}")
-        if outlets := _outlets(subject, listed=False):
-            out.append(f"    sources: {subject.get('sources_total', len(subject['sources']))} ({outlets})")
+        if outlets := _outlets(subject):
+            out.append(f"    sources: {len(subject['sources'])} ({outlets})")
         for conflict in subject.get("conflicts", []):
             out.append(f"    CONFLICT: {_conflict_text(conflict)}")
     out += ["", "TIMELINE"]
@@ -264,13 +248,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         for conflict in subject.get("conflicts", []):
             lines.append(f"- ⚠ conflict: {md_text(_conflict_text(conflict))}")
         if subject["sources"]:
-            listed = ", ".join(md_link(s["title"], s["url"]) for s in subject["sources"])
-            lines.append(f"Sources: {listed}{md_text(more_sources(subject))}")
+            lines.append("Sources: " + ", ".join(md_link(s["title"], s["url"]) for s in subject["sources"]))
             lines.append("")
     lines += ["## Timeline", "", "| date | subject | change | sources |", "|---|---|---|---|"]
     for entry in report["timeline"]:
         sources = ", ".join(md_link(s["publisher"], s["url"]) for s in entry["sources"])
-        sources += md_text(more_sources(entry))
         lines.append(
             f"| {show_date(entry['date'], entry['date_precision'])} | {md_text(entry['subject'])} | "
             f"{md_text(entry_change(entry))} | {sources} |"
