@@ -39,7 +39,8 @@ _CHILD = textwrap.dedent(
     markers = json.loads(sys.argv[1])
     for path in sys.argv[2:]:
         body = open(path, "rb").read()
-        started = time.perf_counter()
+        # CPU time, not wall: the bound is on the parser's work, whatever else the machine runs.
+        started = time.process_time()
         try:
             feed = parse_feed(body)
             outcome = "ok"
@@ -48,7 +49,7 @@ _CHILD = textwrap.dedent(
                 texts += [e.guid or "", e.link or "", e.title or "", e.summary or "", e.content or ""]
         except BaseException as exc:
             outcome, texts = type(exc).__name__, [str(exc)]
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         print(json.dumps({
             "path": path, "outcome": outcome, "elapsed": elapsed,
             "longest": max(map(len, texts), default=0),

@@ -142,9 +142,15 @@ def test_hostile_feeds_fail_alone_while_the_good_one_goes_in(server: FeedServer,
         ["fetch", "--config", str(config), "--db", "events.db"], tmp_path
     )
     assert code == 0, err
-    assert elapsed < 3 + 12, f"fetch took {elapsed:.1f} s"  # deadline + interpreter start-up and margin
-    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB"
+    # The trickle's 3 s deadline holds for its poll; the whole process (an interpreter, the pools'
+    # workers, the other feeds) only has to end, with room for a busy machine.
+    assert elapsed < 30, f"fetch took {elapsed:.1f} s"
     polls = poll_rows(tmp_path / "events.db")
+    conn = sqlite3.connect(tmp_path / "events.db")
+    (trickle_ms,) = conn.execute("SELECT duration_ms FROM polls WHERE feed_id = 'trickle'").fetchone()
+    conn.close()
+    assert trickle_ms < 3000 + 2000, f"the trickling feed took {trickle_ms} ms"
+    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB"
     assert polls["good"][0] == "ok"
     expected = {
         "html": "not-a-feed",
