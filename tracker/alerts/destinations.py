@@ -36,6 +36,9 @@ def send(alert: AlertConfig, payload: dict[str, Any]) -> None:
 
 
 def _post(url: str, body: dict[str, Any], timeout: float) -> None:
+    import tracker.net  # noqa: F401  (first: it keeps httpx's own command-line client unloaded)
+
+    # isort: split
     import httpx  # the polling library; loaded only when a webhook is due
 
     headers = {
