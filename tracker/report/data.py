@@ -24,7 +24,7 @@ stale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ def build_report(
         head = head_at(store, until)  # whoever keeps it can check the log later extends it
         story, streams = story_at(store, config, until, as_of=as_of, subjects=subjects, mentions=details)
         latest, articles = coverage(store, config, until=until, as_of=as_of, streams=streams)
-    shown = ALL if details else SUMMARY
+    shown = None if details else SHOWN_EVIDENCE
     report: dict[str, Any] = {
         "generated_at": format_utc(clock()),
         "as_of": as_of.isoformat() if as_of else None,
@@ -151,19 +151,7 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 
 # --- JSON shapes ----------------------------------------------------------------------------------
 
-SHOWN_EVIDENCE = 3  # a summary's evidence sentences per timeline entry, subject or conflict
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """How many sources and evidence sentences an item lists (None: all of them)."""
-
-    sources: int | None = None
-    evidence: int | None = None
-
-
-SUMMARY = Shown(None, SHOWN_EVIDENCE)  # every source: scripts count on them
-ALL = Shown()
+SHOWN_EVIDENCE = 3  # a summary's evidence sentences per timeline entry, subject or conflict (None: all)
 
 
 def source_json(source: Source) -> dict[str, Any]:
@@ -212,7 +200,7 @@ def evidence_json(items: Sequence[Any], limit: int | None = None) -> list[dict[s
     return result
 
 
-def conflicts_json(conflicts: Sequence[Any], shown: Shown = ALL) -> list[dict[str, Any]]:
+def conflicts_json(conflicts: Sequence[Any], shown: int | None = None) -> list[dict[str, Any]]:
     result = []
     for conflict in conflicts:
         data: dict[str, Any] = {"state": conflict.state} if conflict.state else {"count": conflict.count}
@@ -221,17 +209,18 @@ def conflicts_json(conflicts: Sequence[Any], shown: Shown = ALL) -> list[dict[st
     return result
 
 
-def _sourced_json(item: Any, shown: Shown, source: Any = source_json) -> dict[str, Any]:
-    """An item's sources and evidence as `shown` lists them, each with how many there are in all."""
+def _sourced_json(item: Any, shown: int | None, source: Any = source_json) -> dict[str, Any]:
+    """An item's sources (every one: scripts count on them) and its first `shown` evidence
+    sentences, each with how many there are in all."""
     return {
-        "sources": [source(s) for s in item.sources[: shown.sources]],
+        "sources": [source(s) for s in item.sources],
         "sources_total": len(item.sources),
-        "evidence": evidence_json(item.evidence, shown.evidence),
+        "evidence": evidence_json(item.evidence, shown),
         "evidence_total": len(item.evidence),
     }
 
 
-def _subject_json(view: SubjectView, shown: Shown) -> dict[str, Any]:
+def _subject_json(view: SubjectView, shown: int | None) -> dict[str, Any]:
     data: dict[str, Any] = {"id": view.id, "title": view.title, "kind": view.kind}
     if view.kind == "tally":
         data["total"] = view.total
@@ -252,7 +241,7 @@ def _subject_json(view: SubjectView, shown: Shown) -> dict[str, Any]:
     return data
 
 
-def entry_json(entry: Entry, shown: Shown = ALL) -> dict[str, Any]:
+def entry_json(entry: Entry, shown: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": entry.id,
         "date": entry.date.isoformat(),
