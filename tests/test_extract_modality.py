@@ -27,6 +27,7 @@ def settled_moves(claims: list[Claim]) -> list[Claim]:
 # Each sentence is written to tempt a naive matcher into a settled state or a release count.
 ADVERSARIAL: list[str] = [
     # -- embassy
+    "The State Department did not, though, reopen the U.S. embassy in Minsk.",
     "The embassy in Minsk could reopen as soon as next year, one diplomat speculated.",
     "Washington has not reopened its embassy in Minsk, despite the prisoner releases.",
     "Officials say the American embassy in Minsk might reopen if the releases continue.",
@@ -50,6 +51,7 @@ ADVERSARIAL: list[str] = [
     "The embassy in Minsk is unlikely to resume full operations soon.",
     "The U.S. has yet to decide whether to reopen its embassy in Minsk.",
     # -- Belavia
+    "The new licence does not, however, lift sanctions on Belavia.",
     "The Treasury has no immediate plans to lift sanctions on Belavia.",
     "Sanctions on Belavia could be lifted if Minsk frees more prisoners, a U.S. official said.",
     "Belavia may soon be allowed to buy spare parts under a U.S. licence, officials suggested.",

@@ -2,9 +2,10 @@
 
 A trigger ("would", "has yet to", "contingent on") labels the words in its scope: up to `window`
 words in its direction, stopping at a clause break (comma, semicolon, colon, dash, "but",
-"however", "although", "while"). A cue takes the strongest label whose scope covers it; with no
-trigger, the cue's own grammar decides: a past or present verb asserts, "to reopen" is an
-intention, "is reopening" a plan, other -ing forms and nominalisations ("the reopening") are talk.
+"however", "although", "while") other than an aside set off by commas ("does not, however,
+revoke"). A cue takes the strongest label whose scope covers it; with no trigger, the cue's own
+grammar decides: a past or present verb asserts, "to reopen" is an intention, "is reopening" a
+plan, other -ing forms and nominalisations ("the reopening") are talk.
 
 Look-alikes ("not only", "no doubt", "once again") are matched first so that the words inside
 them never fire. Triggers that overlap the cue itself are ignored ("good, but not excellent" is a
@@ -40,6 +41,11 @@ _AS_IT_HAPPENS = word_set("today now officially formally hereby")
 _FINITE_AFTER_SUBJECT = word_set("is was would will could can may might remains seems")
 _RELATIVES = word_set("who whom whose which that where when")
 _GERUND_OBJECT_WORDS = 5
+# A connective set off by commas inside a clause ("does not, however, revoke") is an aside: it
+# neither ends the clause nor counts towards a trigger's window.
+_ASIDES = word_set(
+    "however though therefore indeed moreover furthermore nonetheless nevertheless thus also too"
+)
 _MODAL_AUXILIARIES = word_set("will would shall may might could should must")
 _AUXILIARY_REACH = 5
 _AUXILIARIES = word_set("to did do does will would shall should can could may might must not n't never")
@@ -153,15 +159,28 @@ class ModalityScopes:
     def _reach(self, lo: int, hi: int, rule: Rule) -> bool:
         """True if tokens lo..hi are within the rule's window with no clause break between."""
         words = 0
-        for index in range(lo + 1, hi):
+        index = lo + 1
+        while index < hi:
             token = self.view.tokens[index]
+            aside = self._aside_end(index)
+            if aside is not None and aside < hi:
+                index = aside + 1
+                continue
             if self.view.is_break(index) and not (rule.commas and token.lower == ","):
                 return False
             if token.is_word:
                 words += 1
                 if words >= rule.window:
                     return False  # out of reach already: stop here, so the cost is the window's
+            index += 1
         return True
+
+    def _aside_end(self, index: int) -> int | None:
+        """The index of the closing comma if an aside (", however,") opens at `index`."""
+        tokens = self.view.tokens
+        if index + 2 >= len(tokens) or tokens[index].lower != "," or tokens[index + 2].lower != ",":
+            return None
+        return index + 2 if tokens[index + 1].lower in _ASIDES else None
 
     def _default(self, anchor: int, form: VerbForm | None) -> Modality:
         previous = self._previous_word(anchor)
