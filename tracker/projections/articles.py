@@ -134,8 +134,8 @@ def count_by_feed(
     clauses, params = _filter(cutoff, excluding)
     if feeds is not None:
         where = " AND ".join(["feed_id = value", *clauses])
-        sql = f"SELECT value, (SELECT count(*) FROM articles WHERE {where}) AS n FROM json_each(?) WHERE n"  # noqa: S608
-        return dict(store.conn.execute(sql, [*params, json.dumps(sorted(feeds))]))
+        sql = f"SELECT value, (SELECT count(*) FROM articles WHERE {where}) FROM json_each(?)"  # noqa: S608
+        return {feed: n for feed, n in store.conn.execute(sql, [*params, json.dumps(sorted(feeds))]) if n}
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT feed_id, count(*) FROM articles {where} GROUP BY feed_id"  # noqa: S608 - placeholders only
     return dict(store.conn.execute(sql, params))
