@@ -80,33 +80,45 @@ class _Known:
 
 
 class _Events:
-    """The events known so far, indexed by month and by key, so that judging a mention looks at
-    the few events near its date or of its count rather than at all of them."""
+    """The events known so far, indexed by day, month, year and key, so that judging a mention
+    looks only at the events it could report (those of its day's window, of its month, of its
+    year, or of its count) rather than at all of them."""
 
     def __init__(self) -> None:
-        self.by_month: dict[tuple[int, int], list[_Known]] = {}
-        self.by_key: dict[object, list[_Known]] = {}
+        self.by_day: dict[int, list[_Known]] = {}  # day-precision events, by the day's ordinal
+        self.by_month: dict[tuple[int, int], list[_Known]] = {}  # day- and month-precision events
+        self.month_only: dict[tuple[int, int], list[_Known]] = {}  # month-precision events
         self.by_year: dict[int, list[_Known]] = {}  # year-precision events
+        self.by_key: dict[object, list[_Known]] = {}
 
     def add(self, event: _Known) -> None:
+        day = event.day
         if event.precision == "year":
-            self.by_year.setdefault(event.day.year, []).append(event)
+            self.by_year.setdefault(day.year, []).append(event)
         else:
-            self.by_month.setdefault((event.day.year, event.day.month), []).append(event)
+            self.by_month.setdefault((day.year, day.month), []).append(event)
+            if event.precision == "month":
+                self.month_only.setdefault((day.year, day.month), []).append(event)
+            else:
+                self.by_day.setdefault(day.toordinal(), []).append(event)
         self.by_key.setdefault(event.key, []).append(event)
 
     def near(self, fact: Fact) -> list[_Known]:
-        """Events that may share the fact's period (its month, the months beside it, its year)."""
+        """Events whose period the fact may share, or that it may report late: at day precision
+        those dated from a late report's reach before its day to the day after it, with the events
+        of its month known only to their month; at month precision those of its month; at year
+        precision those of its year; and at every precision the events of its year known only to
+        their year."""
         day = fact.event_date
-        if fact.date_precision == "year":
-            months = [(day.year, m) for m in range(1, 13)]
+        if fact.date_precision == "day":
+            ordinal = day.toordinal()
+            window = range(ordinal - LATE_REPORT_DAYS, ordinal + SAME_CHANGE_DAYS + 1)
+            found = [e for o in window for e in self.by_day.get(o, ())]
+            found += self.month_only.get((day.year, day.month), ())
+        elif fact.date_precision == "month":
+            found = list(self.by_month.get((day.year, day.month), ()))
         else:
-            months = [
-                (day.year, day.month),
-                _month_after(day.year, day.month, -1),
-                _month_after(day.year, day.month, 1),
-            ]
-        found = [e for m in months for e in self.by_month.get(m, ())]
+            found = [e for m in range(1, 13) for e in self.by_month.get((day.year, m), ())]
         return found + self.by_year.get(day.year, [])
 
     def with_key(self, key: object) -> list[_Known]:
@@ -114,11 +126,6 @@ class _Events:
             tolerance = max(1, round(COUNT_TOLERANCE * key)) + 1
             return [e for k in range(key - tolerance, key + tolerance + 1) for e in self.by_key.get(k, ())]
         return list(self.by_key.get(key, ()))
-
-
-def _month_after(year: int, month: int, step: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + step
-    return index // 12, index % 12 + 1
 
 
 def in_lede(fact: Fact) -> bool:
@@ -307,39 +314,51 @@ def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally
     # A day's grace: an event dated the day after an article's publication (a time zone, a
     # weekday read from another day) may still be the one it reports.
     latest, own = published_day(fact) + timedelta(days=SAME_CHANGE_DAYS), key(fact)
-    candidates = [e for e in known.near(fact) if e.day <= latest and (tally or e.key == own)]
-    close = {id(e): e.key == own or _close(e.key, own) for e in candidates}
     named = tally and names_only(fact)
-    for event in sorted(candidates, key=lambda e: (not close[id(e)], -e.seq)):
-        if same_period(event.day, event.precision, fact.event_date, fact.date_precision):
-            coarse = "day" not in (event.precision, fact.date_precision)
-            if tally and coarse and fact.date_basis != "published" and not close[id(event)]:
-                continue  # a different count in the same month: another release that month
-            return event
-        late = fact.date_basis == "published" and fact.date_precision == event.precision == "day"
-        days_late = fact.event_date - event.day
-        if (
-            late
-            and (event.key == own or named)
-            and timedelta(0) <= days_late <= timedelta(days=LATE_REPORT_DAYS)
-            and not (tally and own == 1 and _someone_else(fact, event))
+    best: _Known | None = None
+    best_rank = (True, 0)
+    for event in known.near(fact):
+        if event.day > latest or not (tally or event.key == own):
+            continue
+        close = event.key == own or _close(event.key, own)
+        rank = (not close, -event.seq)
+        if (best is None or rank < best_rank) and _reports(
+            fact, event, own, close=close, named=named, tally=tally
         ):
-            return event
-    return None
+            best, best_rank = event, rank
+    return best
+
+
+def _reports(fact: Fact, event: _Known, own: object, *, close: bool, named: bool, tally: bool) -> bool:
+    """Does the fact report the known event: in the same period, or late by its article's date?"""
+    if same_period(event.day, event.precision, fact.event_date, fact.date_precision):
+        coarse = "day" not in (event.precision, fact.date_precision)
+        # A different count in the same month: another release that month.
+        return not (tally and coarse and fact.date_basis != "published" and not close)
+    late = fact.date_basis == "published" and fact.date_precision == event.precision == "day"
+    return (
+        late
+        and (event.key == own or named)
+        and 0 <= (fact.event_date - event.day).days <= LATE_REPORT_DAYS
+        and not (tally and own == 1 and _someone_else(fact, event))
+    )
 
 
 def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
     """The latest known event before the fact with the same count (or state); for one person
     freed, the release of the same person."""
-    published = published_day(fact)
-    for event in sorted(known.with_key(key(fact)), key=lambda e: -e.seq):
-        if event.day > fact.event_date or event.day > published:
+    latest, own = min(fact.event_date, published_day(fact)), key(fact)
+    one_person = tally and own == 1
+    surnames = _surnames(fact) if one_person else frozenset()
+    best: _Known | None = None
+    for event in known.with_key(own):
+        if event.day > latest or (best is not None and event.seq < best.seq):
             continue
-        if tally and key(fact) == 1 and not (_surnames(fact) & event.surnames):
+        if one_person and not (surnames & event.surnames):
             continue  # one person freed is told apart by who, not by the count
-        if event.key == key(fact) or (tally and _close(event.key, key(fact))):
-            return event
-    return None
+        if event.key == own or (tally and _close(event.key, own)):
+            best = event
+    return best
 
 
 def _someone_else(fact: Fact, event: _Known) -> bool:

@@ -165,21 +165,24 @@ def _state_changes(
     clusters.sort(key=lambda item: (item[1].date, order[item[0]]))
     result: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
     used: set[int] = set()
+    # Only settled states, reported without a reversal, can be rival accounts of one change.
+    rivalling = [states[state_id].settled and not _reverses(cluster) for state_id, cluster in clusters]
     for index, (state_id, cluster) in enumerate(clusters):
         if index in used:
             continue
-        rivals = [
-            (j, other_state, other)
-            for j, (other_state, other) in enumerate(clusters)
-            if j != index
-            and j not in used
-            and other_state != state_id
-            and states[other_state].settled
-            and states[state_id].settled
-            and not _reverses(cluster)
-            and not _reverses(other)
-            and same_period(cluster.date, cluster.precision, other.date, other.precision)
-        ]
+        rivals = (
+            [
+                (j, other_state, other)
+                for j, (other_state, other) in enumerate(clusters)
+                if rivalling[j]
+                and j != index
+                and j not in used
+                and other_state != state_id
+                and same_period(cluster.date, cluster.precision, other.date, other.precision)
+            ]
+            if rivalling[index]
+            else []
+        )
         if not rivals:
             result.append((state_id, cluster.facts, ()))
             continue
@@ -207,27 +210,34 @@ def _without_passing_states(
     operations quickly"), it tells that the reversal is meant to be temporary: no change either.
     A step asserted on its own ("the U.S. offered relief") stays an entry."""
     kept: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
+    kept_clusters: list[Cluster] = []
+    clusters = [Cluster(list(facts)) for _, facts, _ in changes]
     for index, (state_id, facts, conflicts) in enumerate(changes):
-        here = Cluster(list(facts))
+        here = clusters[index]
         expected_only = not any(f.modality == "asserted" or f.analyst for f in facts)
+        if not expected_only or states[state_id].settled:
+            kept.append((state_id, facts, conflicts))
+            kept_clusters.append(here)
+            continue
         passed = any(
             order[later] > order[state_id]
             and same_period(here.date, here.precision, there.date, there.precision)
-            for later, later_facts, _ in changes[index + 1 :]
-            for there in (Cluster(list(later_facts)),)
+            for (later, _, _), there in zip(changes[index + 1 :], clusters[index + 1 :], strict=True)
         )
-        temporary = bool(kept) and _announced_with_reversal(here, kept[-1], order[state_id], order)
-        if not (expected_only and not states[state_id].settled and (passed or temporary)):
+        temporary = bool(kept) and _announced_with_reversal(
+            here, kept[-1][0], kept_clusters[-1], order[state_id], order
+        )
+        if not (passed or temporary):
             kept.append((state_id, facts, conflicts))
+            kept_clusters.append(here)
     return kept
 
 
 def _announced_with_reversal(
-    here: Cluster, previous: tuple[str, list[Fact], tuple[Conflict, ...]], rank: int, order: dict[str, int]
+    here: Cluster, state_id: str, there: Cluster, rank: int, order: dict[str, int]
 ) -> bool:
-    """Is `here` in the same period as the change just before it, a reversal to an earlier state?"""
-    state_id, facts, _ = previous
-    there = Cluster(list(facts))
+    """Is `here` in the same period as the change just before it (to `state_id`, reported by
+    `there`), a reversal to an earlier state?"""
     return (
         order[state_id] < rank
         and _reverses(there)

@@ -53,8 +53,10 @@ def fold_story(
     *,
     as_of: date | None = None,
     only: Sequence[str] | None = None,
+    mentions: bool = True,
 ) -> Story:
-    """Fold facts into subject views and a timeline, as things stood by the end of `as_of`."""
+    """Fold facts into subject views and a timeline, as things stood by the end of `as_of`; with
+    `mentions`, the decision about each fact too (one per fact: a summary leaves them out)."""
     retracted = {r.fact_id: r.reason for r in retractions}
     by_subject: dict[str, list[Fact]] = {}
     retracted_facts: list[RetractedFact] = []
@@ -68,7 +70,7 @@ def fold_story(
             by_subject.setdefault(fact.subject, []).append(fact)
     views: list[SubjectView] = []
     timeline: list[Entry] = []
-    mentions: list[Mention] = []
+    decisions: list[Mention] = []
     for subject in subjects:
         if only is not None and subject.id not in only:
             continue
@@ -90,12 +92,13 @@ def fold_story(
         entries = _with_ids(entries)
         views.append(view)
         timeline.extend(entries)
-        mentions.extend(_mentions(subject_facts, judged, entries))
+        if mentions:
+            decisions.extend(_mentions(subject_facts, judged, entries))
     rank = {s.id: i for i, s in enumerate(subjects)}
     timeline.sort(key=lambda e: (e.date, rank.get(e.subject, 0), e.kind != "initial"))
     retracted_facts.sort(key=lambda r: (r.subject, r.fact_id))
-    mentions.sort(key=lambda m: (rank.get(m.subject, 0), m.published or "", m.url or "", m.fact_id))
-    return Story(tuple(views), tuple(timeline), tuple(retracted_facts), tuple(mentions))
+    decisions.sort(key=lambda m: (rank.get(m.subject, 0), m.published or "", m.url or "", m.fact_id))
+    return Story(tuple(views), tuple(timeline), tuple(retracted_facts), tuple(decisions))
 
 
 def _judge(subject: SubjectLike, facts: list[Fact]) -> dict[str, Judgement]:

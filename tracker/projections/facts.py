@@ -11,7 +11,7 @@ sentence alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -110,14 +110,24 @@ def fact_values(fact: Fact) -> tuple[object, ...]:
     return (*(_encode(getattr(fact, f.name)) for f in _FIELDS), EXTRACTOR_VERSION)
 
 
-def fact_from_row(row: Mapping[str, Any], publishers: Mapping[str, str]) -> Fact:
-    """A `facts` row (by column name) back into a fact; the publisher comes from the configuration."""
-    values: dict[str, Any] = {name: row[name] for name in COLUMNS if name != "extractor"}
-    for name in ("moves", "reversal", "novelty"):
-        values[name] = bool(values[name])
-    values["event_date"] = date.fromisoformat(values["event_date"])
-    values["names"] = tuple(json.loads(values["names"]))
-    return Fact(**values, publisher=publishers.get(values["feed_id"], values["feed_id"]))
+_READ = tuple(f.name for f in _FIELDS)  # the columns a fact is read back from
+
+
+def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str]) -> list[Fact]:
+    """`facts` rows (their `_READ` columns) back into facts; the publisher comes from the
+    configuration. Dates and empty name lists are decoded once for all the rows sharing them."""
+    days: dict[str, date] = {}
+    facts = []
+    for row in rows:
+        values = dict(zip(_READ, row, strict=True))
+        for name in ("moves", "reversal", "novelty"):
+            values[name] = bool(values[name])
+        day = values["event_date"]
+        values["event_date"] = days[day] if day in days else days.setdefault(day, date.fromisoformat(day))
+        values["names"] = () if values["names"] == "[]" else tuple(json.loads(values["names"]))
+        feed_id = values["feed_id"]
+        facts.append(Fact(**values, publisher=publishers.get(feed_id, feed_id)))
+    return facts
 
 
 # The rows of the article versions current at a position (given twice): seen by then, not yet revised.
@@ -134,7 +144,7 @@ def load_facts(
 ) -> list[Fact]:
     """Extracted facts as known at position `until`: those of the article versions current then;
     with `dated_by`, only those dated by that day, and those whose ids are in `keeping`."""
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    columns = ", ".join(f'"{c}"' for c in _READ)
     dated, params = "", list[object]([until, until])
     if dated_by is not None:
         dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
@@ -143,7 +153,7 @@ def load_facts(
         f"SELECT {columns} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
         params,
     )
-    return [fact_from_row(dict(zip(COLUMNS, r, strict=True)), publishers) for r in cursor.fetchall()]
+    return _facts_from_rows(cursor, publishers)
 
 
 def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:

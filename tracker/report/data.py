@@ -95,8 +95,8 @@ def story_at(
 ) -> tuple[Story, set[str] | None]:
     """The story as known at position `until` (call inside a snapshot), and the articles with facts
     about `subjects` (None when not narrowed). Where the story projection stands exactly at `until`
-    its tables hold that fold already (its `mentions` read only when asked for: they are one per
-    fact); elsewhere the facts known then are folded here."""
+    its tables hold that fold already; elsewhere the facts known then are folded here. Either way
+    its `mentions` (one per fact) are made only when asked for."""
     story_projection = StoryProjection(config.subjects, config.publishers)
     folded = checkpoints.finished_position(store, story_projection.name, story_projection.fingerprint())
     # Events the projection went on without are in the report's fold, not in the tables.
@@ -108,7 +108,8 @@ def story_at(
     # Narrowed to subjects, the articles about them are found among all the facts, whatever their date.
     facts, retractions = story_inputs(store, config, until, dated_by=as_of if subjects is None else None)
     streams = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
-    return fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects), streams
+    story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects, mentions=mentions)
+    return story, streams
 
 
 def story_inputs(
