@@ -60,3 +60,13 @@ def test_a_concession_grants_a_past_change_as_known() -> None:
 def test_so_far_sums_up_the_state_reached() -> None:
     (claim,) = claims_for("So far Washington has lifted some Belavia sanctions.")
     assert (claim.modality, claim.moves) == ("retrospective", False)
+
+
+def test_an_old_call_for_better_ties_is_background() -> None:
+    # A call dated well before the article is recalled, as an old plan or promise would be.
+    (old,) = claims_for(
+        "In March 2023, Lukashenko called for the normalisation of relations with Washington."
+    )
+    assert (old.state, old.modality, old.moves) == ("normalisation-discussed", "retrospective", False)
+    (fresh,) = claims_for("On Friday, Lukashenko called for the normalisation of relations with Washington.")
+    assert (fresh.modality, fresh.moves) == ("appeal", True)

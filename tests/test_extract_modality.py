@@ -372,20 +372,6 @@ def test_what_a_signed_order_does_is_as_real_as_the_order() -> None:
     assert planned.modality == "promise" and planned.state != "lifted"
 
 
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Lithuania and Poland pressed hard for sanctions on Belavia to be lifted.",
-        "Lithuania called repeatedly for the embassy in Minsk to reopen.",
-        "The way is now clear for sanctions on Belavia to be lifted.",
-    ],
-)
-def test_urging_or_making_way_for_a_change_is_not_the_change(sentence: str) -> None:
-    claims = claims_for(sentence)
-    assert claims and {c.modality for c in claims} == {"intent"}
-    assert settled_moves(claims) == []
-
-
 def test_a_purpose_after_the_change_leaves_it_asserted() -> None:
     claims = claims_for("Sanctions on Belavia were lifted on Friday for the airline to be able to buy parts.")
     assert [(c.state, c.modality) for c in claims if c.moves] == [("lifted", "asserted")]

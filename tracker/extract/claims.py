@@ -39,7 +39,7 @@ _NOVELTY = re.compile(
     re.IGNORECASE,
 )
 # Modalities that a date well before publication turns into "retrospective".
-_BACKGROUND_PRONE = frozenset({"asserted", "promise", "intent", "conditional"})
+_BACKGROUND_PRONE = frozenset({"asserted", "promise", "intent", "appeal", "conditional"})
 
 
 @dataclass(frozen=True, slots=True)

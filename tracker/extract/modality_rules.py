@@ -20,12 +20,14 @@ Kind = Literal["plain", "past-perfect", "exchange"]
 
 # The stronger label wins when several scopes cover a cue.
 PRIORITY: dict[str, int] = {
-    "denied": 9,
-    "negated": 8,
-    "question": 7,
-    "hedged": 6,
-    "retrospective": 5,
-    "conditional": 4,
+    "denied": 10,
+    "negated": 9,
+    "question": 8,
+    "hedged": 7,
+    "retrospective": 6,
+    "conditional": 5,
+    # "wants to press for the reopening" is still a call: the urging governs what it asks for.
+    "appeal": 4,
     "intent": 3,
     "promise": 2,
     "asserted": 1,
@@ -222,7 +224,7 @@ RULES: tuple[Rule, ...] = (
         "retrospective",
         window=12,
     ),
-    # -- intentions and requests
+    # -- intentions
     _r(r"would like to|would rather|would prefer to", "intent"),
     _r(
         r"want(?:s|ed|ing)?(?: to)?|wish(?:es|ed)? to|seek(?:s|ing)? to|sought to|"
@@ -235,13 +237,15 @@ RULES: tuple[Rule, ...] = (
     # "the case for sanctions to be lifted": a passive infinitive with its own subject is
     # wanted or made possible, never done ("for the embassy to reopen" is an aim by its "to").
     _r(r"for(?= (?:[\w'’.-]+ ){1,6}?to be )", "intent", window=10),
+    _r(r"signal(?:l)?(?:s|ed|ing)? (?:willingness|readiness|interest)", "intent"),
+    # -- appeals: somebody asking for a change ("called for the reopening", "urged Washington to
+    # lift"), which says nothing of whether those who would make it plan or discuss it.
     _r(
-        r"signal(?:l)?(?:s|ed|ing)? (?:willingness|readiness|interest)|"
         rf"(?:push|press)(?:es|ed|ing)?{_MANNER} (?:for|to|minsk|belarus)|"
         rf"call(?:s|ed|ing)?{_MANNER} (?:for|on)|"
         r"ask(?:s|ed|ing)?(?: for)?|"
         r"urg(?:e|es|ed|ing)|demand(?:s|ed|ing)?|appeal(?:s|ed|ing)? (?:for|to)|lobb(?:y|ies|ied|ying)",
-        "intent",
+        "appeal",
     ),
     _r(
         r"negotiat(?:e|es|ing|ions?)(?: (?:on|over|for|about|toward|towards))?|"

@@ -51,7 +51,7 @@ CREATE TABLE facts (
     subject         TEXT NOT NULL,
     state           TEXT,              -- target state (state subjects)
     count           INTEGER,           -- released count (tally subjects)
-    modality        TEXT NOT NULL,     -- asserted, negated, hedged, intent, promise, conditional, ...
+    modality        TEXT NOT NULL,     -- asserted, negated, hedged, intent, appeal, promise, conditional, ...
     moves           INTEGER NOT NULL,  -- 1 if the subject's rules let this claim change it
     reversal        INTEGER NOT NULL,
     event_date      TEXT NOT NULL,     -- YYYY-MM-DD (first of the month/year at coarser precision)

@@ -30,6 +30,12 @@ How a sentence moves a state subject (each state lists three kinds of cue patter
   reopen" reaches `reopening-discussed` through the `reopened` cues. Verb-less cues ("thaw",
   "normalisation") assert by default, so put nominalised actions only in states that are not
   settled.
+* "intent" is the wish, plan or effort of whoever acts ("Washington wants to reopen its
+  embassy"); "appeal" is somebody asking for the change ("Syrian Americans called for the
+  reopening of the embassy", "urged the Treasury to lift sanctions"), which says nothing of
+  whether those who would make it plan or discuss it. No state accepts an appeal unless it lists
+  "appeal": of the shipped states only the talk of normalising relations does, since a call for
+  better ties between two governments comes, as a rule, from one of them, and is a move in them.
 * `confirms` say the state persists or once held ("remains closed", "suspended operations in
   2022"); they never move the subject.
 * `reversals` are explicit returns to this earlier state ("closed again", "re-imposed"); asserted,
@@ -51,7 +57,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from tracker.subjects.patterns import PatternError, compile_pattern
 
 Modality = Literal[
-    "asserted", "negated", "hedged", "intent", "promise", "conditional", "question", "retrospective", "denied"
+    "asserted",
+    "negated",
+    "hedged",
+    "intent",
+    "appeal",
+    "promise",
+    "conditional",
+    "question",
+    "retrospective",
+    "denied",
 ]
 MODALITIES: tuple[str, ...] = get_args(Modality)
 
