@@ -168,4 +168,3 @@ def test_word_pieces_are_those_of_the_lower_cased_text_whatever_its_characters()
         expected = set(text.lower().encode("utf-8", "surrogatepass").translate(pieces).split())
         assert word_pieces(text) == expected, characters[start]
     assert word_pieces("\u0130STANBUL \u212aELVIN") == {b"i", b"stanbul", b"kelvin"}
-

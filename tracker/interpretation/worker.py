@@ -41,6 +41,7 @@ def serve(conn: Connection, memory_limit: int, budget: float) -> None:
     conn.send(("ready", None))
     subjects: dict[str, Sequence[Any]] = {}
     exhausted = False
+    over_budget = f"over its interpretation budget of {budget:g} s"
     while not exhausted:
         try:
             message = conn.recv()
@@ -64,7 +65,7 @@ def serve(conn: Connection, memory_limit: int, budget: float) -> None:
                     rows = facts_from_article(recorded, subjects[key], page=page)
                 replies.append(("ok", recorded.position, rows))
             except OverBudget:
-                replies.append(("skipped", recorded.position, f"over its interpretation budget of {budget:g} s"))
+                replies.append(("skipped", recorded.position, over_budget))
             except MemoryError:
                 exhausted = True
                 replies.append(("skipped", recorded.position, f"needed over {memory_limit // 2**20} MiB"))
