@@ -7,9 +7,11 @@ them in log order and the projections are the same as a serial run's.
 
 An article gets BUDGET seconds of CPU in its worker; one that needs more (or more memory than the
 worker's limit, or that makes extraction fail) comes back as skipped, with the reason, and the
-batch goes on. A worker that stops answering altogether (stuck in C code, where the budget's
-signal cannot reach it) is killed after a wall-time backstop, its current article is skipped and
-a fresh worker takes the rest. Workers (`tracker.workers`) are reused and renewed after
+batch goes on. A worker answers a slice in few messages (most articles are dismissed in less
+time than a message costs); one that stops answering altogether (stuck in C code, where the
+budget's signal cannot reach it) is killed after a wall-time backstop, the articles it had not
+answered for go to a fresh worker that answers each at once, so the one it is stuck on is found
+and skipped, and the rest goes on. Workers (`tracker.workers`) are reused and renewed after
 RECYCLE_AFTER articles.
 """
 
@@ -156,10 +158,11 @@ class InterpretPool:
         """Interpret `todo` on one worker; returns what is left if the worker had to be killed,
         and whether that must be interpreted `careful`ly.
 
-        The worker answers in lists, one every REPLY_EVERY seconds at most (a message costs more
-        than dismissing an article), so when it has to be killed the article it was stuck on is
-        not known: the articles it had not answered for are given to a fresh worker that answers
-        each at once (`careful`), which finds the culprit, skips it, and goes on."""
+        The worker sends its answers in lists, holding them at most `reply_every` seconds (a
+        message costs more than dismissing an article), so when it has to be killed the article
+        it was stuck on is not known: the articles it had not answered for are given to a fresh
+        worker that answers each at once (`careful`), which finds the culprit, skips it, and goes
+        on."""
         try:
             worker = self._workers.checkout()
         except WorkerUnavailable as exc:
