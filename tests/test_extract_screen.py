@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ from tracker.parsing.feed import parse_feed
 from tracker.projections.facts import article_text, document_facts, facts_from_article
 from tracker.subjects import Subject
 from tracker.subjects.loader import load_shipped_subjects
+from tracker.subjects.patterns import word_pieces
 from tracker.subjects.story_packs import available_stories, load_story_pack
 
 LABELLED = "tracker/extract/labelled.jsonl"
@@ -153,3 +155,16 @@ def test_a_dismissed_text_has_no_claims_even_when_cleaning_joins_its_words() -> 
 def test_a_text_too_long_to_read_whole_is_never_dismissed() -> None:
     subjects = load_shipped_subjects()
     assert may_speak("mild weather. " * 10_000, subjects)
+
+
+def test_word_pieces_are_those_of_the_lower_cased_text_whatever_its_characters() -> None:
+    """The screen lower-cases bytes, not characters: the pieces must be the same for every
+    character, those whose lower case is an ASCII letter (İ, the Kelvin sign) included."""
+    pieces = bytes(b if 97 <= b <= 122 or 48 <= b <= 57 else 32 for b in range(256))
+    surrogates = range(0xD800, 0xE000)
+    characters = [chr(c) for c in range(0x80, sys.maxunicode + 1) if c not in surrogates]
+    for start in range(0, len(characters), 4096):
+        text = " ".join(f"Ab{c}Cd{c}" for c in characters[start : start + 4096])
+        expected = set(text.lower().encode("utf-8", "surrogatepass").translate(pieces).split())
+        assert word_pieces(text) == expected, characters[start]
+    assert word_pieces("\u0130STANBUL \u212aELVIN") == {b"i", b"stanbul", b"kelvin"}

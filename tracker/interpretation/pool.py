@@ -7,9 +7,11 @@ them in log order and the projections are the same as a serial run's.
 
 An article gets BUDGET seconds of CPU in its worker; one that needs more (or more memory than the
 worker's limit, or that makes extraction fail) comes back as skipped, with the reason, and the
-batch goes on. A worker that stops answering altogether (stuck in C code, where the budget's
-signal cannot reach it) is killed after a wall-time backstop, its current article is skipped and
-a fresh worker takes the rest. Workers (`tracker.workers`) are reused and renewed after
+batch goes on. A worker answers a slice in few messages (most articles are dismissed in less
+time than a message costs); one that stops answering altogether (stuck in C code, where the
+budget's signal cannot reach it) is killed after a wall-time backstop, the articles it had not
+answered for go to a fresh worker that answers each at once, so the one it is stuck on is found
+and skipped, and the rest goes on. Workers (`tracker.workers`) are reused and renewed after
 RECYCLE_AFTER articles.
 """
 
@@ -31,6 +33,7 @@ from tracker.workers.pool import START_TIMEOUT, WorkerDied, WorkerPool, WorkerPr
 BUDGET = 5.0  # seconds of CPU per article; a long real article takes ~20 ms
 MEMORY_LIMIT = 512 * 2**20  # address space of a worker
 RECYCLE_AFTER = 50_000  # articles per worker before it is renewed
+REPLY_EVERY = 0.5  # seconds a worker may hold its answers before sending them
 SLICE = 64  # articles sent to a worker at once: small enough to balance the load between workers
 WORKERS_ENV = "TRACKER_WORKERS"
 
@@ -78,6 +81,8 @@ class InterpretPool:
         # Wall time an article may take before its worker is killed: the CPU budget, stretched
         # for a machine whose cores are shared.
         self.backstop = backstop if backstop is not None else max(30.0, budget * 6)
+        # The longest a worker keeps answers before sending them: a small share of the backstop.
+        self.reply_every = min(REPLY_EVERY, self.backstop / 10)
         self._workers = WorkerPool(
             "tracker.interpretation.worker",
             [str(memory_limit), repr(budget)],
@@ -137,13 +142,27 @@ class InterpretPool:
                 todo = slices.get_nowait()
             except queue.Empty:
                 return
+            careful = False
             while todo:  # a killed worker leaves the rest of its slice to a fresh one
-                todo = self._run_slice(todo, key, rules, results)
+                todo, careful = self._run_slice(todo, key, rules, results, careful=careful)
 
     def _run_slice(
-        self, todo: list[Reading], key: str, rules: tuple[Subject, ...], results: dict[int, Interpreted]
-    ) -> list[Reading]:
-        """Interpret `todo` on one worker; returns what is left if the worker had to be killed."""
+        self,
+        todo: list[Reading],
+        key: str,
+        rules: tuple[Subject, ...],
+        results: dict[int, Interpreted],
+        *,
+        careful: bool,
+    ) -> tuple[list[Reading], bool]:
+        """Interpret `todo` on one worker; returns what is left if the worker had to be killed,
+        and whether that must be interpreted `careful`ly.
+
+        The worker sends its answers in lists, holding them at most `reply_every` seconds (a
+        message costs more than dismissing an article), so when it has to be killed the article
+        it was stuck on is not known: the articles it had not answered for are given to a fresh
+        worker that answers each at once (`careful`), which finds the culprit, skips it, and goes
+        on."""
         try:
             worker = self._workers.checkout()
         except WorkerUnavailable as exc:
@@ -151,15 +170,17 @@ class InterpretPool:
         done = 0
         try:
             self._load_rules(worker, key, rules)
-            worker.conn.send(("batch", key, todo))
-            for _ in todo:
+            worker.conn.send(("batch", key, todo, 0.0 if careful else self.reply_every))
+            while done < len(todo):
                 if not worker.conn.poll(self.backstop):
                     raise TimeoutError
-                kind, position, value = worker.conn.recv()
-                results[position] = Interpreted(tuple(value)) if kind == "ok" else Interpreted((), value)
-                done += 1
+                for kind, position, value in worker.conn.recv():
+                    results[position] = Interpreted(tuple(value)) if kind == "ok" else Interpreted((), value)
+                    done += 1
         except (TimeoutError, EOFError, OSError, WorkerDied) as exc:
             self._workers.discard(worker)
+            if not careful:
+                return todo[done:], True
             if done < len(todo):
                 reason = (
                     f"interpretation stopped after {self.backstop:g} s"
@@ -167,13 +188,13 @@ class InterpretPool:
                     else "interpretation worker died"
                 )
                 results[todo[done][0].position] = Interpreted((), reason)
-            return todo[done + 1 :]
+            return todo[done + 1 :], False
         except BaseException:
             self._workers.discard(worker)
             raise
         worker.uses += done
         self._workers.checkin(worker)
-        return []
+        return [], False
 
     @staticmethod
     def _load_rules(worker: WorkerProcess, key: str, rules: tuple[Subject, ...]) -> None:
