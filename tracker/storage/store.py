@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import Event, RecordedEvent, decode, decode_rows, encode, planned_ids
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
@@ -33,6 +32,8 @@ from tracker.storage.storage_faults import describe
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import Event, RecordedEvent
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -222,6 +223,9 @@ class Store:
         """
         # Long on purpose: ids, versions, the hash chain and the insert are one step each, in the
         # order the chain needs them; split, the invariants between them would be harder to check.
+        # The event models (pydantic) load with the first append or read: a report reads none.
+        from tracker.events import RecordedEvent, encode, planned_ids
+
         if not self.conn.in_transaction:
             raise StoreError("append() must run inside store.transaction()")
         meta_dict = dict(meta or {})
@@ -325,6 +329,8 @@ class Store:
 
     def last_in_stream(self, stream: str, types: Sequence[str] | None = None) -> RecordedEvent | None:
         """The stream's latest event (of one of `types`, if given)."""
+        from tracker.events import decode
+
         sql = f"SELECT {_COLUMNS} FROM events WHERE stream = ?"  # noqa: S608 - constant columns
         if types:
             sql += f" AND type IN ({','.join('?' * len(types))})"
@@ -341,6 +347,10 @@ class Store:
         limit: int | None = None,
     ) -> Iterator[RecordedEvent]:
         """Events in log order, fetched in batches (safe on logs of any size)."""
+        if until is not None and until <= after:
+            return  # nothing to read: a report whose projections are current decodes no event
+        from tracker.events import decode_rows
+
         remaining = limit
         while remaining is None or remaining > 0:
             clauses, params = ["position > ?"], [after]
