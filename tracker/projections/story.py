@@ -204,8 +204,16 @@ def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[F
     skipped = [p for name, p, _, _ in checkpoints.skipped_events(store) if name == StoryProjection.name]
     for position in [p for p in skipped if p <= checkpoint] + [None]:
         after, last = (position - 1, position) if position else (checkpoint, until)
-        if after < last:  # the projection is behind, or skipped an event
-            _analysts_from_log(store, after, last, asserted, retracted)
+        if after >= last:
+            continue  # the tables hold them all
+        from tracker.events import FactAsserted, FactRetracted  # decoded only where tables fall short
+
+        for recorded in store.read(after=after, until=last, types=("FactAsserted", "FactRetracted")):
+            event = recorded.event
+            if isinstance(event, FactAsserted):
+                asserted.append((recorded.position, assertion_fact(recorded, event)))
+            elif isinstance(event, FactRetracted):
+                retracted.append((recorded.position, Retraction(event.fact_id, event.reason)))
     facts = [fact for _, fact in sorted(asserted, key=lambda item: item[0])]
     first: dict[str, Retraction] = {}  # the first retraction of a fact stands, as in the table
     for _, retraction in sorted(retracted, key=lambda item: item[0]):
@@ -213,34 +221,12 @@ def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[F
     return facts, list(first.values())
 
 
-def _analysts_from_log(
-    store: Store,
-    after: int,
-    last: int,
-    asserted: list[tuple[int, Fact]],
-    retracted: list[tuple[int, Retraction]],
-) -> None:
-    """Add the assertions and retractions of positions (after, last] read from the log."""
-    from tracker.events import FactAsserted, FactRetracted  # decoded only where the tables fall short
-
-    for recorded in store.read(after=after, until=last, types=("FactAsserted", "FactRetracted")):
-        event = recorded.event
-        if isinstance(event, FactAsserted):
-            asserted.append((recorded.position, _assertion_from_row(_assertion_row(recorded, event))))
-        elif isinstance(event, FactRetracted):
-            retracted.append((recorded.position, Retraction(event.fact_id, event.reason)))
-
-
 def _assertion_row(recorded: RecordedEvent, event: FactAsserted) -> tuple[Any, ...]:
     """The `assertions` row of an analyst's assertion."""
-    return _assertion_values(recorded.id, recorded.position, recorded.recorded_at, event)
-
-
-def _assertion_values(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> tuple[Any, ...]:
     return (
-        fact_id,
-        position,
-        recorded_at,
+        recorded.id,
+        recorded.position,
+        recorded.recorded_at,
         event.subject,
         event.state,
         event.count,
@@ -265,9 +251,9 @@ def _assertions(db: Executes, until: int) -> list[Fact]:
 ASSERTED_SENTENCE = "Asserted by an analyst."  # the evidence of an assertion without a note
 
 
-def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> Fact:
+def assertion_fact(recorded: RecordedEvent, event: FactAsserted) -> Fact:
     """An analyst's assertion as a fact: asserted, moving, allowed to reverse, dated by the analyst."""
-    return _assertion_from_row(_assertion_values(fact_id, position, recorded_at, event))
+    return _assertion_from_row(_assertion_row(recorded, event))
 
 
 def _assertion_from_row(row: Sequence[Any]) -> Fact:
