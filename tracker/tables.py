@@ -6,8 +6,9 @@ of the wrong type (strictly: `5` is no string, `"5"` no number, `1` no boolean),
 the dataclass, whose `__post_init__` checks the values themselves: a `ValueError` there is about
 the whole table, a `FieldError` names the key. Every refusal is a `TableError` carrying where it
 was, as the path of keys and indexes (`("states", 0, "modalities")`), so that callers can name the
-file, the table and the key. The types understood are those the tables use: str, int, bool, date,
-`Literal[...]`, `X | None`, `tuple[X, ...]`, `dict[str, str]` and nested dataclasses.
+file, the table and the key. The types understood are those the tables use: str, int, bool, date
+(a TOML date, or its ISO text), `Literal[...]`, `X | None`, `tuple[X, ...]` (from an array),
+`dict[str, str]` and nested dataclasses.
 """
 
 from __future__ import annotations
