@@ -18,8 +18,8 @@ from tests.helpers.feed_server import FeedServer, Item, Respond, rss
 from tracker import app, ingest, revisions
 from tracker.bootstrap import open_tracker
 from tracker.config import load_config
-from tracker.events import article_stream
 from tracker.parsing.feed import ParsedEntry
+from tracker.streams import article_stream
 
 ENTRIES = 10
 POLLS = 1 + revisions.FREE_REVISIONS + 2  # the first sight, every free revision, two polls past them

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracker.config import Config, FeedConfig, FetchSettings
 from tracker.daemon.reload import plan_reload
+from tracker.tables import build
 
 
 def feed(feed_id: str, **changes: object) -> FeedConfig:
@@ -13,7 +14,7 @@ def feed(feed_id: str, **changes: object) -> FeedConfig:
         "interval": "30m",
     }
     fields.update(changes)
-    return FeedConfig.model_validate(fields)
+    return build(FeedConfig, fields)
 
 
 def config(*feeds: FeedConfig, fetch: FetchSettings | None = None) -> Config:
@@ -68,7 +69,7 @@ def test_rules_publishers_and_fetch_settings_are_noticed() -> None:
     by_publisher = plan_reload(running, old, publisher, old_fingerprints=[], new_fingerprints=[])
     assert by_publisher.interpretation_changed
     assert [a.kind for a in by_publisher.actions] == ["update"]
-    fetch = config(feed("a"), fetch=FetchSettings.model_validate({"deadline": "10s"}))
+    fetch = config(feed("a"), fetch=FetchSettings(deadline="10s"))
     assert plan_reload(running, old, fetch, old_fingerprints=[], new_fingerprints=[]).fetch_changed
 
 

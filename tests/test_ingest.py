@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.events import ArticleObserved, ArticleRevised, article_stream
+from tracker.events import ArticleObserved, ArticleRevised
 from tracker.ingest import content_hash, entry_keys, plan
 from tracker.parsing.feed import ParsedEntry
+from tracker.streams import article_stream
 
 
 def entry(

@@ -28,12 +28,12 @@ from tracker.events import (
     FeedMoved,
     FeedRecovered,
     RecordedEvent,
-    article_stream,
 )
 from tracker.interpretation.pool import InterpretPool
 from tracker.projections import stepped
 from tracker.report.feeds import feed_health
 from tracker.storage.store import Store
+from tracker.streams import article_stream
 
 LABELLED = load_labelled(LABELLED_SET)
 # One paragraph with no sentence break that names the subjects and their cues over and over:

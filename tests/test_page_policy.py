@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,10 +85,10 @@ def test_a_version_that_wants_no_page_is_considered_once_until_revised_or_always
         store.append([revision(long, "<p>Now a teaser.</p>")])
     app.catch_up(tracker_app)
     assert enqueue(auto) == 1, "the revision is considered, and wants its page"
-    assert enqueue(auto.model_copy(update={"full_text": "always"})) == 0  # both already pending
+    assert enqueue(dataclasses.replace(auto, full_text="always")) == 0  # both already pending
 
     with store.transaction():
         store.append([article("later", LONG, feed="a")])
     app.catch_up(tracker_app)
     assert enqueue(auto) == 0
-    assert enqueue(auto.model_copy(update={"full_text": "always"})) == 1, "unwanted under auto, wanted now"
+    assert enqueue(dataclasses.replace(auto, full_text="always")) == 1, "unwanted under auto, wanted now"

@@ -5,6 +5,7 @@ by the first pass after its back-off, and only then."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
@@ -39,7 +40,7 @@ async def _passes(tracker: Tracker, count: int) -> list[PagePass]:
         pages = PageFetcher(
             tracker.store, tracker.runner, (fetcher, tracker.extractor()), tracker.config.fetch, tracker.clock
         )
-        feeds = [feed.model_copy(update={"full_text": "always"}) for feed in tracker.config.feeds]
+        feeds = [dataclasses.replace(feed, full_text="always") for feed in tracker.config.feeds]
         return list(await asyncio.gather(*(pages.run(feeds) for _ in range(count))))
 
 

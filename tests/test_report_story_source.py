@@ -40,7 +40,7 @@ def defined_story(store: Store, config: Config, until: int, as_of: date | None =
         if recorded.type in ("ArticleObserved", "ArticleRevised"):
             latest[recorded.stream] = facts_from_article(recorded, config.subjects, config.publishers)
         elif isinstance(event, FactAsserted):
-            asserted.append(assertion_fact(recorded.id, recorded.position, recorded.recorded_at, event))
+            asserted.append(assertion_fact(recorded, event))
         elif isinstance(event, FactRetracted):
             retractions.setdefault(event.fact_id, Retraction(event.fact_id, event.reason))
     facts = [fact for facts in latest.values() for fact in facts] + asserted

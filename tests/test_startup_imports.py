@@ -1,9 +1,10 @@
 """What `tracker --help`, `tracker report` and `tracker fetch` import: a command run from a shell or
 cron must start at once. Neither `--help` nor `report` loads the network stack, the feed parser,
-the scheduler, the demo's server or the extractor; `--help` not even the configuration's models,
-the store, the fold or the report; `report` neither sqlite-utils (it reads with plain SQL) nor the
-other commands. `fetch` leaves parsing to its workers and page extraction to its own, and never
-loads httpx's command-line client."""
+the scheduler, the demo's server or the extractor; `--help` not even the configuration, the store,
+the fold or the report; `report`, whatever it is asked (a day, a moment, details), neither
+sqlite-utils (it reads with plain SQL), pydantic nor the event models (it reads the projections'
+tables and decodes no event), nor the other commands. `fetch` leaves parsing to its workers and page
+extraction to its own, and never loads httpx's command-line client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+SHIPPED_CONFIG = Path(__file__).parent.parent / "feeds.toml"
 
 # Run the command in-process, then list every module it loaded.
 _PROBE = """
@@ -56,8 +61,11 @@ NOT_FOR_HELP = {
     "tracker.storage.store",
     "tracker.subjects",
 }
-NOT_FOR_JSON_REPORT = {
+NOT_FOR_REPORT = {
+    "annotated_types",
     "asyncio",
+    "pydantic",
+    "pydantic_core",
     "rich",
     "sqlite_utils",
     "tracker.cli.alerts",
@@ -66,6 +74,7 @@ NOT_FOR_JSON_REPORT = {
     "tracker.cli.interpretation",
     "tracker.cli.polling",
     "tracker.cli.serve",
+    "tracker.events",
     "tracker.extract.text",
 }
 NOT_FOR_FETCH = {
@@ -110,10 +119,24 @@ def test_help_imports_only_the_command_line(tmp_path: Path) -> None:
     assert offenders(modules, NEVER_AT_START | NOT_FOR_HELP) == []
 
 
-def test_json_report_imports_neither_network_nor_extractor(demo_db: Path, tmp_path: Path) -> None:
-    modules = loaded(["report", "--format", "json", "--db", str(demo_db)], tmp_path)
-    assert "tracker.report.data" in modules
-    assert offenders(modules, NEVER_AT_START | NOT_FOR_JSON_REPORT) == []
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--format", "json"],
+        [],
+        ["--format", "json", "--details"],
+        ["--as-of", "2025-10-01"],
+        ["--format", "json", "--known-at", "2030-01-01"],
+        ["--config", str(SHIPPED_CONFIG)],
+    ],
+    ids=["json", "text", "details", "as-of", "known-at", "shipped-feeds.toml"],
+)
+def test_report_imports_neither_network_extractor_nor_event_models(
+    demo_db: Path, tmp_path: Path, options: list[str]
+) -> None:
+    modules = loaded(["report", *options, "--db", str(demo_db)], tmp_path)
+    assert "tracker.report.data" in modules and "tracker.config" in modules
+    assert offenders(modules, NEVER_AT_START | NOT_FOR_REPORT) == []
 
 
 def test_fetch_leaves_parsing_and_extraction_to_its_workers(tmp_path: Path) -> None:

@@ -19,9 +19,10 @@ from tracker.errors import (
     StoreVersionError,
     VerificationFailed,
 )
-from tracker.events import FeedFailed, article_stream
+from tracker.events import FeedFailed
 from tracker.storage.connect import WAL_AUTOCHECKPOINT_PAGES
 from tracker.storage.store import Store
+from tracker.streams import article_stream
 
 
 @pytest.fixture

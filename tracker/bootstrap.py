@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from tracker.clock import Clock, parse_duration, system_clock
 from tracker.config import Config
-from tracker.events import ArticleTextFetched, RecordedEvent
 from tracker.projections import default_projections
 from tracker.projections.facts import Interpreted, Interpreter, interpret_in_process
 from tracker.projections.runner import ProjectionRunner
@@ -28,6 +27,7 @@ from tracker.storage.store import Store
 from tracker.subjects import Subject
 
 if TYPE_CHECKING:
+    from tracker.events import ArticleTextFetched, RecordedEvent
     from tracker.interpretation.pool import InterpretPool
     from tracker.net.fetch import Fetcher, FetchLimits
     from tracker.pages.extract_pool import ExtractPool

@@ -10,77 +10,55 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tracker.alerts.settings import AlertConfig
 from tracker.clock import parse_duration
 from tracker.errors import ConfigError
 from tracker.subjects import Subject, load_shipped_subjects, merge_subjects
 from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
+from tracker.tables import FieldError, TableError, build
 
 DEFAULT_INTERVAL = "30m"
 _FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories", "alerts"}
-_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+# Headers every request carries from tracker itself.
+_OWN_HEADERS = ("host", "content-length", "accept-encoding", "if-none-match", "if-modified-since")
 
 
 FullTextMode = Literal["never", "always", "auto"]
 
 
-class FeedConfig(BaseModel):
+@dataclass(frozen=True)
+class FeedConfig:
     """One `[[feeds]]` table."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
-
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    id: str
     url: str
     title: str | None = None
     interval: str = DEFAULT_INTERVAL
     publisher: str | None = None  # outlet name for corroboration counts; default: the feed id
-    tags: tuple[str, ...] = Field(default=(), strict=False)  # TOML arrays are lists
-    headers: dict[str, str] = Field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
     # Fetch each entry's linked page: "auto" when the feed gives only a summary or a short text.
     full_text: FullTextMode = "auto"
     ignore_robots: bool = False  # fetch this feed's pages even where robots.txt disallows them
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _FEED_ID.match(value):
-            raise ValueError(f"must be lower-case letters, digits and '-' (got {value!r})")
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        parts = urlsplit(value)
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.id) <= 64:
+            raise FieldError("id", "must be 1 to 64 characters")
+        if not _FEED_ID.match(self.id):
+            raise FieldError("id", f"must be lower-case letters, digits and '-' (got {self.id!r})")
+        parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
-        return value
-
-    @field_validator("interval")
-    @classmethod
-    def _check_interval(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @field_validator("headers")
-    @classmethod
-    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if name.lower() in (
-                "host",
-                "content-length",
-                "accept-encoding",
-                "if-none-match",
-                "if-modified-since",
-            ):
-                raise ValueError(f"header {name!r} is set by tracker itself")
-        return value
+            raise FieldError("url", f"must be an http:// or https:// URL (got {self.url!r})")
+        _check_duration("interval", self.interval)
+        for name in self.headers:
+            if name.lower() in _OWN_HEADERS:
+                raise FieldError("headers", f"header {name!r} is set by tracker itself")
 
     @property
     def interval_seconds(self) -> int:
@@ -91,47 +69,58 @@ class FeedConfig(BaseModel):
         return self.title or self.id
 
 
-class FetchSettings(BaseModel):
+@dataclass(frozen=True)
+class FetchSettings:
     """The optional `[fetch]` table: limits shared by every poll."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     deadline: str = "30s"  # whole poll: connect, headers, body
     connect_timeout: str = "5s"
     read_timeout: str = "10s"
-    max_body_mb: Annotated[int, Field(ge=1, le=256)] = 10
-    max_connections: Annotated[int, Field(ge=1, le=500)] = 20
-    max_per_host: Annotated[int, Field(ge=1, le=50)] = 2
+    max_body_mb: int = 10
+    max_connections: int = 20
+    max_per_host: int = 2
     user_agent: str | None = None
     # Private destinations feeds' redirects may reach (host names, addresses, networks).
-    allow_private: tuple[str, ...] = Field(default=(), strict=False, max_length=1000)
+    allow_private: tuple[str, ...] = ()
     # Article pages (`full_text`): ports besides 80 and 443 they may use, robots.txt, retries.
-    page_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(default=(), strict=False)
+    page_ports: tuple[int, ...] = ()
     ignore_robots: bool = False
     page_delay: str = "1s"  # between two page requests to one host ("0s": none)
-    page_attempts: Annotated[int, Field(ge=1, le=20)] = 4  # then the page is given up
+    page_attempts: int = 4  # then the page is given up
 
-    @field_validator("allow_private")
-    @classmethod
-    def _check_allow_private(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from tracker.net.netguard import check_allow_private  # the network guard imports httpcore
+    def __post_init__(self) -> None:
+        for name in ("deadline", "connect_timeout", "read_timeout"):
+            _check_duration(name, getattr(self, name))
+        if self.page_delay.strip() not in ("0", "0s"):
+            _check_duration("page_delay", self.page_delay)
+        for name, low, high in (
+            ("max_body_mb", 1, 256),
+            ("max_connections", 1, 500),
+            ("max_per_host", 1, 50),
+            ("page_attempts", 1, 20),
+        ):
+            if not low <= getattr(self, name) <= high:
+                raise FieldError(name, f"must be between {low} and {high} (got {getattr(self, name)})")
+        for index, port in enumerate(self.page_ports):
+            if not 1 <= port <= 65535:
+                raise FieldError("page_ports", f"must be between 1 and 65535 (got {port})", index=index)
+        if len(self.allow_private) > 1000:
+            raise FieldError("allow_private", "must list at most 1000 entries")
+        if self.allow_private:
+            from tracker.net.netguard import check_allow_private  # the network guard imports httpcore
 
-        for entry in value:
-            check_allow_private(entry)
-        return value
+            for entry in self.allow_private:
+                try:
+                    check_allow_private(entry)
+                except ValueError as exc:
+                    raise FieldError("allow_private", str(exc)) from None
 
-    @field_validator("page_delay")
-    @classmethod
-    def _check_delay(cls, value: str) -> str:
-        if value.strip() not in ("0", "0s"):
-            parse_duration(value)
-        return value
 
-    @field_validator("deadline", "connect_timeout", "read_timeout")
-    @classmethod
-    def _check_duration(cls, value: str) -> str:
+def _check_duration(key: str, value: str) -> None:
+    try:
         parse_duration(value)
-        return value
+    except ValueError as exc:
+        raise FieldError(key, str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -248,21 +237,15 @@ def _parse_tables(model: type[_Keyed], tables: object, path: Path, name: str) ->
     return tuple(items)
 
 
-def _validate(model: type[_M], table: object, path: Path, label: str) -> _M:
+def _validate(model: type[_T], table: object, path: Path, label: str) -> _T:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: {label}: must be a table")
     try:
-        return model.model_validate(table)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {label}: {_first_error(exc)}") from None
+        return build(model, table)
+    except TableError as exc:
+        raise ConfigError(f"{path}: {label}: {_describe(exc)}") from None
 
 
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"]) or "(table)"
-    if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key"
-    if error["type"] == "missing":
-        return f"{key}: required key is missing"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{key}: {message}"
+def _describe(error: TableError) -> str:
+    key = ".".join(str(part) for part in error.location) or "(table)"
+    return f"{key}: {error.message}"

@@ -33,8 +33,11 @@
         └── polling._InternalFailure  an unexpected exception while handling one feed (private)
 
     ValueError
-    └── subjects.patterns.PatternError  a subject pattern cannot be compiled; the subject
-                                        loader turns it into a ConfigError naming the key
+    ├── subjects.patterns.PatternError  a subject pattern cannot be compiled; the subject
+    │                                   loader turns it into a ConfigError naming the key
+    ├── tables.TableError               a TOML table does not make its dataclass (names the
+    │                                   key); the loaders turn it into a ConfigError
+    └── tables.FieldError               a dataclass refuses one key's value on construction
 
     Exception
     ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried

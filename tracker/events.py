@@ -25,6 +25,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from tracker.clock import DatePrecision
 from tracker.errors import EventDecodeError
+from tracker.streams import ANALYST_STREAM, article_stream, feed_stream, page_stream
 
 
 def stable_id(kind: str, *parts: object) -> str:
@@ -53,11 +54,6 @@ class _Event(BaseModel):
 
 
 # --- articles -----------------------------------------------------------------------------------
-
-
-def article_stream(feed_id: str, entry_key: str) -> str:
-    digest = hashlib.sha256(entry_key.encode("utf-8")).hexdigest()[:24]
-    return f"article:{feed_id}:{digest}"
 
 
 class _ArticleFields(_Event):
@@ -99,13 +95,6 @@ class ArticleRevised(_ArticleFields):
     previous_hash: str
 
 
-def page_stream(feed_id: str, entry_key: str) -> str:
-    """The stream of an article's fetched page texts: the article's own stream, under `page:`.
-
-    Kept apart from the article's stream, whose versions number the feed's revisions."""
-    return "page:" + article_stream(feed_id, entry_key).removeprefix("article:")
-
-
 class ArticleTextFetched(_Event):
     """The text of an article's linked page, beside the feed's version (never replacing it).
 
@@ -132,10 +121,6 @@ class ArticleTextFetched(_Event):
 
 
 # --- feed health ----------------------------------------------------------------------------------
-
-
-def feed_stream(feed_id: str) -> str:
-    return f"feed:{feed_id}"
 
 
 class _FeedEvent(_Event):
@@ -188,8 +173,6 @@ class FeedMoved(_FeedEvent):
 
 
 # --- analysts' word -------------------------------------------------------------------------------
-
-ANALYST_STREAM = "analyst"
 
 
 class FactAsserted(_Event):

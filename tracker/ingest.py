@@ -21,8 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker import revisions
-from tracker.events import ArticleObserved, ArticleRevised, Event, article_stream, encode
+from tracker.events import ArticleObserved, ArticleRevised, Event, encode
 from tracker.parsing.model import ParsedEntry
+from tracker.streams import article_stream
 from tracker.textsafe import clean_text
 
 

@@ -19,7 +19,7 @@ from tracker import ingest
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
-from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent, feed_stream
+from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.net.fetch import Fetcher, FetchResult
 from tracker.parsing.model import ParsedFeed
 from tracker.parsing.pool import ParsePool
@@ -27,6 +27,7 @@ from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import NextPoll, next_poll
 from tracker.storage import log_queries, polling_store
 from tracker.storage.store import Store
+from tracker.streams import feed_stream
 from tracker.textsafe import clean_text
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")

@@ -20,4 +20,4 @@ class DemoRun(NamedTuple):
 
 def unpaused_demo_config(server: DemoServer) -> Config:
     config = demo_config(server)
-    return dataclasses.replace(config, fetch=config.fetch.model_copy(update={"page_delay": "0s"}))
+    return dataclasses.replace(config, fetch=dataclasses.replace(config.fetch, page_delay="0s"))

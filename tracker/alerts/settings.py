@@ -12,76 +12,52 @@ on = ["state", "tally"]                         # default: state, tally, conflic
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 from tracker.clock import parse_duration
+from tracker.tables import FieldError
 
 AlertKind = Literal["state", "tally", "conflict", "retraction"]
 ALERT_KINDS: tuple[AlertKind, ...] = ("state", "tally", "conflict", "retraction")
 _ALERT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-class AlertConfig(BaseModel):
+@dataclass(frozen=True)
+class AlertConfig:
     """One `[[alerts]]` table: an id, exactly one destination, and what to announce there."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
-
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    id: str
     webhook: str | None = None
-    command: tuple[str, ...] | None = Field(default=None, strict=False)
+    command: tuple[str, ...] | None = None
     apprise: str | None = None
-    subjects: tuple[str, ...] | None = Field(default=None, strict=False)
-    on: tuple[AlertKind, ...] = Field(default=ALERT_KINDS, strict=False)
+    subjects: tuple[str, ...] | None = None
+    on: tuple[AlertKind, ...] = ALERT_KINDS
     retry_after: str = "30s"  # first retry of a failed delivery; doubles up to an hour
     timeout: str = "10s"  # one delivery attempt
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not _ALERT_ID.match(value):
-            raise ValueError(f"must be lower-case letters, digits and '-' (got {value!r})")
-        return value
-
-    @field_validator("webhook")
-    @classmethod
-    def _check_webhook(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = urlsplit(value)
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.id) <= 64 or not _ALERT_ID.match(self.id):
+            raise FieldError("id", f"must be lower-case letters, digits and '-' (got {self.id!r})")
+        if self.webhook is not None:
+            parts = urlsplit(self.webhook)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"must be an http:// or https:// URL (got {value!r})")
-        return value
-
-    @field_validator("command")
-    @classmethod
-    def _check_command(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is not None and (not value or not value[0]):
-            raise ValueError('must name a program: command = ["prog", "arg"]')
-        return value
-
-    @field_validator("apprise")
-    @classmethod
-    def _check_apprise(cls, value: str | None) -> str | None:
-        if value is not None and "://" not in value:
-            raise ValueError(f'must be an Apprise URL like "ntfy://topic" (got {value!r})')
-        return value
-
-    @field_validator("retry_after", "timeout")
-    @classmethod
-    def _check_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @model_validator(mode="after")
-    def _one_destination(self) -> Self:
+                raise FieldError("webhook", f"must be an http:// or https:// URL (got {self.webhook!r})")
+        if self.command is not None and (not self.command or not self.command[0]):
+            raise FieldError("command", 'must name a program: command = ["prog", "arg"]')
+        if self.apprise is not None and "://" not in self.apprise:
+            raise FieldError("apprise", f'must be an Apprise URL like "ntfy://topic" (got {self.apprise!r})')
+        for key in ("retry_after", "timeout"):
+            try:
+                parse_duration(getattr(self, key))
+            except ValueError as exc:
+                raise FieldError(key, str(exc)) from None
         given = [key for key in ("webhook", "command", "apprise") if getattr(self, key) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of webhook, command, apprise")
         if not self.on:
-            raise ValueError(f"on: name at least one of {', '.join(ALERT_KINDS)}")
-        return self
+            raise FieldError("on", f"name at least one of {', '.join(ALERT_KINDS)}")
 
     @property
     def destination(self) -> str:

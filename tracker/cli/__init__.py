@@ -13,7 +13,7 @@ module is imported only when it runs (`group.COMMAND_MODULES`).
 import os
 
 # The models are the application's own: no pydantic plugin observes them, so pydantic need not
-# scan every installed distribution's entry points for one (`--help` aside, every command pays it).
+# scan every installed distribution's entry points for one (every command that decodes events pays it).
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from tracker.cli.group import main

@@ -15,9 +15,9 @@ from dataclasses import replace
 from tracker.config import Config, FeedConfig
 from tracker.demo.documents import demo_feeds
 from tracker.errors import TrackerError
-from tracker.events import ANALYST_STREAM
 from tracker.storage.log_queries import any_outside
 from tracker.storage.store import Store
+from tracker.streams import ANALYST_STREAM
 
 DEMO_DB = "demo.db"
 

@@ -320,7 +320,7 @@ _LAST_COMPILED: list[tuple[tuple[Subject, ...], CompiledSubjects]] = []
 
 def compiled_for(subjects: tuple[Subject, ...]) -> CompiledSubjects:
     """`compile_subjects`, the last answer kept by identity: a caller interpreting many articles
-    passes the same tuple each time, and hashing the rules (pydantic models, recursively) for the
+    passes the same tuple each time, and hashing the rules (nested dataclasses, recursively) for the
     cache costs more than screening an article."""
     if _LAST_COMPILED and _LAST_COMPILED[0][0] is subjects:
         return _LAST_COMPILED[0][1]

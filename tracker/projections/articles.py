@@ -7,12 +7,13 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from tracker.clock import format_utc
-from tracker.events import ArticleObserved, ArticleRevised, RecordedEvent
 from tracker.projections.runner import Projection
 from tracker.storage.store import Store
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import RecordedEvent
 
 _TABLE = """
 CREATE TABLE articles (
@@ -77,6 +78,8 @@ _UPDATE = (
 
 def _runs(events: Sequence[RecordedEvent]) -> list[tuple[str, list[tuple[object, ...]]]]:
     """The statements applying `events`, each with the rows of a run of events it writes."""
+    from tracker.events import ArticleObserved, ArticleRevised
+
     runs: list[tuple[str, list[tuple[object, ...]]]] = []
     for recorded in events:
         event = recorded.event

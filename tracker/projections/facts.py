@@ -17,13 +17,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from tracker.clock import format_utc, parse_utc
-from tracker.events import (
-    ArticleObserved,
-    ArticleRevised,
-    ArticleTextFetched,
-    RecordedEvent,
-    stable_id,
-)
 from tracker.extract import EXTRACTOR_VERSION, Claim, Document
 from tracker.fold.model import Fact
 from tracker.projections.readings import Reading, reading_of, readings_of
@@ -34,6 +27,8 @@ from tracker.subjects import Subject, subjects_fingerprint
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched, RecordedEvent
 
 _TABLE = """
 CREATE TABLE facts (
@@ -182,6 +177,7 @@ def facts_from_article(
 ) -> list[Fact]:
     """Extract the facts of one article version (pure), with its page's text when there is one
     (the page's final URL is then the source)."""
+    from tracker.events import ArticleObserved, ArticleRevised
     from tracker.extract.pipeline import may_speak
     from tracker.extract.text import html_lines
 
@@ -214,6 +210,7 @@ def document_facts(
 ) -> list[Fact]:
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
+    from tracker.events import stable_id
     from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
 
     facts: dict[str, Fact] = {}
@@ -317,6 +314,8 @@ class FactsProjection(Projection):
         return ready
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched
+
         if recorded.position in self._readings:
             reading = self._readings.pop(recorded.position)
         else:

@@ -13,20 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.events import (
-    ArticleObserved,
-    ArticleRevised,
-    FeedFailed,
-    FeedGone,
-    FeedMoved,
-    FeedRecovered,
-    RecordedEvent,
-)
 from tracker.projections.runner import Projection
 from tracker.storage.store import Store
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
+
+    _HealthEvent = FeedFailed | FeedRecovered | FeedGone | FeedMoved
 
 _TABLE = """
 CREATE TABLE feed_history (
@@ -82,11 +77,21 @@ class FeedHistoryProjection(Projection):
         """Rows are created in the order their feeds first appear; the article counts (columns no
         other event touches) are summed per feed and written with one statement; the rare health
         events are applied one by one, in log order."""
+        from tracker.events import (
+            ArticleObserved,
+            ArticleRevised,
+            FeedFailed,
+            FeedGone,
+            FeedMoved,
+            FeedRecovered,
+        )
+
+        handled = (ArticleObserved, ArticleRevised, FeedFailed, FeedRecovered, FeedGone, FeedMoved)
         feeds: dict[str, list[Any]] = {}  # feed id -> [articles, revisions, last article at]
         health: list[tuple[_HealthEvent, str]] = []
         for recorded in events:
             event = recorded.event
-            if not isinstance(event, _HANDLED):
+            if not isinstance(event, handled):
                 continue
             counts = feeds.setdefault(event.feed_id, [0, 0, None])
             if isinstance(event, ArticleObserved):
@@ -109,12 +114,10 @@ class FeedHistoryProjection(Projection):
             db.execute(f"UPDATE feed_history SET {sql} WHERE feed_id = ?", params)  # noqa: S608
 
 
-_HealthEvent = FeedFailed | FeedRecovered | FeedGone | FeedMoved
-_HANDLED = ArticleObserved | ArticleRevised | _HealthEvent
-
-
 def _health_change(event: _HealthEvent, at: str) -> tuple[str, list[object]]:
     """The assignments a feed's health event makes to its row, and their parameters (the feed id last)."""
+    from tracker.events import FeedFailed, FeedGone, FeedRecovered
+
     if isinstance(event, FeedFailed):
         sql = (
             "health = 'failing', health_since = ?, category = ?, reason = ?, "

@@ -4,20 +4,15 @@ before it, from the log (so rebuilds agree), one event or a batch at a time."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.events import (
-    ArticleObserved,
-    ArticleRevised,
-    ArticleTextFetched,
-    RecordedEvent,
-    article_stream,
-    decode,
-    page_stream,
-)
 from tracker.storage.connect import Executes
+from tracker.streams import article_stream, page_stream
 
-Reading = tuple[RecordedEvent, ArticleTextFetched | None]  # an article version, with its page
+if TYPE_CHECKING:
+    from tracker.events import ArticleTextFetched, RecordedEvent
+
+Reading = tuple["RecordedEvent", "ArticleTextFetched | None"]  # an article version, with its page
 
 
 def reading_of(db: Executes, recorded: RecordedEvent) -> Reading | None:
@@ -29,6 +24,12 @@ def reading_of(db: Executes, recorded: RecordedEvent) -> Reading | None:
 
 def readings_of(db: Executes, events: Sequence[RecordedEvent]) -> dict[int, Reading | None]:
     """`reading_of` of each event, by position; the streams it reads are looked up together."""
+    from tracker.events import (
+        ArticleObserved,
+        ArticleRevised,
+        ArticleTextFetched,
+    )
+
     wanted: dict[int, tuple[str, int]] = {}
     for recorded in events:
         event = recorded.event
@@ -59,6 +60,8 @@ def _latest_before(db: Executes, wanted: Sequence[tuple[str, int]]) -> dict[tupl
     """For each (stream, position), the stream's last event before that position, read from the
     log (so rebuilds agree); pairs whose stream has none are left out. One query for a few hundred
     streams: most have no event at all (an article without a page)."""
+    from tracker.events import decode
+
     if not wanted:
         return {}
     streams = list(dict.fromkeys(stream for stream, _ in wanted))

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from tracker.clock import format_utc
 from tracker.errors import ProjectionFailed, StoreError
-from tracker.events import RecordedEvent
 from tracker.projections import checkpoints
 from tracker.storage.storage_faults import is_storage_fault
 from tracker.storage.store import Store
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import RecordedEvent
 
 _BATCH = 500  # events applied under one savepoint
 Ready = Callable[[], None]  # waits for a projection's preparation of some events

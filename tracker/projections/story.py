@@ -16,7 +16,6 @@ from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
 from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
@@ -28,6 +27,8 @@ from tracker.subjects import Subject, subjects_fingerprint
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import FactAsserted, FactRetracted, RecordedEvent
 
 _TABLES = (
     """
@@ -145,6 +146,8 @@ class StoryProjection(Projection):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
+        from tracker.events import FactAsserted, FactRetracted
+
         if isinstance(recorded.event, FactAsserted):
             db.execute(
                 "INSERT INTO assertions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -201,10 +204,14 @@ def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[F
     skipped = [p for name, p, _, _ in checkpoints.skipped_events(store) if name == StoryProjection.name]
     for position in [p for p in skipped if p <= checkpoint] + [None]:
         after, last = (position - 1, position) if position else (checkpoint, until)
+        if after >= last:
+            continue  # the tables hold them all
+        from tracker.events import FactAsserted, FactRetracted  # decoded only where tables fall short
+
         for recorded in store.read(after=after, until=last, types=("FactAsserted", "FactRetracted")):
             event = recorded.event
             if isinstance(event, FactAsserted):
-                asserted.append((recorded.position, _assertion_from_row(_assertion_row(recorded, event))))
+                asserted.append((recorded.position, assertion_fact(recorded, event)))
             elif isinstance(event, FactRetracted):
                 retracted.append((recorded.position, Retraction(event.fact_id, event.reason)))
     facts = [fact for _, fact in sorted(asserted, key=lambda item: item[0])]
@@ -241,43 +248,35 @@ def _assertions(db: Executes, until: int) -> list[Fact]:
     return [_assertion_from_row(row) for row in rows.fetchall()]
 
 
-def _assertion_from_row(row: Sequence[Any]) -> Fact:
-    fact_id, position, recorded_at, subject, state, count, day, precision, source, note, _ = row
-    event = FactAsserted(
-        subject=subject,
-        state=state,
-        count=count,
-        date=date.fromisoformat(day),
-        date_precision=precision,
-        source=source,
-        note=note,
-    )
-    return assertion_fact(fact_id, position, recorded_at, event)
-
-
 ASSERTED_SENTENCE = "Asserted by an analyst."  # the evidence of an assertion without a note
 
 
-def assertion_fact(fact_id: str, position: int, recorded_at: str, event: FactAsserted) -> Fact:
+def assertion_fact(recorded: RecordedEvent, event: FactAsserted) -> Fact:
     """An analyst's assertion as a fact: asserted, moving, allowed to reverse, dated by the analyst."""
+    return _assertion_from_row(_assertion_row(recorded, event))
+
+
+def _assertion_from_row(row: Sequence[Any]) -> Fact:
+    """An `assertions` row as a fact (see `assertion_fact`)."""
+    fact_id, position, recorded_at, subject, state, count, day, precision, source, note, _ = row
     return Fact(
-        subject=event.subject,
-        state=event.state,
-        count=event.count,
+        subject=subject,
+        state=state,
+        count=count,
         modality="asserted",
         moves=True,
         reversal=True,
-        event_date=event.date,
-        date_precision=event.date_precision,
+        event_date=date.fromisoformat(day),
+        date_precision=precision,
         date_basis="analyst",
-        sentence=event.note or ASSERTED_SENTENCE,
+        sentence=note or ASSERTED_SENTENCE,
         start=0,
         end=0,
         cue="",
         fact_id=fact_id,
         position=position,
-        url=event.source,
-        title=event.note,
+        url=source,
+        title=note,
         feed_id=ANALYST_PUBLISHER,
         publisher=ANALYST_PUBLISHER,
         published=recorded_at,

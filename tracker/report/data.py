@@ -129,8 +129,10 @@ def story_inputs(
         for fact in facts_known_at(store, publishers, checkpoint, dated_by=dated_by, keeping=retracted):
             by_article.setdefault(fact.stream, []).append(fact)
     # Article versions and pages the projection has not folded yet are extracted here, as it
-    # would: a version (or a page of it) replaces the facts of the one before it.
-    for recorded in store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES):
+    # would: a version (or a page of it) replaces the facts of the one before it. A current
+    # projection leaves none, and the report then decodes no event (nor loads their models).
+    behind = store.read(after=checkpoint, until=until, types=_ARTICLE_TYPES) if checkpoint < until else ()
+    for recorded in behind:
         reading = article_reading(store, recorded)
         if reading is not None:
             article, page = reading

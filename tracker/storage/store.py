@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
-from tracker.events import Event, RecordedEvent, decode, decode_rows, encode, planned_ids
 from tracker.storage import chain
 from tracker.storage.connect import check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
@@ -33,6 +32,8 @@ from tracker.storage.storage_faults import describe
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    from tracker.events import Event, RecordedEvent
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -222,6 +223,8 @@ class Store:
         """
         # Long on purpose: ids, versions, the hash chain and the insert are one step each, in the
         # order the chain needs them; split, the invariants between them would be harder to check.
+        from tracker.events import RecordedEvent, encode, planned_ids  # models load on first use
+
         if not self.conn.in_transaction:
             raise StoreError("append() must run inside store.transaction()")
         meta_dict = dict(meta or {})
@@ -319,12 +322,13 @@ class Store:
             "SELECT stream, version, data FROM events AS e WHERE stream IN ({marks}) "
             "AND version = (SELECT max(version) FROM events WHERE stream = e.stream)"
         )
-        return {
-            stream: (version, json.loads(data)) for stream, version, data in self._select_in(sql, streams)
-        }
+        rows = self._select_in(sql, streams)
+        return {stream: (version, json.loads(data)) for stream, version, data in rows}
 
     def last_in_stream(self, stream: str, types: Sequence[str] | None = None) -> RecordedEvent | None:
         """The stream's latest event (of one of `types`, if given)."""
+        from tracker.events import decode
+
         sql = f"SELECT {_COLUMNS} FROM events WHERE stream = ?"  # noqa: S608 - constant columns
         if types:
             sql += f" AND type IN ({','.join('?' * len(types))})"
@@ -341,6 +345,8 @@ class Store:
         limit: int | None = None,
     ) -> Iterator[RecordedEvent]:
         """Events in log order, fetched in batches (safe on logs of any size)."""
+        from tracker.events import decode_rows
+
         remaining = limit
         while remaining is None or remaining > 0:
             clauses, params = ["position > ?"], [after]

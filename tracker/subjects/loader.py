@@ -14,14 +14,14 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pydantic import ValidationError
-
 from tracker.errors import ConfigError
-from tracker.subjects.model import SHIPPED, Subject
+from tracker.subjects.model import Subject
+from tracker.tables import TableError, build, plain
 
 
 @lru_cache(maxsize=1)
@@ -74,10 +74,12 @@ def merge_subjects(
             raise ConfigError(f"{where}: id: defined twice")
         seen.add(subject_id)
         base = result.get(subject_id)
-        merged = _merge_table(base.model_dump() if base else None, table)
+        merged = _merge_table(plain(base) if base else None, table)
         try:
-            subject = Subject.model_validate(merged, context=SHIPPED if shipped_tables else None)
-        except ValidationError as exc:
+            subject = build(Subject, merged, strip=True)
+            if not shipped_tables:
+                subject.check_patterns()
+        except TableError as exc:
             raise ConfigError(_describe(where, exc, merged, table)) from None
         if subject_id not in result:
             order.append(subject_id)
@@ -90,8 +92,8 @@ def subjects_fingerprint(subjects: Sequence[Subject]) -> str:
 
     Subjects are sorted by id, so listing the same subjects in another order keeps the fingerprint.
     """
-    dumped = sorted((s.model_dump(mode="json") for s in subjects), key=lambda d: str(d["id"]))
-    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    dumped = sorted((plain(s) for s in subjects), key=lambda d: str(d["id"]))
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -124,38 +126,39 @@ def _merge_states(base: list[dict[str, Any]], user: list[dict[str, Any]]) -> lis
     return states
 
 
+def _iso(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a subject definition")
+
+
 # --------------------------------------------------------------------------- error messages
-_MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "missing required key",
-}
+_MESSAGES = {"unknown": "unknown key", "missing": "missing required key"}
 
 
-def _describe(where: str, exc: ValidationError, merged: dict[str, Any], table: dict[str, Any]) -> str:
-    lines = []
-    # `states` may be anything a user wrote (5, [5]): only tables carry ids.
-    user_states = table.get("states")
-    user_state_ids = (
-        [s.get("id") for s in user_states if isinstance(s, dict)] if isinstance(user_states, list) else []
-    )
-    merged_states = merged.get("states")
-    merged_states = merged_states if isinstance(merged_states, list) else []
-    for error in exc.errors():
-        loc = list(error["loc"])
-        if len(loc) >= 2 and loc[0] == "states" and isinstance(loc[1], int):
-            # Report the position in the user's own list when the state came from it.
-            k = loc[1]
-            state = merged_states[k] if k < len(merged_states) else None
-            state_id = state.get("id") if isinstance(state, dict) else None
-            if state_id in user_state_ids:
-                loc[1] = user_state_ids.index(state_id)
-        path = ""
-        for part in loc:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        message = _MESSAGES.get(error["type"], error["msg"])
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        if not path and ": " in message and message.split(": ", 1)[0].isidentifier():
-            path, message = message.split(": ", 1)
-        lines.append(f"{where}: {path}: {message}" if path else f"{where}: {message}")
-    return "\n".join(lines)
+def _describe(where: str, error: TableError, merged: dict[str, Any], table: dict[str, Any]) -> str:
+    return "\n".join(_describe_fault(where, fault, merged, table) for fault in error.faults)
+
+
+def _describe_fault(where: str, error: TableError, merged: dict[str, Any], table: dict[str, Any]) -> str:
+    loc = list(error.location)
+    if len(loc) >= 2 and loc[0] == "states" and isinstance(loc[1], int):
+        # Report the position in the user's own list when the state came from it: `states` may
+        # be anything a user wrote (5, [5]), and only tables carry ids.
+        user_states = table.get("states")
+        user_ids = (
+            [s.get("id") for s in user_states if isinstance(s, dict)] if isinstance(user_states, list) else []
+        )
+        merged_states = merged.get("states")
+        merged_states = merged_states if isinstance(merged_states, list) else []
+        state = merged_states[loc[1]] if loc[1] < len(merged_states) else None
+        state_id = state.get("id") if isinstance(state, dict) else None
+        if state_id in user_ids:
+            loc[1] = user_ids.index(state_id)
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    message = _MESSAGES.get(error.kind, error.message)
+    if not path and ": " in message and message.split(": ", 1)[0].isidentifier():
+        path, message = message.split(": ", 1)
+    return f"{where}: {path}: {message}" if path else f"{where}: {message}"

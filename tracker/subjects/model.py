@@ -49,12 +49,11 @@ How a sentence moves a state subject (each state lists three kinds of cue patter
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-
-from tracker.subjects.patterns import PatternError, compile_pattern
+from tracker.tables import FieldError, TableError
 
 Modality = Literal[
     "asserted",
@@ -73,33 +72,13 @@ MODALITIES: tuple[str, ...] = get_args(Modality)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-# Validation context under which patterns are taken as checked: the shipped definitions, which the
-# test suite compiles, so that a command reading them (a report) does not translate every pattern.
-SHIPPED = {"shipped": True}
-
-
-def _check_patterns(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-    if info.context == SHIPPED:
-        return value
-    for pattern in value:
-        try:
-            compile_pattern(pattern)
-        except PatternError as exc:
-            raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
-    return value
-
-
-def _check_id(value: str, what: str) -> str:
+def _check_id(value: str, key: str, what: str) -> None:
     if not _ID.match(value):
-        raise ValueError(f"{what} {value!r} must be lower-case letters, digits and '-'")
-    return value
+        raise FieldError(key, f"{what} {value!r} must be lower-case letters, digits and '-'")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class SubjectState(_Frozen):
+@dataclass(frozen=True)
+class SubjectState:
     """One state of a state subject, with the cues that lead to it."""
 
     id: str
@@ -111,34 +90,19 @@ class SubjectState(_Frozen):
     confirms: tuple[str, ...] = ()
     reversals: tuple[str, ...] = ()
 
-    @field_validator("id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        return _check_id(value, "state id")
+    def __post_init__(self) -> None:
+        _check_id(self.id, "id", "state id")
+        if not self.modalities:
+            raise FieldError("modalities", "must list at least one modality")
+        if self.settled and self.modalities != ("asserted",):
+            raise FieldError("modalities", "a settled state accepts only 'asserted'")
 
-    @field_validator("modalities", mode="before")
-    @classmethod
-    def _known_modalities(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple):
-            raise ValueError("must be a list of modalities")
-        for item in value:
-            if item not in MODALITIES:
-                raise ValueError(f"unknown modality {item!r} (known: {', '.join(MODALITIES)})")
-        if not value:
-            raise ValueError("must list at least one modality")
-        if info.data.get("settled") and tuple(value) != ("asserted",):
-            raise ValueError("a settled state accepts only 'asserted'")
-        return tuple(value)
-
-    @field_validator("cues", "confirms", "reversals")
-    @classmethod
-    def _valid_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return _check_patterns(value, info)
+    def patterns(self) -> dict[str, tuple[str, ...]]:
+        return {"cues": self.cues, "confirms": self.confirms, "reversals": self.reversals}
 
 
-class TallyRules(_Frozen):
+@dataclass(frozen=True)
+class TallyRules:
     """How a tally subject finds counted events in a sentence.
 
     `cues` are the event verbs ("{free}", "{set} .. free"); `units` the nouns a count may carry
@@ -149,29 +113,26 @@ class TallyRules(_Frozen):
     subset of the release and never adds.
     """
 
-    cues: tuple[str, ...] = Field(min_length=1)
+    cues: tuple[str, ...]
     units: tuple[str, ...] = ()
     group: tuple[str, ...] = ()
     blockers: tuple[str, ...] = ()
 
-    @field_validator("cues", "blockers")
-    @classmethod
-    def _valid_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return _check_patterns(value, info)
-
-    @field_validator("units", "group")
-    @classmethod
-    def _plain_words(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    def __post_init__(self) -> None:
+        if not self.cues:
+            raise FieldError("cues", "must list at least one pattern")
         # A group may keep an abbreviation's dots ("U.S. citizens"); a unit is one plain noun.
-        group = info.field_name == "group"
-        allowed = r"[A-Za-z][A-Za-z.' -]*" if group else r"[A-Za-z][A-Za-z' -]*"
-        for words in value:
-            if not re.fullmatch(allowed, words):
-                raise ValueError(f"{'group' if group else 'unit'} {words!r} must be plain words")
-        return value
+        for key, allowed in (("units", r"[A-Za-z][A-Za-z' -]*"), ("group", r"[A-Za-z][A-Za-z.' -]*")):
+            for words in getattr(self, key):
+                if not re.fullmatch(allowed, words):
+                    raise FieldError(key, f"{key.rstrip('s')} {words!r} must be plain words")
+
+    def patterns(self) -> dict[str, tuple[str, ...]]:
+        return {"cues": self.cues, "blockers": self.blockers}
 
 
-class Subject(_Frozen):
+@dataclass(frozen=True)
+class Subject:
     """A tracked subject; see the module docstring for how its rules are applied."""
 
     id: str
@@ -194,29 +155,10 @@ class Subject(_Frozen):
     states: tuple[SubjectState, ...] = ()
     tally: TallyRules | None = None
 
-    @field_validator("id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        return _check_id(value, "id")
-
-    @field_validator("aliases", "context_aliases", "exclusions", "topic")
-    @classmethod
-    def _valid_patterns(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        return _check_patterns(value, info)
-
-    @field_validator("context")
-    @classmethod
-    def _valid_context(
-        cls, value: tuple[tuple[str, ...], ...], info: ValidationInfo
-    ) -> tuple[tuple[str, ...], ...]:
-        for group in value:
-            if not group:
-                raise ValueError("every context group needs at least one pattern")
-            _check_patterns(group, info)
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Subject:
+    def __post_init__(self) -> None:
+        _check_id(self.id, "id", "id")
+        if any(not group for group in self.context):
+            raise FieldError("context", "every context group needs at least one pattern")
         if not (self.aliases or self.context_aliases or self.context):
             raise ValueError(
                 "aliases: give aliases, context_aliases or context so sentences can be tied to it"
@@ -230,7 +172,6 @@ class Subject(_Frozen):
                 raise ValueError("tally: a tally subject needs a [subjects.tally] table")
             if self.states or self.initial_state is not None:
                 raise ValueError("states: a tally subject has no states")
-        return self
 
     def _check_state_machine(self) -> None:
         if self.tally is not None:
@@ -254,6 +195,27 @@ class Subject(_Frozen):
                 raise ValueError(f"states: {state.id}.tentative {state.tentative!r} is not another state")
             if target.settled:
                 raise ValueError(f"states: {state.id}.tentative {state.tentative!r} must not be settled")
+
+    def check_patterns(self) -> None:
+        """Compile every pattern; TableError naming the key of the first that does not compile.
+        Not done on construction: the shipped definitions' patterns are compiled by the test suite,
+        so that a command reading them (a report) translates none."""
+        from tracker.subjects.patterns import PatternError, compile_pattern
+
+        keyed: list[tuple[tuple[str | int, ...], tuple[str, ...]]] = [
+            ((key,), getattr(self, key)) for key in ("aliases", "context_aliases", "exclusions", "topic")
+        ]
+        keyed += [(("context",), group) for group in self.context]
+        keyed += [
+            (("states", i, key), p) for i, s in enumerate(self.states) for key, p in s.patterns().items()
+        ]
+        keyed += [(("tally", key), p) for key, p in (self.tally.patterns() if self.tally else {}).items()]
+        for location, patterns in keyed:
+            for pattern in patterns:
+                try:
+                    compile_pattern(pattern)
+                except PatternError as exc:
+                    raise TableError(location, "value", f"bad pattern {pattern!r}: {exc}") from None
 
     def state(self, state_id: str) -> SubjectState:
         """The state with this id; KeyError if the subject has none."""

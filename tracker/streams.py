@@ -1,0 +1,24 @@
+"""Stream names: the stream each event belongs to, without the event models (a report reads
+stream names, and decodes no event)."""
+
+from __future__ import annotations
+
+import hashlib
+
+ANALYST_STREAM = "analyst"  # analysts' assertions and retractions
+
+
+def article_stream(feed_id: str, entry_key: str) -> str:
+    digest = hashlib.sha256(entry_key.encode("utf-8")).hexdigest()[:24]
+    return f"article:{feed_id}:{digest}"
+
+
+def page_stream(feed_id: str, entry_key: str) -> str:
+    """The stream of an article's fetched page texts: the article's own stream, under `page:`.
+
+    Kept apart from the article's stream, whose versions number the feed's revisions."""
+    return "page:" + article_stream(feed_id, entry_key).removeprefix("article:")
+
+
+def feed_stream(feed_id: str) -> str:
+    return f"feed:{feed_id}"
