@@ -1,17 +1,18 @@
 """The story as the story projection last folded it, read back from its tables.
 
-`subject_state`, `timeline` and `fact_decisions` hold `fold_story`'s result at the projection's
-checkpoint, so a reader at that position gets the same `Story` without folding every fact again:
-the cost is the size of the story, not of the history. The readers decide when the tables are
-current (`tracker.report.data`).
+`subject_state`, `timeline` (with their `story_sources`) and `fact_decisions` hold `fold_story`'s
+result at the projection's checkpoint, so a reader at that position gets the same `Story` without
+folding every fact again: the cost is the size of the story, not of the history. The readers
+decide when the tables are current (`tracker.report.data`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
+
+import orjson
 
 from tracker.fold import Conflict, Entry, Evidence, Mention, RetractedFact, Source, Story, SubjectView
 from tracker.projections.facts import CURRENT_AT
@@ -26,12 +27,15 @@ def read_story(store: Store, subject_ids: Sequence[str], until: int, *, mentions
     left unread (empty)."""
     db = store.conn
     rank = {subject_id: i for i, subject_id in enumerate(subject_ids)}
+    sources = _all_sources(db)
     views = sorted(
-        (_view(row) for row in _rows(db, "SELECT * FROM subject_state") if row["subject"] in rank),
+        (_view(row, sources) for row in _rows(db, "SELECT * FROM subject_state") if row["subject"] in rank),
         key=lambda view: rank[view.id],
     )
     timeline = [
-        _entry(row) for row in _rows(db, "SELECT * FROM timeline ORDER BY seq") if row["subject"] in rank
+        _entry(row, sources)
+        for row in _rows(db, "SELECT * FROM timeline ORDER BY seq")
+        if row["subject"] in rank
     ]
     said = _mentions(db, rank, until) if mentions else ()
     return Story(tuple(views), tuple(timeline), _retracted(db, until), said)
@@ -53,27 +57,40 @@ def _rows(db: Executes, sql: str, params: Sequence[Any] = ()) -> list[dict[str, 
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _sources(text: str) -> tuple[Source, ...]:
-    return tuple(Source(**item) for item in json.loads(text))
+# (owner, conflict) → its sources in order: 0 for an entry's or view's own, n for its nth conflict's.
+Sources = Mapping[tuple[str, int], tuple[Source, ...]]
 
 
-def _evidence(text: str) -> tuple[Evidence, ...]:
-    return tuple(Evidence(**item) for item in json.loads(text))
+def _all_sources(db: Executes) -> Sources:
+    """Every row of `story_sources`, in one pass over its key (a report lists every source)."""
+    grouped: dict[tuple[str, int], list[Source]] = {}
+    rows = db.execute(
+        "SELECT owner, conflict, url, title, feed, published, publisher, retrospective "
+        "FROM story_sources ORDER BY owner, conflict, ordinal"
+    )
+    key: tuple[str, int] | None = None
+    group: list[Source] = []
+    for owner, conflict, *fields in rows:
+        if key != (owner, conflict):
+            key, group = (owner, conflict), []
+            grouped[key] = group
+        fields[-1] = bool(fields[-1])
+        group.append(Source(*fields))
+    return {key: tuple(group) for key, group in grouped.items()}
 
 
-def _conflicts(text: str) -> tuple[Conflict, ...]:
+def _evidence(items: Sequence[dict[str, Any]]) -> tuple[Evidence, ...]:
+    return tuple(Evidence(**item) for item in items)
+
+
+def _conflicts(owner: str, text: str, sources: Sources) -> tuple[Conflict, ...]:
     return tuple(
-        Conflict(
-            item["state"],
-            item["count"],
-            tuple(Source(**s) for s in item["sources"]),
-            tuple(Evidence(**e) for e in item["evidence"]),
-        )
-        for item in json.loads(text)
+        Conflict(item["state"], item["count"], sources.get((owner, n), ()), _evidence(item["evidence"]))
+        for n, item in enumerate(orjson.loads(text), start=1)
     )
 
 
-def _view(row: Mapping[str, Any]) -> SubjectView:
+def _view(row: Mapping[str, Any], sources: Sources) -> SubjectView:
     return SubjectView(
         id=row["subject"],
         title=row["title"],
@@ -83,15 +100,15 @@ def _view(row: Mapping[str, Any]) -> SubjectView:
         total=row["total"],
         since=date.fromisoformat(row["since"]) if row["since"] else None,
         date_precision=row["date_precision"],
-        evidence=_evidence(row["evidence"]),
-        sources=_sources(row["sources"]),
-        conflicts=_conflicts(row["conflicts"]),
+        evidence=_evidence(orjson.loads(row["evidence"])),
+        sources=sources.get((row["subject"], 0), ()),
+        conflicts=_conflicts(row["subject"], row["conflicts"], sources),
         quote=row["quote"],
         analyst=bool(row["analyst"]),
     )
 
 
-def _entry(row: Mapping[str, Any]) -> Entry:
+def _entry(row: Mapping[str, Any], sources: Sources) -> Entry:
     return Entry(
         date=date.fromisoformat(row["date"]),
         date_precision=row["date_precision"],
@@ -100,9 +117,9 @@ def _entry(row: Mapping[str, Any]) -> Entry:
         state=row["state"],
         count=row["count"],
         summary=row["summary"],
-        sources=_sources(row["sources"]),
-        evidence=_evidence(row["evidence"]),
-        conflicts=_conflicts(row["conflicts"]),
+        sources=sources.get((row["entry_id"], 0), ()),
+        evidence=_evidence(orjson.loads(row["evidence"])),
+        conflicts=_conflicts(row["entry_id"], row["conflicts"], sources),
         quote=row["quote"],
         analyst=bool(row["analyst"]),
         id=row["entry_id"],
