@@ -54,8 +54,10 @@ def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False
     Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
     instead: used on serialised JSON, where every unsafe character sits inside a string.
     """
-    # A printable line holds no unsafe character: only the others are read character by character
-    # (a report's JSON runs to megabytes).
+    # Printable text holds no unsafe character: a report's JSON (megabytes) is checked in one pass,
+    # and where that fails only the lines that are not printable are read character by character.
+    if multiline and text.replace("\n", "").isprintable():
+        return text
     lines = text.split("\n")
     return ("\n" if multiline else " ").join(
         line if line.isprintable() else _neutralise_line(line, multiline, json_escapes) for line in lines
