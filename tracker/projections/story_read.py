@@ -68,14 +68,9 @@ def _all_sources(db: Executes) -> Sources:
         "SELECT owner, conflict, url, title, feed, published, publisher, retrospective "
         "FROM story_sources ORDER BY owner, conflict, ordinal"
     )
-    key: tuple[str, int] | None = None
-    group: list[Source] = []
-    for owner, conflict, *fields in rows:
-        if key != (owner, conflict):
-            key, group = (owner, conflict), []
-            grouped[key] = group
-        fields[-1] = bool(fields[-1])
-        group.append(Source(*fields))
+    for owner, conflict, url, title, feed, published, publisher, retrospective in rows:
+        source = Source(url, title, feed, published, publisher, retrospective == 1)
+        grouped.setdefault((owner, conflict), []).append(source)
     return {key: tuple(group) for key, group in grouped.items()}
 
 
@@ -133,9 +128,15 @@ _CURRENT_FACTS = f"""
     UNION ALL
     SELECT fact_id, subject, source, recorded_at, coalesce(note, ?) FROM assertions WHERE position <= ?
 """  # noqa: S608 (no user input)
+# From the retractions (few) to the facts they name, by key (CROSS JOIN keeps that order), never
+# through all the current facts.
 _RETRACTED = f"""
-    SELECT f.fact_id, r.reason, f.subject, f.sentence, f.url FROM ({_CURRENT_FACTS}) AS f
-    JOIN retractions AS r USING (fact_id) WHERE r.position <= ?
+    SELECT f.fact_id, r.reason, f.subject, f.sentence, f.url FROM retractions AS r
+    CROSS JOIN (SELECT fact_id, subject, url, sentence FROM facts WHERE {CURRENT_AT}) AS f USING (fact_id)
+    WHERE r.position <= ?
+    UNION ALL
+    SELECT a.fact_id, r.reason, a.subject, coalesce(a.note, ?), a.source FROM retractions AS r
+    CROSS JOIN assertions AS a USING (fact_id) WHERE r.position <= ? AND a.position <= ?
 """  # noqa: S608
 _MENTIONS = f"""
     SELECT d.fact_id, d.subject, f.url, f.published, f.sentence, d.decision, d.reason, d.entry_id
@@ -144,7 +145,7 @@ _MENTIONS = f"""
 
 
 def _retracted(db: Executes, until: int) -> tuple[RetractedFact, ...]:
-    rows = db.execute(_RETRACTED, [until, until, ASSERTED_SENTENCE, until, until]).fetchall()
+    rows = db.execute(_RETRACTED, [until, until, until, ASSERTED_SENTENCE, until, until]).fetchall()
     return tuple(sorted((RetractedFact(*row) for row in rows), key=lambda r: (r.subject, r.fact_id)))
 
 
