@@ -139,6 +139,7 @@ def _from_projection(
     # An article revised since the checkpoint keeps the place its first version gave it.
     firsts = articles_table.first_positions(store, excluding)
     fresh = [{**a, "first": firsts.get(stream, a["first"])} for stream, a in overlay.items()]
+    newest = articles_table.newest_by_feed(store, list(counts), latest, cutoff, excluding)
     result = {
         feed: (
             count,
@@ -152,9 +153,7 @@ def _from_projection(
                     "revisions": revisions,
                     "first": first,
                 }
-                for title, link, published, revisions, first in articles_table.newest_of_feed(
-                    store, feed, latest, cutoff, excluding
-                )
+                for title, link, published, revisions, first in newest[feed]
             ],
         )
         for feed, count in counts.items()
