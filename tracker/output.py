@@ -132,7 +132,9 @@ def warn(text: str, *, kind: str = "warning") -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json_text(data))
+    # color=True: click would otherwise look for styles to strip through megabytes of JSON, which
+    # holds none (every control character in it is escaped).
+    click.echo(json_text(data), color=True)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

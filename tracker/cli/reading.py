@@ -257,7 +257,9 @@ def report(
         )
         if since is not None:
             data = _recorded_since(tracker, data, since, subject_ids)
-    if out_file is None:
+    if out_file is None and opts.fmt == "json":
+        output.echo_json(data)
+    elif out_file is None:
         output.echo(render(data, opts.fmt, terminal=output.styled(), color=True))
     else:
         Path(out_file).write_text(render(data, opts.fmt) + "\n", encoding="utf-8")
