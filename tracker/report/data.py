@@ -23,10 +23,12 @@ stale.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import gc
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
@@ -45,7 +47,29 @@ from tracker.report.coverage import COVERAGE_PER_FEED, coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
+
+def _cycles_uncollected(func: Callable[P, R]) -> Callable[P, R]:
+    """`func` with the cycle collector paused. A report builds tens of thousands of small objects
+    (a source, sentence or JSON object each) that hold no cycle, and every few hundred of them set
+    the collector walking all live objects: a fifth of a large report's time for no garbage."""
+
+    @functools.wraps(func)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_cycles_uncollected
 def build_report(
     store: Store,
     config: Config,
