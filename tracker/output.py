@@ -54,10 +54,8 @@ def neutralise(text: str, *, multiline: bool = False, json_escapes: bool = False
     Newline and tab are kept with `multiline`, else become spaces. `json_escapes` writes `\\u001b`
     instead: used on serialised JSON, where every unsafe character sits inside a string.
     """
-    # Printable text holds no unsafe character: a report's JSON (megabytes) is checked in one pass,
-    # and where that fails only the lines that are not printable are read character by character.
-    if multiline and text.replace("\n", "").isprintable():
-        return text
+    # A printable line holds no unsafe character: only the others are read character by character
+    # (a report's JSON runs to megabytes).
     lines = text.split("\n")
     return ("\n" if multiline else " ").join(
         line if line.isprintable() else _neutralise_line(line, multiline, json_escapes) for line in lines
@@ -76,13 +74,25 @@ def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
     return "".join(out)
 
 
+_SAFE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+
+
 def json_text(data: Any) -> str:
-    """JSON for stdout: stable, indented, readable non-ASCII, and no raw unsafe character.
+    """JSON for stdout: stable, indented, readable non-ASCII, and no raw unsafe character."""
+    return json_bytes(data).decode()
+
+
+def json_bytes(data: Any) -> bytes:
+    """`json_text` as UTF-8, without decoding it where nothing needs escaping.
 
     orjson writes exactly what `json.dumps(data, ensure_ascii=False, indent=2)` would, ten times
-    faster: a report of a large store runs to tens of megabytes."""
-    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
-    return neutralise(text, multiline=True, json_escapes=True)
+    faster: a report of a large store runs to megabytes. Printable ASCII and newlines are safe; the
+    rest of the text (whole characters: UTF-8 never puts ASCII bytes inside one) is usually a few
+    hundred bytes, checked on its own."""
+    encoded = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    if encoded.translate(None, _SAFE_ASCII).decode().isprintable():
+        return encoded
+    return neutralise(encoded.decode(), multiline=True, json_escapes=True).encode()
 
 
 def error_text(text: str) -> str:
@@ -132,9 +142,14 @@ def warn(text: str, *, kind: str = "warning") -> None:
 
 
 def echo_json(data: Any) -> None:
-    # color=True: click would otherwise look for styles to strip through megabytes of JSON, which
-    # holds none (every control character in it is escaped).
-    click.echo(json_text(data), color=True)
+    # Bytes go to stdout as they are: click looks for no styles to strip (JSON holds none: every
+    # control character in it is escaped), and nothing is decoded only to be encoded again. A
+    # stdout that takes only text (replaced by a caller) gets text.
+    encoded = json_bytes(data)
+    if getattr(sys.stdout, "buffer", None) is None:
+        click.echo(encoded.decode(), color=True)
+    else:
+        click.echo(encoded)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
