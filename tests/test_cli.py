@@ -155,6 +155,16 @@ def test_subject_filter_narrows_the_latest_coverage(demo_db: Path) -> None:
     assert sources & latest
 
 
+def test_latest_sets_how_many_articles_each_feed_lists(demo_db: Path) -> None:
+    def listed(*args: str) -> list[int]:
+        report = as_json(invoke("report", "--db", str(demo_db), "--format", "json", *args))
+        return [len(feed["latest"]) for feed in report["coverage"]]
+
+    few, more = listed(), listed("--latest", "20")
+    assert max(few) == 3 and max(more) > 3 and all(a <= b for a, b in zip(few, more, strict=True))
+    assert listed("--latest", "0") == [0] * len(few)
+
+
 def test_facts_are_retracted_by_their_short_id_and_shown_in_every_format(demo_copy: Path) -> None:
     db = demo_copy
     data = as_json(invoke("report", "--db", str(db), "--format", "json"))

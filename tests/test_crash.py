@@ -23,7 +23,7 @@ from tracker.config import default_config
 from tracker.storage.store import Store
 
 KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", "30"))
-PROJECTION_TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline")
+PROJECTION_TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "story_sources")
 
 
 def dump(store: Store, table: str) -> list[tuple[object, ...]]:

@@ -40,7 +40,7 @@ LABELLED = load_labelled(LABELLED_SET)
 # bounded by the extractor's limits, it still costs some 0.5 s of CPU, a hundred normal articles.
 HOSTILE = "Belarus freed political prisoners and released 52 people, the embassy in Minsk reopened " * 1200
 TABLES: tuple[str, ...] = ("articles", "feed_history", "facts", "facts_skipped")
-TABLES += ("assertions", "retractions", "subject_state", "timeline")
+TABLES += ("assertions", "retractions", "subject_state", "timeline", "story_sources")
 BUDGET = 0.2  # CPU seconds: normal articles take a few milliseconds, HOSTILE well over this
 
 
@@ -116,7 +116,7 @@ def table_rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the projected tables; those written event by event with their rowids, in
     rowid order (equal only if the rows were written in the same order too), the story's (refolded
     whole) sorted."""
-    folded = ("assertions", "retractions", "subject_state", "timeline")
+    folded = ("assertions", "retractions", "subject_state", "timeline", "story_sources")
     return {
         table: sorted(store.conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)  # noqa: S608
         if table in folded

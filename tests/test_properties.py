@@ -83,7 +83,7 @@ def fixed_clock() -> datetime:
     return datetime(2026, 1, 1, tzinfo=UTC)
 
 
-TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "fact_decisions")
+TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "fact_decisions", "story_sources")
 
 
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:

@@ -14,6 +14,7 @@ from tracker.bootstrap import Tracker
 from tracker.errors import ConfigError
 from tracker.events import Event
 from tracker.report import build_report
+from tracker.report.coverage import COVERAGE_PER_FEED
 from tracker.report.data import SHOWN_EVIDENCE
 from tracker.storage.store import Store
 
@@ -48,9 +49,9 @@ def test_coverage_lists_each_feeds_articles_newest_first_in_their_current_versio
 
 
 def coverages(tracker: Tracker, **options: Any) -> list[Any]:
-    """The coverage of the report without, and with, a cut-off day."""
+    """The coverage of the report without, and with, a cut-off day, listing 10 articles a feed."""
     return [
-        build_report(tracker.store, tracker.config, as_of=as_of, **options)["coverage"]
+        build_report(tracker.store, tracker.config, as_of=as_of, latest=10, **options)["coverage"]
         for as_of in (None, date(2025, 9, 10))
     ]
 
@@ -74,6 +75,8 @@ def test_coverage_is_the_same_from_the_log_the_projection_and_a_lagging_projecti
     assert coverages(tracker_app, known_at=first_pass) == from_projection  # read from the log
     assert [c["articles"] for c in lagging[0]] == [1, 1, 16]
     assert len(lagging[0][2]["latest"]) == 10 and lagging[0][2]["latest"] != from_projection[0][1]["latest"]
+    fewer = build_report(tracker_app.store, tracker_app.config)["coverage"][2]["latest"]
+    assert fewer == lagging[0][2]["latest"][:COVERAGE_PER_FEED]  # the default lists the newest few
 
 
 def test_known_at_reads_only_what_had_been_recorded(tracker_app: Tracker, clock: StepClock) -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.helpers.cli import in_process, tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.events import ArticleObserved
-from tracker.output import neutralise
+from tracker.output import json_bytes, json_text, neutralise
 from tracker.storage.store import Store
 from tracker.textsafe import is_unsafe
 
@@ -128,3 +128,11 @@ def test_neutralise_is_its_definition_character_by_character(
 ) -> None:
     expected = "".join(_escaped(ch, multiline, json_escapes) for ch in text)
     assert neutralise(text, multiline=multiline, json_escapes=json_escapes) == expected
+
+
+@given(st.lists(st.text(st.characters(codec="utf-8") | st.sampled_from("\x7f\x85\u00ad\u202e\u2028\u00a0"))))
+def test_json_text_is_the_json_modules_text_neutralised(values: list[str]) -> None:
+    """Where the JSON needs nothing escaped it is written as orjson encoded it; else as neutralised."""
+    expected = neutralise(json.dumps(values, ensure_ascii=False, indent=2), multiline=True, json_escapes=True)
+    assert json_text(values) == expected
+    assert json_bytes(values) == expected.encode()

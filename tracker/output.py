@@ -74,13 +74,25 @@ def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
     return "".join(out)
 
 
+_SAFE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+
+
 def json_text(data: Any) -> str:
-    """JSON for stdout: stable, indented, readable non-ASCII, and no raw unsafe character.
+    """JSON for stdout: stable, indented, readable non-ASCII, and no raw unsafe character."""
+    return json_bytes(data).decode()
+
+
+def json_bytes(data: Any) -> bytes:
+    """`json_text` as UTF-8, without decoding it where nothing needs escaping.
 
     orjson writes exactly what `json.dumps(data, ensure_ascii=False, indent=2)` would, ten times
-    faster: a report of a large store runs to tens of megabytes."""
-    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
-    return neutralise(text, multiline=True, json_escapes=True)
+    faster: a report of a large store runs to megabytes. Printable ASCII and newlines are safe; the
+    rest of the text (whole characters: UTF-8 never puts ASCII bytes inside one) is usually a few
+    hundred bytes, checked on its own."""
+    encoded = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    if encoded.translate(None, _SAFE_ASCII).decode().isprintable():
+        return encoded
+    return neutralise(encoded.decode(), multiline=True, json_escapes=True).encode()
 
 
 def error_text(text: str) -> str:
@@ -130,7 +142,14 @@ def warn(text: str, *, kind: str = "warning") -> None:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json_text(data))
+    # Bytes go to stdout as they are: click looks for no styles to strip (JSON holds none: every
+    # control character in it is escaped), and nothing is decoded only to be encoded again. A
+    # stdout that takes only text (replaced by a caller) gets text.
+    encoded = json_bytes(data)
+    if getattr(sys.stdout, "buffer", None) is None:
+        click.echo(encoded.decode(), color=True)
+    else:
+        click.echo(encoded)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -213,6 +213,12 @@ def _event_summary(event: Any) -> str:
     "with their totals), and every mention with what the fold made of it.",
 )
 @click.option(
+    "--latest",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Newest articles listed per feed in the coverage (default 3).",
+)
+@click.option(
     "-o",
     "--output",
     "out_file",
@@ -228,6 +234,7 @@ def report(
     subject_ids: tuple[str, ...],
     since: str | None,
     details: bool,
+    latest: int | None,
     out_file: str | None,
     check: bool,
     opts: Options,
@@ -246,10 +253,13 @@ def report(
             known_at=known_at,
             subjects=subject_ids or None,
             details=details,
+            latest=latest,
         )
         if since is not None:
             data = _recorded_since(tracker, data, since, subject_ids)
-    if out_file is None:
+    if out_file is None and opts.fmt == "json":
+        output.echo_json(data)
+    elif out_file is None:
         output.echo(render(data, opts.fmt, terminal=output.styled(), color=True))
     else:
         Path(out_file).write_text(render(data, opts.fmt) + "\n", encoding="utf-8")

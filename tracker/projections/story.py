@@ -1,5 +1,5 @@
-"""`subject_state` and `timeline`: the story fold materialised for SQL users, plus the analysts'
-`assertions` and `retractions` it reads.
+"""`subject_state`, `timeline` and their `story_sources`: the story fold materialised for SQL users,
+plus the analysts' `assertions` and `retractions` it reads.
 
 Both tables are recomputed from `facts` and the analysts' tables by `tracker.fold.fold_story`, the same
 function `tracker report` uses for `--as-of` and `--known-at`, so the tables and the report cannot disagree.
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.fold import ANALYST_PUBLISHER, Entry, Fact, Retraction, Story, fold_story
+from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction, fold_story
 from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
+from tracker.projections.story_write import first_recorded, write_story
 from tracker.projections.views import create_views, drop_views
 from tracker.storage.connect import Executes
 from tracker.storage.store import Store
@@ -68,8 +68,7 @@ _TABLES = (
         analyst         INTEGER NOT NULL, -- 1 when an analyst's assertion set it
         quote           TEXT,
         evidence        TEXT NOT NULL,    -- JSON [{sentence, url, modality, analyst}]
-        sources         TEXT NOT NULL,    -- JSON [{url, title, feed, published, publisher, retrospective}]
-        conflicts       TEXT NOT NULL,    -- JSON [{state, count, sources, evidence}]
+        conflicts       TEXT NOT NULL,    -- JSON [{state, count, evidence}]; sources in story_sources
         position        INTEGER,          -- log position of the first report of its current value
         recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
@@ -88,12 +87,26 @@ _TABLES = (
         publishers      INTEGER NOT NULL, -- distinct publishers reporting it
         analyst         INTEGER NOT NULL,
         quote           TEXT,
-        sources         TEXT NOT NULL,
-        evidence        TEXT NOT NULL,
-        conflicts       TEXT NOT NULL,
+        evidence        TEXT NOT NULL,    -- JSON [{sentence, url, modality, analyst, fact_id}]
+        conflicts       TEXT NOT NULL,    -- JSON [{state, count, evidence}]; sources in story_sources
         position        INTEGER,          -- log position of the first report of this change
         recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
+    """,
+    # Rows, not JSON: a report lists every source, and reading rows costs less than decoding JSON.
+    """
+    CREATE TABLE story_sources (
+        owner           TEXT NOT NULL,    -- timeline.entry_id, or subject_state.subject
+        conflict        INTEGER NOT NULL, -- 0: the owner's own sources; n: those of its nth conflict
+        ordinal         INTEGER NOT NULL, -- the fold's order among them
+        url             TEXT,
+        title           TEXT,
+        feed            TEXT NOT NULL,
+        published       TEXT,             -- ISO-8601 UTC
+        publisher       TEXT NOT NULL,
+        retrospective   INTEGER NOT NULL, -- 1: a later article retelling it
+        PRIMARY KEY (owner, conflict, ordinal)
+    ) STRICT, WITHOUT ROWID
     """,
     """
     CREATE TABLE story_inputs (
@@ -114,7 +127,7 @@ _TABLES = (
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 4  # 4: story_inputs
+    version: ClassVar[int] = 5  # 5: story_sources
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )
@@ -137,6 +150,7 @@ class StoryProjection(Projection):
         drop_views(db)
         for table in (
             "story_inputs",
+            "story_sources",
             "fact_decisions",
             "timeline",
             "subject_state",
@@ -289,111 +303,3 @@ def _retractions(db: Executes, until: int) -> list[tuple[int, Retraction]]:
         "SELECT position, fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
     )
     return [(position, Retraction(fact_id, reason)) for position, fact_id, reason in rows.fetchall()]
-
-
-def _json(items: Iterable[Any]) -> str:
-    return json.dumps([asdict(item) for item in items], ensure_ascii=False, sort_keys=True)
-
-
-def first_recorded(db: sqlite_utils.Database) -> dict[str, tuple[int, str]]:
-    """fact id → (position, recorded_at) of the first event that reported it: deterministic, so a
-    rebuild gives every row the same recorded time."""
-    rows = db.execute(
-        "SELECT f.fact_id, f.position, e.recorded_at FROM "
-        "(SELECT fact_id, min(position) AS position FROM facts GROUP BY fact_id "
-        " UNION ALL SELECT fact_id, position FROM assertions) AS f "
-        "JOIN events AS e ON e.position = f.position"
-    ).fetchall()
-    return {fact_id: (position, recorded_at) for fact_id, position, recorded_at in rows}
-
-
-def _recorded(entry: Entry, first: Mapping[str, tuple[int, str]]) -> tuple[int | None, str | None]:
-    """The first report among the facts that define an entry."""
-    known = [first[fact_id] for fact_id in entry.facts if fact_id in first]
-    return min(known) if known else (None, None)
-
-
-def _subject_recorded(
-    view: Any, entries: Sequence[Entry], first: Mapping[str, tuple[int, str]]
-) -> tuple[int | None, str | None]:
-    """When a subject's current value was first reported: for a tally, its latest release; for a
-    state, the latest change to the state it is in."""
-    if view.kind == "tally":
-        found = [_recorded(e, first) for e in entries if e.subject == view.id and e.kind == "release"]
-    else:
-        found = [
-            _recorded(e, first)
-            for e in entries
-            if e.subject == view.id and e.kind == "change" and e.state == view.state
-        ][-1:]
-    known = [item for item in found if item[0] is not None]
-    return max(known) if known else (None, None)
-
-
-def write_story(
-    db: sqlite_utils.Database, story: Story, first: Mapping[str, tuple[int, str]] | None = None
-) -> None:
-    """Make the story tables hold `story`, writing only the rows that differ from what they hold."""
-    first = first or {}
-    decisions: dict[str, tuple[object, ...]] = {}
-    for m in story.mentions:
-        decisions.setdefault(m.fact_id, (m.fact_id, m.subject, m.decision, m.entry, m.reason))
-    states = [
-        (
-            view.id,
-            view.title,
-            view.kind,
-            view.state,
-            view.state_label,
-            view.total,
-            view.since.isoformat() if view.since else None,
-            view.date_precision,
-            int(view.analyst),
-            view.quote,
-            _json(view.evidence),
-            _json(view.sources),
-            _json(view.conflicts),
-            *_subject_recorded(view, story.timeline, first),
-        )
-        for view in story.subjects
-    ]
-    timeline = [
-        (
-            seq,
-            entry.id,
-            entry.date.isoformat(),
-            entry.date_precision,
-            entry.subject,
-            entry.kind,
-            entry.state,
-            entry.count,
-            entry.summary,
-            entry.publishers,
-            int(entry.analyst),
-            entry.quote,
-            _json(entry.sources),
-            _json(entry.evidence),
-            _json(entry.conflicts),
-            *_recorded(entry, first),
-        )
-        for seq, entry in enumerate(story.timeline, start=1)
-    ]
-    _replace_rows(db, "fact_decisions", "fact_id", list(decisions.values()))
-    _replace_rows(db, "subject_state", "subject", states)
-    _replace_rows(db, "timeline", "seq", timeline)
-
-
-def _replace_rows(
-    db: sqlite_utils.Database, table: str, key: str, rows: Sequence[tuple[object, ...]]
-) -> None:
-    """Make `table` (whose first column is `key`, its primary key) hold exactly `rows`: rows no
-    longer wanted are deleted first (a timeline entry may move to another `seq`), then new ones added."""
-    old = set(db.execute(f"SELECT * FROM {table}").fetchall())  # noqa: S608 (our table names)
-    new = set(rows)
-    gone = [(row[0],) for row in old - new]
-    if gone:
-        db.conn.executemany(f"DELETE FROM {table} WHERE {key} = ?", gone)  # noqa: S608
-    added = [row for row in rows if row not in old]
-    if added:
-        marks = ", ".join("?" * len(added[0]))
-        db.conn.executemany(f"INSERT INTO {table} VALUES ({marks})", added)  # noqa: S608

@@ -1,17 +1,18 @@
 """The story as the story projection last folded it, read back from its tables.
 
-`subject_state`, `timeline` and `fact_decisions` hold `fold_story`'s result at the projection's
-checkpoint, so a reader at that position gets the same `Story` without folding every fact again:
-the cost is the size of the story, not of the history. The readers decide when the tables are
-current (`tracker.report.data`).
+`subject_state`, `timeline` (with their `story_sources`) and `fact_decisions` hold `fold_story`'s
+result at the projection's checkpoint, so a reader at that position gets the same `Story` without
+folding every fact again: the cost is the size of the story, not of the history. The readers
+decide when the tables are current (`tracker.report.data`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
+
+import orjson
 
 from tracker.fold import Conflict, Entry, Evidence, Mention, RetractedFact, Source, Story, SubjectView
 from tracker.projections.facts import CURRENT_AT
@@ -26,12 +27,15 @@ def read_story(store: Store, subject_ids: Sequence[str], until: int, *, mentions
     left unread (empty)."""
     db = store.conn
     rank = {subject_id: i for i, subject_id in enumerate(subject_ids)}
+    sources = _all_sources(db)
     views = sorted(
-        (_view(row) for row in _rows(db, "SELECT * FROM subject_state") if row["subject"] in rank),
+        (_view(row, sources) for row in _rows(db, "SELECT * FROM subject_state") if row["subject"] in rank),
         key=lambda view: rank[view.id],
     )
     timeline = [
-        _entry(row) for row in _rows(db, "SELECT * FROM timeline ORDER BY seq") if row["subject"] in rank
+        _entry(row, sources)
+        for row in _rows(db, "SELECT * FROM timeline ORDER BY seq")
+        if row["subject"] in rank
     ]
     said = _mentions(db, rank, until) if mentions else ()
     return Story(tuple(views), tuple(timeline), _retracted(db, until), said)
@@ -53,27 +57,39 @@ def _rows(db: Executes, sql: str, params: Sequence[Any] = ()) -> list[dict[str, 
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _sources(text: str) -> tuple[Source, ...]:
-    return tuple(Source(**item) for item in json.loads(text))
+# (owner, conflict) → its sources in order: 0 for an entry's or view's own, n for its nth conflict's.
+Sources = Mapping[tuple[str, int], tuple[Source, ...]]
 
 
-def _evidence(text: str) -> tuple[Evidence, ...]:
-    return tuple(Evidence(**item) for item in json.loads(text))
+def _all_sources(db: Executes) -> Sources:
+    """Every row of `story_sources`, in one pass over its key (a report lists every source)."""
+    grouped: dict[tuple[str, int], list[Source]] = {}
+    rows = db.execute(
+        "SELECT owner, conflict, url, title, feed, published, publisher, retrospective "
+        "FROM story_sources ORDER BY owner, conflict, ordinal"
+    )
+    for owner, conflict, url, title, feed, published, publisher, retrospective in rows:
+        source = Source(url, title, feed, published, publisher, retrospective == 1)
+        grouped.setdefault((owner, conflict), []).append(source)
+    return {key: tuple(group) for key, group in grouped.items()}
 
 
-def _conflicts(text: str) -> tuple[Conflict, ...]:
+def _evidence(items: Sequence[dict[str, Any]]) -> tuple[Evidence, ...]:
+    # By position: keywords cost twice as much, over the thousands of sentences a report reads.
     return tuple(
-        Conflict(
-            item["state"],
-            item["count"],
-            tuple(Source(**s) for s in item["sources"]),
-            tuple(Evidence(**e) for e in item["evidence"]),
-        )
-        for item in json.loads(text)
+        Evidence(item["sentence"], item["url"], item["modality"], item["analyst"], item["fact_id"])
+        for item in items
     )
 
 
-def _view(row: Mapping[str, Any]) -> SubjectView:
+def _conflicts(owner: str, text: str, sources: Sources) -> tuple[Conflict, ...]:
+    return tuple(
+        Conflict(item["state"], item["count"], sources.get((owner, n), ()), _evidence(item["evidence"]))
+        for n, item in enumerate(orjson.loads(text), start=1)
+    )
+
+
+def _view(row: Mapping[str, Any], sources: Sources) -> SubjectView:
     return SubjectView(
         id=row["subject"],
         title=row["title"],
@@ -83,15 +99,15 @@ def _view(row: Mapping[str, Any]) -> SubjectView:
         total=row["total"],
         since=date.fromisoformat(row["since"]) if row["since"] else None,
         date_precision=row["date_precision"],
-        evidence=_evidence(row["evidence"]),
-        sources=_sources(row["sources"]),
-        conflicts=_conflicts(row["conflicts"]),
+        evidence=_evidence(orjson.loads(row["evidence"])),
+        sources=sources.get((row["subject"], 0), ()),
+        conflicts=_conflicts(row["subject"], row["conflicts"], sources),
         quote=row["quote"],
         analyst=bool(row["analyst"]),
     )
 
 
-def _entry(row: Mapping[str, Any]) -> Entry:
+def _entry(row: Mapping[str, Any], sources: Sources) -> Entry:
     return Entry(
         date=date.fromisoformat(row["date"]),
         date_precision=row["date_precision"],
@@ -100,9 +116,9 @@ def _entry(row: Mapping[str, Any]) -> Entry:
         state=row["state"],
         count=row["count"],
         summary=row["summary"],
-        sources=_sources(row["sources"]),
-        evidence=_evidence(row["evidence"]),
-        conflicts=_conflicts(row["conflicts"]),
+        sources=sources.get((row["entry_id"], 0), ()),
+        evidence=_evidence(orjson.loads(row["evidence"])),
+        conflicts=_conflicts(row["entry_id"], row["conflicts"], sources),
         quote=row["quote"],
         analyst=bool(row["analyst"]),
         id=row["entry_id"],
@@ -116,9 +132,15 @@ _CURRENT_FACTS = f"""
     UNION ALL
     SELECT fact_id, subject, source, recorded_at, coalesce(note, ?) FROM assertions WHERE position <= ?
 """  # noqa: S608 (no user input)
+# From the retractions (few) to the facts they name, by key (CROSS JOIN keeps that order), never
+# through all the current facts.
 _RETRACTED = f"""
-    SELECT f.fact_id, r.reason, f.subject, f.sentence, f.url FROM ({_CURRENT_FACTS}) AS f
-    JOIN retractions AS r USING (fact_id) WHERE r.position <= ?
+    SELECT f.fact_id, r.reason, f.subject, f.sentence, f.url FROM retractions AS r
+    CROSS JOIN (SELECT fact_id, subject, url, sentence FROM facts WHERE {CURRENT_AT}) AS f USING (fact_id)
+    WHERE r.position <= ?
+    UNION ALL
+    SELECT a.fact_id, r.reason, a.subject, coalesce(a.note, ?), a.source FROM retractions AS r
+    CROSS JOIN assertions AS a USING (fact_id) WHERE r.position <= ? AND a.position <= ?
 """  # noqa: S608
 _MENTIONS = f"""
     SELECT d.fact_id, d.subject, f.url, f.published, f.sentence, d.decision, d.reason, d.entry_id
@@ -127,7 +149,7 @@ _MENTIONS = f"""
 
 
 def _retracted(db: Executes, until: int) -> tuple[RetractedFact, ...]:
-    rows = db.execute(_RETRACTED, [until, until, ASSERTED_SENTENCE, until, until]).fetchall()
+    rows = db.execute(_RETRACTED, [until, until, until, ASSERTED_SENTENCE, until, until]).fetchall()
     return tuple(sorted((RetractedFact(*row) for row in rows), key=lambda r: (r.subject, r.fact_id)))
 
 

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 VIEWS: dict[str, str] = {
     "current_state": """
         SELECT subject, title, kind, coalesce(state_label, state) AS state, state AS state_id, total,
-            since, date_precision, json_array_length(sources) AS sources,
+            since, date_precision,
+            (SELECT count(*) FROM story_sources AS s WHERE s.owner = v.subject AND s.conflict = 0) AS sources,
             json_extract(evidence, '$[0].sentence') AS evidence, json_extract(evidence, '$[0].url') AS url,
             json_array_length(conflicts) AS conflicts, recorded_at
-        FROM subject_state
+        FROM subject_state AS v
     """,
     "timeline_evidence": """
         SELECT t.seq, t.entry_id, t.date, t.date_precision, t.subject, t.kind, t.summary, t.publishers,
@@ -30,10 +31,8 @@ VIEWS: dict[str, str] = {
     """,
     "timeline_sources": """
         SELECT t.seq, t.entry_id, t.date, t.subject, t.summary,
-            json_extract(s.value, '$.publisher') AS publisher, json_extract(s.value, '$.title') AS title,
-            json_extract(s.value, '$.url') AS url, json_extract(s.value, '$.published') AS published,
-            coalesce(json_extract(s.value, '$.retrospective'), 0) AS retelling, t.recorded_at
-        FROM timeline AS t, json_each(t.sources) AS s
+            s.publisher, s.title, s.url, s.published, s.retrospective AS retelling, t.recorded_at
+        FROM timeline AS t JOIN story_sources AS s ON s.owner = t.entry_id AND s.conflict = 0
     """,
     "recent_changes": """
         SELECT 'timeline' AS what, recorded_at, subject, date, summary AS change, entry_id, position

@@ -20,7 +20,9 @@ from tracker.projections import feeds as feeds_table
 from tracker.storage.log_queries import ArticleVersion, article_versions
 from tracker.storage.store import Store
 
-COVERAGE_PER_FEED = 10
+# A feed's newest few show it is read and what it brings; more (`--latest`) make a report of many feeds
+# mostly coverage, and the rest is in the `articles` table.
+COVERAGE_PER_FEED = 3
 # Past this many versions not yet projected, reading the log is as cheap as excluding them one by one.
 _MAX_OVERLAY = 500
 
@@ -28,9 +30,15 @@ Article = dict[str, Any]  # feed, title, url, published, published_at, revisions
 
 
 def coverage(
-    store: Store, config: Config, *, until: int, as_of: date | None, streams: set[str] | None = None
+    store: Store,
+    config: Config,
+    *,
+    until: int,
+    as_of: date | None,
+    streams: set[str] | None = None,
+    latest: int = COVERAGE_PER_FEED,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The latest articles of each feed (of `streams` only, unless None), as known at position
+    """The `latest` articles of each feed (of `streams` only, unless None), as known at position
     `until`, published by `as_of`; and how many articles were known in all, whatever the filters."""
     cutoff = format_utc(end_of_day(as_of)) if as_of else None
     projection = articles_table.ArticlesProjection()
@@ -47,7 +55,7 @@ def coverage(
                 if cutoff
                 else all_counts
             )
-            by_feed = _from_projection(store, overlay, cutoff, counts)
+            by_feed = _from_projection(store, overlay, cutoff, counts, latest)
     else:
         known, by_feed = None, None
     if by_feed is None:
@@ -70,7 +78,7 @@ def coverage(
                 "articles": count,
                 "latest": [
                     {k: v for k, v in a.items() if k not in ("feed", "published_at", "first")}
-                    for a in articles[:COVERAGE_PER_FEED]
+                    for a in articles[:latest]
                 ],
             }
         )
@@ -123,14 +131,15 @@ def _by_feed(articles: Iterable[Article], cutoff: str | None) -> dict[str, tuple
 
 
 def _from_projection(
-    store: Store, overlay: Mapping[str, Article], cutoff: str | None, counts: Mapping[str, int]
+    store: Store, overlay: Mapping[str, Article], cutoff: str | None, counts: Mapping[str, int], latest: int
 ) -> dict[str, tuple[int, list[Article]]]:
     """Counts (`counts`: the projection's, published before `cutoff`, leaving out the overlay) and
-    latest articles from the projection, with the unprojected versions laid over."""
+    the `latest` articles from the projection, with the unprojected versions laid over."""
     excluding = list(overlay)
     # An article revised since the checkpoint keeps the place its first version gave it.
     firsts = articles_table.first_positions(store, excluding)
     fresh = [{**a, "first": firsts.get(stream, a["first"])} for stream, a in overlay.items()]
+    newest = articles_table.newest_by_feed(store, list(counts), latest, cutoff, excluding)
     result = {
         feed: (
             count,
@@ -144,9 +153,7 @@ def _from_projection(
                     "revisions": revisions,
                     "first": first,
                 }
-                for title, link, published, revisions, first in articles_table.newest_of_feed(
-                    store, feed, COVERAGE_PER_FEED, cutoff, excluding
-                )
+                for title, link, published, revisions, first in newest[feed]
             ],
         )
         for feed, count in counts.items()
