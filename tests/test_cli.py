@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -224,3 +225,25 @@ def test_eval_works_from_any_directory(tmp_path: Path) -> None:
     result = tracker("eval", "--format", "json", cwd=tmp_path)
     assert result.code == 0, result.err
     assert json.loads(result.out)["groups"]["all"]["items"] >= 100
+
+
+def test_a_report_over_an_outdated_facts_projection_says_why_it_reads_the_log(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.cli import reading
+
+    monkeypatch.setattr(reading, "_LAG_WORTH_A_NOTE", 10)  # the demo's log is short
+    current = clean(invoke("report", "--db", str(demo_copy), "--format", "json"))
+    assert current.exit_code == 0 and "facts projection" not in current.stderr
+    with sqlite3.connect(demo_copy) as conn:  # as after an upgrade that changes the extractor
+        conn.execute("UPDATE projection_checkpoints SET fingerprint = 'facts/v0' WHERE name = 'facts'")
+    conn.close()
+    outdated = clean(invoke("report", "--db", str(demo_copy), "--format", "json"))
+    assert outdated.exit_code == 0
+    assert "facts projection is" in outdated.stderr and "out of date with the code" in outdated.stderr
+    assert "tracker fetch" in outdated.stderr
+    assert _without_time(outdated.stdout) == _without_time(current.stdout)
+
+
+def _without_time(report: str) -> dict[str, Any]:
+    return {key: value for key, value in json.loads(report).items() if key != "generated_at"}

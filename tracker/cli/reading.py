@@ -246,6 +246,7 @@ def report(
     paths = opts.paths()
     cfg = paths.load_config()
     with open_tracker(cfg, paths.db, readonly=True, check=check) as tracker:
+        _note_unprojected_articles(tracker)
         data = build_report(
             tracker.store,
             tracker.config,
@@ -264,6 +265,26 @@ def report(
     else:
         Path(out_file).write_text(render(data, opts.fmt) + "\n", encoding="utf-8")
         output.note(f"report written to {out_file}")
+
+
+# Fewer events than this are read from the log in well under a second: a daemon's usual lag.
+_LAG_WORTH_A_NOTE = 1_000
+
+
+def _note_unprojected_articles(tracker: Tracker) -> None:
+    """A read-only report extracts in memory whatever the facts projection has not caught up with.
+    After an upgrade that changes the extractor (or an edit to the subject rules) that is the whole
+    log, which takes minutes on a large store: say so before it starts, and how to avoid it."""
+    for status in tracker.runner.status(tracker.store):
+        if status.name != "facts":
+            continue
+        behind = status.lag if status.fingerprint_ok else status.head
+        if behind >= _LAG_WORTH_A_NOTE:
+            why = "" if status.fingerprint_ok else " (it is out of date with the code or the subject rules)"
+            output.note(
+                f"the facts projection is {behind:,} events behind the log{why}: this report extracts "
+                "them in memory; `tracker fetch` or `tracker rebuild` brings it up to date"
+            )
 
 
 def _recorded_since(
