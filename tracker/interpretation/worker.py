@@ -31,13 +31,17 @@ Reply = tuple[str, int, Any]
 
 def serve(conn: Connection, memory_limit: int, budget: float) -> None:
     confine(memory_limit)
-    # Everything extraction loads on first use is imported before "ready", so that importing never
-    # counts against an article's budget or the pool's wall-time backstop.
+    # Everything extraction loads on first use is imported before "ready", and the article events'
+    # models (built when first used) are built, so that neither counts against an article's budget
+    # or the pool's wall-time backstop.
     import tracker.extract.pipeline
     import tracker.extract.text  # noqa: F401
+    from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched
     from tracker.extract.matching import compile_subjects
     from tracker.projections.facts import facts_from_article
 
+    for model in (ArticleObserved, ArticleRevised, ArticleTextFetched):
+        model.model_rebuild(force=True)
     conn.send(("ready", None))
     subjects: dict[str, Sequence[Any]] = {}
     exhausted = False
