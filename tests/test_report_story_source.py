@@ -51,7 +51,12 @@ def plain(story: Story) -> dict[str, Any]:
     """Everything the report shows of a story (an entry's fact ids are the fold's bookkeeping)."""
     return {
         "subjects": [asdict(view) for view in story.subjects],
-        "timeline": [{k: v for k, v in asdict(e).items() if k != "facts"} for e in story.timeline],
+        # An entry read back carries its corroboration as stored; a folded one counts it.
+        "timeline": [
+            {k: v for k, v in asdict(e).items() if k not in ("facts", "stored_publishers")}
+            | {"publishers": e.publishers}
+            for e in story.timeline
+        ],
         "retracted": [asdict(r) for r in story.retracted],
         "mentions": [asdict(m) for m in story.mentions],
     }

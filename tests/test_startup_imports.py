@@ -1,7 +1,8 @@
 """What `tracker --help`, `tracker report` and `tracker fetch` import: a command run from a shell or
 cron must start at once. Neither `--help` nor `report` loads the network stack, the feed parser,
 the scheduler, the demo's server or the extractor; `--help` not even the configuration, the store,
-the fold or the report; `report`, whatever it is asked (a day, a moment, details), neither
+the fold or the report; `report` read from the projected tables not the fold itself, only its
+vocabulary; `report`, whatever it is asked (a day, a moment, details), neither
 sqlite-utils (it reads with plain SQL), pydantic nor the event models (it reads the projections'
 tables and decodes no event), nor the other commands. `fetch` leaves parsing to its workers and page
 extraction to its own, and never loads httpx's command-line client."""
@@ -77,6 +78,14 @@ NOT_FOR_REPORT = {
     "tracker.events",
     "tracker.extract.text",
 }
+# The fold itself: a report read from the projected tables needs only its vocabulary.
+FOLDING = {
+    "tracker.fold.cluster",
+    "tracker.fold.identity",
+    "tracker.fold.state",
+    "tracker.fold.story",
+    "tracker.fold.tally",
+}
 NOT_FOR_FETCH = {
     "apscheduler",
     "dateparser",
@@ -137,6 +146,15 @@ def test_report_imports_neither_network_extractor_nor_event_models(
     modules = loaded(["report", *options, "--db", str(demo_db)], tmp_path)
     assert "tracker.report.data" in modules and "tracker.config" in modules
     assert offenders(modules, NEVER_AT_START | NOT_FOR_REPORT) == []
+
+
+@pytest.mark.parametrize("options", [["--format", "json"], [], ["--format", "json", "--details"]])
+def test_report_read_from_the_tables_does_not_load_the_fold(
+    demo_db: Path, tmp_path: Path, options: list[str]
+) -> None:
+    modules = loaded(["report", *options, "--db", str(demo_db)], tmp_path)
+    assert "tracker.projections.story_read" in modules  # the story was read, not folded
+    assert offenders(modules, FOLDING) == []
 
 
 def test_fetch_leaves_parsing_and_extraction_to_its_workers(tmp_path: Path) -> None:

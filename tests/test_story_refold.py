@@ -10,8 +10,8 @@ import pytest
 from tests.helpers.events import article, revision
 from tracker import app
 from tracker.bootstrap import Tracker
-from tracker.fold import fold_story
-from tracker.projections import story
+from tracker.fold import story
+from tracker.fold.story import fold_story
 from tracker.storage.store import Store
 
 STORY_TABLES = ("subject_state", "timeline", "fact_decisions", "story_sources")

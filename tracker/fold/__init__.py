@@ -4,7 +4,12 @@ dated timeline of real-world changes. Pure: no I/O, no clock.
     fold_story(subjects, facts, retractions, as_of=…, only=…) -> Story
     Fact                      the one fact record (a claim with its article), model.py
     Story, Entry, SubjectView what the fold makes of facts, model.py
+
+`fold_story` (and with it the identity, state and tally modules) is imported on first use: a report
+read from the projected tables never folds.
 """
+
+from typing import TYPE_CHECKING
 
 from tracker.fold.model import (
     ANALYST_PUBLISHER,
@@ -20,7 +25,9 @@ from tracker.fold.model import (
     Story,
     SubjectView,
 )
-from tracker.fold.story import fold_story
+
+if TYPE_CHECKING:
+    from tracker.fold.story import fold_story
 
 __all__ = [
     "ANALYST_PUBLISHER",
@@ -37,3 +44,11 @@ __all__ = [
     "SubjectView",
     "fold_story",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "fold_story":
+        from tracker.fold.story import fold_story
+
+        return fold_story
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction, fold_story
+from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction
 from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
@@ -175,6 +175,8 @@ class StoryProjection(Projection):
         # Article events change `facts`; finish() refolds.
 
     def finish(self, db: sqlite_utils.Database) -> None:
+        from tracker.fold import fold_story  # here: a report, which reads these tables, never folds
+
         digest = inputs_digest(db)
         if db.execute("SELECT digest FROM story_inputs").fetchone() == (digest,):
             return  # no fact, assertion or retraction changed since the tables were folded

@@ -122,6 +122,7 @@ def _entry(row: Mapping[str, Any], sources: Sources) -> Entry:
         quote=row["quote"],
         analyst=bool(row["analyst"]),
         id=row["entry_id"],
+        stored_publishers=row["publishers"],
     )
 
 

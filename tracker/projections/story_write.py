@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tracker.fold import Conflict, Entry, Source, Story, SubjectView
@@ -25,7 +24,7 @@ def _json(items: Iterable[Any]) -> str:
 def _conflicts_json(conflicts: Sequence[Conflict]) -> str:
     """A view's or entry's conflicts without their sources (those are rows of `story_sources`)."""
     return _json(
-        {"state": c.state, "count": c.count, "evidence": [asdict(e) for e in c.evidence]} for c in conflicts
+        {"state": c.state, "count": c.count, "evidence": [e._asdict() for e in c.evidence]} for c in conflicts
     )
 
 
@@ -94,7 +93,7 @@ def write_story(
             view.date_precision,
             int(view.analyst),
             view.quote,
-            _json(asdict(e) for e in view.evidence),
+            _json(e._asdict() for e in view.evidence),
             _conflicts_json(view.conflicts),
             *_subject_recorded(view, story.timeline, first),
         )
@@ -114,7 +113,7 @@ def write_story(
             entry.publishers,
             int(entry.analyst),
             entry.quote,
-            _json(asdict(e) for e in entry.evidence),
+            _json(e._asdict() for e in entry.evidence),
             _conflicts_json(entry.conflicts),
             *_recorded(entry, first),
         )

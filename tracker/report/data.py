@@ -32,7 +32,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
-from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView, fold_story
+from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView
 from tracker.projections import checkpoints
 from tracker.projections.facts import (
     FactsProjection,
@@ -134,6 +134,8 @@ def story_at(
         streams = None if subjects is None else streams_about(store, subjects, until)
         return read_story(store, ids, until, mentions=mentions), streams
     # Narrowed to subjects, the articles about them are found among all the facts, whatever their date.
+    from tracker.fold import fold_story  # here: a report read from the tables never folds
+
     facts, retractions = story_inputs(store, config, until, dated_by=as_of if subjects is None else None)
     streams = None if subjects is None else {f.stream for f in facts if f.subject in subjects}
     story = fold_story(config.subjects, facts, retractions, as_of=as_of, only=subjects, mentions=mentions)
