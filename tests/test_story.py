@@ -241,13 +241,41 @@ def test_a_state_passed_through_on_the_day_of_a_further_one_is_no_entry() -> Non
         (e.date, e.state) for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"
     ]
     assert changes == [(date(2025, 9, 11), "reopened")]
-    # Discussion asserted as a step of its own that day stays an entry.
-    facts[0] = replace(facts[0], modality="asserted")
+    # Discussion told only as done that day was passed through on the way to the reopening too.
+    facts[0] = replace(facts[0], modality="asserted", tense="past")
     story = fold_story(SUBJECTS, facts)
+    assert [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"] == [
+        "reopened"
+    ]
+    # Discussion that looks past the step ("a consulate would follow") stays an entry of its own.
+    ahead = replace(facts[0], fact_id="fact:3", modality="promise", tense="future")
+    story = fold_story(SUBJECTS, [*facts, ahead])
     assert [e.state for e in story.timeline if e.subject == "us-embassy-minsk" and e.kind == "change"] == [
         "reopening-discussed",
         "reopened",
     ]
+
+
+def test_an_offer_told_as_made_the_day_of_the_step_is_that_step_unless_it_promises_more() -> None:
+    offer = replace(fact(1, "belavia-sanctions", state="relief-promised", publisher="wire"), tense="present")
+    licence = replace(fact(2, "belavia-sanctions", state="eased", publisher="digest"), tense="past")
+
+    def changes(facts: list[Fact]) -> list[str | None]:
+        story = fold_story(SUBJECTS, facts)
+        return [e.state for e in story.timeline if e.subject == "belavia-sanctions" and e.kind == "change"]
+
+    assert changes([offer, licence]) == ["eased"]
+    decision, entry = decisions(fold_story(SUBJECTS, [offer, licence]))["fact:1"]
+    assert (decision, entry) == ("news", "belavia-sanctions:2025-09-11:eased")
+    mention = next(m for m in fold_story(SUBJECTS, [offer, licence]).mentions if m.fact_id == "fact:1")
+    assert "a step to eased reported in the same period" in mention.reason
+    assert changes([offer]) == ["relief-promised"]  # an offer on its own is a promise
+    contingent = fact(
+        3, "belavia-sanctions", state="relief-promised", modality="conditional", publisher="wire"
+    )
+    assert changes([offer, licence, contingent]) == ["relief-promised", "eased"]
+    later_offer = replace(offer, event_date=date(2025, 8, 1))  # made a month before the step
+    assert changes([later_offer, licence]) == ["relief-promised", "eased"]
 
 
 def test_one_person_freed_is_told_apart_by_name() -> None:

@@ -117,6 +117,7 @@ class Entry:
     quote: str | None = None
     analyst: bool = False
     facts: tuple[str, ...] = ()  # ids of the facts that define it (its news, or a dated retelling)
+    passed: tuple[str, ...] = ()  # ids of facts of a state passed through on the way to it
     id: str = ""  # subject:date:state-or-count, unique in a story
     # `publishers` as the story projection stored it, read back with the entry (None: count them).
     stored_publishers: int | None = field(default=None, compare=False)

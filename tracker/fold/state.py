@@ -4,8 +4,9 @@ conflicts."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tracker.fold.cluster import Cluster, same_period
 from tracker.fold.model import (
@@ -40,8 +41,8 @@ def fold_state(
     """Walk a subject's changes in date order from its starting point; the view is where it ends."""
     initial = _initial_entry(subject, as_of)
     walk = _Walk(subject, initial)
-    for state, facts_for, conflicts in _state_changes(facts, founders, walk.states, walk.order):
-        walk.step(state, facts_for, conflicts, retellings)
+    for change in _state_changes(facts, founders, walk.states, walk.order):
+        walk.step(change, retellings)
     return walk.view(), walk.entries
 
 
@@ -76,13 +77,8 @@ class _Walk:
         self.confirmations: list[Fact] = []
         self.later_conflicts: list[Conflict] = []
 
-    def step(
-        self,
-        state: str,
-        facts: list[Fact],
-        conflicts: tuple[Conflict, ...],
-        retellings: dict[str, list[Fact]],
-    ) -> None:
+    def step(self, change: _Change, retellings: dict[str, list[Fact]]) -> None:
+        state, facts, conflicts = change.state, change.facts, change.conflicts
         label = _label(self.subject, state)
         if state == self.current:
             self._confirm(state, facts, conflicts, retellings)
@@ -92,7 +88,8 @@ class _Walk:
         if not (forward or reversal or self.subject.transitions == "latest"):
             return  # an older state without an asserted reversal: not a change
         self.current = state
-        self.current_entry = _state_entry(self.subject, state, "change", facts, conflicts, label, retellings)
+        entry = _state_entry(self.subject, state, "change", facts, conflicts, label, retellings)
+        self.current_entry = replace(entry, passed=change.passed)
         self.confirmations, self.later_conflicts = [], []
         self.entries.append(self.current_entry)
 
@@ -151,9 +148,19 @@ class _Walk:
         )
 
 
+class _Change(NamedTuple):
+    """A change the walk may make: to `state`, on `facts`, with rival accounts as `conflicts` and
+    the facts of states `passed` through on the way to it that period."""
+
+    state: str
+    facts: list[Fact]
+    conflicts: tuple[Conflict, ...] = ()
+    passed: tuple[str, ...] = ()
+
+
 def _state_changes(
     candidates: list[Fact], founders: dict[str, str], states: dict[str, StateLike], order: dict[str, int]
-) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+) -> list[_Change]:
     """Cluster per state, then settle disagreements between settled states reported together."""
     clusters: list[tuple[str, Cluster]] = []
     for state_id in sorted({f.state for f in candidates if f.state}, key=lambda s: order[s]):
@@ -163,7 +170,7 @@ def _state_changes(
                 groups.setdefault(founders.get(fact.fact_id, fact.fact_id), []).append(fact)
         clusters.extend((state_id, Cluster(group)) for group in groups.values())
     clusters.sort(key=lambda item: (item[1].date, order[item[0]]))
-    result: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
+    result: list[_Change] = []
     used: set[int] = set()
     # Only settled states, reported without a reversal, can be rival accounts of one change.
     rivalling = [states[state_id].settled and not _reverses(cluster) for state_id, cluster in clusters]
@@ -184,7 +191,7 @@ def _state_changes(
             else []
         )
         if not rivals:
-            result.append((state_id, cluster.facts, ()))
+            result.append(_Change(state_id, cluster.facts))
             continue
         group = [(index, state_id, cluster), *rivals]
         # Analyst first, then most publishers, then the more cautious (earlier) state.
@@ -194,43 +201,64 @@ def _state_changes(
             Conflict(s, None, sources_of(c.facts), evidence_of(c.facts)) for _, s, c in group[1:]
         )
         used.update(g[0] for g in group)
-        result.append((best_state, best.facts, conflicts))
+        result.append(_Change(best_state, best.facts, conflicts))
     return _without_passing_states(result, states, order)
 
 
 def _without_passing_states(
-    changes: list[tuple[str, list[Fact], tuple[Conflict, ...]]],
-    states: dict[str, StateLike],
-    order: dict[str, int],
-) -> list[tuple[str, list[Fact], tuple[Conflict, ...]]]:
+    changes: list[_Change], states: dict[str, StateLike], order: dict[str, int]
+) -> list[_Change]:
     """A state that is not settled, only expected or promised in the same period as a further
     state is reached, was passed through ("a relief measure is loosening restrictions" the day a
     licence eases them; "expects to resume operations" the day it reopens): one change, to the
     further state. Expected the day of a reversal ("closed today; it expects to resume normal
     operations quickly"), it tells that the reversal is meant to be temporary: no change either.
-    A step asserted on its own ("the U.S. offered relief") stays an entry."""
-    kept: list[tuple[str, list[Fact], tuple[Conflict, ...]]] = []
-    kept_clusters: list[Cluster] = []
-    clusters = [Cluster(list(facts)) for _, facts, _ in changes]
-    for index, (state_id, facts, conflicts) in enumerate(changes):
+    An offer told as made stays an entry when its reporting looks past the step taken that period
+    ("the U.S. offered relief ... Belavia would again be able to service its fleet, with further
+    steps depending on progress"); told only as made ("is offering Syria limited sanctions
+    relief", the day the licences are issued), it is that step.
+
+    A state passed through is listed with the change it led to (or the reversal it qualifies), so
+    that each of its mentions can say where it went."""
+    kept: list[int] = []
+    passed: dict[int, list[str]] = {}
+    clusters = [Cluster(list(change.facts)) for change in changes]
+    for index, change in enumerate(changes):
         here = clusters[index]
-        expected_only = not any(f.modality == "asserted" or f.analyst for f in facts)
-        if not expected_only or states[state_id].settled:
-            kept.append((state_id, facts, conflicts))
-            kept_clusters.append(here)
+        if states[change.state].settled or not _passes(change.facts):
+            kept.append(index)
             continue
-        passed = any(
-            order[later] > order[state_id]
-            and same_period(here.date, here.precision, there.date, there.precision)
-            for (later, _, _), there in zip(changes[index + 1 :], clusters[index + 1 :], strict=True)
+        further = next(
+            (
+                later
+                for later in range(index + 1, len(changes))
+                if order[changes[later].state] > order[change.state]
+                and same_period(here.date, here.precision, clusters[later].date, clusters[later].precision)
+            ),
+            None,
         )
-        temporary = bool(kept) and _announced_with_reversal(
-            here, kept[-1][0], kept_clusters[-1], order[state_id], order
-        )
-        if not (passed or temporary):
-            kept.append((state_id, facts, conflicts))
-            kept_clusters.append(here)
-    return kept
+        if further is None and kept:
+            before = kept[-1]
+            if _announced_with_reversal(
+                here, changes[before].state, clusters[before], order[change.state], order
+            ):
+                further = before
+        if further is None:
+            kept.append(index)
+        else:
+            passed.setdefault(further, []).extend(f.fact_id for f in change.facts)
+    return [changes[i]._replace(passed=tuple(passed.get(i, ()))) for i in kept]
+
+
+def _passes(facts: list[Fact]) -> bool:
+    """Could these facts of a state that is not settled be a step reported on the way to a
+    further one: none an analyst's, and none that is only promised or expected unless none speaks
+    of what is still to come (the future, a condition)?"""
+    if any(f.analyst for f in facts):
+        return False
+    if not any(f.modality == "asserted" for f in facts):
+        return True
+    return not any(f.tense == "future" or f.modality == "conditional" for f in facts)
 
 
 def _announced_with_reversal(

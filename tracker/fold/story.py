@@ -157,6 +157,7 @@ def _with_ids(entries: list[Entry]) -> list[Entry]:
 
 def _mentions(facts: list[Fact], judged: dict[str, Judgement], entries: list[Entry]) -> list[Mention]:
     entry_of = {fact_id: entry.id for entry in entries for fact_id in entry.facts}
+    passed_to = {fact_id: entry for entry in entries for fact_id in entry.passed}
     outvoted = {item.fact_id: entry.id for entry in entries for c in entry.conflicts for item in c.evidence}
     result = []
     for fact in facts:
@@ -166,6 +167,10 @@ def _mentions(facts: list[Fact], judged: dict[str, Judgement], entries: list[Ent
         if entry is None and fact.fact_id in outvoted:
             entry = outvoted[fact.fact_id]
             reason += "; a disagreeing account of the entry, shown as a conflict"
+        elif entry is None and fact.fact_id in passed_to:
+            further = passed_to[fact.fact_id]
+            entry = further.id
+            reason += f"; no change of its own: a step to {further.state} reported in the same period"
         elif decision in ("news", "retelling") and entry is None:
             decision = "background" if decision == "retelling" else decision
             reason += "; no change: it confirms the state then current, or cannot move it"

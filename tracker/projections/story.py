@@ -127,7 +127,7 @@ _TABLES = (
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 5  # 5: story_sources
+    version: ClassVar[int] = 6  # 5: story_sources; 6: offers told as made the day of their step
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )
