@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -272,10 +273,10 @@ class CompiledSubjects:
             if c.wants(words, text) and (not c.needs_context(words) or context.context_ok(c))
         ]
 
-    def may_speak(self, pieces: set[bytes]) -> bool:
-        """False when no text whose words are among `pieces` (`word_pieces` of a text) could be a
-        candidate for any subject."""
-        words = {piece.decode("ascii") for piece in pieces & self.vocabulary}
+    def may_speak(self, pieces: Iterable[bytes]) -> bool:
+        """False when no text whose words are among `pieces` (`word_pieces` of a text, or the same
+        as a list) could be a candidate for any subject."""
+        words = {piece.decode("ascii") for piece in self.vocabulary.intersection(pieces)}
         return not words.isdisjoint(self.anchors) and any(c.may_want(words) for c in self.subjects)
 
 

@@ -27,12 +27,13 @@ from dataclasses import replace
 from tracker.extract.claims import Place, Placed, Sentence, SubjectExtractor
 from tracker.extract.dating import context_anchor
 from tracker.extract.limits import MAX_CLAIMS, MAX_TEXT_CHARS
+from tracker.extract.markup import plain_markup
 from tracker.extract.matching import DocumentContext, compiled_for
 from tracker.extract.model import Claim, Document
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects.model import Subject
-from tracker.subjects.patterns import word_pieces, words_of
+from tracker.subjects.patterns import word_piece_list, words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
@@ -98,7 +99,19 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
     """
     if len(text) > MAX_TEXT_CHARS // 2:
         return True
-    return compiled_for(tuple(subjects)).may_speak(word_pieces(text))
+    return compiled_for(tuple(subjects)).may_speak(word_piece_list(text))
+
+
+def markup_may_speak(title: str, html: str, extra: str, subjects: Sequence[Subject]) -> bool:
+    """False when `may_speak` of the title, the text of `html` and `extra` (plain text) would be,
+    known from the words of the markup itself, unconverted: only when it is plain enough for its
+    words to hold its text's (`plain_markup`), and short enough that its text is too (tags and
+    references are longer than what they become, save a line break or two per element the parser
+    implies). True otherwise: the caller converts it and asks `may_speak`."""
+    text = "\n".join((title, html, extra))
+    if len(text) > MAX_TEXT_CHARS // 4 or not plain_markup(html):
+        return True
+    return may_speak(text, subjects)
 
 
 def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:

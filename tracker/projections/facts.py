@@ -178,16 +178,20 @@ def facts_from_article(
     """Extract the facts of one article version (pure), with its page's text when there is one
     (the page's final URL is then the source)."""
     from tracker.events import ArticleObserved, ArticleRevised
-    from tracker.extract.pipeline import may_speak
+    from tracker.extract.pipeline import markup_may_speak, may_speak
     from tracker.extract.text import html_lines
 
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
     # Most articles name nothing any subject needs: one pass over the words of their raw text
-    # dismisses them before the text is cleaned, split into sentences or dated.
-    lines = html_lines(event.content or event.summary or "")
-    if not may_speak("\n".join((event.title or "", lines, page.text if page else "")), subjects):
+    # dismisses them before the text is cleaned, split into sentences or dated; most of them
+    # before their markup is even converted.
+    title, html, extra = event.title or "", event.content or event.summary or "", page.text if page else ""
+    if not markup_may_speak(title, html, extra, subjects):
+        return []
+    lines = html_lines(html)
+    if not may_speak("\n".join((title, lines, extra)), subjects):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
