@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.crash_writer import BATCH
+from tests.helpers.tables import PROJECTED_TABLES
 from tracker import app
 from tracker.bootstrap import assemble
 from tracker.config import default_config
 from tracker.storage.store import Store
 
 KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", "30"))
-PROJECTION_TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "story_sources")
 
 
 def dump(store: Store, table: str) -> list[tuple[object, ...]]:
@@ -73,11 +73,11 @@ def test_sigkill_loses_nothing_committed_and_leaves_no_partial_batch(
 
     # Projections were caught up inside each batch's transaction; a rebuild gives the same rows.
     app.catch_up(assemble(default_config(), store))
-    before = {table: dump(store, table) for table in PROJECTION_TABLES}
+    before = {table: dump(store, table) for table in PROJECTED_TABLES}
     copy = tmp_path / "rebuilt.db"
     store.conn.execute(f"VACUUM INTO '{copy}'")
     rebuilt = Store.open(copy)
     app.rebuild(assemble(default_config(), rebuilt))
-    assert {table: dump(rebuilt, table) for table in PROJECTION_TABLES} == before
+    assert {table: dump(rebuilt, table) for table in PROJECTED_TABLES} == before
     assert before["articles"], "nothing was projected"
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -14,7 +14,7 @@ from tests.helpers.events import article, revision
 from tracker.bootstrap import Tracker
 from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.projections import checkpoints
-from tracker.projections.articles import ArticlesProjection
+from tracker.projections.articles import ArticlesProjection, count_before, count_by_feed
 from tracker.projections.facts import FactsProjection, load_facts
 from tracker.projections.feeds import FeedHistoryProjection, load_health
 from tracker.projections.runner import Projection, ProjectionRunner
@@ -51,6 +51,34 @@ def test_articles_keeps_the_current_version_and_counts_revisions(new_store: Stor
         ("wire", "a", "Belarus freed 14 prisoners, including a U.S. citizen.", 2, 1, 3),
         ("wire", "b", "body", 1, 2, 2),
     ]
+
+
+def test_articles_counts_each_feeds_articles_per_month_as_their_publication_moves(new_store: Store) -> None:
+    """`article_months` follows every version's publication, and a count as of any time from it
+    agrees with a count over the whole index, leaving out any articles."""
+    moved = article("a", published=datetime(2025, 9, 30, 23, tzinfo=UTC))
+    undated = article("u").model_copy(update={"published": None})
+    append(
+        new_store,
+        moved,
+        undated,
+        article("b", published=datetime(2025, 9, 1, tzinfo=UTC)),
+        article("c", published=datetime(2025, 10, 2, tzinfo=UTC)),
+        article("d", feed="digest", published=datetime(2025, 8, 15, tzinfo=UTC)),
+    )
+    later = revision(moved, "body").model_copy(update={"published": datetime(2025, 10, 1, 1, tzinfo=UTC)})
+    dated = revision(undated, "text").model_copy(update={"published": datetime(2025, 10, 5, tzinfo=UTC)})
+    append(new_store, later, dated)
+    catch_up(new_store, ProjectionRunner([ArticlesProjection()]))
+    assert rows(new_store, "SELECT * FROM article_months ORDER BY 1, 2") == [
+        ("digest", "2025-08", 1),
+        ("wire", "2025-09", 1),
+        ("wire", "2025-10", 3),
+    ]
+    streams = [str(s) for (s,) in rows(new_store, "SELECT stream FROM articles ORDER BY stream")]
+    for cutoff in ("2025-08-01", "2025-09-01", "2025-09-30T23", "2025-10-01T01", "2025-10-03", "2026"):
+        for excluding in ([], streams[:1], streams[2:4]):
+            assert count_before(new_store, cutoff, excluding) == count_by_feed(new_store, cutoff, excluding)
 
 
 # --- facts ---------------------------------------------------------------------------------------------
@@ -164,7 +192,7 @@ def test_a_failing_projection_records_and_skips_the_bad_event_and_the_others_go_
     assert new_store.count() == 3  # and the log has everything
     assert checkpoints.load(new_store.db) == {
         "fragile": ("fragile/v1", 3),
-        "articles": ("articles/v1", 3),
+        "articles": (ArticlesProjection().fingerprint(), 3),
     }
     poison_id = next(new_store.read(after=1, limit=1)).id
     assert rows(

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.tables import PROJECTED_TABLES
 from tracker import app
 from tracker.bootstrap import LazyInterpretPool, Tracker, projection_runner
 from tracker.config import default_config
@@ -83,11 +84,8 @@ def fixed_clock() -> datetime:
     return datetime(2026, 1, 1, tzinfo=UTC)
 
 
-TABLES = ("articles", "feed_history", "facts", "subject_state", "timeline", "fact_decisions", "story_sources")
-
-
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
-    return {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}  # noqa: S608
+    return {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in PROJECTED_TABLES}  # noqa: S608
 
 
 @pytest.fixture(scope="module")

@@ -79,6 +79,36 @@ def test_coverage_is_the_same_from_the_log_the_projection_and_a_lagging_projecti
     assert fewer == lagging[0][2]["latest"][:COVERAGE_PER_FEED]  # the default lists the newest few
 
 
+def test_coverage_as_of_a_day_counts_the_months_before_it_alike_from_the_projection_and_the_log(
+    tracker_app: Tracker, clock: StepClock
+) -> None:
+    # Articles from June to September; a lagging revision moves one from July to September.
+    months = [article(f"m{i}", published=datetime(2025, 6 + i % 4, 1 + i, 12, tzinfo=UTC)) for i in range(12)]
+    record(tracker_app, *months, article("x", feed="digest", published=datetime(2025, 7, 31, 23, tzinfo=UTC)))
+    days = (date(2025, 6, 30), date(2025, 7, 31), date(2025, 8, 15), date(2025, 9, 30))
+
+    def counts(**options: Any) -> list[list[tuple[str, int, list[str]]]]:
+        return [
+            [
+                (c["feed"], c["articles"], [a["url"] for a in c["latest"]])
+                for c in build_report(tracker_app.store, tracker_app.config, as_of=day, **options)["coverage"]
+            ]
+            for day in days
+        ]
+
+    first_pass, projected = clock.now, counts()
+    clock.now += timedelta(hours=1)
+    moved = revision(months[1], "moved").model_copy(update={"published": datetime(2025, 9, 20, tzinfo=UTC)})
+    record(tracker_app, moved, article("late", published=datetime(2025, 7, 2, tzinfo=UTC)), catch_up=False)
+    lagging = counts()
+    app.catch_up(tracker_app)
+    assert counts() == lagging
+    assert counts(known_at=first_pass) == projected  # read from the log
+    assert [(feed, n) for feed, n, _ in lagging[1]] == [("digest", 1), ("wire", 6)]
+    assert [(feed, n) for feed, n, _ in projected[1]] == [("digest", 1), ("wire", 6)]
+    assert [n for _, n, _ in lagging[3]] == [1, 13]
+
+
 def test_known_at_reads_only_what_had_been_recorded(tracker_app: Tracker, clock: StepClock) -> None:
     record(tracker_app, article("quiet", "Talks continue in Minsk."))
     first_pass = clock.now

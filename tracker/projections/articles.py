@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from tracker.clock import format_utc
@@ -40,20 +40,49 @@ _INDEXES = (
     "CREATE INDEX articles_feed ON articles (feed_id, published)",
     "CREATE INDEX articles_published ON articles (published)",
 )
+# Each feed's articles per month of publication, kept by triggers on every write of `articles`: a
+# count as of a day adds up the months before it and counts only the rest of its month in the index.
+_MONTHS = (
+    """
+    CREATE TABLE article_months (
+        feed_id     TEXT NOT NULL,
+        month       TEXT NOT NULL,     -- YYYY-MM (UTC) of `published`; undated articles are not counted
+        articles    INTEGER NOT NULL,
+        PRIMARY KEY (feed_id, month)
+    ) STRICT, WITHOUT ROWID
+    """,
+    """
+    CREATE TRIGGER article_months_added AFTER INSERT ON articles WHEN NEW.published IS NOT NULL BEGIN
+        INSERT INTO article_months VALUES (NEW.feed_id, substr(NEW.published, 1, 7), 1)
+        ON CONFLICT DO UPDATE SET articles = articles + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER article_months_moved AFTER UPDATE OF published ON articles
+    WHEN NEW.published IS NOT OLD.published BEGIN
+        UPDATE article_months SET articles = articles - 1
+        WHERE feed_id = OLD.feed_id AND month = substr(OLD.published, 1, 7);
+        INSERT INTO article_months SELECT NEW.feed_id, substr(NEW.published, 1, 7), 1
+        WHERE NEW.published IS NOT NULL
+        ON CONFLICT DO UPDATE SET articles = articles + 1;
+    END
+    """,
+)
 
 
 class ArticlesProjection(Projection):
     name: ClassVar[str] = "articles"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: article_months
     handles: ClassVar[frozenset[str] | None] = frozenset({"ArticleObserved", "ArticleRevised"})
 
     def create(self, db: sqlite_utils.Database) -> None:
         db.execute(_TABLE)
-        for statement in _INDEXES:
+        for statement in (*_INDEXES, *_MONTHS):
             db.execute(statement)
 
     def drop(self, db: sqlite_utils.Database) -> None:
-        db.execute("DROP TABLE IF EXISTS articles")
+        db.execute("DROP TABLE IF EXISTS articles")  # its triggers with it
+        db.execute("DROP TABLE IF EXISTS article_months")
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
         self.apply_batch(db, [recorded])
@@ -129,19 +158,41 @@ def _filter(cutoff: str | None, excluding: Sequence[str]) -> tuple[list[str], li
     return clauses, [*([cutoff] if cutoff else []), *excluding]
 
 
-def count_by_feed(
-    store: Store, cutoff: str | None, excluding: Sequence[str], *, feeds: Collection[str] | None = None
-) -> dict[str, int]:
-    """Each feed's articles (those with any). Given the `feeds` that may have some, each is counted
-    over its own range of the (feed_id, published) index instead of the whole index being read."""
+def count_by_feed(store: Store, cutoff: str | None, excluding: Sequence[str]) -> dict[str, int]:
+    """Each feed's articles (those with any), over the whole index."""
     clauses, params = _filter(cutoff, excluding)
-    if feeds is not None:
-        where = " AND ".join(["feed_id = value", *clauses])
-        sql = f"SELECT value, (SELECT count(*) FROM articles WHERE {where}) FROM json_each(?)"  # noqa: S608
-        return {feed: n for feed, n in store.conn.execute(sql, [*params, json.dumps(sorted(feeds))]) if n}
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"SELECT feed_id, count(*) FROM articles {where} GROUP BY feed_id"  # noqa: S608 - placeholders only
     return dict(store.conn.execute(sql, params))
+
+
+def count_before(store: Store, cutoff: str, excluding: Sequence[str]) -> dict[str, int]:
+    """Each feed's articles published before `cutoff` (those with any), leaving out the streams in
+    `excluding`: the months before the cutoff's from `article_months`, and the rest, for each feed
+    with articles in the cutoff's month, over its range of the (feed_id, published) index; so a
+    count reads a month of the index at most."""
+    month = cutoff[:7]  # every time of that month sorts after it
+    earlier = "SELECT feed_id, sum(articles) FROM article_months WHERE month < ? GROUP BY feed_id"
+    counts = dict(store.conn.execute(earlier, [month]))
+    if excluding:  # counted in those months
+        marks = ", ".join("?" for _ in excluding)
+        rows = store.conn.execute(
+            "SELECT feed_id, count(*) FROM articles "  # noqa: S608 - placeholders only
+            f"WHERE stream IN ({marks}) AND published < ? GROUP BY feed_id",
+            [*excluding, month],
+        )
+        for feed_id, n in rows:
+            counts[feed_id] -= n
+    clauses, params = _filter(cutoff, excluding)
+    where = " AND ".join(["articles.feed_id = m.feed_id", "published >= ?", *clauses])
+    rows = store.conn.execute(
+        f"SELECT feed_id, (SELECT count(*) FROM articles WHERE {where}) "  # noqa: S608 - placeholders only
+        "FROM article_months AS m WHERE month = ? AND articles > 0",
+        [month, *params, month],
+    )
+    for feed_id, n in rows:
+        counts[feed_id] = counts.get(feed_id, 0) + n
+    return {feed_id: n for feed_id, n in counts.items() if n}
 
 
 # title, link, published, revisions, first_position

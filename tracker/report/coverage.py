@@ -50,11 +50,7 @@ def coverage(
         known = sum(all_counts.values()) + len(overlay)
         by_feed = None  # the projection has no index by stream: a report narrowed to subjects reads the log
         if streams is None:
-            counts = (
-                articles_table.count_by_feed(store, cutoff, list(overlay), feeds=all_counts)
-                if cutoff
-                else all_counts
-            )
+            counts = articles_table.count_before(store, cutoff, list(overlay)) if cutoff else all_counts
             by_feed = _from_projection(store, overlay, cutoff, counts, latest)
     else:
         known, by_feed = None, None
