@@ -2,10 +2,9 @@
 
 A revision re-extracts the new version; the old version's rows stay, marked
 `superseded_by_position` (the position of the revision), so "what did we know at T" is a filter,
-not a re-extraction.
-The fact id hashes the article, the subject, the claim and the sentence's text — not offsets
-or the extractor version — so an analyst's retraction survives revisions that leave the
-sentence alone.
+not a re-extraction. The fact id hashes the article, the subject, the claim and the sentence's
+text — not offsets or the extractor version — so an analyst's retraction survives revisions that
+leave the sentence alone.
 """
 
 from __future__ import annotations
@@ -202,14 +201,11 @@ def facts_from_article(
     event = recorded.event
     if not isinstance(event, ArticleObserved | ArticleRevised):
         return []
-    # Most articles name nothing any subject needs: one pass over the words of their raw text
-    # dismisses them before the text is cleaned, split into sentences or dated; most of them
-    # before their markup is even converted.
+    # Most articles name nothing any subject needs: one pass over their words dismisses them before
+    # the text is cleaned, split into sentences or dated; most before their markup is converted.
     title, html, extra = event.title or "", event.content or event.summary or "", page.text if page else ""
-    if not markup_may_speak(title, html, extra, subjects):
-        return []
-    lines = html_lines(html)
-    if not may_speak("\n".join((title, lines, extra)), subjects):
+    lines = html_lines(html) if markup_may_speak(title, html, extra, subjects) else None
+    if lines is None or not may_speak("\n".join((title, lines, extra)), subjects):
         return []
     # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
     anchor = event.published or parse_utc(recorded.recorded_at)
