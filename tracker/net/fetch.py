@@ -124,6 +124,8 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(limits.max_connections)
         self._hosts: dict[str, _HostSlot] = {}
+        # Each trusted host's policy, built once: parsing its addresses costs more than a 304.
+        self._policies: dict[str | None, netguard.AddressPolicy] = {}
 
     async def __aenter__(self) -> Self:
         if self._client is not None:
@@ -186,7 +188,9 @@ class Fetcher:
         deadline = page.deadline if page else self._limits.deadline
         _check_port(target, page)
         trusted = page.trusted_host if page else target.host
-        active = netguard.AddressPolicy.build(trusted, self._allow_private)
+        active = self._policies.get(trusted)
+        if active is None:
+            active = self._policies[trusted] = netguard.AddressPolicy.build(trusted, self._allow_private)
         async with self._host_slot(_host_key(target)), self._global:
             started = time.monotonic()
             try:

@@ -24,10 +24,12 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tracker.errors import WorkerUnavailable
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 START_TIMEOUT = 60.0  # seconds a new worker may take for its imports (a loaded machine)
 
@@ -46,6 +48,9 @@ class WorkerProcess:
     """One worker process and the parent's end of its socket."""
 
     def __init__(self, module: str, args: Sequence[str]) -> None:
+        # Loaded with the first worker: a pass of 304s makes a pool, never a process.
+        from multiprocessing.connection import Connection
+
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
