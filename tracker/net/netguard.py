@@ -132,7 +132,10 @@ def policy(active: AddressPolicy) -> Iterator[None]:
 
 
 async def system_addresses(host: str, port: int) -> list[str]:
-    """The addresses the system resolver gives for `host`."""
+    """The addresses the system resolver gives for `host`; an address as it is, without asking
+    the resolver (which runs in a thread of the loop's executor)."""
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
 

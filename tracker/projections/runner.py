@@ -158,7 +158,8 @@ class ProjectionRunner:
             if needs_finish:
                 self._finish(store, projection, positions[projection.name], failed, deferred=not finish)
             at = format_utc(store.clock())
-            checkpoints.save(store.conn, projection.name, projection.fingerprint(), positions[projection.name], at)
+            position = positions[projection.name]
+            checkpoints.save(store.conn, projection.name, projection.fingerprint(), position, at)
         return CatchUp(applied, tuple(rebuilt), tuple(failed))
 
     def _apply_all(

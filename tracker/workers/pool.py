@@ -24,12 +24,9 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from tracker.errors import WorkerUnavailable
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
 
 START_TIMEOUT = 60.0  # seconds a new worker may take for its imports (a loaded machine)
 
