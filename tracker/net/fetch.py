@@ -22,10 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import h11
-import httpx
 
 from tracker import __version__
 from tracker.errors import (
@@ -40,6 +39,9 @@ from tracker.net import conditional, netguard
 from tracker.net.answer import FetchResult, check_status, detail, fetch_result
 from tracker.net.bodycap import body_reader
 from tracker.net.slots import Slots
+
+if TYPE_CHECKING:  # loaded with the client, which a pass of 304s does not make
+    import httpx
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -58,7 +60,7 @@ _ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 _PERMANENT = frozenset({301, 308})
-_KEPT_ALIVE = 4  # idle connections kept for reuse, across hosts
+_KEPT_ALIVE = 4  # idle connections kept for reuse, across hosts (by each path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,33 +141,18 @@ class Fetcher:
         """The one TLS context of both paths, as httpx makes it by default; built on first use
         (loading the CA bundle costs more than a pass of 304s)."""
         if self._tls is None:
+            import httpx
+
             self._tls = httpx.create_ssl_context()
         return self._tls
 
     def _http_client(self) -> httpx.AsyncClient:
-        if self._client is not None:
-            return self._client
-        lim = self._limits
-        # A transport given to the client ignores the client's limits: they go on the transport.
-        # Few idle connections are kept: httpcore's pool looks at each of them for every request.
-        transport = httpx.AsyncHTTPTransport(
-            verify=self._tls_context(),
-            limits=httpx.Limits(
-                max_connections=lim.max_connections,
-                max_keepalive_connections=min(lim.max_connections, _KEPT_ALIVE),
-            ),
-        )
-        # httpx offers no parameter for httpcore's network backend; the SSRF tests keep this honest.
-        transport._pool._network_backend = netguard.GuardedBackend()
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.pool_timeout),
-            # Redirects are followed in `_send`: httpx reads every redirect body whole through its own
-            # unbounded decoder, so a 302 carrying a gzip bomb would be inflated in memory.
-            follow_redirects=False,
-            headers={"User-Agent": self._user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip"},
-            trust_env=False,
-        )
+        if self._client is None:
+            from tracker.net import client
+
+            keep = min(self._limits.max_connections, _KEPT_ALIVE)
+            tls = self._tls_context()
+            self._client = client.make_client(self._limits, self._user_agent, _ACCEPT, tls, keep_alive=keep)
         return self._client
 
     async def fetch(
@@ -188,8 +175,22 @@ class Fetcher:
             if plain is not None:
                 with contextlib.suppress(conditional.Redirected):  # the client follows it
                     return await self._fetch_plain(plain, etag, last_modified)
+        return await self._fetch_with_client(url, etag, last_modified, headers, page)
+
+    async def _fetch_with_client(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        headers: Mapping[str, str] | None,
+        page: PageRequest | None,
+    ) -> FetchResult:
+        import httpx
+
+        from tracker.net.client import checked_url, host_key, timeout_message
+
         client = self._http_client()
-        target = _checked_url(url)
+        target = checked_url(url)
         request_headers = httpx.Headers(headers or {})
         request_headers["Accept-Encoding"] = "gzip"  # the only coding the body reader inflates
         if etag:
@@ -199,19 +200,21 @@ class Fetcher:
         deadline = page.deadline if page else self._limits.deadline
         _check_port(target, page)
         active = self._policy(page.trusted_host if page else target.host)
-        async with self._slots.taken(_host_key(target)):
+        async with self._slots.taken(host_key(target)):
             started = time.monotonic()
             try:
                 with netguard.policy(active):
                     async with asyncio.timeout(deadline):
                         request = client.build_request("GET", target, headers=request_headers)
                         return await self._send(client, request, etag, last_modified, started, page)
-            except netguard.Refused as exc:
+            except netguard.Refused as exc:  # raised by the client's backend as it is
                 raise DestinationRefused(str(exc)) from None
+            except netguard.Unresolved as exc:
+                raise ConnectFailed(detail("connection failed", exc)) from None
             except TimeoutError:
                 raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
             except httpx.TimeoutException as exc:
-                raise FetchTimeout(_timeout_message(exc)) from exc
+                raise FetchTimeout(timeout_message(exc)) from exc
             except httpx.UnsupportedProtocol as exc:
                 raise ConnectFailed(detail("unsupported protocol", exc)) from exc
             except httpx.LocalProtocolError as exc:
@@ -219,8 +222,6 @@ class Fetcher:
             except httpx.ProtocolError as exc:
                 raise ConnectFailed(detail("protocol error", exc)) from exc
             except httpx.ConnectError as exc:
-                if isinstance(exc.__cause__, netguard.Refused):
-                    raise DestinationRefused(str(exc.__cause__)) from None
                 raise ConnectFailed(detail("connection failed", exc)) from exc
             except httpx.TransportError as exc:  # DNS, refused, reset, TLS
                 raise ConnectFailed(detail("connection failed", exc)) from exc
@@ -276,6 +277,8 @@ class Fetcher:
         started: float,
         page: PageRequest | None,
     ) -> FetchResult:
+        from tracker.net.client import host_port
+
         moved_to: str | None = None
         only_permanent = True  # a 302 before a 301 means the original URL is still the right one
         for _ in range(self._limits.max_redirects + 1):
@@ -294,7 +297,7 @@ class Fetcher:
             # Checked here too, not only on connect: an idle pooled connection that another feed's
             # policy allowed would otherwise carry this hop without a new connect.
             with contextlib.suppress(netguard.Unresolved):  # the connect reports that itself
-                await netguard.vet(next_request.url.host, _host_port(next_request.url))
+                await netguard.vet(next_request.url.host, host_port(next_request.url))
             if only_permanent and response.status_code in _PERMANENT:
                 moved_to = str(next_request.url)
             else:
@@ -347,45 +350,15 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
     return reader.finish()
 
 
-def _checked_url(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConnectFailed(detail("invalid URL", exc)) from None
-    if parsed.scheme not in ("http", "https"):
-        raise ConnectFailed(f"unsupported URL scheme {parsed.scheme[:20]!r}")
-    if not parsed.host:
-        raise ConnectFailed("URL has no host")
-    return parsed
-
-
 def _check_port(url: httpx.URL, page: PageRequest | None) -> None:
-    if page is not None and _host_port(url) not in page.ports:
+    from tracker.net.client import host_port  # loaded with the client, which made `url`
+
+    if page is not None and host_port(url) not in page.ports:
         allowed = ", ".join(map(str, sorted(page.ports)))
-        raise DestinationRefused(f"port {_host_port(url)} is not allowed for pages (allowed: {allowed})")
+        raise DestinationRefused(f"port {host_port(url)} is not allowed for pages (allowed: {allowed})")
 
 
 def _check_content_type(value: str | None, accepted: tuple[str, ...]) -> None:
     media = (value or "").split(";")[0].strip().lower()
     if media not in accepted:
         raise UnwantedContent(f"Content-Type {media[:60] or 'missing'!r} is not a web page")
-
-
-def _host_port(url: httpx.URL) -> int:
-    return url.port or (443 if url.scheme == "https" else 80)
-
-
-def _host_key(url: httpx.URL) -> str:
-    return f"{url.host}:{_host_port(url)}"
-
-
-def _timeout_message(exc: httpx.TimeoutException) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "connect timed out"
-    if isinstance(exc, httpx.ReadTimeout):
-        return "read timed out"
-    if isinstance(exc, httpx.WriteTimeout):
-        return "write timed out"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "timed out waiting for a pooled connection"
-    return "timed out"
