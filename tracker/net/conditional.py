@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -138,34 +139,38 @@ class _Connection:
 
 class Idle:
     """Connections kept after a whole answer for the next request to the same host (a pass polls
-    many feeds of one site; the client's pool does as much), at most `keep` in all, oldest closed
-    first. Each was made for a host this path checked, and serves only that host."""
+    many feeds of one site; the client's pool does as much): at most `keep`, each for `expiry`
+    seconds (httpx's default), the oldest closed first. Each was made for a host this path
+    checked, and serves only that host."""
 
-    def __init__(self, keep: int) -> None:
-        self._keep = keep
-        self._idle: dict[tuple[bool, str, int], list[_Connection]] = {}
+    def __init__(self, keep: int, expiry: float = 5.0) -> None:
+        self._keep, self._expiry = keep, expiry
+        self._idle: list[tuple[tuple[bool, str, int], float, _Connection]] = []  # oldest first
 
     def take(self, request: Plan) -> _Connection | None:
-        kept = self._idle.get((request.https, request.host, request.port), [])
-        while kept:
-            conn = kept.pop()
-            if not conn.reader.at_eof():  # the server may have closed it meanwhile
-                return conn
-            conn.writer.close()
+        self._expire(self._keep)
+        key = (request.https, request.host, request.port)
+        for index in range(len(self._idle) - 1, -1, -1):
+            if self._idle[index][0] == key:
+                conn = self._idle.pop(index)[2]
+                if not conn.reader.at_eof():  # the server may have closed it meanwhile
+                    return conn
+                conn.writer.close()
         return None
 
     def give(self, request: Plan, conn: _Connection) -> None:
         conn.http.start_next_cycle()
-        self._idle.setdefault((request.https, request.host, request.port), []).append(conn)
-        while sum(len(kept) for kept in self._idle.values()) > self._keep:
-            oldest = next(key for key, kept in self._idle.items() if kept)
-            self._idle[oldest].pop(0).writer.close()
+        self._idle.append(((request.https, request.host, request.port), time.monotonic(), conn))
+        self._expire(self._keep)
 
     def close(self) -> None:
-        for kept in self._idle.values():
-            for conn in kept:
-                conn.writer.close()
-        self._idle.clear()
+        self._expire(0)
+
+    def _expire(self, keep: int) -> None:
+        """Close the expired connections, and the oldest beyond `keep`."""
+        limit = time.monotonic() - self._expiry
+        while self._idle and (len(self._idle) > keep or self._idle[0][1] < limit):
+            self._idle.pop(0)[2].writer.close()
 
 
 @dataclass(frozen=True, slots=True)
