@@ -5,7 +5,10 @@ the fold or the report; `report` read from the projected tables not the fold its
 vocabulary; `report`, whatever it is asked (a day, a moment, details), neither
 sqlite-utils (it reads with plain SQL), pydantic nor the event models (it reads the projections'
 tables and decodes no event), nor the other commands. `fetch` leaves parsing to its workers and page
-extraction to its own, and never loads httpx's command-line client."""
+extraction to its own, and never loads httpx's command-line client; a `fetch` that finds nothing
+new (every feed answers 304) appends no event and parses nothing, so it loads neither the event
+models (nor pydantic), sqlite-utils, the entry planner, the page fetcher, the alerts, the worker
+processes' plumbing nor httpx (its conditional GETs go by the light path)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.feed_server import FeedServer, Item, write_feeds
 
 SHIPPED_CONFIG = Path(__file__).parent.parent / "feeds.toml"
 
@@ -108,6 +113,25 @@ NOT_FOR_FETCH = {
     "tracker.report.html",
 }
 
+# Beyond NOT_FOR_FETCH: what only a pass that found something new needs.
+NOT_FOR_UNCHANGED_FETCH = {
+    "annotated_types",
+    "anyio",
+    "httpcore",
+    "httpx",
+    "multiprocessing",
+    "pydantic",
+    "pydantic_core",
+    "sqlite_utils",
+    "tracker.alerts.reactor",
+    "tracker.events",
+    "tracker.ingest",
+    "tracker.net.client",
+    "tracker.pages.extract",
+    "tracker.pages.extract_pool",
+    "tracker.pages.fetching",
+}
+
 
 def loaded(args: list[str], cwd: Path) -> set[str]:
     proc = subprocess.run(
@@ -161,5 +185,18 @@ def test_fetch_leaves_parsing_and_extraction_to_its_workers(tmp_path: Path) -> N
     config = tmp_path / "feeds.toml"
     config.write_text('[[feeds]]\nid = "off"\nurl = "http://127.0.0.1:9/feed"\nenabled = false\n')
     modules = loaded(["fetch", "--config", str(config), "--db", str(tmp_path / "events.db")], tmp_path)
-    assert "httpx" in modules and "tracker.polling" in modules  # the probe did reach the fetch
+    assert "tracker.net.fetch" in modules and "tracker.polling" in modules  # the probe did reach the fetch
     assert offenders(modules, NOT_FOR_FETCH) == []
+
+
+def test_fetch_that_finds_nothing_new_loads_neither_event_models_nor_sqlite_utils(
+    tmp_path: Path, feed: FeedServer
+) -> None:
+    urls = {f"f{n}": feed.feed(f"/{n}.xml", [Item(f"g{n}", f"Story {n}", "Text " * 200)]) for n in range(3)}
+    config = write_feeds(tmp_path / "feeds.toml", urls)
+    args = ["fetch", "--config", str(config), "--db", str(tmp_path / "events.db")]
+    first = loaded(args, tmp_path)
+    assert "tracker.events" in first  # the first pass stored the articles
+    modules = loaded(args, tmp_path)
+    assert "tracker.net.conditional" in modules and "tracker.polling" in modules
+    assert offenders(modules, NOT_FOR_FETCH | NOT_FOR_UNCHANGED_FETCH) == []

@@ -16,16 +16,16 @@ from urllib.parse import urlsplit
 from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig
 from tracker.errors import TrackerError
-from tracker.events import FactAsserted, FactRetracted
 from tracker.limits import parse_count
 from tracker.projections.facts import fact_ids_like
 from tracker.projections.runner import CatchUp
 from tracker.projections.stepped import catch_up_in_steps
-from tracker.storage import polling_store
+from tracker.storage import page_store, polling_store
 from tracker.storage.store import Store
 
 if TYPE_CHECKING:  # polling imports httpx; only the fetch path loads it
     from tracker.alerts.reactor import Outcome
+    from tracker.net.fetch import Fetcher
     from tracker.pages.fetching import PagePass
     from tracker.polling import PollResult
 
@@ -68,13 +68,13 @@ async def fetch_feeds(
     meanwhile. The changes it brought are recorded for the configured alerts, whose due
     deliveries have been attempted.
     """
-    from tracker.alerts import reactor
-    from tracker.pages.fetching import fetch_pages
     from tracker.pollgroups import PollGroups
     from tracker.polling import INLINE_PROJECTIONS
 
     store, runner = tracker.store, tracker.runner
     if tracker.config.alerts:
+        from tracker.alerts import reactor
+
         reactor.start(store, tracker.clock)
     candidates = tracker.config.feeds if feeds is None else feeds
     selected = [f for f in candidates if f.enabled or feeds is not None]
@@ -90,14 +90,32 @@ async def fetch_feeds(
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
         # After every poll has committed: a slow page never delays a feed.
-        tools = (fetcher, tracker.extractor())
-        pages = await fetch_pages(store, runner, selected, tools, tracker.config.fetch, tracker.clock)
+        pages = await _fetch_pages(tracker, fetcher, selected)
     final = catch_up_in_steps(store, runner)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
     )
-    alerts = tuple(reactor.react(store, tracker.config, tracker.clock)) if tracker.config.alerts else ()
+    alerts: tuple[Outcome, ...] = ()
+    if tracker.config.alerts:
+        from tracker.alerts import reactor
+
+        alerts = tuple(reactor.react(store, tracker.config, tracker.clock))
     return FetchSummary(tuple(results), errors, alerts, pages)
+
+
+async def _fetch_pages(tracker: Tracker, fetcher: Fetcher, feeds: Sequence[FeedConfig]) -> PagePass | None:
+    """The article pages `feeds` want (`full_text`), fetched once the polls are done; None when
+    none is due, as after a pass that found nothing new: the page fetcher and its extraction
+    pool are then not even imported."""
+    store, clock = tracker.store, tracker.clock
+    async with store.transaction_async():
+        page_store.enqueue_wanted(store, feeds, clock())
+    if not page_store.due(store, [feed.id for feed in feeds], clock()):
+        return None
+    from tracker.pages.fetching import fetch_pages
+
+    tools = (fetcher, tracker.extractor())
+    return await fetch_pages(store, tracker.runner, feeds, tools, tracker.config.fetch, clock)
 
 
 def rebuild(tracker: Tracker) -> CatchUp:
@@ -135,6 +153,8 @@ def assert_fact(
     analyst: str | None,
 ) -> str:
     """Record an analyst's assertion (a state, or a count for a tally); returns its fact id."""
+    from tracker.events import FactAsserted
+
     subject = tracker.config.subject(subject_id)
     state: str | None = None
     count: int | None = None
@@ -177,6 +197,8 @@ def retract_fact(tracker: Tracker, *, fact_id: str, reason: str, analyst: str | 
     """Record a retraction of the fact `fact_id` names (its full id, or a unique prefix of its hex
     digits as the text report shows them); returns (the full id, whether it was recorded: False
     when that fact was already retracted)."""
+    from tracker.events import FactRetracted
+
     store = tracker.store
     catch_up_in_steps(store, tracker.runner)  # any backlog first, interpreted outside the lock
     with store.transaction():

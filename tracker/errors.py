@@ -41,6 +41,10 @@
 
     Exception
     ├── alerts.destinations.DeliveryFailed  one delivery attempt failed; recorded, then retried
+    ├── net.conditional.Redirected          a redirect the light path hands to the HTTP client
+    ├── net.netguard.Refused                a connection the address policy refuses, raised
+    │                                       through either HTTP path → DestinationRefused
+    ├── net.netguard.Unresolved             the host name does not resolve → ConnectFailed
     ├── pages.fetching._Failure             one article page could not be had, for now or for
     │                                       good (private; recorded in `page_fetches`)
     └── parsing.fastxml._Decline            the fast path leaves a document to feedparser
@@ -53,9 +57,6 @@
     click.BadParameter (bad usage: exit 2)
     └── cliparams.BadValue        a bad value on the command line: one line, no usage banner
 
-    httpcore.ConnectError (inside the HTTP transport; httpx wraps them, fetch.py translates)
-    ├── net.netguard.Refused      a connection the address policy refuses → DestinationRefused
-    └── net.netguard.Unresolved   the host name does not resolve → ConnectFailed
 
 Every FeedError has a short `category` used in the poll log and in feed-health events.
 """

@@ -15,15 +15,18 @@ import contextlib
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.clock import Clock
 from tracker.config import FeedConfig
 from tracker.net.fetch import Fetcher
-from tracker.parsing.pool import ParsePool
 from tracker.polling import Fetched, PollResult, fetch_feed, record_poll
 from tracker.projections.runner import ProjectionRunner
 from tracker.storage import polling_store
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:  # the pool loads once a poll has a body to parse
+    from tracker.parsing.pool import ParsePool
 
 GATHER_SECONDS = 0.05  # how long a group waits for polls still running to join it
 # Bounds on a group, so that one write holds neither the loop nor the store's write lock long:

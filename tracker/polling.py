@@ -14,21 +14,25 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from tracker import ingest
 from tracker.clock import Clock, system_clock
 from tracker.config import FeedConfig
 from tracker.errors import FeedError, HTTPStatusFailure
-from tracker.events import Event, FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.net.fetch import Fetcher, FetchResult
-from tracker.parsing.model import ParsedFeed
-from tracker.parsing.pool import ParsePool
 from tracker.projections.runner import ProjectionRunner
 from tracker.schedule import NextPoll, next_poll
 from tracker.storage import log_queries, polling_store
 from tracker.storage.store import Store
 from tracker.streams import feed_stream
 from tracker.textsafe import clean_text
+
+# A poll that parses nothing and changes no feed's health (a 304) appends no event: the event
+# models, the entry planner and the parse pool load only when a poll needs them.
+if TYPE_CHECKING:
+    from tracker.events import Event, RecordedEvent
+    from tracker.parsing.model import ParsedFeed
+    from tracker.parsing.pool import ParsePool
 
 HEALTH_TYPES = ("FeedFailed", "FeedRecovered", "FeedGone")
 # Projections cheap enough to catch up inside a poll's transaction; interpretation comes after.
@@ -100,7 +104,8 @@ def record_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock =
     health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
     schedule = _schedule(feed, state, fetched, clock)
     # The appended events, not the plan, are counted: another process may have been first.
-    appended = store.append([*entries.events, *health], meta={"feed": feed.id}).appended
+    events = [*entries.events, *health]
+    appended = store.append(events, meta={"feed": feed.id}).appended if events else ()
     counted = _Appended.count(appended)
     polling_store.record(
         store,
@@ -222,6 +227,8 @@ def _plan_entries(store: Store, feed: FeedConfig, parsed: ParsedFeed | None, clo
     """Plan the entries' events against the log's heads (inside the transaction, so they hold)."""
     if parsed is None:
         return _Entries()
+    from tracker import ingest
+
     streams = ingest.streams_for(feed.id, parsed.entries)
     heads = store.stream_heads(streams)
     recorded = log_queries.stream_recorded(store, heads)
@@ -317,12 +324,19 @@ def _health_events(
 ) -> list[Event]:
     """Feed-health transitions, judged against the last one in the log: a poll that changes
     nothing about the feed's health appends nothing."""
-    last = store.last_in_stream(feed_stream(feed.id), HEALTH_TYPES)
-    health = {"FeedFailed": "failing", "FeedGone": "gone"}.get(last.type, "ok") if last else "ok"
+    last = log_queries.last_type(store, feed_stream(feed.id), HEALTH_TYPES)
+    health = {"FeedFailed": "failing", "FeedGone": "gone"}.get(last, "ok") if last else "ok"
+    gone = isinstance(error, HTTPStatusFailure) and error.gone
+    moved = result.permanent_redirect if result is not None else None
+    unchanged = (health == "ok") if error is None else (health == "gone" if gone else health != "ok")
+    if unchanged and not moved:
+        return []  # the usual poll: healthy and still healthy, or failing and still failing
+    from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered
+
     events: list[Event] = []
     if error is not None:
         status = error.status if isinstance(error, HTTPStatusFailure) else None
-        if isinstance(error, HTTPStatusFailure) and error.gone:
+        if gone:
             if health != "gone":
                 events.append(FeedGone(feed_id=feed.id, url=feed.url))
         elif health == "ok":
@@ -334,6 +348,6 @@ def _health_events(
             )
     elif health != "ok":
         events.append(FeedRecovered(feed_id=feed.id, failures=max(1, consecutive_failures), url=feed.url))
-    if result is not None and result.permanent_redirect:
-        events.append(FeedMoved(feed_id=feed.id, url=feed.url, new_url=result.permanent_redirect))
+    if moved:
+        events.append(FeedMoved(feed_id=feed.id, url=feed.url, new_url=moved))
     return events

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 import zlib
 
-from tracker.errors import BodyTooLarge, FetchError
+from tracker.errors import BodyTooLarge, FetchError, UnsupportedEncoding
 
 _CHUNK = 64 * 1024  # most bytes the inflater may produce per step
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+def body_reader(content_length: str | None, content_encoding: str | None, cap: int) -> BoundedBody:
+    """The reader for a body with these headers: refused at once when its declared length is over
+    the cap or its coding is not gzip (the only one requested)."""
+    if content_length is not None and content_length.strip().isdigit() and int(content_length) > cap:
+        raise BodyTooLarge(f"Content-Length {int(content_length):,} over the {cap:,}-byte cap")
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if codings and codings != ["gzip"] and codings != ["x-gzip"]:
+        raise UnsupportedEncoding(f"Content-Encoding {', '.join(codings)[:40]!r} not requested")
+    return BoundedBody(gzip=bool(codings), cap=cap)
 
 
 class BoundedBody:

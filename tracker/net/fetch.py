@@ -1,8 +1,11 @@
 """HTTP fetching of feeds and of their article pages. The only module that imports httpx.
 
-One shared client; a global and a per-host concurrency bound; a total deadline per fetch on top of
-httpx's per-operation timeouts; bodies capped on their decoded size, with gzip inflated here in bounded
-steps so a compression bomb stops at the cap; every connection checked against the feed's address
+One shared client, made on first use; a feed's conditional GET (it has validators) goes by the
+lighter path of `tracker.net.conditional` when its request is a plain one, with the same
+guarantees, and through the client when that path hands it back (a redirect). A global and a
+per-host concurrency bound; a total deadline per fetch on top of httpx's per-operation timeouts;
+bodies capped on their decoded size, with gzip inflated here in bounded steps so a compression
+bomb stops at the cap; every connection checked against the feed's address
 policy (`tracker.net.netguard`: no private destinations but the feed's own host and `allow_private`).
 Every failure is raised as a `tracker.errors.FetchError`. A page fetch (`PageRequest`) adds: the
 feed's host, not the page's, is the trusted one; only the listed ports; only the listed content
@@ -13,30 +16,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-import httpx
+import h11
 
 from tracker import __version__
 from tracker.errors import (
-    BodyTooLarge,
     ConnectFailed,
     DestinationRefused,
     FetchError,
     FetchTimeout,
-    HTTPStatusFailure,
     TooManyRedirects,
-    UnsupportedEncoding,
     UnwantedContent,
 )
-from tracker.net import netguard
-from tracker.net.bodycap import BoundedBody
-from tracker.net.http_dates import DELTA_SECONDS, http_date, retry_after
+from tracker.net import conditional, netguard
+from tracker.net.answer import FetchResult, check_status, detail, fetch_result
+from tracker.net.bodycap import body_reader
+from tracker.net.slots import Slots
+
+if TYPE_CHECKING:  # loaded with the client, which a pass of 304s does not make
+    import httpx
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -55,8 +60,7 @@ _ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 _PERMANENT = frozenset({301, 308})
-_KEPT_ALIVE = 4  # idle connections kept for reuse, across hosts
-_MAX_DETAIL = 160
+_KEPT_ALIVE = 4  # idle connections kept for reuse, across hosts (by each path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,20 +99,6 @@ class PageRequest:
     deadline: float = 20.0
 
 
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    url: str  # final URL after redirects
-    status: int  # 200 or 304
-    body: bytes | None  # None on 304
-    content_type: str | None
-    etag: str | None  # on 304: the new validator if sent, else the one we sent
-    last_modified: str | None
-    permanent_redirect: str | None  # where the feed moved, if the chain began with 301/308 hops
-    max_age: float | None  # seconds, from Cache-Control max-age or Expires
-    bytes_read: int  # decoded body bytes
-    elapsed: float  # seconds, excluding the wait for a concurrency slot
-
-
 class Fetcher:
     """Fetches feeds over one shared `httpx.AsyncClient`; use as `async with Fetcher() as f`."""
 
@@ -121,35 +111,19 @@ class Fetcher:
         self._limits = limits
         self._user_agent = user_agent
         self._allow_private = tuple(allow_private)
-        self._client: httpx.AsyncClient | None = None
-        self._global = asyncio.Semaphore(limits.max_connections)
-        self._hosts: dict[str, _HostSlot] = {}
+        self._client: httpx.AsyncClient | None = None  # made on first use: a pass of 304s may need none
+        self._tls: ssl.SSLContext | None = None
+        self._open = False
+        self._slots = Slots(limits.max_connections, limits.max_per_host)
+        self._policies: dict[str | None, netguard.AddressPolicy] = {}
+        self._idle = conditional.Idle(min(limits.max_connections, _KEPT_ALIVE))
+        self._bounds = conditional.Bounds(limits.connect_timeout, limits.read_timeout, limits.max_body_bytes)
 
     async def __aenter__(self) -> Self:
-        if self._client is not None:
+        if self._open:
             raise RuntimeError("Fetcher is already open")
-        lim = self._limits
-        self._global = asyncio.Semaphore(lim.max_connections)
-        self._hosts = {}
-        # A transport given to the client ignores the client's limits: they go on the transport.
-        # Few idle connections are kept: httpcore's pool looks at each of them for every request.
-        transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=lim.max_connections,
-                max_keepalive_connections=min(lim.max_connections, _KEPT_ALIVE),
-            )
-        )
-        # httpx offers no parameter for httpcore's network backend; the SSRF tests keep this honest.
-        transport._pool._network_backend = netguard.GuardedBackend()
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.pool_timeout),
-            # Redirects are followed in `_send`: httpx reads every redirect body whole through its own
-            # unbounded decoder, so a 302 carrying a gzip bomb would be inflated in memory.
-            follow_redirects=False,
-            headers={"User-Agent": self._user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip"},
-            trust_env=False,
-        )
+        self._open = True
+        self._slots = Slots(self._limits.max_connections, self._limits.max_per_host)
         return self
 
     async def __aexit__(
@@ -158,9 +132,28 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        client, self._client = self._client, None
+        client, self._client, self._open = self._client, None, False
+        self._idle.close()
         if client is not None:
             await client.aclose()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The one TLS context of both paths, as httpx makes it by default; built on first use
+        (loading the CA bundle costs more than a pass of 304s)."""
+        if self._tls is None:
+            import httpx
+
+            self._tls = httpx.create_ssl_context()
+        return self._tls
+
+    def _http_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            from tracker.net import client
+
+            keep = min(self._limits.max_connections, _KEPT_ALIVE)
+            tls = self._tls_context()
+            self._client = client.make_client(self._limits, self._user_agent, _ACCEPT, tls, keep_alive=keep)
+        return self._client
 
     async def fetch(
         self,
@@ -173,10 +166,31 @@ class Fetcher:
     ) -> FetchResult:
         """GET `url`, conditionally when validators are given. Returns only on 200 or 304.
         `page`: the bounds of a fetch that is not the feed (see `PageRequest`)."""
-        client = self._client
-        if client is None:
+        if not self._open:
             raise RuntimeError("Fetcher is not open; use 'async with Fetcher() as fetcher'")
-        target = _checked_url(url)
+        if page is None and (etag or last_modified):
+            plain = conditional.plan(
+                url, conditional.request_headers(self._user_agent, _ACCEPT, headers, etag, last_modified)
+            )
+            if plain is not None:
+                with contextlib.suppress(conditional.Redirected):  # the client follows it
+                    return await self._fetch_plain(plain, etag, last_modified)
+        return await self._fetch_with_client(url, etag, last_modified, headers, page)
+
+    async def _fetch_with_client(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        headers: Mapping[str, str] | None,
+        page: PageRequest | None,
+    ) -> FetchResult:
+        import httpx
+
+        from tracker.net.client import checked_url, host_key, timeout_message
+
+        client = self._http_client()
+        target = checked_url(url)
         request_headers = httpx.Headers(headers or {})
         request_headers["Accept-Encoding"] = "gzip"  # the only coding the body reader inflates
         if etag:
@@ -185,37 +199,74 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         deadline = page.deadline if page else self._limits.deadline
         _check_port(target, page)
-        trusted = page.trusted_host if page else target.host
-        active = netguard.AddressPolicy.build(trusted, self._allow_private)
-        async with self._host_slot(_host_key(target)), self._global:
+        active = self._policy(page.trusted_host if page else target.host)
+        async with self._slots.taken(host_key(target)):
             started = time.monotonic()
             try:
                 with netguard.policy(active):
                     async with asyncio.timeout(deadline):
                         request = client.build_request("GET", target, headers=request_headers)
                         return await self._send(client, request, etag, last_modified, started, page)
-            except netguard.Refused as exc:
+            except netguard.Refused as exc:  # raised by the client's backend as it is
                 raise DestinationRefused(str(exc)) from None
+            except netguard.Unresolved as exc:
+                raise ConnectFailed(detail("connection failed", exc)) from None
             except TimeoutError:
                 raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
             except httpx.TimeoutException as exc:
-                raise FetchTimeout(_timeout_message(exc)) from exc
+                raise FetchTimeout(timeout_message(exc)) from exc
             except httpx.UnsupportedProtocol as exc:
-                raise ConnectFailed(_detail("unsupported protocol", exc)) from exc
+                raise ConnectFailed(detail("unsupported protocol", exc)) from exc
             except httpx.LocalProtocolError as exc:
-                raise FetchError(_detail("invalid request", exc)) from exc
+                raise FetchError(detail("invalid request", exc)) from exc
             except httpx.ProtocolError as exc:
-                raise ConnectFailed(_detail("protocol error", exc)) from exc
+                raise ConnectFailed(detail("protocol error", exc)) from exc
             except httpx.ConnectError as exc:
-                if isinstance(exc.__cause__, netguard.Refused):
-                    raise DestinationRefused(str(exc.__cause__)) from None
-                raise ConnectFailed(_detail("connection failed", exc)) from exc
+                raise ConnectFailed(detail("connection failed", exc)) from exc
             except httpx.TransportError as exc:  # DNS, refused, reset, TLS
-                raise ConnectFailed(_detail("connection failed", exc)) from exc
+                raise ConnectFailed(detail("connection failed", exc)) from exc
             except httpx.InvalidURL as exc:
-                raise ConnectFailed(_detail("invalid URL", exc)) from exc
+                raise ConnectFailed(detail("invalid URL", exc)) from exc
             except (httpx.HTTPError, httpx.StreamError) as exc:
-                raise FetchError(_detail("HTTP error", exc)) from exc
+                raise FetchError(detail("HTTP error", exc)) from exc
+
+    async def _fetch_plain(
+        self, request: conditional.Plan, sent_etag: str | None, sent_last_modified: str | None
+    ) -> FetchResult:
+        """A feed's conditional GET by the light path, bounded and checked as `fetch` bounds the
+        client's; raises conditional.Redirected for the client to follow."""
+        lim = self._limits
+        async with self._slots.taken(f"{request.host}:{request.port}"):
+            started = time.monotonic()
+            try:
+                with netguard.policy(self._policy(request.host)):
+                    async with asyncio.timeout(lim.deadline):
+                        answer = await conditional.get(request, self._bounds, self._tls_context, self._idle)
+            except netguard.Refused as exc:
+                raise DestinationRefused(str(exc)) from None
+            except netguard.Unresolved as exc:
+                raise ConnectFailed(detail("connection failed", exc)) from None
+            except TimeoutError:
+                raise FetchTimeout(f"no complete answer within the {lim.deadline:g} s deadline") from None
+            except h11.RemoteProtocolError as exc:
+                raise ConnectFailed(detail("protocol error", exc)) from None
+            except h11.LocalProtocolError as exc:
+                raise FetchError(detail("invalid request", exc)) from None
+            except OSError as exc:  # refused, reset, TLS
+                raise ConnectFailed(detail("connection failed", exc)) from None
+        url = f"{'https' if request.https else 'http'}://{request.authority}{request.target}"
+        now = datetime.now(UTC)
+        check_status(answer.status, answer.headers, now)
+        return fetch_result(
+            url, answer.status, answer.body, answer.headers, None, sent_etag, sent_last_modified, now, started
+        )
+
+    def _policy(self, trusted: str | None) -> netguard.AddressPolicy:
+        # Each trusted host's policy, built once: parsing its addresses costs more than a 304.
+        active = self._policies.get(trusted)
+        if active is None:
+            active = self._policies[trusted] = netguard.AddressPolicy.build(trusted, self._allow_private)
+        return active
 
     async def _send(
         self,
@@ -226,6 +277,8 @@ class Fetcher:
         started: float,
         page: PageRequest | None,
     ) -> FetchResult:
+        from tracker.net.client import host_port
+
         moved_to: str | None = None
         only_permanent = True  # a 302 before a 301 means the original URL is still the right one
         for _ in range(self._limits.max_redirects + 1):
@@ -244,7 +297,7 @@ class Fetcher:
             # Checked here too, not only on connect: an idle pooled connection that another feed's
             # policy allowed would otherwise carry this hop without a new connect.
             with contextlib.suppress(netguard.Unresolved):  # the connect reports that itself
-                await netguard.vet(next_request.url.host, _host_port(next_request.url))
+                await netguard.vet(next_request.url.host, host_port(next_request.url))
             if only_permanent and response.status_code in _PERMANENT:
                 moved_to = str(next_request.url)
             else:
@@ -263,9 +316,7 @@ class Fetcher:
     ) -> FetchResult:
         status = response.status_code
         now = datetime.now(UTC)
-        if status not in (200, 304):
-            delay = retry_after(response.headers.get("Retry-After"), now)
-            raise HTTPStatusFailure(status, httpx.codes.get_reason_phrase(status), delay)
+        check_status(status, response.headers, now)
         body: bytes | None = None
         if status == 200:
             if page is not None:
@@ -277,121 +328,37 @@ class Fetcher:
             # has been read to its end: without this, every unchanged feed costs a new connection.
             async for _ in response.aiter_raw():
                 pass
-        headers = response.headers
-        return FetchResult(
-            url=str(response.url),
-            status=status,
-            body=body,
-            content_type=headers.get("Content-Type"),
-            etag=headers.get("ETag") or (sent_etag if status == 304 else None),
-            last_modified=headers.get("Last-Modified") or (sent_last_modified if status == 304 else None),
-            permanent_redirect=moved_to,
-            max_age=_max_age(headers, now),
-            bytes_read=len(body) if body is not None else 0,
-            elapsed=time.monotonic() - started,
+        return fetch_result(
+            str(response.url),
+            status,
+            body,
+            response.headers,
+            moved_to,
+            sent_etag,
+            sent_last_modified,
+            now,
+            started,
         )
-
-    @contextlib.asynccontextmanager
-    async def _host_slot(self, key: str) -> AsyncIterator[None]:
-        # Keyed by the requested URL's host:port (redirect targets are not counted), and taken before
-        # the global slot so that a queue for one busy host never holds global slots.
-        slot = self._hosts.get(key)
-        if slot is None:
-            slot = self._hosts[key] = _HostSlot(asyncio.Semaphore(self._limits.max_per_host))
-        slot.users += 1
-        try:
-            async with slot.semaphore:
-                yield
-        finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._hosts[key]  # idle hosts do not accumulate
-
-
-@dataclass(slots=True)
-class _HostSlot:
-    semaphore: asyncio.Semaphore
-    users: int = 0
 
 
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > cap:
-        raise BodyTooLarge(f"Content-Length {int(declared):,} over the {cap:,}-byte cap")
-    codings = [c.strip().lower() for c in response.headers.get("Content-Encoding", "").split(",")]
-    codings = [c for c in codings if c and c != "identity"]
-    if codings and codings != ["gzip"] and codings != ["x-gzip"]:
-        raise UnsupportedEncoding(f"Content-Encoding {', '.join(codings)[:40]!r} not requested")
-    reader = BoundedBody(gzip=bool(codings), cap=cap)
+    reader = body_reader(
+        response.headers.get("Content-Length"), response.headers.get("Content-Encoding"), cap
+    )
     async for raw in response.aiter_raw():  # still-encoded bytes: httpx's decoder never runs
         reader.feed(raw)
     return reader.finish()
 
 
-def _checked_url(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConnectFailed(_detail("invalid URL", exc)) from None
-    if parsed.scheme not in ("http", "https"):
-        raise ConnectFailed(f"unsupported URL scheme {parsed.scheme[:20]!r}")
-    if not parsed.host:
-        raise ConnectFailed("URL has no host")
-    return parsed
-
-
 def _check_port(url: httpx.URL, page: PageRequest | None) -> None:
-    if page is not None and _host_port(url) not in page.ports:
+    from tracker.net.client import host_port  # loaded with the client, which made `url`
+
+    if page is not None and host_port(url) not in page.ports:
         allowed = ", ".join(map(str, sorted(page.ports)))
-        raise DestinationRefused(f"port {_host_port(url)} is not allowed for pages (allowed: {allowed})")
+        raise DestinationRefused(f"port {host_port(url)} is not allowed for pages (allowed: {allowed})")
 
 
 def _check_content_type(value: str | None, accepted: tuple[str, ...]) -> None:
     media = (value or "").split(";")[0].strip().lower()
     if media not in accepted:
         raise UnwantedContent(f"Content-Type {media[:60] or 'missing'!r} is not a web page")
-
-
-def _host_port(url: httpx.URL) -> int:
-    return url.port or (443 if url.scheme == "https" else 80)
-
-
-def _host_key(url: httpx.URL) -> str:
-    return f"{url.host}:{_host_port(url)}"
-
-
-def _max_age(headers: httpx.Headers, now: datetime) -> float | None:
-    """Freshness lifetime in seconds: Cache-Control max-age, else Expires minus Date (or now)."""
-    for directive in headers.get_list("Cache-Control", split_commas=True):
-        name, _, value = directive.partition("=")
-        if name.strip().lower() == "max-age":
-            value = value.strip().strip('"')
-            return float(value) if DELTA_SECONDS.fullmatch(value) else None
-    expires = headers.get("Expires")
-    if expires is None:
-        return None
-    expires_at = http_date(expires)
-    if expires_at is None:
-        return None
-    served_at = http_date(headers.get("Date", "")) or now
-    return max(0.0, (expires_at - served_at).total_seconds())
-
-
-def _timeout_message(exc: httpx.TimeoutException) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "connect timed out"
-    if isinstance(exc, httpx.ReadTimeout):
-        return "read timed out"
-    if isinstance(exc, httpx.WriteTimeout):
-        return "write timed out"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "timed out waiting for a pooled connection"
-    return "timed out"
-
-
-def _detail(prefix: str, exc: BaseException) -> str:
-    """A short one-line message: the prefix and the underlying error's text."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if len(text) > _MAX_DETAIL:
-        text = text[: _MAX_DETAIL - 1] + "…"
-    return f"{prefix}: {text}"

@@ -8,7 +8,8 @@ reserved or unspecified address only when
   address, when the URL gives one, in any spelling of that address), or
 - its host name, or the address it resolves to, is listed in `[fetch] allow_private`.
 
-The check runs in the HTTP client's network backend (`GuardedBackend`): the host is resolved
+The check runs where each connection is made (`vet`: in the HTTP client's network backend,
+`tracker.net.backend`, and in the light path of `tracker.net.conditional`): the host is resolved
 there, every address it resolves to is checked, and the connection is made to the checked address
 itself, so a second resolution cannot change the answer (DNS rebinding). Every spelling of an
 address (decimal `2130706434`, octal `017700000002`, `0.0.0.0`, IPv4-mapped, NAT64 and 6to4 IPv6)
@@ -25,9 +26,6 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import httpcore
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -110,11 +108,11 @@ def check_allow_private(entry: str) -> str:
     return entry
 
 
-class Refused(httpcore.ConnectError):
-    """A connection the policy refuses; surfaces as the cause of an httpx.ConnectError."""
+class Refused(Exception):
+    """A connection the policy refuses; raised through either HTTP path as it is."""
 
 
-class Unresolved(httpcore.ConnectError):
+class Unresolved(Exception):
     """The host name does not resolve."""
 
 
@@ -132,7 +130,10 @@ def policy(active: AddressPolicy) -> Iterator[None]:
 
 
 async def system_addresses(host: str, port: int) -> list[str]:
-    """The addresses the system resolver gives for `host`."""
+    """The addresses the system resolver gives for `host`; an address as it is, without asking
+    the resolver (which runs in a thread of the loop's executor)."""
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
 
@@ -155,44 +156,3 @@ async def vet(host: str, port: int) -> list[IPAddress]:
         shown = refused[0] if refused else "nothing"
         raise Refused(f"{host[:60]!r} resolves to {shown}, a non-public address this feed may not reach")
     return addresses
-
-
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks every address against the active policy, connects to the checked one."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        failure: Exception | None = None
-        for address in await vet(host, port):  # in resolver order, as a plain connect would
-            try:
-                return await self._inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None  # vet() returns at least one address
-        raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise Refused("unix sockets are never used")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)

@@ -8,13 +8,8 @@ them, only its own rows in them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tracker.storage.connect import Executes
 from tracker.storage.store import Store
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 _FINISH = "finish: "  # prefix of an error raised by a projection's finish(), not by an event
 # A finish() a long catch-up leaves for its last chunk: pending like a failed one, so it runs.
@@ -39,7 +34,7 @@ def finished_position(store: Store, name: str, fingerprint: str) -> int:
     return 0 if name in failed_finish(store.conn) else current_position(store, name, fingerprint)
 
 
-def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, at: str) -> None:
+def save(db: Executes, name: str, fingerprint: str, position: int, at: str) -> None:
     db.execute(
         "INSERT INTO projection_checkpoints (name, fingerprint, position, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, "
@@ -49,7 +44,7 @@ def save(db: sqlite_utils.Database, name: str, fingerprint: str, position: int, 
 
 
 def record_error(
-    db: sqlite_utils.Database, name: str, position: int, error: str, at: str, event_id: str | None = None
+    db: Executes, name: str, position: int, error: str, at: str, event_id: str | None = None
 ) -> None:
     """Keep (or count again) the error a projection raised at `position`: on the event `event_id`,
     which it then goes on without (`skipped`), or in its finish() (no event id)."""
@@ -62,7 +57,7 @@ def record_error(
     )
 
 
-def forget_errors(db: sqlite_utils.Database, name: str, first: int, last: int) -> None:
+def forget_errors(db: Executes, name: str, first: int, last: int) -> None:
     """Forget the skipped events in positions first..last: the projection has now applied them."""
     db.execute(
         "DELETE FROM projection_errors WHERE name = ? AND skipped = 1 AND position BETWEEN ? AND ?",
@@ -83,7 +78,7 @@ def finish_error(error: str) -> str:
     return _FINISH + error
 
 
-def clear_errors(db: sqlite_utils.Database, name: str, *, finish_only: bool = False) -> None:
+def clear_errors(db: Executes, name: str, *, finish_only: bool = False) -> None:
     """Forget a projection's errors (all of them, or only a failed finish())."""
     if finish_only:
         db.execute(

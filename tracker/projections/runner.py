@@ -131,9 +131,8 @@ class ProjectionRunner:
         """
         if not store.conn.in_transaction:
             raise StoreError("catch_up() must run inside store.transaction()")
-        db = store.db
         selected = [p for p in self.projections if only is None or p.name in only]
-        starts, rebuilt = _starting_points(db, selected, rebuild=rebuild)
+        starts, rebuilt = _starting_points(store, selected, rebuild=rebuild)
         head, _ = store.head()
         positions = dict(starts)
         applied = dict.fromkeys(starts, 0)
@@ -146,7 +145,9 @@ class ProjectionRunner:
             if prefetched is not None and prefetched[0] == first and prefetched[1]:
                 source = prefetched[1]
             self._apply_all(store, active, source, positions, applied, failed)
-        pending = checkpoints.failed_finish(db)
+        # Plain statements on the connection: a catch-up with nothing to apply (a pass of 304s)
+        # never builds sqlite-utils' wrapper, which only the projections' own tables need.
+        pending = checkpoints.failed_finish(store.conn)
         for projection in selected:
             needs_finish = (
                 applied[projection.name]
@@ -157,7 +158,8 @@ class ProjectionRunner:
             if needs_finish:
                 self._finish(store, projection, positions[projection.name], failed, deferred=not finish)
             at = format_utc(store.clock())
-            checkpoints.save(db, projection.name, projection.fingerprint(), positions[projection.name], at)
+            position = positions[projection.name]
+            checkpoints.save(store.conn, projection.name, projection.fingerprint(), position, at)
         return CatchUp(applied, tuple(rebuilt), tuple(failed))
 
     def _apply_all(
@@ -209,6 +211,8 @@ class ProjectionRunner:
     ) -> Ready:
         """`prepare`, left to go on in the background: returns the function that waits for it (call
         it before applying `events`; until then, the caller may apply earlier events)."""
+        if not events:
+            return _ready
         waits = [p.prepare(store.db, events) for p in self.projections if only is None or p.name in only]
 
         def ready() -> None:
@@ -223,10 +227,10 @@ class ProjectionRunner:
         if not store.conn.in_transaction:
             raise StoreError("reset() must run inside store.transaction()")
         selected = [p for p in self.projections if only is None or p.name in only]
-        _, rebuilt = _starting_points(store.db, selected, rebuild=True)
+        _, rebuilt = _starting_points(store, selected, rebuild=True)
         at = format_utc(store.clock())
         for projection in selected:
-            checkpoints.save(store.db, projection.name, projection.fingerprint(), 0, at)
+            checkpoints.save(store.conn, projection.name, projection.fingerprint(), 0, at)
         return rebuilt
 
     def _apply_batch(
@@ -336,18 +340,18 @@ def in_background(work: Callable[[], _T]) -> Callable[[], _T]:
 
 
 def _starting_points(
-    db: sqlite_utils.Database, selected: Sequence[Projection], *, rebuild: bool
+    store: Store, selected: Sequence[Projection], *, rebuild: bool
 ) -> tuple[dict[str, int], list[str]]:
     """Where each projection resumes, and which were rebuilt: a projection that is new, asked to
     rebuild, or whose fingerprint changed is dropped, created afresh and starts from 0."""
-    stored_checkpoints = checkpoints.load(db)
+    stored_checkpoints = checkpoints.load(store.conn)
     starts: dict[str, int] = {}
     rebuilt: list[str] = []
     for projection in selected:
         stored = stored_checkpoints.get(projection.name)
         if rebuild or stored is None or stored[0] != projection.fingerprint():
-            projection.drop(db)
-            projection.create(db)
+            projection.drop(store.db)
+            projection.create(store.db)
             # Its dead letters stay: each is forgotten when the replay applies its event.
             starts[projection.name] = 0
             if stored is not None or rebuild:

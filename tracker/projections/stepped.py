@@ -22,11 +22,15 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.errors import ProjectionFailed
-from tracker.events import RecordedEvent
+from tracker.projections import checkpoints
 from tracker.projections.runner import CatchUp, ProjectionRunner, Ready
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    from tracker.events import RecordedEvent
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
 TARGET_SECONDS = 0.2  # the longest a chunk's transaction should hold the write lock
@@ -51,6 +55,8 @@ def catch_up_in_steps(
         with store.transaction():
             rebuilt = runner.reset(store, only)
     target, _ = store.head()
+    if not rebuild and _caught_up(store, runner, only, target) and not _finish_pending(store, runner, only):
+        return CatchUp({}, (), ())  # nothing to apply (a pass of 304s): no transaction is taken
     chunk, committed, gap = FIRST_CHUNK, 0.0, 0.0
     ahead: _Ahead | None = None
     while True:
@@ -116,6 +122,12 @@ def furthest_behind(store: Store, runner: ProjectionRunner, only: Sequence[str] 
 def _caught_up(store: Store, runner: ProjectionRunner, only: Sequence[str] | None, target: int) -> bool:
     statuses = [s for s in runner.status(store) if only is None or s.name in only]
     return all(s.position >= target and s.fingerprint_ok for s in statuses)
+
+
+def _finish_pending(store: Store, runner: ProjectionRunner, only: Sequence[str] | None) -> bool:
+    """Whether a projection's finish() failed or was deferred: the next catch-up must run it."""
+    pending = checkpoints.failed_finish(store.conn)
+    return any(p.name in pending for p in runner.projections if only is None or p.name in only)
 
 
 def _resized(chunk: int, held: float, target: float) -> int:

@@ -48,6 +48,13 @@ def any_outside(store: Store, stream_prefixes: Sequence[str]) -> bool:
     return store.conn.execute(sql, params).fetchone() is not None
 
 
+def last_type(store: Store, stream: str, types: Sequence[str]) -> str | None:
+    """The type of the stream's latest event of one of `types`, if any (nothing decoded)."""
+    sql = f"SELECT type FROM events WHERE stream = ? AND type IN ({','.join('?' * len(types))})"  # noqa: S608
+    row = store.conn.execute(sql + " ORDER BY version DESC LIMIT 1", (stream, *types)).fetchone()
+    return str(row[0]) if row else None
+
+
 def stream_recorded(store: Store, streams: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
     """When each stream that exists was first and last recorded (for rate-limiting revisions)."""
     wanted = list(dict.fromkeys(streams))

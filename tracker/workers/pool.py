@@ -24,7 +24,6 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from tracker.errors import WorkerUnavailable
@@ -46,6 +45,9 @@ class WorkerProcess:
     """One worker process and the parent's end of its socket."""
 
     def __init__(self, module: str, args: Sequence[str]) -> None:
+        # Loaded with the first worker: a pass of 304s makes a pool, never a process.
+        from multiprocessing.connection import Connection
+
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
