@@ -20,7 +20,6 @@ catch-up, and nothing is skipped.
 from __future__ import annotations
 
 import threading
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -285,6 +284,8 @@ class ProjectionRunner:
         except Exception as exc:
             if is_storage_fault(exc) or not store.conn.in_transaction:
                 raise
+            import traceback  # here: only a failing event needs it, and every command imports this module
+
             error = "".join(traceback.format_exception_only(exc)).strip()[:500]
             if finish:
                 error = checkpoints.finish_error(error)
