@@ -96,6 +96,13 @@ def subjects_fingerprint(subjects: Sequence[Subject]) -> str:
 
     Subjects are sorted by id, so listing the same subjects in another order keeps the fingerprint.
     """
+    return _fingerprint(tuple(subjects))
+
+
+# Each projection's fingerprint names the rules, and a command builds several projections of the
+# same subjects: the rules (frozen, compared field by field) are turned into JSON once.
+@lru_cache(maxsize=8)
+def _fingerprint(subjects: tuple[Subject, ...]) -> str:
     dumped = sorted((plain(s) for s in subjects), key=lambda d: str(d["id"]))
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
