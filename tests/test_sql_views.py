@@ -53,6 +53,25 @@ def test_timeline_views_give_every_evidence_sentence_and_every_source(demo_db: P
     assert len({s["publisher"] for s in release}) >= 2 and all(s["url"] for s in release)
 
 
+def test_story_sources_rows_are_each_owners_sources_column(demo_db: Path) -> None:
+    """The rows SQL reads and the JSON the report reads hold the same sources, field for field."""
+    owners = rows(
+        demo_db, "SELECT entry_id, sources FROM timeline UNION ALL SELECT subject, sources FROM subject_state"
+    )
+    from_json = [
+        (owner[0], conflict, ordinal, *source)
+        for owner in owners
+        for conflict, group in enumerate(json.loads(owner[1]))
+        for ordinal, source in enumerate(group)
+    ]
+    from_rows = [
+        (*r[:8], r["retrospective"] == 1)
+        for r in rows(demo_db, "SELECT * FROM story_sources ORDER BY owner, conflict, ordinal")
+    ]
+    assert len(from_rows) > 20 and any(r[1] for r in from_rows)  # conflicts' sources too
+    assert sorted(from_json) == from_rows
+
+
 def test_recent_changes_lists_entries_and_states_by_record_time(demo_db: Path) -> None:
     changes = rows(demo_db, "SELECT what, recorded_at, subject, change FROM recent_changes")
     assert {c["what"] for c in changes} == {"timeline", "state"}

@@ -70,6 +70,7 @@ NOT_FOR_HELP = {
 NOT_FOR_REPORT = {
     "annotated_types",
     "asyncio",
+    "importlib.resources",  # the shipped subjects are read as the files beside their module
     "pydantic",
     "pydantic_core",
     "rich",

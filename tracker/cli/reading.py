@@ -31,6 +31,7 @@ from tracker.cliparams import (
 )
 from tracker.clock import format_utc
 from tracker.completion import complete_subject_ids
+from tracker.cycles import cycles_uncollected
 from tracker.errors import StoreError, StoreNotFound, VerificationFailed
 from tracker.storage.chain import KEY_FILE_ENV, load_key
 
@@ -228,6 +229,7 @@ def _event_summary(event: Any) -> str:
 @check_option
 @shared_options(REPORT_FORMATS)
 @handled
+@cycles_uncollected  # the whole command: the report is built, then written, then freed
 def report(
     as_of: Period | None,
     known_at: datetime | None,

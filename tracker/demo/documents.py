@@ -9,7 +9,6 @@ wheel. `wire-updated.xml` is `wire.xml` with one article corrected (a sentence a
 from __future__ import annotations
 
 import re
-from importlib import resources
 from typing import Final
 
 _FEEDS: Final[tuple[tuple[str, str, str, str], ...]] = (
@@ -36,6 +35,8 @@ def load_document(name: str) -> bytes:
     """The bytes of one bundled file, e.g. ``load_document("wire.xml")``."""
     if not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"not a bundled document name: {name!r}")
+    from importlib import resources  # here: a report on a demo store reads only the feed list
+
     resource = resources.files("tracker.demo").joinpath("feeds").joinpath(name)
     if not resource.is_file():
         raise FileNotFoundError(f"no bundled demo document {name!r}; known: {', '.join(BUNDLED_DOCUMENTS)}")

@@ -69,6 +69,7 @@ _TABLES = (
         quote           TEXT,
         evidence        TEXT NOT NULL,    -- JSON [{sentence, url, modality, analyst}]
         conflicts       TEXT NOT NULL,    -- JSON [{state, count, evidence}]; sources in story_sources
+        sources         TEXT NOT NULL,    -- JSON: its story_sources rows, [conflict][ordinal] (below)
         position        INTEGER,          -- log position of the first report of its current value
         recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
@@ -89,11 +90,14 @@ _TABLES = (
         quote           TEXT,
         evidence        TEXT NOT NULL,    -- JSON [{sentence, url, modality, analyst, fact_id}]
         conflicts       TEXT NOT NULL,    -- JSON [{state, count, evidence}]; sources in story_sources
+        sources         TEXT NOT NULL,    -- JSON: its story_sources rows, [conflict][ordinal] (below)
         position        INTEGER,          -- log position of the first report of this change
         recorded_at     TEXT              -- when that report was recorded (NULL: the definition's)
     ) STRICT
     """,
-    # Rows, not JSON: a report lists every source, and reading rows costs less than decoding JSON.
+    # Every source as a row, for SQL. The owner's `sources` column holds the same rows as JSON, grouped
+    # as [conflict][ordinal] → [url, title, feed, published, publisher, retrospective]: a report lists
+    # every source, and decoding that at once costs a third of reading the rows.
     """
     CREATE TABLE story_sources (
         owner           TEXT NOT NULL,    -- timeline.entry_id, or subject_state.subject
@@ -127,7 +131,7 @@ _TABLES = (
 
 class StoryProjection(Projection):
     name: ClassVar[str] = "story"
-    version: ClassVar[int] = 6  # 5: story_sources; 6: offers told as made the day of their step
+    version: ClassVar[int] = 7  # 5: story_sources; 6: offers told as the day of their step; 7: sources
     handles: ClassVar[frozenset[str] | None] = frozenset(
         {"ArticleObserved", "ArticleRevised", "ArticleTextFetched", "FactAsserted", "FactRetracted"}
     )

@@ -1,7 +1,8 @@
 """Writing a folded story into the story projection's tables, row by row only where it changed.
 
 `subject_state` and `timeline` hold each subject's view and each entry; their sources (and those of
-their conflicts) are rows of `story_sources`, evidence and conflicts JSON; `fact_decisions` holds
+their conflicts) are rows of `story_sources` and, the same grouped, each owner's `sources` JSON;
+evidence and conflicts JSON; `fact_decisions` holds
 what the fold made of each fact. `tracker.projections.story_read` reads them back.
 """
 
@@ -28,9 +29,19 @@ def _conflicts_json(conflicts: Sequence[Conflict]) -> str:
     )
 
 
+def _source_groups(item: SubjectView | Entry) -> list[Sequence[Source]]:
+    """A view's or entry's sources by conflict: its own (0), then its conflicts' (1, 2, …)."""
+    return [item.sources, *(c.sources for c in item.conflicts)]
+
+
+def _sources_json(item: SubjectView | Entry) -> str:
+    """Its `story_sources` rows as JSON, [conflict][ordinal] → a source's fields in order."""
+    return _json(_source_groups(item))  # a source is a tuple: a JSON array
+
+
 def _source_rows(owner: str, item: SubjectView | Entry) -> list[tuple[object, ...]]:
     """The `story_sources` rows of a view or entry: its own sources (conflict 0), then its conflicts'."""
-    groups: list[Sequence[Source]] = [item.sources, *(c.sources for c in item.conflicts)]
+    groups = _source_groups(item)
     return [
         (owner, conflict, ordinal, s.url, s.title, s.feed, s.published, s.publisher, int(s.retrospective))
         for conflict, sources in enumerate(groups)
@@ -95,6 +106,7 @@ def write_story(
             view.quote,
             _json(e._asdict() for e in view.evidence),
             _conflicts_json(view.conflicts),
+            _sources_json(view),
             *_subject_recorded(view, story.timeline, first),
         )
         for view in story.subjects
@@ -115,6 +127,7 @@ def write_story(
             entry.quote,
             _json(e._asdict() for e in entry.evidence),
             _conflicts_json(entry.conflicts),
+            _sources_json(entry),
             *_recorded(entry, first),
         )
         for seq, entry in enumerate(story.timeline, start=1)

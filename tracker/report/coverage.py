@@ -72,10 +72,7 @@ def coverage(
                 "feed": feed_id,
                 "title": titles.get(feed_id, feed_id),
                 "articles": count,
-                "latest": [
-                    {k: v for k, v in a.items() if k not in ("feed", "published_at", "first")}
-                    for a in articles[:latest]
-                ],
+                "latest": [_listed(a) for a in articles[:latest]],
             }
         )
     return result, known or 0
@@ -94,6 +91,16 @@ def _counts_leaving_out(store: Store, checkpoint: int, overlay: Mapping[str, Art
     for stream in articles_table.first_positions(store, list(overlay)):  # already counted
         counts[overlay[stream]["feed"]] -= 1
     return {feed: count for feed, count in counts.items() if count}
+
+
+def _listed(article: Article) -> dict[str, Any]:
+    """An article as the report lists it (the rest of its keys choose and order them)."""
+    return {
+        "title": article["title"],
+        "url": article["url"],
+        "published": article["published"],
+        "revisions": article["revisions"],
+    }
 
 
 def _article(version: ArticleVersion, first: int) -> Article:

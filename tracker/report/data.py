@@ -23,15 +23,14 @@ stale.
 
 from __future__ import annotations
 
-import functools
-import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
+from tracker.cycles import cycles_uncollected
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView
 from tracker.projections import checkpoints
 from tracker.projections.facts import (
@@ -47,29 +46,8 @@ from tracker.report.coverage import COVERAGE_PER_FEED, coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
-
-def _cycles_uncollected(func: Callable[P, R]) -> Callable[P, R]:
-    """`func` with the cycle collector paused. A report builds tens of thousands of small objects
-    (a source, sentence or JSON object each) that hold no cycle, and every few hundred of them set
-    the collector walking all live objects: a fifth of a large report's time for no garbage."""
-
-    @functools.wraps(func)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
-
-
-@_cycles_uncollected
+@cycles_uncollected
 def build_report(
     store: Store,
     config: Config,
@@ -187,24 +165,21 @@ def _position_known_at(store: Store, known_at: datetime | None) -> int:
 SHOWN_EVIDENCE = 3  # a summary's evidence sentences per timeline entry, subject or conflict (None: all)
 
 
-def source_json(source: Source) -> dict[str, Any]:
+def source_json(source: Source, decided: bool = False) -> dict[str, Any]:
+    """A source as listed; `decided` (a timeline entry's) adds what the fold made of it: its news, or
+    a retelling. Unpacked at once: a report lists tens of thousands."""
+    url, title, feed, published, publisher, retrospective = source
     data: dict[str, Any] = {
-        "url": source.url,
-        "title": source.title,
-        "feed": source.feed,
-        "published": source.published[:10] if source.published else None,
-        "publisher": source.publisher,
+        "url": url,
+        "title": title,
+        "feed": feed,
+        "published": published[:10] if published else None,
+        "publisher": publisher,
     }
-    if source.retrospective:
+    if retrospective:
         data["retrospective"] = True
-    return data
-
-
-def _entry_source_json(source: Source) -> dict[str, Any]:
-    """A source of a timeline entry says what the fold made of it: its news, or a retelling."""
-    data = source_json(source)
-    if source.feed != DEFINITION:
-        data["decision"] = "retelling" if source.retrospective else "news"
+    if decided and feed != DEFINITION:
+        data["decision"] = "retelling" if retrospective else "news"
     return data
 
 
@@ -242,11 +217,11 @@ def conflicts_json(conflicts: Sequence[Any], shown: int | None = None) -> list[d
     return result
 
 
-def _sourced_json(item: Any, shown: int | None, source: Any = source_json) -> dict[str, Any]:
-    """An item's sources (every one: scripts count on them) and its first `shown` evidence
-    sentences, each with how many there are in all."""
+def _sourced_json(item: Any, shown: int | None, decided: bool = False) -> dict[str, Any]:
+    """An item's sources (every one: scripts count on them; `decided`: see `source_json`) and its
+    first `shown` evidence sentences, each with how many there are in all."""
     return {
-        "sources": [source(s) for s in item.sources],
+        "sources": [source_json(s, decided) for s in item.sources],
         "sources_total": len(item.sources),
         "evidence": evidence_json(item.evidence, shown),
         "evidence_total": len(item.evidence),
@@ -290,7 +265,7 @@ def entry_json(entry: Entry, shown: int | None = None) -> dict[str, Any]:
     if entry.quote:
         data["quote"] = entry.quote
     data["publishers"] = entry.publishers
-    data |= _sourced_json(entry, shown, _entry_source_json)
+    data |= _sourced_json(entry, shown, decided=True)
     if entry.conflicts:
         data["conflicts"] = conflicts_json(entry.conflicts, shown)
     if entry.analyst:

@@ -8,16 +8,15 @@ Functions over an open `Store`, beside it in the storage layer; `Store.append` n
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from tracker.clock import parse_utc
 from tracker.storage.store import Store
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleVersion:
-    """One stored version of an article, as listings need it (no text)."""
+class ArticleVersion(NamedTuple):
+    """One stored version of an article, as listings need it (no text): a row, as a named tuple."""
 
     stream: str
     feed_id: str

@@ -16,20 +16,24 @@ import tomllib
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError
 from tracker.subjects.model import Subject
 from tracker.tables import TableError, build, plain
 
+# The shipped TOML files, read where the package's install puts them, beside this module: every
+# command reads them at start-up, and `importlib.resources` (for packages imported from a zip,
+# which this one is not) would cost it 10–15 ms of imports.
+SHIPPED_DIR = Path(__file__).parent
+
 
 @lru_cache(maxsize=1)
 def load_shipped_subjects() -> tuple[Subject, ...]:
     """Every subject defined by the TOML files shipped in this package, in file order."""
-    package = resources.files("tracker.subjects")
     subjects: list[Subject] = []
-    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+    for entry in sorted(SHIPPED_DIR.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue
         name = f"tracker/subjects/{entry.name}"
@@ -92,6 +96,13 @@ def subjects_fingerprint(subjects: Sequence[Subject]) -> str:
 
     Subjects are sorted by id, so listing the same subjects in another order keeps the fingerprint.
     """
+    return _fingerprint(tuple(subjects))
+
+
+# Each projection's fingerprint names the rules, and a command builds several projections of the
+# same subjects: the rules (frozen, compared field by field) are turned into JSON once.
+@lru_cache(maxsize=8)
+def _fingerprint(subjects: tuple[Subject, ...]) -> str:
     dumped = sorted((plain(s) for s in subjects), key=lambda d: str(d["id"]))
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -10,10 +10,9 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib import resources
 
 from tracker.errors import ConfigError
-from tracker.subjects.loader import load_shipped_subjects, merge_subjects
+from tracker.subjects.loader import SHIPPED_DIR, load_shipped_subjects, merge_subjects
 from tracker.subjects.model import Subject
 
 DEFAULT_STORY = "us-belarus"
@@ -21,7 +20,7 @@ DEFAULT_STORY = "us-belarus"
 
 def available_stories() -> tuple[str, ...]:
     """Every story pack shipped, the default first."""
-    packs = resources.files("tracker.subjects") / "packs"
+    packs = SHIPPED_DIR / "packs"
     names = sorted(e.name.removesuffix(".toml") for e in packs.iterdir() if e.name.endswith(".toml"))
     return (DEFAULT_STORY, *names)
 
@@ -34,7 +33,7 @@ def load_story_pack(story: str) -> tuple[Subject, ...]:
     if story not in available_stories():
         raise ConfigError(f"no story pack {story!r} (known: {', '.join(available_stories())})")
     name = f"tracker/subjects/packs/{story}.toml"
-    entry = resources.files("tracker.subjects") / "packs" / f"{story}.toml"
+    entry = SHIPPED_DIR / "packs" / f"{story}.toml"
     try:
         data = tomllib.loads(entry.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
