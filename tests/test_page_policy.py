@@ -8,8 +8,11 @@ from tests.helpers.events import article, revision
 from tracker import app
 from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig, FullTextMode, load_config
+from tracker.demo.documents import demo_feeds, load_document
 from tracker.errors import ConfigError
+from tracker.extract.text import html_lines, html_to_text, text_shorter_than
 from tracker.pages.policy import SHORT_TEXT, wants_page
+from tracker.parsing.feed import parse_feed
 from tracker.storage import page_store
 
 LONG = "<p>" + "The minister said the talks would continue. " * 20 + "</p>"
@@ -24,6 +27,30 @@ def test_auto_fetches_short_texts_and_cut_summaries_only() -> None:
         assert wants_page("auto", link, LONG.removesuffix("</p>") + cut + "</p>", None), cut
     assert not wants_page("auto", link, "A teaser.", LONG)
     assert len(LONG) > SHORT_TEXT
+
+
+def test_the_length_test_stops_early_with_the_full_conversions_answer() -> None:
+    """The page decision reads the text only until it is long enough: the same answer as the
+    length of the whole converted text, at every bound, on the demo feeds' entries and on
+    markup whose boilerplate and blank lines are dropped."""
+    documents = [
+        entry.content or entry.summary or ""
+        for feed in demo_feeds()
+        for entry in parse_feed(load_document(feed["file"])).entries
+    ]
+    documents += [
+        "",
+        "<p> </p>",
+        "<p>Read more</p>" + LONG + "<p>Share this</p><p>©&nbsp;2025</p>",
+        "<p>a</p>" * 400,
+        "<div>x<br>y<br>Advertisement<br>" + "z " * 700 + "</div>",
+        "<p>a \u00a0 b</p><p>\u3000c\t\td  </p>" * 120,
+    ]
+    assert html_to_text("<p>a \u00a0 b</p><p>\u3000c\t\td  </p><p>\u2009</p>") == "a b\n\nc d"
+    for document in documents:
+        length, lines = len(html_to_text(document)), html_lines(document)
+        for limit in {0, 1, 2, 3, SHORT_TEXT, length - 1, length, length + 1, length + 2}:
+            assert text_shorter_than(lines, limit) == (length < limit), (document[:80], limit)
 
 
 def test_never_always_and_missing_links() -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from tracker.clock import Clock
 from tracker.config import FeedConfig
 from tracker.net.fetch import Fetcher
-from tracker.polling import Fetched, PollResult, fetch_feed, record_poll
+from tracker.polling import Fetched, PollResult, RecordedPoll, fetch_feed, log_tail, record_poll
 from tracker.projections.runner import ProjectionRunner
 from tracker.storage import polling_store
 from tracker.storage.store import Store
@@ -112,7 +112,7 @@ class PollGroups:
 
     async def _write(self, group: list[_Waiting]) -> None:
         store = self._store
-        written: list[tuple[_Waiting, PollResult]] = []
+        written: list[tuple[_Waiting, RecordedPoll]] = []
         try:
             async with store.transaction_async(durable=any(w.fetched.durable for w in group)):
                 for waiting in group:
@@ -125,7 +125,10 @@ class PollGroups:
                         if not polling_store.transaction_open(store):  # lost, and the group with it
                             raise
                         waiting.outcome.set_exception(exc)
-                caught_up = self._runner.catch_up(store, only=self._projections)
+                # A poll rolled back is not among them: the group's events are the log's tail.
+                appended = [event for _, recorded in written for event in recorded.appended]
+                prefetched = log_tail(store, appended)
+                caught_up = self._runner.catch_up(store, only=self._projections, prefetched=prefetched)
         except BaseException as exc:
             for waiting in group:
                 if waiting.outcome.done():
@@ -138,8 +141,8 @@ class PollGroups:
                 raise
             return
         errors = tuple(str(f) for f in caught_up.failures)
-        for waiting, result in written:
-            waiting.outcome.set_result(dataclasses.replace(result, projection_errors=errors))
+        for waiting, recorded in written:
+            waiting.outcome.set_result(dataclasses.replace(recorded.result, projection_errors=errors))
 
 
 def _group_size(waiting: Sequence[_Waiting], max_group: int) -> int:

@@ -90,12 +90,32 @@ async def poll_feed(
     # Waits for the write lock without blocking the loop. A poll that parsed nothing (a 304, an
     # unchanged body, a failure) is polled again if a power cut loses it: no wait for the disk.
     async with store.transaction_async(durable=fetched.durable):
-        result = record_poll(store, feed, fetched, clock)
-        caught_up = runner.catch_up(store, only=projections)
-    return dataclasses.replace(result, projection_errors=tuple(str(f) for f in caught_up.failures))
+        recorded = record_poll(store, feed, fetched, clock)
+        caught_up = runner.catch_up(store, only=projections, prefetched=log_tail(store, recorded.appended))
+    return dataclasses.replace(recorded.result, projection_errors=tuple(str(f) for f in caught_up.failures))
 
 
-def record_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock = system_clock) -> PollResult:
+@dataclass(frozen=True, slots=True)
+class RecordedPoll:
+    result: PollResult
+    appended: tuple[RecordedEvent, ...]  # the events this poll appended, in log order
+
+
+def log_tail(store: Store, appended: Sequence[RecordedEvent]) -> tuple[int, Sequence[RecordedEvent]] | None:
+    """`appended` as a catch-up's `prefetched` (the position before them, the events), when they
+    are the whole tail of the log, one after another: the projections then apply them as they
+    were appended instead of reading them back and decoding them again. None otherwise."""
+    if not appended:
+        return None
+    after, last = appended[0].position - 1, appended[-1].position
+    if len(appended) != last - after or store.head()[0] != last:
+        return None
+    return after, appended
+
+
+def record_poll(
+    store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock = system_clock
+) -> RecordedPoll:
     """The store half of a poll, inside the caller's transaction: append the entries' and the
     feed's health events, record the poll and the feed's new HTTP state. Projections are the
     caller's to catch up (their errors are not in the result)."""
@@ -115,7 +135,7 @@ def record_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock =
         next_due=schedule.due,
         backoff_reason=schedule.reason,
     )
-    return PollResult(
+    result = PollResult(
         feed_id=feed.id,
         outcome=fetched.outcome,
         status=fetched.status,
@@ -134,6 +154,7 @@ def record_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock =
         skipped=entries.skipped,
         deferred=entries.deferred,
     )
+    return RecordedPoll(result, tuple(appended))
 
 
 @dataclass(frozen=True, slots=True)

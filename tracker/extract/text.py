@@ -8,6 +8,7 @@ and a "Read more" link never becomes evidence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import lxml.etree
 import lxml.html
@@ -127,12 +128,27 @@ def _collapse_spaces(text: str) -> str:
 
 def clean_lines(lines: str) -> str:
     """`html_lines` output as paragraphs: spaces collapsed, boilerplate and empty lines dropped."""
-    paragraphs = []
-    for line in _collapse_spaces(lines).split("\n"):
-        text = line.strip()
+    return "\n\n".join(paragraphs(lines))
+
+
+def paragraphs(lines: str) -> Iterator[str]:
+    """The paragraphs `clean_lines` joins, one at a time: a caller that needs only the first
+    few (how long the text is, up to a bound) stops without cleaning the rest."""
+    for line in lines.split("\n"):
+        # Line by line (spaces never run across a line break): the lines never read are not scanned.
+        text = _collapse_spaces(line).strip()
         if text and not is_boilerplate(text):
-            paragraphs.append(text)
-    return "\n\n".join(paragraphs)
+            yield text
+
+
+def text_shorter_than(lines: str, limit: int) -> bool:
+    """`len(clean_lines(lines)) < limit`, deciding as soon as the paragraphs reach `limit`."""
+    length = 0
+    for paragraph in paragraphs(lines):
+        length += len(paragraph) + (2 if length else 0)  # a blank line before all but the first
+        if length >= limit:
+            return False
+    return length < limit
 
 
 _FUNCTION_WORD_END = re.compile(

@@ -29,5 +29,10 @@ def wants_page(mode: FullTextMode, link: str | None, summary: str | None, conten
         return False
     if mode == "always":
         return True
+    if content:
+        # Only the text's length matters: the conversion stops once it is long enough.
+        from tracker.extract.text import html_lines, text_shorter_than
+
+        return text_shorter_than(html_lines(content), SHORT_TEXT)
     text = entry_text(summary, content)
-    return len(text) < SHORT_TEXT or (not content and _CUT_MARKS.search(text) is not None)
+    return len(text) < SHORT_TEXT or _CUT_MARKS.search(text) is not None

@@ -122,8 +122,9 @@ class ProjectionRunner:
 
         `max_events` bounds the work: projections advance at most that many log positions past the
         furthest-behind one, so a caller can catch up in short transactions, chunk by chunk.
-        `prefetched` is (after, the events the caller read after that position, already prepared):
-        when the furthest-behind projection is still at `after`, exactly those events are applied.
+        `prefetched` is (after, the events after that position the caller holds: read and prepared,
+        or just appended): when the furthest-behind projection is still at `after`, exactly those
+        events are applied.
         With `finish` False, finish() (a refold of derived tables) is left to a later catch-up: it
         is recorded as pending, so it runs next time even after a crash.
         """
