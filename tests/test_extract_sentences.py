@@ -97,6 +97,19 @@ def test_line_breaks_in_html_source_are_spaces() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>one\x0ctwo</p><br/>\x0c", "one two"),  # a form feed beside a block element
+        ("<p>one&#12;two</p><div>three</div>", "one two\n\nthree"),  # the same as a reference
+        ("<p>one&#xFFFE;two\x1c three</p>", "one two three"),
+        ("<p>one\ud800two</p>", "one two"),
+    ],
+)
+def test_characters_xml_cannot_hold_are_spaces(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
 def test_html_with_unclosed_and_void_tags() -> None:
     assert html_to_text("<p>One<embed src=x>two</p><p>Three") == "Onetwo\n\nThree"
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tracker.extract.text import html_to_text
 
 # Bump whenever a change to code here changes which claims come out: projections rebuild on it.
-EXTRACTOR_VERSION = "1.3.2"
+EXTRACTOR_VERSION = "1.3.3"
 
 
 def __getattr__(name: str) -> Any:

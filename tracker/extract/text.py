@@ -50,7 +50,13 @@ _BOILERPLATE = re.compile(
 # skipped when it has nothing to do: several times faster than one alternation over every character.
 _ODD_SPACES = re.compile(r"[\t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUNS = re.compile(r" {2,}")
-_SOURCE_BREAKS = re.compile(r"[\r\n]+")
+# Characters XML (and so lxml's element text) cannot hold: C0 controls other than tab and line
+# breaks, the non-characters U+FFFE and U+FFFF, and lone surrogates.
+_NOT_IN_XML_CLASS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
+_NOT_IN_XML = re.compile(f"[{_NOT_IN_XML_CLASS}]")
+# What a character reference may put in the text that must become a space: a line break, or a
+# character lxml would refuse to set back.
+_REFERENCED_SPACES = re.compile(f"[\r\n{_NOT_IN_XML_CLASS}]+")
 _NOISE_CHARS = ":.»›>→|•·-"
 _SENTENCE_END = re.compile(r"""[.!?:;"'”’)\]]$""")
 
@@ -77,6 +83,8 @@ def html_lines(html: str) -> str:
     if not html.strip():
         return ""
     source = html.replace("\r", " ").replace("\n", " ")
+    if _NOT_IN_XML.search(source):  # lxml refuses to set such text on an element: a space instead
+        source = _NOT_IN_XML.sub(" ", source)
     try:
         root = lxml.html.document_fromstring(source.encode("utf-8", "replace"), parser=_PARSER)
     except (lxml.etree.ParserError, ValueError):
@@ -92,15 +100,16 @@ def html_lines(html: str) -> str:
 
 
 def _unbreak_references(root: lxml.html.HtmlElement) -> None:
-    """A line break written as a character reference (`&#10;`) is a space too, like a literal one."""
+    """A line break written as a character reference (`&#10;`) is a space too, like a literal one;
+    so is a control character (`&#12;`), which lxml would refuse to set back on an element."""
     plain = lxml.etree.tostring(root, method="text", encoding="unicode")
-    if "\n" not in plain and "\r" not in plain:
+    if not _REFERENCED_SPACES.search(plain):
         return
     for element in root.iter():
-        if element.text and _SOURCE_BREAKS.search(element.text):
-            element.text = _SOURCE_BREAKS.sub(" ", element.text)
-        if element.tail and _SOURCE_BREAKS.search(element.tail):
-            element.tail = _SOURCE_BREAKS.sub(" ", element.tail)
+        if element.text and _REFERENCED_SPACES.search(element.text):
+            element.text = _REFERENCED_SPACES.sub(" ", element.text)
+        if element.tail and _REFERENCED_SPACES.search(element.tail):
+            element.tail = _REFERENCED_SPACES.sub(" ", element.tail)
 
 
 def is_boilerplate(line: str) -> bool:
