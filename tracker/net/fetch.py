@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -203,16 +203,9 @@ class Fetcher:
         async with self._slots.taken(host_key(target)):
             started = time.monotonic()
             try:
-                with netguard.policy(active):
-                    async with asyncio.timeout(deadline):
-                        request = client.build_request("GET", target, headers=request_headers)
-                        return await self._send(client, request, etag, last_modified, started, page)
-            except netguard.Refused as exc:  # raised by the client's backend as it is
-                raise DestinationRefused(str(exc)) from None
-            except netguard.Unresolved as exc:
-                raise ConnectFailed(detail("connection failed", exc)) from None
-            except TimeoutError:
-                raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
+                async with _guarded(active, deadline):
+                    request = client.build_request("GET", target, headers=request_headers)
+                    return await self._send(client, request, etag, last_modified, started, page)
             except httpx.TimeoutException as exc:
                 raise FetchTimeout(timeout_message(exc)) from exc
             except httpx.UnsupportedProtocol as exc:
@@ -239,15 +232,8 @@ class Fetcher:
         async with self._slots.taken(f"{request.host}:{request.port}"):
             started = time.monotonic()
             try:
-                with netguard.policy(self._policy(request.host)):
-                    async with asyncio.timeout(lim.deadline):
-                        answer = await conditional.get(request, self._bounds, self._tls_context, self._idle)
-            except netguard.Refused as exc:
-                raise DestinationRefused(str(exc)) from None
-            except netguard.Unresolved as exc:
-                raise ConnectFailed(detail("connection failed", exc)) from None
-            except TimeoutError:
-                raise FetchTimeout(f"no complete answer within the {lim.deadline:g} s deadline") from None
+                async with _guarded(self._policy(request.host), lim.deadline):
+                    answer = await conditional.get(request, self._bounds, self._tls_context, self._idle)
             except h11.RemoteProtocolError as exc:
                 raise ConnectFailed(detail("protocol error", exc)) from None
             except h11.LocalProtocolError as exc:
@@ -339,6 +325,22 @@ class Fetcher:
             now,
             started,
         )
+
+
+@contextlib.asynccontextmanager
+async def _guarded(active: netguard.AddressPolicy, deadline: float) -> AsyncIterator[None]:
+    """A fetch under its address policy and its whole deadline, by either path, with what they
+    raise as FetchErrors (each path maps its own library's errors)."""
+    try:
+        with netguard.policy(active):
+            async with asyncio.timeout(deadline):
+                yield
+    except netguard.Refused as exc:  # raised by either path's connect as it is
+        raise DestinationRefused(str(exc)) from None
+    except netguard.Unresolved as exc:
+        raise ConnectFailed(detail("connection failed", exc)) from None
+    except TimeoutError:
+        raise FetchTimeout(f"no complete answer within the {deadline:g} s deadline") from None
 
 
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
