@@ -57,7 +57,8 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
     stamp = format_utc(now)
     queued = 0
     rechecks: list[tuple[str, str]] = []
-    for row in _candidates(store, modes):
+    marks = _marks(store, modes)
+    for row in _candidates(store, modes, marks):
         stream, feed_id, *_, position, status, queued_for = row
         if status == "pending" and queued_for < position:
             rechecks.append((stream, feed_id))  # revised while its page waits: once it no longer does
@@ -69,7 +70,7 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
         )
         if considered:
             queued += decide(store, modes[feed_id], row[:7], stamp)
-    _advance_marks(store, modes, rechecks)
+    _advance_marks(store, modes, marks, rechecks)
     return queued
 
 
@@ -101,7 +102,9 @@ def decide(store: Store, mode: FullTextMode, article: tuple[Any, ...], stamp: st
 # gained since the feed's mark, the articles revised while their page was pending, and, for a
 # feed just switched to "always", its unwanted rows. Every other article was considered at its
 # current version under its feed's mode, and would be decided the same way again. The log's
-# article events lead (`CROSS JOIN` keeps SQLite from scanning the feeds' articles instead).
+# article events lead (`CROSS JOIN` keeps SQLite from scanning the feeds' articles instead);
+# of those, only the rows a decision may change are read (the articles revised while their page
+# is pending among them, to be recorded as rechecks).
 _CANDIDATES = """
 SELECT a.stream, a.feed_id, a.entry_key, a.link, a.summary, a.content, a.position,
        p.status, p.article_position
@@ -111,42 +114,53 @@ FROM (
 ) AS c
 CROSS JOIN articles AS a ON a.stream = c.stream
 LEFT JOIN page_fetches AS p ON p.stream = a.stream
-WHERE a.feed_id IN ({feeds})
+WHERE a.feed_id IN ({feeds}) AND (p.stream IS NULL OR p.article_position < a.position
+                                 OR (p.status = 'unwanted' AND a.feed_id IN ({always})))
 ORDER BY a.position
 """
 _SWITCHED = "\n    UNION SELECT stream FROM page_fetches WHERE status = 'unwanted' AND feed_id IN ({})"
+Marks = dict[str, tuple[int, str]]  # feed → (position, full_text) of its last pass
 
 
-def _candidates(store: Store, modes: Mapping[str, FullTextMode]) -> list[tuple[Any, ...]]:
-    feeds = ",".join("?" * len(modes))
-    marks = {
-        feed_id: (position, mode)
-        for feed_id, position, mode in store.conn.execute(
-            f"SELECT feed_id, position, full_text FROM page_marks WHERE feed_id IN ({feeds})",  # noqa: S608
-            list(modes),
-        )
-    }
-    since = min(marks.get(feed_id, (0, None))[0] for feed_id in modes)
-    switched = [f for f, mode in modes.items() if mode == "always" and marks.get(f, (0, None))[1] != "always"]
-    union = _SWITCHED.format(",".join("?" * len(switched))) if switched else ""
-    sql = _CANDIDATES.format(feeds=feeds, switched=union)
-    return store.conn.execute(sql, [since, *modes, *switched, *modes]).fetchall()
+def _marks(store: Store, modes: Mapping[str, FullTextMode]) -> Marks:
+    rows = store.conn.execute(
+        f"SELECT feed_id, position, full_text FROM page_marks WHERE feed_id IN ({_placeholders(modes)})",  # noqa: S608
+        list(modes),
+    )
+    return {feed_id: (position, mode) for feed_id, position, mode in rows}
 
 
-def _advance_marks(store: Store, modes: Mapping[str, FullTextMode], rechecks: list[tuple[str, str]]) -> None:
+def _placeholders(values: Iterable[object]) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _candidates(store: Store, modes: Mapping[str, FullTextMode], marks: Marks) -> list[tuple[Any, ...]]:
+    since = min(marks.get(feed_id, (0, ""))[0] for feed_id in modes)
+    always = [f for f, mode in modes.items() if mode == "always"]
+    switched = [f for f in always if marks.get(f, (0, ""))[1] != "always"]
+    union = _SWITCHED.format(_placeholders(switched)) if switched else ""
+    sql = _CANDIDATES.format(feeds=_placeholders(modes), switched=union, always=_placeholders(always))
+    return store.conn.execute(sql, [since, *modes, *switched, *modes, *always]).fetchall()
+
+
+def _advance_marks(
+    store: Store, modes: Mapping[str, FullTextMode], marks: Marks, rechecks: list[tuple[str, str]]
+) -> None:
     """Move each feed's mark to the articles the projection holds now (never back: a rebuild in
     progress holds fewer, and starts the marks over itself), and keep the rechecks still due."""
     row = store.conn.execute("SELECT position FROM projection_checkpoints WHERE name = 'articles'").fetchone()
     head = row[0] if row else 0
+    moved = []
+    for feed_id, mode in modes.items():
+        position = max(head, marks.get(feed_id, (0, ""))[0])
+        if marks.get(feed_id) != (position, mode):
+            moved.append((feed_id, position, mode))
     store.conn.executemany(
         "INSERT INTO page_marks (feed_id, position, full_text) VALUES (?, ?, ?) ON CONFLICT (feed_id) "
-        "DO UPDATE SET position = max(position, excluded.position), full_text = excluded.full_text",
-        [(feed_id, head, mode) for feed_id, mode in modes.items()],
+        "DO UPDATE SET position = excluded.position, full_text = excluded.full_text",
+        moved,
     )
-    store.conn.execute(
-        f"DELETE FROM page_rechecks WHERE feed_id IN ({','.join('?' * len(modes))})",  # noqa: S608
-        list(modes),
-    )
+    store.conn.execute(f"DELETE FROM page_rechecks WHERE feed_id IN ({_placeholders(modes)})", list(modes))  # noqa: S608
     store.conn.executemany("INSERT INTO page_rechecks (stream, feed_id) VALUES (?, ?)", rechecks)
 
 
