@@ -155,7 +155,10 @@ class PollGroups:
             return
         errors = tuple(str(f) for f in caught_up.failures)
         for waiting, recorded in written:
-            waiting.outcome.set_result(dataclasses.replace(recorded.result, projection_errors=errors))
+            result = (
+                dataclasses.replace(recorded.result, projection_errors=errors) if errors else recorded.result
+            )
+            waiting.outcome.set_result(result)
 
 
 def _record_quiet(
