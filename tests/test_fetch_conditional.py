@@ -198,3 +198,24 @@ def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
     with raw_server(not_modified) as server:
         assert asyncio.run(polls(server.url("/feed"))) == [304] * 4
     assert len(ports) == 4 and ports[0] == ports[1] != ports[2] == ports[3]
+
+
+def test_a_host_polled_at_its_full_concurrency_keeps_its_connections() -> None:
+    """As many connections are kept as one host may use at once: two rounds of as many concurrent
+    polls of that host make no more connections than one round needs."""
+    ports: list[int] = []
+
+    def not_modified(handler: BaseHTTPRequestHandler) -> None:
+        ports.append(handler.client_address[1])
+        _answer(handler, f"HTTP/1.1 304 Not Modified\r\nETag: {ETAG}\r\n")
+
+    async def rounds(url: str) -> None:
+        async with Fetcher(FetchLimits(max_connections=20, max_per_host=8)) as fetcher:
+            for _ in range(2):
+                results = await asyncio.gather(*(fetcher.fetch(url, etag=ETAG) for _ in range(8)))
+                assert [r.status for r in results] == [304] * 8
+
+    with raw_server(not_modified) as server:
+        asyncio.run(rounds(server.url("/feed")))
+    assert len(ports) == 16
+    assert len(set(ports)) <= 8, "connections made beyond the host's concurrency"

@@ -48,6 +48,18 @@ def poll_all(store: Store, config: Config) -> list[PollResult | BaseException]:
     return asyncio.run(go())
 
 
+def poll_all_refusing(store: Store, config: Config, refused: int) -> list[PollResult | BaseException]:
+    """`poll_all`, with SQLite refusing the poll record of feed number `refused` (its only error)."""
+    store.conn.execute(
+        f"CREATE TEMP TRIGGER refuse_feed BEFORE INSERT ON polls WHEN NEW.feed_id = 'feed-{refused}' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    results = poll_all(store, config)
+    failed = results[refused]
+    assert isinstance(failed, sqlite3.IntegrityError) and "refused by the test" in str(failed)
+    return results
+
+
 def count_commits(store: Store) -> list[str]:
     commits: list[str] = []
     store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip() == "COMMIT" else None)
@@ -96,13 +108,7 @@ def test_a_poll_whose_write_fails_is_rolled_back_alone(tmp_path: Path) -> None:
     with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
         config = serve_feeds(server, tmp_path)
         # SQLite itself refuses this one feed's poll record, after its articles were appended.
-        store.conn.execute(
-            "CREATE TEMP TRIGGER refuse_feed_3 BEFORE INSERT ON polls WHEN NEW.feed_id = 'feed-3' "
-            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
-        )
-        results = poll_all(store, config)
-        failed = results[3]
-        assert isinstance(failed, sqlite3.IntegrityError) and "refused by the test" in str(failed)
+        results = poll_all_refusing(store, config, 3)
         assert all(isinstance(r, PollResult) and r.new == 3 for n, r in enumerate(results) if n != 3)
         polled = {row[0] for row in store.conn.execute("SELECT feed_id FROM polls")}
         assert polled == {f"feed-{n}" for n in range(FEEDS)} - {"feed-3"}
@@ -138,3 +144,34 @@ def test_groups_never_exceed_their_bound(tmp_path: Path, max_group: int) -> None
         results = asyncio.run(go())
         assert [r.new for r in results] == [3] * FEEDS
         assert len(commits) >= -(-FEEDS // max_group)
+
+
+def test_a_quiet_poll_whose_record_fails_is_lost_alone(tmp_path: Path) -> None:
+    with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
+        config = serve_feeds(server, tmp_path)
+        poll_all(store, config)
+        states = {row[0]: row for row in store.conn.execute("SELECT * FROM feed_polling")}
+        # The pass of 304s appends nothing: SQLite refuses one feed's poll record among them.
+        results = poll_all_refusing(store, config, 5)
+        assert all(
+            isinstance(r, PollResult) and r.outcome == "not-modified" for n, r in enumerate(results) if n != 5
+        )
+        rows = store.conn.execute("SELECT feed_id, group_concat(outcome, ' ') FROM polls GROUP BY feed_id")
+        expected = {f"feed-{n}": "ok not-modified" for n in range(FEEDS)} | {"feed-5": "ok"}
+        assert dict(rows.fetchall()) == expected
+        after = {row[0]: row for row in store.conn.execute("SELECT * FROM feed_polling")}
+        assert after["feed-5"] == states["feed-5"], "the lost poll's feed state moved"
+        last_outcomes = {feed_id: row[9] for feed_id, row in after.items() if feed_id != "feed-5"}
+        assert set(last_outcomes.values()) == {"not-modified"}
+
+
+def test_a_pass_reads_the_feeds_states_in_one_statement(tmp_path: Path) -> None:
+    with FeedServer() as server, Store.open(tmp_path / "events.db") as store:
+        config = serve_feeds(server, tmp_path)
+        poll_all(store, config)
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        again = poll_all(store, config)
+        assert all(isinstance(r, PollResult) and r.outcome == "not-modified" for r in again)
+        reads = [s for s in statements if "FROM feed_polling" in s]
+        assert len(reads) == 1 and "WHERE" not in reads[0], reads

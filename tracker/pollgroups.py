@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from tracker.clock import Clock
 from tracker.config import FeedConfig
 from tracker.net.fetch import Fetcher
-from tracker.polling import Fetched, PollResult, RecordedPoll, fetch_feed, log_tail, record_poll
+from tracker.polling import Fetched, PollResult, RecordedPoll, append_poll, fetch_feed, log_tail, plan_poll
 from tracker.projections.runner import ProjectionRunner
 from tracker.storage import polling_store
 from tracker.storage.store import Store
@@ -64,14 +64,13 @@ class PollGroups:
         self._running = 0  # polls in their network half: a group waits a little for them
         self._arrived = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._states: dict[str, polling_store.FeedPolling] | None = None
 
     async def poll(self, feed: FeedConfig, *, fetcher: Fetcher, parser: ParsePool) -> PollResult:
         """Poll `feed` once; returns once its outcome is committed."""
         self._running += 1
         try:
-            fetched = await fetch_feed(
-                feed, polling_store.load(self._store, feed.id), fetcher, parser, self._clock
-            )
+            fetched = await fetch_feed(feed, self._state(feed.id), fetcher, parser, self._clock)
         finally:
             self._running -= 1
         outcome: asyncio.Future[PollResult] = asyncio.get_running_loop().create_future()
@@ -80,6 +79,14 @@ class PollGroups:
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_groups())
         return await asyncio.shield(outcome)  # a cancelled caller does not cancel its group's write
+
+    def _state(self, feed_id: str) -> polling_store.FeedPolling:
+        """The feed's polling state: every feed's is read in one statement at the first poll, a
+        pass polling each feed once; a feed polled again, or never before, is read alone."""
+        if self._states is None:
+            self._states = polling_store.load_all(self._store)
+        state = self._states.pop(feed_id, None)
+        return polling_store.load(self._store, feed_id) if state is None else state
 
     async def _write_groups(self) -> None:
         try:
@@ -115,16 +122,22 @@ class PollGroups:
         written: list[tuple[_Waiting, RecordedPoll]] = []
         try:
             async with store.transaction_async(durable=any(w.fetched.durable for w in group)):
+                quiet: list[tuple[_Waiting, RecordedPoll]] = []  # polls that append nothing
                 for waiting in group:
                     try:
+                        planned = plan_poll(store, waiting.feed, waiting.fetched, self._clock)
+                        if not planned.events:
+                            quiet.append((waiting, append_poll(store, planned)))
+                            continue
                         with store.savepoint("poll"):
-                            written.append(
-                                (waiting, record_poll(store, waiting.feed, waiting.fetched, self._clock))
-                            )
+                            recorded = append_poll(store, planned)
+                            polling_store.record_many(store, [recorded.write])
+                        written.append((waiting, recorded))
                     except Exception as exc:
                         if not polling_store.transaction_open(store):  # lost, and the group with it
                             raise
                         waiting.outcome.set_exception(exc)
+                written += _record_quiet(store, quiet)
                 # A poll rolled back is not among them: the group's events are the log's tail.
                 appended = [event for _, recorded in written for event in recorded.appended]
                 prefetched = log_tail(store, appended)
@@ -142,7 +155,36 @@ class PollGroups:
             return
         errors = tuple(str(f) for f in caught_up.failures)
         for waiting, recorded in written:
-            waiting.outcome.set_result(dataclasses.replace(recorded.result, projection_errors=errors))
+            result = (
+                dataclasses.replace(recorded.result, projection_errors=errors) if errors else recorded.result
+            )
+            waiting.outcome.set_result(result)
+
+
+def _record_quiet(
+    store: Store, quiet: list[tuple[_Waiting, RecordedPoll]]
+) -> list[tuple[_Waiting, RecordedPoll]]:
+    """Record the polls that appended nothing (most of a pass: 304s) with one statement for all
+    their poll records and one for their feeds' states; if that fails, each on its own, so that
+    only a poll whose record fails is lost, as with a poll that appends. Returns those recorded."""
+    try:
+        with store.savepoint("quiet_polls"):
+            polling_store.record_many(store, [recorded.write for _, recorded in quiet])
+        return quiet
+    except Exception:
+        if not polling_store.transaction_open(store):
+            raise
+    recorded_alone = []
+    for waiting, recorded in quiet:
+        try:
+            with store.savepoint("poll"):
+                polling_store.record_many(store, [recorded.write])
+            recorded_alone.append((waiting, recorded))
+        except Exception as exc:
+            if not polling_store.transaction_open(store):
+                raise
+            waiting.outcome.set_exception(exc)
+    return recorded_alone
 
 
 def _group_size(waiting: Sequence[_Waiting], max_group: int) -> int:

@@ -99,6 +99,19 @@ async def poll_feed(
 class RecordedPoll:
     result: PollResult
     appended: tuple[RecordedEvent, ...]  # the events this poll appended, in log order
+    write: polling_store.PollWrite  # its row of the poll log and its feed's new state
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPoll:
+    """What a poll will append (its entries' and its feed's health events) and when the feed is
+    due next: read from the log, nothing written yet."""
+
+    feed: FeedConfig
+    fetched: Fetched
+    entries: _Entries
+    events: tuple[Event, ...]
+    schedule: NextPoll
 
 
 def log_tail(store: Store, appended: Sequence[RecordedEvent]) -> tuple[int, Sequence[RecordedEvent]] | None:
@@ -119,16 +132,29 @@ def record_poll(
     """The store half of a poll, inside the caller's transaction: append the entries' and the
     feed's health events, record the poll and the feed's new HTTP state. Projections are the
     caller's to catch up (their errors are not in the result)."""
-    state = fetched.state
+    recorded = append_poll(store, plan_poll(store, feed, fetched, clock))
+    polling_store.record_many(store, [recorded.write])
+    return recorded
+
+
+def plan_poll(store: Store, feed: FeedConfig, fetched: Fetched, clock: Clock = system_clock) -> PlannedPoll:
+    """A poll's events and schedule, judged against the log inside the caller's transaction."""
     entries = _plan_entries(store, feed, fetched.parsed, clock)
-    health = _health_events(store, feed, state.consecutive_failures, fetched.error, fetched.result)
-    schedule = _schedule(feed, state, fetched, clock)
+    health = _health_events(store, feed, fetched.state.consecutive_failures, fetched.error, fetched.result)
+    return PlannedPoll(
+        feed, fetched, entries, (*entries.events, *health), _schedule(feed, fetched.state, fetched, clock)
+    )
+
+
+def append_poll(store: Store, planned: PlannedPoll) -> RecordedPoll:
+    """Append a planned poll's events, if any; its poll record and state are the caller's to
+    write (`polling_store.record_many`): with its events, or with other polls that append none."""
+    feed, fetched, entries, schedule = planned.feed, planned.fetched, planned.entries, planned.schedule
+    state = fetched.state
     # The appended events, not the plan, are counted: another process may have been first.
-    events = [*entries.events, *health]
-    appended = store.append(events, meta={"feed": feed.id}).appended if events else ()
+    appended = store.append(planned.events, meta={"feed": feed.id}).appended if planned.events else ()
     counted = _Appended.count(appended)
-    polling_store.record(
-        store,
+    write = polling_store.PollWrite(
         _poll_record(feed, fetched, entries, counted),
         consecutive_failures=_failures(state, fetched),
         gone=fetched.gone,
@@ -154,7 +180,7 @@ def record_poll(
         skipped=entries.skipped,
         deferred=entries.deferred,
     )
-    return RecordedPoll(result, tuple(appended))
+    return RecordedPoll(result, tuple(appended), write)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ BACKOFF_JITTER = 0.10  # ± fraction of a backoff delay
 INTERVAL_JITTER = 0.05  # ± fraction of the interval ...
 MAX_INTERVAL_JITTER = 30.0  # ... but never more than this many seconds
 STARTUP_SPREAD = 60.0  # feeds due at start are spread over at most this many seconds
+_RNG = random.Random()  # one a process: seeding one from the OS for every poll costs more than drawing
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def next_poll(
     """The next poll after one that ended at `now` with `consecutive_failures` failures in a row."""
     if gone:
         return NextPoll(None, "gone")
-    rng = rng or random.Random()
+    rng = rng or _RNG
     interval = float(interval)
     if consecutive_failures > 0:
         delay, reason = _backoff(interval, consecutive_failures, rng)
@@ -83,7 +84,7 @@ def first_due(
     if next_due_at is not None and now < next_due_at <= now + timedelta(seconds=longest_wait(interval)):
         return next_due_at
     spread = min(float(interval), STARTUP_SPREAD)
-    return now + timedelta(seconds=(rng or random.Random()).uniform(0.0, spread))
+    return now + timedelta(seconds=(rng or _RNG).uniform(0.0, spread))
 
 
 def longest_wait(interval: float) -> float:

@@ -116,7 +116,11 @@ class Fetcher:
         self._open = False
         self._slots = Slots(limits.max_connections, limits.max_per_host)
         self._policies: dict[str | None, netguard.AddressPolicy] = {}
-        self._idle = conditional.Idle(min(limits.max_connections, _KEPT_ALIVE))
+        # Enough idle connections for one host at its full concurrency, so that a pass over many
+        # feeds of one site reconnects no more than it must (httpcore's pool keeps fewer: it looks
+        # at each of them for every request).
+        kept = min(limits.max_connections, max(_KEPT_ALIVE, limits.max_per_host))
+        self._idle = conditional.Idle(kept)
         self._bounds = conditional.Bounds(limits.connect_timeout, limits.read_timeout, limits.max_body_bytes)
 
     async def __aenter__(self) -> Self:

@@ -83,6 +83,9 @@ class ArticlesProjection(Projection):
     def drop(self, db: sqlite_utils.Database) -> None:
         db.execute("DROP TABLE IF EXISTS articles")  # its triggers with it
         db.execute("DROP TABLE IF EXISTS article_months")
+        from tracker.storage import page_store  # the page queue's, only where a rebuild starts
+
+        page_store.forget_marks(db.conn)  # they count this table's rows
 
     def apply(self, db: sqlite_utils.Database, recorded: RecordedEvent) -> None:
         self.apply_batch(db, [recorded])

@@ -4,13 +4,15 @@ restarts so that a page is neither fetched twice needlessly nor forgotten."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tracker.clock import format_utc
-from tracker.config import FeedConfig
+from tracker.config import FeedConfig, FullTextMode
 from tracker.pages.policy import wants_page
+from tracker.storage.connect import Executes
 from tracker.storage.store import Store
 
 _FIRST_RETRY = timedelta(minutes=5)  # doubled at each failed attempt
@@ -43,43 +45,129 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
     queued by the next pass. Returns how many were queued.
 
     A version that wants no page is marked as considered (a row `unwanted`, or the row it had keeps
-    its status and moves to that version), so later passes do not convert its text again; under
-    `full_text = "always"` the test is cheap and every unwanted row is considered again."""
+    its status and moves to that version), so later passes do not convert its text again; a feed
+    switched to `full_text = "always"` has its unwanted rows considered again.
+
+    Each pass reads only what may have changed since the feed's last one (`_candidates`), so its
+    cost follows what is new, not the size of the store; which pages are wanted is exactly what a
+    reading of every article would decide (`tests/test_page_marks.py` compares the two)."""
     modes = {feed.id: feed.full_text for feed in feeds if feed.full_text != "never"}
     if not modes:
         return 0
-    marks = ",".join("?" * len(modes))
-    always = [feed_id for feed_id, mode in modes.items() if mode == "always"]
-    rows = store.conn.execute(
-        "SELECT a.stream, a.feed_id, a.entry_key, a.link, a.summary, a.content, a.position "  # noqa: S608
-        "FROM articles AS a LEFT JOIN page_fetches AS p ON p.stream = a.stream "
-        f"WHERE a.feed_id IN ({marks}) AND (p.stream IS NULL OR "
-        "(p.article_position < a.position AND p.status != 'pending') "
-        f"OR (p.status = 'unwanted' AND a.feed_id IN ({','.join('?' * len(always))})))",
-        [*modes, *always],
-    ).fetchall()
     stamp = format_utc(now)
     queued = 0
-    for stream, feed_id, entry_key, link, summary, content, position in rows:
-        if not wants_page(modes[feed_id], link, summary, content):
-            store.conn.execute(
-                "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, "
-                "next_attempt_at, article_position, updated_at) VALUES (?, ?, ?, ?, 'unwanted', 0, ?, ?, ?) "
-                "ON CONFLICT (stream) DO UPDATE SET article_position = excluded.article_position, "
-                "updated_at = excluded.updated_at",
-                (stream, feed_id, entry_key, link or "", stamp, position, stamp),
-            )
+    rechecks: list[tuple[str, str]] = []
+    marks = _marks(store, modes)
+    for row in _candidates(store, modes, marks):
+        stream, feed_id, *_, position, status, queued_for = row
+        if status == "pending" and queued_for < position:
+            rechecks.append((stream, feed_id))  # revised while its page waits: once it no longer does
             continue
-        store.conn.execute(
-            "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, next_attempt_at, "
-            "article_position, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
-            "ON CONFLICT (stream) DO UPDATE SET url = excluded.url, status = 'pending', attempts = 0, "
-            "next_attempt_at = excluded.next_attempt_at, article_position = excluded.article_position, "
-            "updated_at = excluded.updated_at",
-            (stream, feed_id, entry_key, link, stamp, position, stamp),
+        considered = (
+            status is None
+            or (queued_for < position and status != "pending")
+            or (status == "unwanted" and modes[feed_id] == "always")
         )
-        queued += 1
+        if considered:
+            queued += decide(store, modes[feed_id], row[:7], stamp)
+    _advance_marks(store, modes, marks, rechecks)
     return queued
+
+
+def decide(store: Store, mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> bool:
+    """Queue the page of one article version (stream, feed, entry key, link, summary, content,
+    position), or mark the version considered; returns whether its page was queued."""
+    stream, feed_id, entry_key, link, summary, content, position = article
+    if not wants_page(mode, link, summary, content):
+        store.conn.execute(
+            "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, "
+            "next_attempt_at, article_position, updated_at) VALUES (?, ?, ?, ?, 'unwanted', 0, ?, ?, ?) "
+            "ON CONFLICT (stream) DO UPDATE SET article_position = excluded.article_position, "
+            "updated_at = excluded.updated_at",
+            (stream, feed_id, entry_key, link or "", stamp, position, stamp),
+        )
+        return False
+    store.conn.execute(
+        "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, next_attempt_at, "
+        "article_position, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
+        "ON CONFLICT (stream) DO UPDATE SET url = excluded.url, status = 'pending', attempts = 0, "
+        "next_attempt_at = excluded.next_attempt_at, article_position = excluded.article_position, "
+        "updated_at = excluded.updated_at",
+        (stream, feed_id, entry_key, link, stamp, position, stamp),
+    )
+    return True
+
+
+# Which rows can change a decision, without reading every article: the article versions the log
+# gained since the feed's mark, the articles revised while their page was pending, and, for a
+# feed just switched to "always", its unwanted rows. Every other article was considered at its
+# current version under its feed's mode, and would be decided the same way again. The log's
+# article events lead (`CROSS JOIN` keeps SQLite from scanning the feeds' articles instead);
+# of those, only the rows a decision may change are read (the articles revised while their page
+# is pending among them, to be recorded as rechecks).
+_CANDIDATES = """
+SELECT a.stream, a.feed_id, a.entry_key, a.link, a.summary, a.content, a.position,
+       p.status, p.article_position
+FROM (
+    SELECT stream FROM events WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position > ?
+    UNION SELECT stream FROM page_rechecks WHERE feed_id IN ({feeds}){switched}
+) AS c
+CROSS JOIN articles AS a ON a.stream = c.stream
+LEFT JOIN page_fetches AS p ON p.stream = a.stream
+WHERE a.feed_id IN ({feeds}) AND (p.stream IS NULL OR p.article_position < a.position
+                                 OR (p.status = 'unwanted' AND a.feed_id IN ({always})))
+ORDER BY a.position
+"""
+_SWITCHED = "\n    UNION SELECT stream FROM page_fetches WHERE status = 'unwanted' AND feed_id IN ({})"
+Marks = dict[str, tuple[int, str]]  # feed → (position, full_text) of its last pass
+
+
+def _marks(store: Store, modes: Mapping[str, FullTextMode]) -> Marks:
+    rows = store.conn.execute(
+        f"SELECT feed_id, position, full_text FROM page_marks WHERE feed_id IN ({_placeholders(modes)})",  # noqa: S608
+        list(modes),
+    )
+    return {feed_id: (position, mode) for feed_id, position, mode in rows}
+
+
+def _placeholders(values: Iterable[object]) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _candidates(store: Store, modes: Mapping[str, FullTextMode], marks: Marks) -> list[tuple[Any, ...]]:
+    since = min(marks.get(feed_id, (0, ""))[0] for feed_id in modes)
+    always = [f for f, mode in modes.items() if mode == "always"]
+    switched = [f for f in always if marks.get(f, (0, ""))[1] != "always"]
+    union = _SWITCHED.format(_placeholders(switched)) if switched else ""
+    sql = _CANDIDATES.format(feeds=_placeholders(modes), switched=union, always=_placeholders(always))
+    return store.conn.execute(sql, [since, *modes, *switched, *modes, *always]).fetchall()
+
+
+def _advance_marks(
+    store: Store, modes: Mapping[str, FullTextMode], marks: Marks, rechecks: list[tuple[str, str]]
+) -> None:
+    """Move each feed's mark to the articles the projection holds now (never back: a rebuild in
+    progress holds fewer, and starts the marks over itself), and keep the rechecks still due."""
+    row = store.conn.execute("SELECT position FROM projection_checkpoints WHERE name = 'articles'").fetchone()
+    head = row[0] if row else 0
+    moved = []
+    for feed_id, mode in modes.items():
+        position = max(head, marks.get(feed_id, (0, ""))[0])
+        if marks.get(feed_id) != (position, mode):
+            moved.append((feed_id, position, mode))
+    store.conn.executemany(
+        "INSERT INTO page_marks (feed_id, position, full_text) VALUES (?, ?, ?) ON CONFLICT (feed_id) "
+        "DO UPDATE SET position = excluded.position, full_text = excluded.full_text",
+        moved,
+    )
+    store.conn.execute(f"DELETE FROM page_rechecks WHERE feed_id IN ({_placeholders(modes)})", list(modes))  # noqa: S608
+    store.conn.executemany("INSERT INTO page_rechecks (stream, feed_id) VALUES (?, ?)", rechecks)
+
+
+def forget_marks(db: Executes) -> None:
+    """Start every feed's mark over: the `articles` table they count is being rebuilt, and may
+    come back with an article version it skipped before (one a projection could not apply)."""
+    db.execute("DELETE FROM page_marks")
 
 
 def due(store: Store, feed_ids: Iterable[str], now: datetime) -> list[WantedPage]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.clock import format_utc
 from tracker.storage.store import Store
@@ -82,6 +82,16 @@ def load_all(store: Store) -> dict[str, FeedPolling]:
     return {row[0]: _state(row) for row in rows}
 
 
+class PollWrite(NamedTuple):
+    """A poll's row of `polls`, and what its feed's `feed_polling` row becomes."""
+
+    poll: PollRecord
+    consecutive_failures: int
+    gone: bool
+    next_due: datetime | None
+    backoff_reason: str | None
+
+
 def record(
     store: Store,
     poll: PollRecord,
@@ -92,62 +102,78 @@ def record(
     backoff_reason: str | None,
 ) -> None:
     """Append the poll to the log of polls and update the feed's state (inside a transaction)."""
-    # Long only because the poll record and the feed's state have many columns: two statements.
-    started = format_utc(poll.started_at)
-    store.conn.execute(
-        "INSERT INTO polls (feed_id, url, started_at, duration_ms, outcome, status, error_category, error, "
-        "etag, last_modified, bytes, entries, new_articles, revisions, revisions_deferred) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            poll.feed_id, poll.url, started, poll.duration_ms, poll.outcome, poll.status,
-            poll.error_category, poll.error, poll.etag, poll.last_modified, poll.bytes, poll.entries,
-            poll.new_articles, poll.revisions, poll.revisions_deferred,
-        ),
+    record_many(store, [PollWrite(poll, consecutive_failures, gone, next_due, backoff_reason)])
+
+
+_INSERT_POLL = (
+    "INSERT INTO polls (feed_id, url, started_at, duration_ms, outcome, status, error_category, error, "
+    "etag, last_modified, bytes, entries, new_articles, revisions, revisions_deferred) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_STATE = (
+    "INSERT INTO feed_polling (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
+    "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
+    "backoff_reason, gone, ttl_seconds, revisions_deferred, churn_since) "
+    "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
+    ":error, :failures, :next_due, :reason, :gone, :ttl, :deferred, :churning) "
+    "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "
+    "etag = CASE WHEN :succeeded THEN excluded.etag ELSE etag END, "
+    "last_modified = CASE WHEN :succeeded THEN excluded.last_modified ELSE last_modified END, "
+    "body_hash = coalesce(excluded.body_hash, body_hash), last_poll_at = excluded.last_poll_at, "
+    "last_success_at = coalesce(excluded.last_success_at, last_success_at), "
+    "last_status = excluded.last_status, last_outcome = excluded.last_outcome, "
+    "last_error = excluded.last_error, consecutive_failures = excluded.consecutive_failures, "
+    "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone, "
+    "ttl_seconds = CASE WHEN :parsed THEN excluded.ttl_seconds ELSE ttl_seconds END, "
+    "revisions_deferred = revisions_deferred + :deferred, "
+    # Churn starts with a poll whose changes were rate-limited, ends with a parsed poll
+    # that changed nothing (a churning feed revises or defers its entries on every poll).
+    "churn_since = CASE WHEN :deferred THEN coalesce(churn_since, :started) "
+    "WHEN :parsed AND :revisions = 0 THEN NULL ELSE churn_since END"
+)
+
+
+def record_many(store: Store, writes: Sequence[PollWrite]) -> None:
+    """Append polls to the log of polls and update their feeds' states, one statement each for
+    all of them (inside a transaction; at most one poll per feed)."""
+    store.conn.executemany(_INSERT_POLL, [_poll_row(write.poll) for write in writes])
+    store.conn.executemany(_UPSERT_STATE, [_state_row(write) for write in writes])
+
+
+def _poll_row(poll: PollRecord) -> tuple[object, ...]:
+    return (
+        poll.feed_id, poll.url, format_utc(poll.started_at), poll.duration_ms, poll.outcome, poll.status,
+        poll.error_category, poll.error, poll.etag, poll.last_modified, poll.bytes, poll.entries,
+        poll.new_articles, poll.revisions, poll.revisions_deferred,
     )  # fmt: skip
+
+
+def _state_row(write: PollWrite) -> dict[str, object]:
+    poll = write.poll
+    started = format_utc(poll.started_at)
     succeeded = poll.outcome != "failed"
-    store.conn.execute(
-        "INSERT INTO feed_polling (feed_id, url, etag, last_modified, body_hash, last_poll_at, "
-        "last_success_at, last_status, last_outcome, last_error, consecutive_failures, next_due_at, "
-        "backoff_reason, gone, ttl_seconds, revisions_deferred, churn_since) "
-        "VALUES (:feed_id, :url, :etag, :last_modified, :body_hash, :started, :success, :status, :outcome, "
-        ":error, :failures, :next_due, :reason, :gone, :ttl, :deferred, :churning) "
-        "ON CONFLICT (feed_id) DO UPDATE SET url = excluded.url, "
-        "etag = CASE WHEN :succeeded THEN excluded.etag ELSE etag END, "
-        "last_modified = CASE WHEN :succeeded THEN excluded.last_modified ELSE last_modified END, "
-        "body_hash = coalesce(excluded.body_hash, body_hash), last_poll_at = excluded.last_poll_at, "
-        "last_success_at = coalesce(excluded.last_success_at, last_success_at), "
-        "last_status = excluded.last_status, last_outcome = excluded.last_outcome, "
-        "last_error = excluded.last_error, consecutive_failures = excluded.consecutive_failures, "
-        "next_due_at = excluded.next_due_at, backoff_reason = excluded.backoff_reason, gone = excluded.gone, "
-        "ttl_seconds = CASE WHEN :parsed THEN excluded.ttl_seconds ELSE ttl_seconds END, "
-        "revisions_deferred = revisions_deferred + :deferred, "
-        # Churn starts with a poll whose changes were rate-limited, ends with a parsed poll
-        # that changed nothing (a churning feed revises or defers its entries on every poll).
-        "churn_since = CASE WHEN :deferred THEN coalesce(churn_since, :started) "
-        "WHEN :parsed AND :revisions = 0 THEN NULL ELSE churn_since END",
-        {
-            "feed_id": poll.feed_id,
-            "url": poll.url,
-            "etag": poll.etag,
-            "last_modified": poll.last_modified,
-            "body_hash": poll.body_hash,
-            "started": started,
-            "success": started if succeeded else None,
-            "status": poll.status,
-            "outcome": poll.outcome,
-            "error": poll.error,
-            "failures": consecutive_failures,
-            "next_due": format_utc(next_due) if next_due else None,
-            "reason": backoff_reason,
-            "gone": int(gone),
-            "succeeded": int(succeeded),
-            "parsed": int(poll.outcome == "ok"),
-            "ttl": poll.ttl_seconds,
-            "deferred": poll.revisions_deferred,
-            "churning": started if poll.revisions_deferred else None,
-            "revisions": poll.revisions,
-        },
-    )
+    return {
+        "feed_id": poll.feed_id,
+        "url": poll.url,
+        "etag": poll.etag,
+        "last_modified": poll.last_modified,
+        "body_hash": poll.body_hash,
+        "started": started,
+        "success": started if succeeded else None,
+        "status": poll.status,
+        "outcome": poll.outcome,
+        "error": poll.error,
+        "failures": write.consecutive_failures,
+        "next_due": format_utc(write.next_due) if write.next_due else None,
+        "reason": write.backoff_reason,
+        "gone": int(write.gone),
+        "succeeded": int(succeeded),
+        "parsed": int(poll.outcome == "ok"),
+        "ttl": poll.ttl_seconds,
+        "deferred": poll.revisions_deferred,
+        "churning": started if poll.revisions_deferred else None,
+        "revisions": poll.revisions,
+    }
 
 
 def transaction_open(store: Store) -> bool:

@@ -148,6 +148,21 @@ CREATE TABLE page_fetches (
 ) STRICT;
 CREATE INDEX page_fetches_due ON page_fetches (status, next_attempt_at);
 
+-- How far each feed's articles have been considered for their pages, so that a pass reads only
+-- the article versions the log gained since: the `articles` projection's checkpoint at the feed's
+-- last pass, and the feed's `full_text` mode then.
+CREATE TABLE page_marks (
+    feed_id    TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL,
+    full_text  TEXT NOT NULL
+) STRICT;
+
+-- Articles revised while their page was pending: considered again once it no longer is.
+CREATE TABLE page_rechecks (
+    stream   TEXT PRIMARY KEY,         -- the article's stream
+    feed_id  TEXT NOT NULL
+) STRICT;
+
 -- `feed_polling` under its name up to schema 1, for the queries written against it.
 CREATE VIEW feed_state AS SELECT * FROM feed_polling;
 """
@@ -167,6 +182,18 @@ def split_sql(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
+
+
+def _created_again(*prefixes: str) -> tuple[str, ...]:
+    """The latest schema's statements that begin with one of `prefixes`, as a step that adds
+    them: IF NOT EXISTS, as a store whose version was set back by hand may have them already."""
+    return tuple(
+        s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
+            "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
+        )
+        for s in split_sql(SCHEMA)
+        if s.startswith(prefixes)
+    )
 
 
 # MIGRATIONS[n] turns schema n into schema n + 1.
@@ -198,14 +225,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE VIEW feed_state AS SELECT * FROM feed_polling",
     ),
     # 4 → 5: article pages' fetch state.
-    # (IF NOT EXISTS: a store whose version was set back by hand may have them already.)
-    4: tuple(
-        s.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1).replace(
-            "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1
-        )
-        for s in split_sql(SCHEMA)
-        if s.startswith(("CREATE TABLE page_fetches", "CREATE INDEX page_"))
-    ),
+    4: _created_again("CREATE TABLE page_fetches", "CREATE INDEX page_"),
+    # 5 → 6: how far each feed's articles have been considered for their pages. A store without
+    # marks has every article considered once more by its next pass, as every pass did before.
+    5: _created_again("CREATE TABLE page_marks", "CREATE TABLE page_rechecks"),
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
