@@ -74,7 +74,8 @@ def word_set(words: str) -> frozenset[str]:
 def words_of(text: str) -> set[str]:
     """The lower-case word pieces of `text` (runs of a-z and 0-9), the unit the anchor prefilter
     works in."""
-    return {piece.decode("ascii") for piece in word_pieces(text)}
+    # The pieces' bytes are ASCII letters, digits and spaces: decoded at once, split as text.
+    return set(lowered(text).translate(_PIECE_BYTES).decode("ascii").split())
 
 
 def word_pieces(text: str) -> set[bytes]:
