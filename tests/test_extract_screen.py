@@ -25,7 +25,7 @@ from tracker.extract.text import html_lines, html_to_text
 from tracker.fold.model import Fact
 from tracker.ingest import content_hash, entry_keys
 from tracker.parsing.feed import parse_feed
-from tracker.projections.facts import article_text, document_facts, facts_from_article
+from tracker.projections.article_facts import article_input, article_text, document_facts, facts_from_article
 from tracker.subjects import Subject
 from tracker.subjects.loader import load_shipped_subjects
 from tracker.subjects.patterns import word_pieces
@@ -56,7 +56,9 @@ def _full_path(recorded: RecordedEvent, subjects: Sequence[Subject]) -> list[Fac
     """facts_from_article without the screen."""
     event = recorded.event
     assert isinstance(event, ArticleObserved)
-    document = Document(text=article_text(event), published=event.published, title=event.title)
+    article = article_input(recorded)
+    assert article is not None
+    document = Document(text=article_text(article), published=event.published, title=event.title)
     provenance = {
         "position": recorded.position,
         "stream": recorded.stream,

@@ -23,7 +23,7 @@ from tracker.demo.server import DemoServer
 from tracker.events import FactAsserted, FactRetracted
 from tracker.fold import Fact, Retraction, Story, fold_story
 from tracker.projections import checkpoints
-from tracker.projections.facts import facts_from_article
+from tracker.projections.article_facts import facts_from_article
 from tracker.projections.story import assertion_fact
 from tracker.report import build_report
 from tracker.report.data import story_at

@@ -17,7 +17,13 @@ def page_stream(feed_id: str, entry_key: str) -> str:
     """The stream of an article's fetched page texts: the article's own stream, under `page:`.
 
     Kept apart from the article's stream, whose versions number the feed's revisions."""
-    return "page:" + article_stream(feed_id, entry_key).removeprefix("article:")
+    return page_stream_of(article_stream(feed_id, entry_key))
+
+
+def page_stream_of(article: str) -> str:
+    """`page_stream` of the article whose stream is `article` (the store names an article event's
+    stream by `article_stream`), without hashing its key again."""
+    return "page:" + article.removeprefix("article:")
 
 
 def feed_stream(feed_id: str) -> str:

@@ -37,7 +37,7 @@ from tracker.clock import format_utc
 from tracker.evaluation.scoring import Score, date_matches
 from tracker.extract import Document
 from tracker.fold import Entry, Fact, fold_story
-from tracker.projections.facts import document_facts
+from tracker.projections.article_facts import document_facts
 from tracker.subjects import Subject
 
 SPLITS = ("dev", "heldout", "all")

@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from tracker.extract.needles import screen_needles
 from tracker.extract.numbers import NUMBER_WORDS
 from tracker.extract.people import PERSON_SINGULARS
 from tracker.subjects.inflect import VerbForm
 from tracker.subjects.model import Subject
-from tracker.subjects.patterns import CompiledPattern, compile_pattern, word_set, words_of
+from tracker.subjects.patterns import (
+    CompiledPattern,
+    begins_piece,
+    compile_pattern,
+    pieces_of,
+    word_set,
+    words_of,
+)
 
 CueKind = Literal["move", "confirm", "reversal", "count"]
 MentionKind = Literal["alias", "context", "exclusion"]
@@ -261,6 +269,7 @@ class CompiledSubjects:
     subjects: tuple[CompiledSubject, ...]
     anchors: frozenset[str]  # a paragraph without any of these words says nothing about any subject
     vocabulary: frozenset[bytes]  # every anchor word `may_speak` reads (cues, mentions, contexts)
+    needles: tuple[bytes, ...] | None  # one begins a piece of any text `may_speak` passes (`needles`)
 
     def candidates(self, words: set[str], text: str, context: DocumentContext) -> list[CompiledSubject]:
         """The subjects that could say something about `text` (an article or a paragraph of it),
@@ -278,6 +287,13 @@ class CompiledSubjects:
         as a list) could be a candidate for any subject."""
         words = {piece.decode("ascii") for piece in self.vocabulary.intersection(pieces)}
         return not words.isdisjoint(self.anchors) and any(c.may_want(words) for c in self.subjects)
+
+    def may_speak_of(self, data: bytes) -> bool:
+        """`may_speak` of the pieces of `data` (a `lowered` text), after a search for the needles,
+        which dismisses most texts before their pieces are made."""
+        if self.needles is not None and not any(begins_piece(data, needle) for needle in self.needles):
+            return False
+        return self.may_speak(pieces_of(data))
 
 
 def _compile_subject(subject: Subject) -> CompiledSubject:
@@ -338,4 +354,5 @@ def compile_subjects(subjects: tuple[Subject, ...]) -> CompiledSubjects:
         *(c.mention_anchors for c in compiled),
         *(p.anchors for c in compiled for group in c.context for p in group),
     )
-    return CompiledSubjects(compiled, anchors, frozenset(word.encode("ascii") for word in read))
+    vocabulary = frozenset(word.encode("ascii") for word in read)
+    return CompiledSubjects(compiled, anchors, vocabulary, screen_needles(compiled))

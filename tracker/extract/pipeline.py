@@ -33,7 +33,7 @@ from tracker.extract.model import Claim, Document
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects.model import Subject
-from tracker.subjects.patterns import word_piece_list, words_of
+from tracker.subjects.patterns import lowered, words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
@@ -99,7 +99,7 @@ def may_speak(text: str, subjects: Sequence[Subject]) -> bool:
     """
     if len(text) > MAX_TEXT_CHARS // 2:
         return True
-    return compiled_for(tuple(subjects)).may_speak(word_piece_list(text))
+    return compiled_for(tuple(subjects)).may_speak_of(lowered(text))
 
 
 def markup_may_speak(title: str, html: str, extra: str, subjects: Sequence[Subject]) -> bool:

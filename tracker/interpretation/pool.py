@@ -25,8 +25,8 @@ from collections.abc import Mapping, Sequence
 
 from tracker.errors import WorkerUnavailable
 from tracker.events import ArticleTextFetched, RecordedEvent
+from tracker.projections.article_facts import ArticleInput, article_input
 from tracker.projections.facts import Interpreted
-from tracker.projections.readings import Reading
 from tracker.subjects import Subject
 from tracker.workers.pool import START_TIMEOUT, WorkerDied, WorkerPool, WorkerProcess
 
@@ -106,12 +106,20 @@ class InterpretPool:
             return {}
         rules = tuple(subjects)
         key = hashlib.sha256(pickle.dumps(rules)).hexdigest()
-        readings = [(event, (pages or {}).get(event.position)) for event in events]
-        slices: queue.SimpleQueue[list[Reading]] = queue.SimpleQueue()
-        for start in range(0, len(readings), SLICE):
-            slices.put(readings[start : start + SLICE])
         results: dict[int, Interpreted] = {}
-        runs = min(self.size, (len(events) + SLICE - 1) // SLICE)
+        # The workers are sent plain values, not the events' models (several times dearer to pickle).
+        found = pages or {}
+        articles: list[ArticleInput] = []
+        for event in events:
+            article = article_input(event, found.get(event.position))
+            if article is None:
+                results[event.position] = Interpreted(())
+            else:
+                articles.append(article)
+        slices: queue.SimpleQueue[list[ArticleInput]] = queue.SimpleQueue()
+        for start in range(0, len(articles), SLICE):
+            slices.put(articles[start : start + SLICE])
+        runs = min(self.size, (len(articles) + SLICE - 1) // SLICE)
         executor = self._workers.executor
         futures = [executor.submit(self._drain, slices, key, rules, results) for _ in range(runs)]
         for future in futures:
@@ -132,7 +140,7 @@ class InterpretPool:
 
     def _drain(
         self,
-        slices: queue.SimpleQueue[list[Reading]],
+        slices: queue.SimpleQueue[list[ArticleInput]],
         key: str,
         rules: tuple[Subject, ...],
         results: dict[int, Interpreted],
@@ -148,13 +156,13 @@ class InterpretPool:
 
     def _run_slice(
         self,
-        todo: list[Reading],
+        todo: list[ArticleInput],
         key: str,
         rules: tuple[Subject, ...],
         results: dict[int, Interpreted],
         *,
         careful: bool,
-    ) -> tuple[list[Reading], bool]:
+    ) -> tuple[list[ArticleInput], bool]:
         """Interpret `todo` on one worker; returns what is left if the worker had to be killed,
         and whether that must be interpreted `careful`ly.
 
@@ -187,7 +195,7 @@ class InterpretPool:
                     if isinstance(exc, TimeoutError)
                     else "interpretation worker died"
                 )
-                results[todo[done][0].position] = Interpreted((), reason)
+                results[todo[done].position] = Interpreted((), reason)
             return todo[done + 1 :], False
         except BaseException:
             self._workers.discard(worker)

@@ -4,13 +4,13 @@ Says ("ready", None) once imported, then reads requests from the socket FD:
 
 * ("subjects", key, subjects): the rules the next batches are interpreted with, compiled at once
   (so that compiling never counts against an article) and acknowledged with ("compiled", key, None);
-* ("batch", key, readings, every): (event, page or None) pairs, answered with one reply per event,
-  in order: ("ok", position, rows), or ("skipped", position, reason) when the article needs more
-  than BUDGET seconds of CPU or more memory than MEMORY_LIMIT, or its extraction fails. Replies
-  are sent in lists, each once `every` seconds have passed since the last list was sent (and the
-  rest at the end of the batch): one message for a few hundred articles instead of one each,
-  since most articles take a few microseconds to dismiss and a message costs more. With `every`
-  at 0, each reply is sent alone, before the next article starts.
+* ("batch", key, articles, every): `ArticleInput`s (an article version, with its page's text),
+  answered with one reply per article, in order: ("ok", position, rows), or ("skipped", position,
+  reason) when the article needs more than BUDGET seconds of CPU or more memory than MEMORY_LIMIT,
+  or its extraction fails. Replies are sent in lists, each once `every` seconds have passed since
+  the last list was sent (and the rest at the end of the batch): one message for a few hundred
+  articles instead of one each, since most articles take a few microseconds to dismiss and a
+  message costs more. With `every` at 0, each reply is sent alone, before the next article starts.
 
 After a memory failure it exits once the batch is answered: its heap may be fragmented.
 """
@@ -31,17 +31,14 @@ Reply = tuple[str, int, Any]
 
 def serve(conn: Connection, memory_limit: int, budget: float) -> None:
     confine(memory_limit)
-    # Everything extraction loads on first use is imported before "ready", and the article events'
-    # models (built when first used) are built, so that neither counts against an article's budget
-    # or the pool's wall-time backstop.
+    # Everything extraction loads on first use is imported before "ready", so that it counts
+    # neither against an article's budget nor against the pool's wall-time backstop.
+    import tracker.events
     import tracker.extract.pipeline
     import tracker.extract.text  # noqa: F401
-    from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched
     from tracker.extract.matching import compile_subjects
-    from tracker.projections.facts import facts_from_article
+    from tracker.projections.article_facts import facts_of
 
-    for model in (ArticleObserved, ArticleRevised, ArticleTextFetched):
-        model.model_rebuild(force=True)
     conn.send(("ready", None))
     subjects: dict[str, Sequence[Any]] = {}
     exhausted = False
@@ -56,25 +53,25 @@ def serve(conn: Connection, memory_limit: int, budget: float) -> None:
             compile_subjects(subjects[message[1]])
             conn.send(("compiled", message[1], None))
             continue
-        _, key, readings, every = message
+        _, key, articles, every = message
         replies: list[Reply] = []
         sent = time.monotonic()
-        for recorded, page in readings:
+        for article in articles:
             if replies and time.monotonic() - sent >= every:
                 if not answer(conn, replies):
                     return
                 replies, sent = [], time.monotonic()
             try:
                 with cpu_budget(budget):
-                    rows = facts_from_article(recorded, subjects[key], page=page)
-                replies.append(("ok", recorded.position, rows))
+                    rows = facts_of(article, subjects[key])
+                replies.append(("ok", article.position, rows))
             except OverBudget:
-                replies.append(("skipped", recorded.position, over_budget))
+                replies.append(("skipped", article.position, over_budget))
             except MemoryError:
                 exhausted = True
-                replies.append(("skipped", recorded.position, f"needed over {memory_limit // 2**20} MiB"))
+                replies.append(("skipped", article.position, f"needed over {memory_limit // 2**20} MiB"))
             except Exception as exc:
-                replies.append(("skipped", recorded.position, error_text(exc, _ERROR_TEXT)))
+                replies.append(("skipped", article.position, error_text(exc, _ERROR_TEXT)))
         if not answer(conn, replies):
             return
 

@@ -17,9 +17,9 @@ from datetime import date
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
-from tracker.clock import format_utc, parse_utc
-from tracker.extract import EXTRACTOR_VERSION, Claim, Document
+from tracker.extract import EXTRACTOR_VERSION
 from tracker.fold.model import Fact
+from tracker.projections.article_facts import facts_from_article
 from tracker.projections.readings import Reading, reading_of, readings_of
 from tracker.projections.runner import Projection, Ready, in_background
 from tracker.storage.connect import Executes
@@ -29,7 +29,7 @@ from tracker.subjects import Subject, subjects_fingerprint
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched, RecordedEvent
+    from tracker.events import ArticleTextFetched, RecordedEvent
 
 _TABLE = """
 CREATE TABLE facts (
@@ -171,80 +171,6 @@ def load_facts(
 def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:
     """`load_facts` (with its filters) for readers above the storage layer, who hold a store."""
     return load_facts(store.conn, publishers, until, **filters)
-
-
-def article_text(
-    event: ArticleObserved | ArticleRevised, page: ArticleTextFetched | None = None, lines: str | None = None
-) -> str:
-    """The text extraction reads: the title, then the richest body known — the feed's, or the
-    article page's when that is longer. `lines`: the feed body's `html_lines`, if already made."""
-    from tracker.extract.text import clean_lines, html_lines  # the extractor loads on first use
-
-    body = clean_lines(html_lines(event.content or event.summary or "") if lines is None else lines)
-    if page is not None and len(page.text) > len(body):
-        body = page.text
-    return "\n\n".join(part for part in (event.title or "", body) if part.strip())
-
-
-def facts_from_article(
-    recorded: RecordedEvent,
-    subjects: Sequence[Subject],
-    publishers: Mapping[str, str] | None = None,
-    page: ArticleTextFetched | None = None,
-) -> list[Fact]:
-    """Extract the facts of one article version (pure), with its page's text when there is one
-    (the page's final URL is then the source)."""
-    from tracker.events import ArticleObserved, ArticleRevised
-    from tracker.extract.pipeline import markup_may_speak, may_speak
-    from tracker.extract.text import html_lines
-
-    event = recorded.event
-    if not isinstance(event, ArticleObserved | ArticleRevised):
-        return []
-    # Most articles name nothing any subject needs: one pass over their words dismisses them before
-    # the text is cleaned, split into sentences or dated; most before their markup is converted.
-    title, html, extra = event.title or "", event.content or event.summary or "", page.text if page else ""
-    lines = html_lines(html) if markup_may_speak(title, html, extra, subjects) else None
-    if lines is None or not may_speak("\n".join((title, lines, extra)), subjects):
-        return []
-    # An undated entry is dated by when we first saw it (stored in the log, so rebuilds agree).
-    anchor = event.published or parse_utc(recorded.recorded_at)
-    document = Document(text=article_text(event, page, lines), published=anchor, title=event.title)
-    provenance: dict[str, Any] = {
-        "position": recorded.position,
-        "stream": recorded.stream,
-        "revision": event.revision,
-        "feed_id": event.feed_id,
-        "url": page.final_url if page is not None else event.link,
-        "title": event.title,
-        "published": format_utc(event.published) if event.published else None,
-        "publisher": (publishers or {}).get(event.feed_id, event.feed_id),
-    }
-    return document_facts(document, subjects, provenance)
-
-
-def document_facts(
-    document: Document, subjects: Sequence[Subject], provenance: Mapping[str, Any]
-) -> list[Fact]:
-    """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
-    at least `stream`), one per subject, claim and sentence."""
-    from tracker.events import stable_id
-    from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
-
-    facts: dict[str, Fact] = {}
-    stream = provenance["stream"]
-    for claim in extract_claims(document, subjects):
-        fact_id = stable_id(
-            "fact", stream, claim.subject, claim.state, claim.count, " ".join(claim.sentence.split())
-        )
-        if fact_id in facts and facts[fact_id].event_date != claim.event_date:
-            # The same count twice in one sentence, of two dates ("52 on 11 September and another
-            # 52 on 16 October"): two events, two facts.
-            fact_id = stable_id("fact", fact_id, claim.event_date.isoformat())
-        if fact_id not in facts:
-            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(Claim)}
-            facts[fact_id] = Fact(**claim_fields, fact_id=fact_id, **provenance)
-    return list(facts.values())
 
 
 _ARTICLES = frozenset({"ArticleObserved", "ArticleRevised"})

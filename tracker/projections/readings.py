@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracker.storage.connect import Executes
-from tracker.streams import article_stream, page_stream
+from tracker.streams import article_stream, page_stream_of
 
 if TYPE_CHECKING:
     from tracker.events import ArticleTextFetched, RecordedEvent
@@ -36,7 +36,7 @@ def readings_of(db: Executes, events: Sequence[RecordedEvent]) -> dict[int, Read
         if isinstance(event, ArticleTextFetched):
             wanted[recorded.position] = (article_stream(event.feed_id, event.entry_key), recorded.position)
         elif isinstance(event, ArticleObserved | ArticleRevised):
-            wanted[recorded.position] = (page_stream(event.feed_id, event.entry_key), recorded.position)
+            wanted[recorded.position] = (page_stream_of(recorded.stream), recorded.position)
     latest = _latest_before(db, list(wanted.values()))
     found: dict[int, Reading | None] = {}
     for recorded in events:

@@ -33,12 +33,8 @@ from tracker.config import Config
 from tracker.cycles import cycles_uncollected
 from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView
 from tracker.projections import checkpoints
-from tracker.projections.facts import (
-    FactsProjection,
-    article_reading,
-    facts_from_article,
-    facts_known_at,
-)
+from tracker.projections.article_facts import facts_from_article
+from tracker.projections.facts import FactsProjection, article_reading, facts_known_at
 from tracker.projections.runner import Projection
 from tracker.projections.story import StoryProjection, analysts_known_at
 from tracker.projections.story_read import read_story, streams_about

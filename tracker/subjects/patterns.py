@@ -74,7 +74,8 @@ def word_set(words: str) -> frozenset[str]:
 def words_of(text: str) -> set[str]:
     """The lower-case word pieces of `text` (runs of a-z and 0-9), the unit the anchor prefilter
     works in."""
-    return {piece.decode("ascii") for piece in word_pieces(text)}
+    # The pieces' bytes are ASCII letters, digits and spaces: decoded at once, split as text.
+    return set(lowered(text).translate(_PIECE_BYTES).decode("ascii").split())
 
 
 def word_pieces(text: str) -> set[bytes]:
@@ -86,13 +87,32 @@ def word_pieces(text: str) -> set[bytes]:
 def word_piece_list(text: str) -> list[bytes]:
     """The word pieces of `text` in order, repeats kept: for a caller that only looks each one up
     (in a vocabulary, say), cheaper than building their set first."""
+    return pieces_of(lowered(text))
+
+
+def lowered(text: str) -> bytes:
+    """`text` lower-cased, in UTF-8: its word pieces are the runs of a-z and 0-9 in it (`pieces_of`)."""
     data = text.encode("utf-8", "surrogatepass").lower()
     # Lower-casing the bytes (several times faster than the text, once it holds a curly quote)
     # changes only A-Z; the other characters are all bytes above 127, spaces to the split, except
     # two whose lower case holds an ASCII letter.
     if _LOWERS_TO_ASCII[0] in data or _LOWERS_TO_ASCII[1] in data:
         data = text.lower().encode("utf-8", "surrogatepass")
+    return data
+
+
+def pieces_of(data: bytes) -> list[bytes]:
+    """The word pieces of `lowered` text, in order."""
     return data.translate(_PIECE_BYTES).split()
+
+
+def begins_piece(data: bytes, beginning: bytes) -> bool:
+    """Whether a word piece of `lowered` text begins with `beginning` (lower-case a-z and 0-9), found
+    without making the pieces: several times faster, for a word most texts do not hold."""
+    at = data.find(beginning)
+    while at > 0 and _PIECE_BYTES[data[at - 1]] != 32:  # inside a piece ("mission" in "commission")
+        at = data.find(beginning, at + 1)
+    return at >= 0
 
 
 def _longest_piece(word: str) -> str | None:
