@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tracker.events import Event, RecordedEvent
+    from tracker.storage.audit import Audit, VerifyReport
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -390,11 +391,15 @@ class Store:
         checkpoint: tuple[int, str] | None = None,
         key: chain.SealKey | None = None,
         full: bool = False,
-    ) -> chain.Audit:
-        """Every check of `tracker.storage.chain` (`full`: with `PRAGMA integrity_check`): problems
+    ) -> Audit:
+        """Every check of `tracker.storage.audit` (`full`: with `PRAGMA integrity_check`): problems
         come back as findings, never as exceptions."""
-        return chain.audit(self.conn, checkpoint=checkpoint, key=key, full=full)
+        from tracker.storage.audit import audit  # only `verify` audits: its records cost start-up time
 
-    def verify(self, *, full: bool = False) -> chain.VerifyReport:
+        return audit(self.conn, checkpoint=checkpoint, key=key, full=full)
+
+    def verify(self, *, full: bool = False) -> VerifyReport:
         """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
-        return chain.verify(self.conn, full=full)
+        from tracker.storage.audit import verify
+
+        return verify(self.conn, full=full)
