@@ -33,7 +33,7 @@ from typing import Literal
 
 from tracker.clock import DatePrecision
 from tracker.fold.cluster import LATE_REPORT_DAYS, SAME_CHANGE_DAYS, same_period
-from tracker.fold.model import Fact
+from tracker.fold.fact import Fact
 
 Decision = Literal["news", "retelling", "background", "ignored"]
 

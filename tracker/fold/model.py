@@ -1,5 +1,6 @@
-"""The fold's vocabulary: the one fact record, and what the fold makes of facts (entries, views,
-sources, evidence, conflicts, and its decision about each mention)."""
+"""The fold's vocabulary: what the fold makes of facts (entries, views, sources, evidence,
+conflicts, and its decision about each mention). The fact record itself is in `fact.py`: a report
+read from the projected tables builds none."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import date
 from typing import Literal, NamedTuple, Protocol
 
 from tracker.clock import DatePrecision
-from tracker.extract.model import Claim
 
 ANALYST_PUBLISHER = "analyst"
 DEFINITION = "subject definition"  # the feed and publisher of a subject's starting point
@@ -43,31 +43,6 @@ class SubjectLike(Protocol):
     def initial_note(self) -> str | None: ...
     @property
     def states(self) -> Sequence[StateLike]: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fact(Claim):
-    """A claim with the article version it came from (or an analyst's assertion): the one record
-    the extractor's output, the `facts` table and the fold share. Its fields are the table's
-    columns, except `publisher` (from the configuration) and `analyst`."""
-
-    fact_id: str
-    position: int = 0  # event position of the article version (or of the assertion)
-    superseded_by_position: int | None = None  # position of the revision that replaced that version
-    stream: str = ""  # the article's stream; empty for an analyst's assertion
-    revision: int = 1
-    feed_id: str = ""
-    url: str | None = None
-    title: str | None = None
-    published: str | None = None  # ISO-8601 UTC
-    publisher: str = ""
-    analyst: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Retraction:
-    fact_id: str
-    reason: str
 
 
 class Source(NamedTuple):

@@ -18,8 +18,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from tracker.clock import format_utc, parse_utc
-from tracker.extract import EXTRACTOR_VERSION, Claim, Document
-from tracker.fold.model import Fact
+from tracker.extract import EXTRACTOR_VERSION
 from tracker.projections.readings import Reading, reading_of, readings_of
 from tracker.projections.runner import Projection, Ready, in_background
 from tracker.storage.connect import Executes
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tracker.events import ArticleObserved, ArticleRevised, ArticleTextFetched, RecordedEvent
+    from tracker.extract.model import Document
+    from tracker.fold.fact import Fact
 
 _TABLE = """
 CREATE TABLE facts (
@@ -84,11 +85,16 @@ _INDEXES = (
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_by_position)",
 )
-# Fact fields that are not columns: the publisher comes from the configuration, and analysts'
-# assertions live in their own table.
-_NOT_COLUMNS = frozenset({"publisher", "analyst"})
-_FIELDS = tuple(f for f in fields(Fact) if f.name not in _NOT_COLUMNS)
-COLUMNS = (*(f.name for f in _FIELDS), "extractor")
+# The columns a fact is read back from: its fields in their order, but `publisher` (from the
+# configuration) and `analyst` (assertions live in their own table). Named here, not read from the
+# class, so that a report read from the projected tables does not build it.
+_READ = (
+    *("subject", "state", "count", "modality", "moves", "reversal", "event_date", "date_precision"),
+    *("date_basis", "sentence", "start", "end", "cue", "quote", "names", "tense", "sentence_index"),
+    *("paragraph_index", "novelty", "figure", "fact_id", "position", "superseded_by_position"),
+    *("stream", "revision", "feed_id", "url", "title", "published"),
+)
+COLUMNS = (*_READ, "extractor")
 
 
 def _encode(value: object) -> object:
@@ -103,18 +109,13 @@ def _encode(value: object) -> object:
 
 def fact_values(fact: Fact) -> tuple[object, ...]:
     """The row of `facts` for a fact, in `COLUMNS` order."""
-    return (*(_encode(getattr(fact, f.name)) for f in _FIELDS), EXTRACTOR_VERSION)
-
-
-_READ = tuple(f.name for f in _FIELDS)  # the columns a fact is read back from
+    return (*(_encode(getattr(fact, name)) for name in _READ), EXTRACTOR_VERSION)
 
 
 # Where `_facts_from_rows` finds the values it decodes in a row, and every field a fact is made of.
 _FLAGS = tuple(_READ.index(name) for name in ("moves", "reversal", "novelty"))
 _DAY, _NAMES, _FEED = _READ.index("event_date"), _READ.index("names"), _READ.index("feed_id")
-_MADE_OF = (*_READ, "analyst", "publisher")
-if sorted(_MADE_OF) != sorted(f.name for f in fields(Fact)):
-    raise TypeError("a Fact field is neither read from `facts` nor given by _facts_from_rows")
+_MADE_OF = (*_READ, "analyst", "publisher")  # every field of a fact (a test holds them to the class)
 
 
 def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str]) -> list[Fact]:
@@ -124,6 +125,8 @@ def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str
     Each fact's fields are set directly, as its frozen dataclass's `__init__` would set them (it has
     no checks of its own): that `__init__` sets its 31 fields one Python call at a time, half the
     cost of reading a fact, and an as-of report reads tens of thousands."""
+    from tracker.fold.fact import Fact  # the fact records load only where facts are read
+
     days: dict[str, date] = {}
     facts = []
     new, set_field = object.__new__, object.__setattr__
@@ -195,6 +198,7 @@ def facts_from_article(
     """Extract the facts of one article version (pure), with its page's text when there is one
     (the page's final URL is then the source)."""
     from tracker.events import ArticleObserved, ArticleRevised
+    from tracker.extract.model import Document
     from tracker.extract.pipeline import markup_may_speak, may_speak
     from tracker.extract.text import html_lines
 
@@ -229,7 +233,9 @@ def document_facts(
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
     from tracker.events import stable_id
+    from tracker.extract.model import Claim
     from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
+    from tracker.fold.fact import Fact
 
     facts: dict[str, Fact] = {}
     stream = provenance["stream"]

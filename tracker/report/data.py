@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.cycles import cycles_uncollected
-from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView
+from tracker.fold import DEFINITION, Entry, Mention, Source, Story, SubjectView
 from tracker.projections import checkpoints
 from tracker.projections.facts import (
     FactsProjection,
@@ -45,6 +45,9 @@ from tracker.projections.story_read import read_story, streams_about
 from tracker.report.coverage import COVERAGE_PER_FEED, coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    from tracker.fold import Fact, Retraction
 
 
 @cycles_uncollected
