@@ -31,5 +31,7 @@ class Fact(Claim):
 
 @dataclass(frozen=True, slots=True)
 class Retraction:
+    """An analyst's word that a fact is wrong, and why."""
+
     fact_id: str
     reason: str

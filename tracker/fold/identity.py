@@ -71,6 +71,8 @@ class _Context:
 
 @dataclass(slots=True)
 class _Known:
+    """An event known so far: its key, its date, and the fact that founded it."""
+
     key: object  # the count (tally) or state of the event
     day: date
     precision: DatePrecision

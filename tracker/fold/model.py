@@ -69,6 +69,8 @@ class Evidence(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
+    """Reports of another state or count than the one an entry or subject settled on."""
+
     state: str | None
     count: int | None
     sources: tuple[Source, ...]
@@ -122,6 +124,8 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class SubjectView:
+    """A subject as the fold leaves it: its state or total, since when, and why."""
+
     id: str
     title: str
     kind: str
@@ -137,8 +141,10 @@ class SubjectView:
     analyst: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RetractedFact:
+class RetractedFact(NamedTuple):
+    """A fact an analyst retracted, with the reason (a tuple, as `Source` is: its class is built in
+    a quarter of a dataclass's time, on every report's start)."""
+
     fact_id: str
     reason: str
     subject: str
@@ -146,10 +152,9 @@ class RetractedFact:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """What the fold made of one fact: news of an entry, a retelling of an entry, background, or
-    ignored (it could not move the subject), and why."""
+    ignored (it could not move the subject), and why (a tuple, as `RetractedFact` is)."""
 
     fact_id: str
     subject: str
@@ -163,6 +168,8 @@ class Mention:
 
 @dataclass(frozen=True)
 class Story:
+    """What the fold makes of all the facts: each subject, the timeline, and what it left out."""
+
     subjects: tuple[SubjectView, ...]
     timeline: tuple[Entry, ...]
     retracted: tuple[RetractedFact, ...] = field(default_factory=tuple)

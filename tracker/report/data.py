@@ -24,7 +24,6 @@ stale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +80,7 @@ def build_report(
         "detail": "full" if details else "summary",
         "subjects": [_subject_json(view, shown) for view in story.subjects],
         "timeline": [entry_json(entry, shown) for entry in story.timeline],
-        "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
+        "retracted": [r._asdict() for r in story.retracted if subjects is None or r.subject in subjects],
     }
     if details:
         report["mentions"] = [_mention_json(m) for m in story.mentions]
