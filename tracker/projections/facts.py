@@ -85,9 +85,7 @@ _INDEXES = (
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_by_position)",
 )
-# The columns a fact is read back from: its fields in their order, but `publisher` (from the
-# configuration) and `analyst` (assertions live in their own table). Named here, not read from the
-# class, so that a report read from the projected tables does not build it.
+# Each Fact field in order but publisher (configured) and analyst (own table); named: reports build no Fact.
 _READ = (
     *("subject", "state", "count", "modality", "moves", "reversal", "event_date", "date_precision"),
     *("date_basis", "sentence", "start", "end", "cue", "quote", "names", "tense", "sentence_index"),
@@ -95,6 +93,8 @@ _READ = (
     *("stream", "revision", "feed_id", "url", "title", "published"),
 )
 COLUMNS = (*_READ, "extractor")
+_QUOTED = ", ".join(f'"{c}"' for c in _READ)  # as SQL names: `end` is a keyword
+_INSERT = f'INSERT INTO facts ({_QUOTED}, "extractor") VALUES ({", ".join("?" * len(COLUMNS))})'  # noqa: S608
 
 
 def _encode(value: object) -> object:
@@ -159,13 +159,12 @@ def load_facts(
 ) -> list[Fact]:
     """Extracted facts as known at position `until`: those of the article versions current then;
     with `dated_by`, only those dated by that day, and those whose ids are in `keeping`."""
-    columns = ", ".join(f'"{c}"' for c in _READ)
     dated, params = "", list[object]([until, until])
     if dated_by is not None:
         dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
         params += [dated_by.isoformat(), json.dumps(list(keeping))]
     cursor = db.execute(
-        f"SELECT {columns} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
+        f"SELECT {_QUOTED} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
         params,
     )
     return _facts_from_rows(cursor, publishers)
@@ -233,7 +232,6 @@ def document_facts(
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
     from tracker.events import stable_id
-    from tracker.extract.model import Claim
     from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
     from tracker.fold.fact import Fact
 
@@ -248,7 +246,7 @@ def document_facts(
             # 52 on 16 October"): two events, two facts.
             fact_id = stable_id("fact", fact_id, claim.event_date.isoformat())
         if fact_id not in facts:
-            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(Claim)}
+            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(claim)}
             facts[fact_id] = Fact(**claim_fields, fact_id=fact_id, **provenance)
     return list(facts.values())
 
@@ -365,12 +363,8 @@ class FactsProjection(Projection):
                 "INSERT OR REPLACE INTO facts_skipped VALUES (?, ?, ?, ?, ?, ?)",
                 [*skipped, EXTRACTOR_VERSION],
             )
-        rows = outcome.rows
-        if rows:
-            columns = ", ".join(f'"{c}"' for c in COLUMNS)
-            marks = ", ".join("?" * len(COLUMNS))
-            insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
-            db.conn.executemany(insert, [fact_values(r) for r in rows])
+        if outcome.rows:
+            db.conn.executemany(_INSERT, [fact_values(r) for r in outcome.rows])
 
 
 def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:

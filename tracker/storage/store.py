@@ -137,17 +137,13 @@ class Store:
         self._appended = False
         try:
             yield
-            self._seal_if_appended()
+            if self._appended and self.key is not None:  # with a key, seal the head it leaves
+                chain.seal(self.conn, self.key)
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    def _seal_if_appended(self) -> None:
-        """With a key, seal the head a transaction that appended leaves (see tracker.chain)."""
-        if self._appended and self.key is not None:
-            chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
     async def transaction_async(
@@ -392,8 +388,7 @@ class Store:
         key: chain.SealKey | None = None,
         full: bool = False,
     ) -> Audit:
-        """Every check of `tracker.storage.audit` (`full`: with `PRAGMA integrity_check`): problems
-        come back as findings, never as exceptions."""
+        """Every check of `tracker.storage.audit` (`full`: `PRAGMA integrity_check` too), as findings."""
         from tracker.storage.audit import audit  # only `verify` audits: its records cost start-up time
 
         return audit(self.conn, checkpoint=checkpoint, key=key, full=full)
