@@ -22,7 +22,7 @@ from tracker.extract import Document
 from tracker.extract.markup import plain_markup
 from tracker.extract.pipeline import extract_claims, markup_may_speak, may_speak
 from tracker.extract.text import html_lines, html_to_text
-from tracker.fold.model import Fact
+from tracker.fold.fact import Fact
 from tracker.ingest import content_hash, entry_keys
 from tracker.parsing.feed import parse_feed
 from tracker.projections.article_facts import article_input, article_text, document_facts, facts_from_article

@@ -14,7 +14,7 @@ from tests.helpers.story_facts import fact
 from tracker.clock import DatePrecision
 from tracker.fold import identity
 from tracker.fold.cluster import LATE_REPORT_DAYS, SAME_CHANGE_DAYS, same_period
-from tracker.fold.model import Fact
+from tracker.fold.fact import Fact
 
 START = date(2025, 1, 20)  # near a year's end and a month's, so that windows cross both
 PRECISIONS: tuple[DatePrecision, ...] = ("day", "day", "day", "month", "year")

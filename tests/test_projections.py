@@ -4,7 +4,8 @@ event it cannot apply and goes on past it, and never holds the log or the other 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 import pytest
@@ -13,9 +14,18 @@ import sqlite_utils
 from tests.helpers.events import article, revision
 from tracker.bootstrap import Tracker
 from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
+from tracker.fold import Fact
 from tracker.projections import checkpoints
 from tracker.projections.articles import ArticlesProjection, count_before, count_by_feed
-from tracker.projections.facts import FactsProjection, load_facts
+from tracker.projections.facts import (
+    _MADE_OF,
+    _READ,
+    COLUMNS,
+    FactsProjection,
+    _facts_from_rows,
+    fact_values,
+    load_facts,
+)
 from tracker.projections.feeds import FeedHistoryProjection, load_health
 from tracker.projections.runner import Projection, ProjectionRunner
 from tracker.storage import polling_store
@@ -95,6 +105,51 @@ def test_a_revision_supersedes_the_facts_of_the_version_before_it(new_store: Sto
     ) == [(1, 2, 2), (2, None, None)]
     assert [f.position for f in load_facts(new_store.db, {}, until=1)] == [1]
     assert [f.position for f in load_facts(new_store.db, {}, until=2)] == [2]
+
+
+def test_a_fact_read_back_from_its_row_is_the_fact_written() -> None:
+    """The columns are named beside the class, not read from it: every field but `publisher` and
+    `analyst` is one, in the class's order, and a row read back gives the same fact."""
+    fact = Fact(
+        subject="prisoner-releases",
+        state=None,
+        count=52,
+        modality="asserted",
+        moves=True,
+        reversal=False,
+        event_date=date(2025, 9, 11),
+        date_precision="day",
+        date_basis="sentence",
+        sentence="Belarus freed 52.",
+        start=3,
+        end=20,
+        cue="freed",
+        quote="q",
+        names=("Ann Lee", "Bo Ru"),
+        tense="past",
+        sentence_index=2,
+        paragraph_index=1,
+        novelty=True,
+        figure="at-least",
+        fact_id="f1",
+        position=7,
+        superseded_by_position=9,
+        stream="article:x:1",
+        revision=2,
+        feed_id="wire",
+        url="https://a.example/1",
+        title="T",
+        published="2025-09-12T08:00:00Z",
+        publisher="Wire Co",
+    )
+    assert tuple(f.name for f in fields(Fact) if f.name not in ("publisher", "analyst")) == _READ
+    assert _MADE_OF[-2:] == ("analyst", "publisher") and len(_MADE_OF) == len(fields(Fact))
+    db = sqlite3.connect(":memory:")
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    db.execute(f"CREATE TABLE row ({columns})")
+    db.execute(f"INSERT INTO row VALUES ({', '.join('?' * len(COLUMNS))})", fact_values(fact))  # noqa: S608
+    read = ", ".join(f'"{c}"' for c in _READ)
+    assert _facts_from_rows(db.execute(f"SELECT {read} FROM row"), {"wire": "Wire Co"}) == [fact]  # noqa: S608
 
 
 # --- feed history and health ---------------------------------------------------------------------------

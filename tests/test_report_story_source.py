@@ -57,8 +57,8 @@ def plain(story: Story) -> dict[str, Any]:
             | {"publishers": e.publishers}
             for e in story.timeline
         ],
-        "retracted": [asdict(r) for r in story.retracted],
-        "mentions": [asdict(m) for m in story.mentions],
+        "retracted": [r._asdict() for r in story.retracted],
+        "mentions": [m._asdict() for m in story.mentions],
     }
 
 

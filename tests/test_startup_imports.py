@@ -1,10 +1,11 @@
 """What `tracker --help`, `tracker report` and `tracker fetch` import: a command run from a shell or
 cron must start at once. Neither `--help` nor `report` loads the network stack, the feed parser,
 the scheduler, the demo's server or the extractor; `--help` not even the configuration, the store,
-the fold or the report; `report` read from the projected tables not the fold itself, only its
-vocabulary; `report`, whatever it is asked (a day, a moment, details), neither
-sqlite-utils (it reads with plain SQL), pydantic nor the event models (it reads the projections'
-tables and decodes no event), nor the other commands. `fetch` leaves parsing to its workers and page
+the fold or the report; `report` read from the projected tables not the fold itself nor the
+facts it reads, only the vocabulary of what it made; `report`, whatever it is asked (a day, a
+moment, details), neither sqlite-utils (it reads with plain SQL), pydantic nor the event models (it
+reads the projections' tables and decodes no event), the audit behind `verify`, nor the other
+commands. `fetch` leaves parsing to its workers and page
 extraction to its own, and never loads httpx's command-line client; a `fetch` that finds nothing
 new (every feed answers 304) appends no event and parses nothing, so it loads neither the event
 models (nor pydantic), sqlite-utils, the entry planner, the page fetcher, the alerts, the worker
@@ -83,9 +84,13 @@ NOT_FOR_REPORT = {
     "tracker.cli.serve",
     "tracker.events",
     "tracker.extract.text",
+    "tracker.storage.audit",  # only `verify` audits the log
 }
-# The fold itself: a report read from the projected tables needs only its vocabulary.
+# The fold itself and the fact records it reads: a report read from the projected tables needs
+# only the vocabulary of what it made.
 FOLDING = {
+    "tracker.extract.model",
+    "tracker.fold.fact",
     "tracker.fold.cluster",
     "tracker.fold.identity",
     "tracker.fold.state",

@@ -286,7 +286,7 @@ def test_an_empty_file_with_our_application_id(tmp_path: Path) -> None:
 
 
 def test_a_store_with_the_older_replace_guard_is_upgraded_by_a_writer(workdir: Path) -> None:
-    from tracker.storage.chain import OUTDATED_GUARDS
+    from tracker.storage.audit import OUTDATED_GUARDS
 
     # Schema 2, as an older tracker left it: its REPLACE guard did not cover (stream, version),
     # and it had none of the columns later schemas added.
@@ -320,7 +320,7 @@ def test_a_store_with_the_older_replace_guard_is_upgraded_by_a_writer(workdir: P
 
 
 def test_the_older_replace_guard_put_back_in_a_current_store_is_a_problem(workdir: Path) -> None:
-    from tracker.storage.chain import OUTDATED_GUARDS
+    from tracker.storage.audit import OUTDATED_GUARDS
 
     shell(workdir, "DROP TRIGGER events_no_replace", OUTDATED_GUARDS["events_no_replace"])
     code, _, err = verify(workdir)

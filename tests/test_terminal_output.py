@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from tests.helpers.cli import in_process, tracker
 from tests.helpers.feed_server import FeedServer, write_feeds
 from tracker.events import ArticleObserved
-from tracker.output import json_bytes, json_text, neutralise
+from tracker.output import _CHUNK, json_bytes, json_text, neutralise
 from tracker.storage.store import Store
 from tracker.textsafe import is_unsafe
 
@@ -135,4 +136,31 @@ def test_json_text_is_the_json_modules_text_neutralised(values: list[str]) -> No
     """Where the JSON needs nothing escaped it is written as orjson encoded it; else as neutralised."""
     expected = neutralise(json.dumps(values, ensure_ascii=False, indent=2), multiline=True, json_escapes=True)
     assert json_text(values) == expected
+    assert json_bytes(values) == expected.encode()
+
+
+@given(st.lists(st.text(st.characters(codec="utf-8")), max_size=5), st.dictionaries(st.text(), st.text()))
+def test_orjson_writes_no_raw_control_character(values: list[str], mapping: dict[str, str]) -> None:
+    """What the check for unsafe characters relies on: only DEL and non-ASCII need reading."""
+    raw = orjson.dumps([values, mapping], option=orjson.OPT_INDENT_2)
+    assert not set(raw) & (set(range(0x20)) - {0x0A})
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2 * _CHUNK),
+            st.sampled_from(["é", "€", "😀", "\u202e", "\x7f", "\u2028", "\u00ad", "\xa0"]),
+        ),
+        max_size=8,
+    ),
+    st.integers(0, 3),
+)
+def test_json_of_megabytes_is_checked_across_its_chunks(runs: list[tuple[int, str]], shift: int) -> None:
+    """Non-ASCII and unsafe characters far apart in a long text, wherever they fall against the
+    chunks the check reads (a character cut by a chunk's end included): the JSON module's text,
+    neutralised where it needs it."""
+    text = "x" * shift + "".join("a" * gap + ch for gap, ch in runs)
+    values = [text, text[::-1]]
+    expected = neutralise(json.dumps(values, ensure_ascii=False, indent=2), multiline=True, json_escapes=True)
     assert json_bytes(values) == expected.encode()

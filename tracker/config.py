@@ -125,6 +125,8 @@ def _check_duration(key: str, value: str) -> None:
 
 @dataclass(frozen=True)
 class Config:
+    """The feeds and subjects `feeds.toml` names, and how to fetch and alert."""
+
     path: Path | None  # None: no feeds.toml, shipped subjects only
     feeds: tuple[FeedConfig, ...] = ()
     subjects: tuple[Subject, ...] = field(default_factory=tuple)

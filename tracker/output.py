@@ -75,6 +75,7 @@ def _neutralise_line(line: str, multiline: bool, json_escapes: bool) -> str:
 
 
 _SAFE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+_CHUNK = 4096  # bytes looked at together: most of a report's chunks are ASCII, passed over whole
 
 
 def json_text(data: Any) -> str:
@@ -88,11 +89,26 @@ def json_bytes(data: Any) -> bytes:
     orjson writes exactly what `json.dumps(data, ensure_ascii=False, indent=2)` would, ten times
     faster: a report of a large store runs to megabytes. Printable ASCII and newlines are safe; the
     rest of the text (whole characters: UTF-8 never puts ASCII bytes inside one) is usually a few
-    hundred bytes, checked on its own."""
+    hundred bytes, checked on its own (`_holds_unsafe`)."""
     encoded = orjson.dumps(data, option=orjson.OPT_INDENT_2)
-    if encoded.translate(None, _SAFE_ASCII).decode().isprintable():
+    if not _holds_unsafe(encoded):
         return encoded
     return neutralise(encoded.decode(), multiline=True, json_escapes=True).encode()
+
+
+def _holds_unsafe(encoded: bytes) -> bool:
+    """Whether orjson's output holds a character `neutralise` would escape. JSON allows no control
+    character below U+0020 in a string (orjson escapes each) and orjson indents with spaces and
+    newlines, so of its ASCII only DEL can be unsafe (one `memchr`); the non-ASCII characters are
+    read from the chunks that hold any (`isascii` passes over the rest at memory speed), together,
+    so that a character cut by a chunk's end is whole again."""
+    if b"\x7f" in encoded:
+        return True
+    if encoded.isascii():
+        return False
+    chunks = (encoded[start : start + _CHUNK] for start in range(0, len(encoded), _CHUNK))
+    rest = b"".join(chunk.translate(None, _SAFE_ASCII) for chunk in chunks if not chunk.isascii())
+    return not rest.decode().isprintable()
 
 
 def error_text(text: str) -> str:

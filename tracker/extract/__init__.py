@@ -15,10 +15,10 @@ counts (numbers.py, people.py, tally.py, names.py, with the words they turn on i
 
 from typing import TYPE_CHECKING, Any
 
-from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document
 from tracker.subjects.model import MODALITIES, Modality
 
 if TYPE_CHECKING:
+    from tracker.extract.model import UNKNOWN_DATE, Claim, DateBasis, DatePrecision, Document
     from tracker.extract.pipeline import extract_claims
     from tracker.extract.text import html_to_text
 
@@ -37,6 +37,11 @@ def __getattr__(name: str) -> Any:
         from tracker.extract.text import html_to_text
 
         return html_to_text
+    if name in ("UNKNOWN_DATE", "Claim", "DateBasis", "DatePrecision", "Document"):
+        # Its records too: a report read from the projected tables reads only EXTRACTOR_VERSION.
+        from tracker.extract import model
+
+        return getattr(model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

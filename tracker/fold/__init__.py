@@ -2,11 +2,11 @@
 dated timeline of real-world changes. Pure: no I/O, no clock.
 
     fold_story(subjects, facts, retractions, as_of=…, only=…) -> Story
-    Fact                      the one fact record (a claim with its article), model.py
+    Fact, Retraction          the one fact record (a claim with its article), fact.py
     Story, Entry, SubjectView what the fold makes of facts, model.py
 
-`fold_story` (and with it the identity, state and tally modules) is imported on first use: a report
-read from the projected tables never folds.
+`fold_story` (and with it the identity, state and tally modules) and the fact records are imported
+on first use: a report read from the projected tables never folds, nor reads a fact.
 """
 
 from typing import TYPE_CHECKING
@@ -17,16 +17,15 @@ from tracker.fold.model import (
     Conflict,
     Entry,
     Evidence,
-    Fact,
     Mention,
     RetractedFact,
-    Retraction,
     Source,
     Story,
     SubjectView,
 )
 
 if TYPE_CHECKING:
+    from tracker.fold.fact import Fact, Retraction
     from tracker.fold.story import fold_story
 
 __all__ = [
@@ -51,4 +50,8 @@ def __getattr__(name: str) -> object:
         from tracker.fold.story import fold_story
 
         return fold_story
+    if name in ("Fact", "Retraction"):
+        from tracker.fold import fact
+
+        return getattr(fact, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

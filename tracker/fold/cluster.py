@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from tracker.clock import DatePrecision as Precision
-from tracker.fold.model import Fact
+from tracker.fold.fact import Fact
 
 SAME_CHANGE_DAYS = 1  # day-precision reports this close describe one change
 LATE_REPORT_DAYS = 7  # a report dated by its article, of the same count or state: how late it may come

@@ -1,5 +1,6 @@
-"""The fold's vocabulary: the one fact record, and what the fold makes of facts (entries, views,
-sources, evidence, conflicts, and its decision about each mention)."""
+"""The fold's vocabulary: what the fold makes of facts (entries, views, sources, evidence,
+conflicts, and its decision about each mention). The fact record itself is in `fact.py`: a report
+read from the projected tables builds none."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import date
 from typing import Literal, NamedTuple, Protocol
 
 from tracker.clock import DatePrecision
-from tracker.extract.model import Claim
 
 ANALYST_PUBLISHER = "analyst"
 DEFINITION = "subject definition"  # the feed and publisher of a subject's starting point
@@ -45,31 +45,6 @@ class SubjectLike(Protocol):
     def states(self) -> Sequence[StateLike]: ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fact(Claim):
-    """A claim with the article version it came from (or an analyst's assertion): the one record
-    the extractor's output, the `facts` table and the fold share. Its fields are the table's
-    columns, except `publisher` (from the configuration) and `analyst`."""
-
-    fact_id: str
-    position: int = 0  # event position of the article version (or of the assertion)
-    superseded_by_position: int | None = None  # position of the revision that replaced that version
-    stream: str = ""  # the article's stream; empty for an analyst's assertion
-    revision: int = 1
-    feed_id: str = ""
-    url: str | None = None
-    title: str | None = None
-    published: str | None = None  # ISO-8601 UTC
-    publisher: str = ""
-    analyst: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Retraction:
-    fact_id: str
-    reason: str
-
-
 class Source(NamedTuple):
     """Where a fact was read. A tuple rather than a dataclass: a report builds tens of thousands of
     them from rows, and a tuple costs a third less to build."""
@@ -94,6 +69,8 @@ class Evidence(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
+    """Reports of another state or count than the one an entry or subject settled on."""
+
     state: str | None
     count: int | None
     sources: tuple[Source, ...]
@@ -147,6 +124,8 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class SubjectView:
+    """A subject as the fold leaves it: its state or total, since when, and why."""
+
     id: str
     title: str
     kind: str
@@ -162,8 +141,10 @@ class SubjectView:
     analyst: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RetractedFact:
+class RetractedFact(NamedTuple):
+    """A fact an analyst retracted, with the reason (a tuple, as `Source` is: its class is built in
+    a quarter of a dataclass's time, on every report's start)."""
+
     fact_id: str
     reason: str
     subject: str
@@ -171,10 +152,9 @@ class RetractedFact:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """What the fold made of one fact: news of an entry, a retelling of an entry, background, or
-    ignored (it could not move the subject), and why."""
+    ignored (it could not move the subject), and why (a tuple, as `RetractedFact` is)."""
 
     fact_id: str
     subject: str
@@ -188,6 +168,8 @@ class Mention:
 
 @dataclass(frozen=True)
 class Story:
+    """What the fold makes of all the facts: each subject, the timeline, and what it left out."""
+
     subjects: tuple[SubjectView, ...]
     timeline: tuple[Entry, ...]
     retracted: tuple[RetractedFact, ...] = field(default_factory=tuple)

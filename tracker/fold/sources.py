@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from tracker.fold.model import Evidence, Fact, Source
+from tracker.fold.fact import Fact
+from tracker.fold.model import Evidence, Source
 
 
 def sources_of(facts: Iterable[Fact], *, retrospective: Iterable[Fact] = ()) -> tuple[Source, ...]:

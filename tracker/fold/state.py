@@ -9,12 +9,12 @@ from datetime import date
 from typing import Literal, NamedTuple
 
 from tracker.fold.cluster import Cluster, same_period
+from tracker.fold.fact import Fact
 from tracker.fold.model import (
     DEFINITION,
     Conflict,
     Entry,
     Evidence,
-    Fact,
     Source,
     StateLike,
     SubjectLike,

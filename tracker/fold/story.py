@@ -29,13 +29,12 @@ from dataclasses import replace
 from datetime import date
 
 from tracker.fold.cluster import happened_by
+from tracker.fold.fact import Fact, Retraction
 from tracker.fold.identity import Judgement, judge_mentions
 from tracker.fold.model import (
     Entry,
-    Fact,
     Mention,
     RetractedFact,
-    Retraction,
     Story,
     SubjectLike,
     SubjectView,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from tracker.fold.cluster import Cluster
+from tracker.fold.fact import Fact
 from tracker.fold.identity import names_only
-from tracker.fold.model import Conflict, Entry, Fact, SubjectLike, SubjectView
+from tracker.fold.model import Conflict, Entry, SubjectLike, SubjectView
 from tracker.fold.sources import dedupe_sources, evidence_of, news_only, publishers_of, sources_of
 
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import format_utc, parse_utc
-from tracker.extract import Claim, Document
-from tracker.fold.model import Fact
 from tracker.subjects import Subject
 
 if TYPE_CHECKING:
     from tracker.events import ArticleTextFetched, RecordedEvent
+    from tracker.extract.model import Document
+    from tracker.fold.fact import Fact
 
 
 class ArticleInput(NamedTuple):
@@ -87,6 +87,7 @@ def facts_of(
     article: ArticleInput, subjects: Sequence[Subject], publishers: Mapping[str, str] | None = None
 ) -> list[Fact]:
     """`facts_from_article` of what extraction reads of the article version."""
+    from tracker.extract.model import Document
     from tracker.extract.pipeline import markup_may_speak, may_speak
     from tracker.extract.text import html_lines
 
@@ -119,6 +120,7 @@ def document_facts(
     at least `stream`), one per subject, claim and sentence."""
     from tracker.events import stable_id
     from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
+    from tracker.fold.fact import Fact
 
     facts: dict[str, Fact] = {}
     stream = provenance["stream"]
@@ -131,6 +133,6 @@ def document_facts(
             # 52 on 16 October"): two events, two facts.
             fact_id = stable_id("fact", fact_id, claim.event_date.isoformat())
         if fact_id not in facts:
-            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(Claim)}
+            claim_fields: dict[str, Any] = {f.name: getattr(claim, f.name) for f in fields(claim)}
             facts[fact_id] = Fact(**claim_fields, fact_id=fact_id, **provenance)
     return list(facts.values())

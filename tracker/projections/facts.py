@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import fields
 from datetime import date
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from tracker.extract import EXTRACTOR_VERSION
-from tracker.fold.model import Fact
 from tracker.projections.article_facts import facts_from_article
 from tracker.projections.readings import Reading, reading_of, readings_of
 from tracker.projections.runner import Projection, Ready, in_background
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tracker.events import ArticleTextFetched, RecordedEvent
+    from tracker.fold.fact import Fact
 
 _TABLE = """
 CREATE TABLE facts (
@@ -84,11 +83,16 @@ _INDEXES = (
     "CREATE INDEX facts_subject ON facts (subject, event_date)",
     "CREATE INDEX facts_stream ON facts (stream, superseded_by_position)",
 )
-# Fact fields that are not columns: the publisher comes from the configuration, and analysts'
-# assertions live in their own table.
-_NOT_COLUMNS = frozenset({"publisher", "analyst"})
-_FIELDS = tuple(f for f in fields(Fact) if f.name not in _NOT_COLUMNS)
-COLUMNS = (*(f.name for f in _FIELDS), "extractor")
+# Each Fact field in order but publisher (configured) and analyst (own table); named: reports build no Fact.
+_READ = (
+    *("subject", "state", "count", "modality", "moves", "reversal", "event_date", "date_precision"),
+    *("date_basis", "sentence", "start", "end", "cue", "quote", "names", "tense", "sentence_index"),
+    *("paragraph_index", "novelty", "figure", "fact_id", "position", "superseded_by_position"),
+    *("stream", "revision", "feed_id", "url", "title", "published"),
+)
+COLUMNS = (*_READ, "extractor")
+_QUOTED = ", ".join(f'"{c}"' for c in _READ)  # as SQL names: `end` is a keyword
+_INSERT = f'INSERT INTO facts ({_QUOTED}, "extractor") VALUES ({", ".join("?" * len(COLUMNS))})'  # noqa: S608
 
 
 def _encode(value: object) -> object:
@@ -103,18 +107,13 @@ def _encode(value: object) -> object:
 
 def fact_values(fact: Fact) -> tuple[object, ...]:
     """The row of `facts` for a fact, in `COLUMNS` order."""
-    return (*(_encode(getattr(fact, f.name)) for f in _FIELDS), EXTRACTOR_VERSION)
-
-
-_READ = tuple(f.name for f in _FIELDS)  # the columns a fact is read back from
+    return (*(_encode(getattr(fact, name)) for name in _READ), EXTRACTOR_VERSION)
 
 
 # Where `_facts_from_rows` finds the values it decodes in a row, and every field a fact is made of.
 _FLAGS = tuple(_READ.index(name) for name in ("moves", "reversal", "novelty"))
 _DAY, _NAMES, _FEED = _READ.index("event_date"), _READ.index("names"), _READ.index("feed_id")
-_MADE_OF = (*_READ, "analyst", "publisher")
-if sorted(_MADE_OF) != sorted(f.name for f in fields(Fact)):
-    raise TypeError("a Fact field is neither read from `facts` nor given by _facts_from_rows")
+_MADE_OF = (*_READ, "analyst", "publisher")  # every field of a fact (a test holds them to the class)
 
 
 def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str]) -> list[Fact]:
@@ -124,6 +123,8 @@ def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str
     Each fact's fields are set directly, as its frozen dataclass's `__init__` would set them (it has
     no checks of its own): that `__init__` sets its 31 fields one Python call at a time, half the
     cost of reading a fact, and an as-of report reads tens of thousands."""
+    from tracker.fold.fact import Fact  # the fact records load only where facts are read
+
     days: dict[str, date] = {}
     facts = []
     new, set_field = object.__new__, object.__setattr__
@@ -156,13 +157,12 @@ def load_facts(
 ) -> list[Fact]:
     """Extracted facts as known at position `until`: those of the article versions current then;
     with `dated_by`, only those dated by that day, and those whose ids are in `keeping`."""
-    columns = ", ".join(f'"{c}"' for c in _READ)
     dated, params = "", list[object]([until, until])
     if dated_by is not None:
         dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
         params += [dated_by.isoformat(), json.dumps(list(keeping))]
     cursor = db.execute(
-        f"SELECT {columns} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
+        f"SELECT {_QUOTED} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
         params,
     )
     return _facts_from_rows(cursor, publishers)
@@ -285,12 +285,8 @@ class FactsProjection(Projection):
                 "INSERT OR REPLACE INTO facts_skipped VALUES (?, ?, ?, ?, ?, ?)",
                 [*skipped, EXTRACTOR_VERSION],
             )
-        rows = outcome.rows
-        if rows:
-            columns = ", ".join(f'"{c}"' for c in COLUMNS)
-            marks = ", ".join("?" * len(COLUMNS))
-            insert = f"INSERT INTO facts ({columns}) VALUES ({marks})"  # noqa: S608 (our column names)
-            db.conn.executemany(insert, [fact_values(r) for r in rows])
+        if outcome.rows:
+            db.conn.executemany(_INSERT, [fact_values(r) for r in outcome.rows])
 
 
 def skipped_by_feed(store: Store) -> dict[str, tuple[int, str]]:

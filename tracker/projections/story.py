@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.fold import ANALYST_PUBLISHER, Fact, Retraction
+from tracker.fold import ANALYST_PUBLISHER
 from tracker.projections import checkpoints
 from tracker.projections.facts import load_facts
 from tracker.projections.runner import Projection
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tracker.events import FactAsserted, FactRetracted, RecordedEvent
+    from tracker.fold.fact import Fact, Retraction
 
 _TABLES = (
     """
@@ -216,8 +217,11 @@ def load_inputs(
 def analysts_known_at(store: Store, checkpoint: int, until: int) -> tuple[list[Fact], list[Retraction]]:
     """Analysts' assertions (as facts) and retractions as known at position `until`: from the tables up
     to `checkpoint`, then from the log through the same rows, as are the events the projection skipped."""
+    from tracker.fold.fact import Retraction  # the fact records load only where facts are read
+
     checkpoint = min(checkpoint, until)
-    asserted, retracted = list[tuple[int, Fact]](), list[tuple[int, Retraction]]()
+    asserted: list[tuple[int, Fact]] = []
+    retracted: list[tuple[int, Retraction]] = []
     if checkpoint:  # else the tables may not exist yet
         asserted = [(fact.position, fact) for fact in _assertions(store.conn, checkpoint)]
         retracted = _retractions(store.conn, checkpoint)
@@ -278,6 +282,8 @@ def assertion_fact(recorded: RecordedEvent, event: FactAsserted) -> Fact:
 
 def _assertion_from_row(row: Sequence[Any]) -> Fact:
     """An `assertions` row as a fact (see `assertion_fact`)."""
+    from tracker.fold.fact import Fact
+
     fact_id, position, recorded_at, subject, state, count, day, precision, source, note, _ = row
     return Fact(
         subject=subject,
@@ -305,6 +311,8 @@ def _assertion_from_row(row: Sequence[Any]) -> Fact:
 
 
 def _retractions(db: Executes, until: int) -> list[tuple[int, Retraction]]:
+    from tracker.fold.fact import Retraction
+
     rows = db.execute(
         "SELECT position, fact_id, reason FROM retractions WHERE position <= ? ORDER BY position", [until]
     )

@@ -24,14 +24,13 @@ stale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.config import Config
 from tracker.cycles import cycles_uncollected
-from tracker.fold import DEFINITION, Entry, Fact, Mention, Retraction, Source, Story, SubjectView
+from tracker.fold import DEFINITION, Entry, Mention, Source, Story, SubjectView
 from tracker.projections import checkpoints
 from tracker.projections.article_facts import facts_from_article
 from tracker.projections.facts import FactsProjection, article_reading, facts_known_at
@@ -41,6 +40,9 @@ from tracker.projections.story_read import read_story, streams_about
 from tracker.report.coverage import COVERAGE_PER_FEED, coverage
 from tracker.storage.log_queries import head_at, position_recorded_by
 from tracker.storage.store import Store
+
+if TYPE_CHECKING:
+    from tracker.fold import Fact, Retraction
 
 
 @cycles_uncollected
@@ -74,7 +76,7 @@ def build_report(
         "detail": "full" if details else "summary",
         "subjects": [_subject_json(view, shown) for view in story.subjects],
         "timeline": [entry_json(entry, shown) for entry in story.timeline],
-        "retracted": [asdict(r) for r in story.retracted if subjects is None or r.subject in subjects],
+        "retracted": [r._asdict() for r in story.retracted if subjects is None or r.subject in subjects],
     }
     if details:
         report["mentions"] = [_mention_json(m) for m in story.mentions]

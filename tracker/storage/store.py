@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from tracker.events import Event, RecordedEvent
+    from tracker.storage.audit import Audit, VerifyReport
 
 BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
@@ -136,17 +137,13 @@ class Store:
         self._appended = False
         try:
             yield
-            self._seal_if_appended()
+            if self._appended and self.key is not None:  # with a key, seal the head it leaves
+                chain.seal(self.conn, self.key)
         except BaseException:
             if self.conn.in_transaction:  # SQLITE_FULL and friends may already have rolled back
                 self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    def _seal_if_appended(self) -> None:
-        """With a key, seal the head a transaction that appended leaves (see tracker.chain)."""
-        if self._appended and self.key is not None:
-            chain.seal(self.conn, self.key)
 
     @contextlib.asynccontextmanager
     async def transaction_async(
@@ -390,11 +387,14 @@ class Store:
         checkpoint: tuple[int, str] | None = None,
         key: chain.SealKey | None = None,
         full: bool = False,
-    ) -> chain.Audit:
-        """Every check of `tracker.storage.chain` (`full`: with `PRAGMA integrity_check`): problems
-        come back as findings, never as exceptions."""
-        return chain.audit(self.conn, checkpoint=checkpoint, key=key, full=full)
+    ) -> Audit:
+        """Every check of `tracker.storage.audit` (`full`: `PRAGMA integrity_check` too), as findings."""
+        from tracker.storage.audit import audit  # only `verify` audits: its records cost start-up time
 
-    def verify(self, *, full: bool = False) -> chain.VerifyReport:
+        return audit(self.conn, checkpoint=checkpoint, key=key, full=full)
+
+    def verify(self, *, full: bool = False) -> VerifyReport:
         """Audit the log; raise VerificationFailed naming every problem and the first bad position."""
-        return chain.verify(self.conn, full=full)
+        from tracker.storage.audit import verify
+
+        return verify(self.conn, full=full)
