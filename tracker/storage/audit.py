@@ -29,7 +29,6 @@ What each check proves, and what it cannot:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import sqlite3
@@ -38,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.errors import VerificationFailed
-from tracker.storage.chain import CANONICAL_SQL, GENESIS_HASH, SealKey
+from tracker.storage.chain import GENESIS_HASH, SealKey
+from tracker.storage.chain_walk import walk_chain
 from tracker.storage.file_check import start_file_check
 from tracker.storage.schema import SCHEMA, SCHEMA_VERSION, split_sql
 
@@ -145,35 +145,13 @@ def _schema(conn: sqlite3.Connection, expected: Sequence[str], result: Audit) ->
 
 
 def _chain(conn: sqlite3.Connection, result: Audit) -> None:
-    prev_hash, prev_digest, expected_position, bad = GENESIS_HASH, bytes(32), 1, 0
-    sql = f"SELECT position, prev_hash, hash, {CANONICAL_SQL} FROM events ORDER BY position"  # noqa: S608
-    for position, stored_prev, stored_hash, canonical in conn.execute(sql):
-        digest = hashlib.sha256(prev_digest + canonical).digest()
-        problem = None
-        if position != expected_position:
-            problem = f"position {expected_position} is missing (next stored is {position})"
-        elif stored_prev != prev_hash:
-            problem = f"position {position}: prev_hash does not match the chain"
-        elif digest.hex() != stored_hash:
-            problem = f"position {position}: hash does not match its contents"
-        if problem is not None:
-            bad += 1
-            if bad == 1:
-                result.add(problem, min(position, expected_position))
-            digest = _digest_of(stored_hash)  # the chain goes on from what is stored
-        prev_hash, prev_digest, expected_position = stored_hash, digest, position + 1
-        result.events += 1
-    if bad > 1:
-        result.add(f"{bad} rows in all break the chain")
-    result.head_position, result.head_hash = expected_position - 1, prev_hash
-
-
-def _digest_of(stored_hash: str) -> bytes:
-    """A stored hash as bytes; one that is not 64 hex digits cannot be the next row's prev_hash."""
-    try:
-        return bytes.fromhex(stored_hash)
-    except ValueError:
-        return b""
+    walked = walk_chain(conn)
+    if walked.first_problem is not None:
+        result.add(*walked.first_problem)
+    if walked.broken > 1:
+        result.add(f"{walked.broken} rows in all break the chain")
+    result.events = walked.rows
+    result.head_position, result.head_hash = walked.head_position, walked.head_hash
 
 
 def _traces_of_a_cut_tail(conn: sqlite3.Connection, result: Audit) -> None:

@@ -32,7 +32,7 @@ def start_file_check(conn: sqlite3.Connection, *, full: bool) -> Callable[[], st
         rows = [r[0] for r in connection.execute(f"PRAGMA {pragma}(20)")]
         return None if rows == ["ok"] else f"{pragma}: {'; '.join(rows)[:300]}"
 
-    path = _file_of(conn)
+    path = file_of(conn)
     if path is None or conn.in_transaction:
         return lambda: problem(conn)
     outcome: list[object] = []
@@ -69,7 +69,7 @@ _CANNOT_OPEN = object()  # the file could not be opened a second time
 _BUSY_TIMEOUT_MS = 10_000
 
 
-def _file_of(conn: sqlite3.Connection) -> Path | None:
+def file_of(conn: sqlite3.Connection) -> Path | None:
     """The main database file of a connection; None for an in-memory or temporary database."""
     for _, name, file in conn.execute("PRAGMA database_list"):
         if name == "main":
