@@ -158,7 +158,7 @@ def handled(func: F) -> F:
         except TrackerError as exc:
             raise click.ClickException(output.error_text(str(exc))) from None
         except sqlite3.Error as exc:
-            from tracker.storage.store import BUSY_TIMEOUT_MS
+            from tracker.storage.connect import BUSY_TIMEOUT_MS
 
             opts = kwargs.get("opts")
             where = (opts.db if isinstance(opts, Options) else None) or DEFAULT_DB

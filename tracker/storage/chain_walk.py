@@ -6,8 +6,8 @@ and its hash: after a broken row the chain goes on from what is stored), so a ra
 can be walked on its own, starting from the last row stored before it, and two ranges joined give
 what one walk gives, finding for finding (a test compares them on broken logs). A log of more than
 `SPLIT_ABOVE` positions has its second half walked by `python -m tracker.storage.chain_walk` while
-this process walks the first: the same CPU, about half the wall time on two cores. (Two threads
-were measured first: SQLite hands the GIL over at every row, which cost half as much CPU again.)
+this process walks the first: the same CPU, about half the wall time on two cores. (Not a thread:
+SQLite hands the GIL over at every row, which costs half as much CPU again.)
 The rows up to the head read at the start exist already and never change (the log is append-only),
 so the second process reads the rows this one would. Where it cannot, the half is walked here.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracker.storage.chain import CANONICAL_SQL, GENESIS_HASH
+from tracker.storage.connect import BUSY_TIMEOUT_MS, connect
 from tracker.storage.file_check import file_of
 
 SPLIT_ABOVE = 50_000  # below this, a second process costs more than the half it would walk
@@ -121,11 +122,9 @@ def _result_of(process: subprocess.Popen[bytes]) -> Walked | None:
 
 def main(argv: list[str]) -> int:
     """`python -m tracker.storage.chain_walk PATH AFTER THROUGH`: the walk of that range, as JSON."""
-    from tracker.storage.connect import connect
-
     conn = connect(Path(argv[1]), readonly=True)
     try:
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         walked = walk(conn, int(argv[2]), int(argv[3]))
     finally:
         conn.close()

@@ -26,6 +26,7 @@ from tracker.errors import ConfigError, StoreError, StoreNotFound
 from tracker.storage.storage_faults import describe, primary_code
 
 SYNCHRONOUS_ENV = "TRACKER_SYNCHRONOUS"
+BUSY_TIMEOUT_MS = 10_000  # how long a connection waits for another's lock before it says so
 
 
 class Executes(Protocol):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import cast
 
 from tracker.errors import StoreError
-from tracker.storage.connect import connect
+from tracker.storage.connect import BUSY_TIMEOUT_MS, connect
 
 
 def start_file_check(conn: sqlite3.Connection, *, full: bool) -> Callable[[], str | None]:
@@ -45,7 +45,7 @@ def start_file_check(conn: sqlite3.Connection, *, full: bool) -> Callable[[], st
             return
         try:
             with contextlib.closing(other):
-                other.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                other.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 outcome.append(problem(other))
         except BaseException as exc:  # raised again in the caller's thread
             outcome.append(exc)
@@ -66,7 +66,6 @@ def start_file_check(conn: sqlite3.Connection, *, full: bool) -> Callable[[], st
 
 
 _CANNOT_OPEN = object()  # the file could not be opened a second time
-_BUSY_TIMEOUT_MS = 10_000
 
 
 def file_of(conn: sqlite3.Connection) -> Path | None:

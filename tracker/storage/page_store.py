@@ -177,7 +177,7 @@ def due(store: Store, feed_ids: Iterable[str], now: datetime) -> list[WantedPage
         return []
     rows = store.conn.execute(
         "SELECT stream, feed_id, entry_key, url, attempts FROM page_fetches WHERE status = 'pending' "  # noqa: S608
-        f"AND next_attempt_at <= ? AND feed_id IN ({','.join('?' * len(ids))}) "
+        f"AND next_attempt_at <= ? AND feed_id IN ({_placeholders(ids)}) "
         "ORDER BY next_attempt_at, stream",
         [format_utc(now), *ids],
     ).fetchall()

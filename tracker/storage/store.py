@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tracker.clock import Clock, format_utc, system_clock
 from tracker.errors import ConcurrencyError, StoreError
 from tracker.storage import chain
-from tracker.storage.connect import check_path, configure, connect, quick_check
+from tracker.storage.connect import BUSY_TIMEOUT_MS, check_path, configure, connect, quick_check
 from tracker.storage.lock_wait import begin_immediate
 from tracker.storage.schema import check_sqlite, prepare
 from tracker.storage.storage_faults import describe
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from tracker.events import Event, RecordedEvent
     from tracker.storage.audit import Audit, VerifyReport
 
-BUSY_TIMEOUT_MS = 10_000
 _READ_BATCH = 1000
 _IN_CHUNK = 500  # values per `IN (…)` list, well under SQLite's variable limit
 
