@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,6 +204,31 @@ def test_a_page_pending_when_its_article_is_revised_is_considered_again_once_fet
         [row] = queue(twin.sides[0][0].store)
         assert row[4:6] == ("pending", 0), "the revision's page was not queued"
         assert row[7] == 2
+
+
+def test_an_article_the_projection_skipped_is_considered_once_a_rebuild_brings_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.projections.articles import ArticlesProjection
+
+    working = ArticlesProjection.apply_batch
+
+    def refusing_k2(self: ArticlesProjection, db: Any, events: Any) -> None:
+        if any(getattr(e.event, "entry_key", None) == "k2" for e in events):
+            raise RuntimeError("a projection bug")
+        working(self, db, events)
+
+    with ExitStack() as stack:
+        twin = Twin(tmp_path, stack)
+        monkeypatch.setattr(ArticlesProjection, "apply_batch", refusing_k2)
+        twin.append([article("a", "k1", "short", 1), article("a", "k2", "short", 1)])
+        twin.enqueue([feed("a", "auto")], NOW)  # the mark passes k2, which `articles` lacks
+        assert [row[2] for row in queue(twin.sides[0][0].store)] == ["k1"]
+        monkeypatch.setattr(ArticlesProjection, "apply_batch", working)
+        twin.rebuild_articles()  # the fixed projection holds k2 now
+        twin.enqueue([feed("a", "auto")], NOW + timedelta(minutes=1))
+        rows = queue(twin.sides[0][0].store)
+        assert sorted(row[2:5:2] for row in rows) == [("k1", "pending"), ("k2", "pending")]
 
 
 # --- the migration ---------------------------------------------------------------------------
