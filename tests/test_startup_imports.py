@@ -9,7 +9,9 @@ commands. `fetch` leaves parsing to its workers and page
 extraction to its own, and never loads httpx's command-line client; a `fetch` that finds nothing
 new (every feed answers 304) appends no event and parses nothing, so it loads neither the event
 models (nor pydantic), sqlite-utils, the entry planner, the page fetcher, the alerts, the worker
-processes' plumbing nor httpx (its conditional GETs go by the light path)."""
+processes' plumbing nor httpx (its conditional GETs go by the light path). An interpretation
+worker, started for every rebuild and first fetch, reads articles without pydantic or the event
+models: it is sent plain values."""
 
 from __future__ import annotations
 
@@ -206,3 +208,45 @@ def test_fetch_that_finds_nothing_new_loads_neither_event_models_nor_sqlite_util
     modules = loaded(args, tmp_path)
     assert "tracker.net.conditional" in modules and "tracker.polling" in modules
     assert offenders(modules, NOT_FOR_FETCH | NOT_FOR_UNCHANGED_FETCH) == []
+
+
+# An interpretation worker served in-process (its own limits and imports), asked for one article.
+_WORKER_PROBE = """
+import json, socket, sys, threading
+from multiprocessing.connection import Connection
+from tracker.config import default_config
+from tracker.interpretation.worker import serve
+from tracker.projections.article_facts import ArticleInput
+
+ours, theirs = socket.socketpair()
+parent, child = Connection(ours.detach()), Connection(theirs.detach())
+article = ArticleInput(
+    1, "article:f:1", "2025-09-11T12:00:00Z", "f", 1, "https://news.example/1", "Belarus frees 52",
+    None, "<p>Belarus freed 52 political prisoners on Thursday, the U.S. embassy said.</p>",
+)
+replies = []
+
+def ask():
+    assert parent.recv()[0] == "ready"
+    parent.send(("subjects", "k", list(default_config().subjects)))
+    assert parent.recv()[0] == "compiled"
+    parent.send(("batch", "k", [article], 0))
+    replies.extend(parent.recv())
+    parent.close()
+
+asking = threading.Thread(target=ask)
+asking.start()
+serve(child, 2**34, 10.0)
+asking.join()
+print(json.dumps([[[kind, len(rows)] for kind, _, rows in replies], sorted(sys.modules)]))
+"""
+
+
+def test_an_interpretation_worker_never_loads_the_event_models(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _WORKER_PROBE], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    replies, modules = json.loads(proc.stdout)
+    assert replies and replies[0][0] == "ok" and replies[0][1] >= 1  # the article was read, its facts made
+    assert offenders(set(modules), {"pydantic", "tracker.events", "sqlite_utils"}) == []

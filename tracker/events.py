@@ -15,7 +15,6 @@ same id, which the store turns into a no-op.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -25,13 +24,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from tracker.clock import DatePrecision
 from tracker.errors import EventDecodeError
-from tracker.streams import ANALYST_STREAM, article_stream, feed_stream, page_stream
-
-
-def stable_id(kind: str, *parts: object) -> str:
-    """`kind:` + 32 hex digits of sha256 over the parts, joined by the unit separator."""
-    joined = "\x1f".join("" if p is None else str(p) for p in parts)
-    return f"{kind}:{hashlib.sha256(joined.encode('utf-8')).hexdigest()[:32]}"
+from tracker.streams import ANALYST_STREAM, article_stream, feed_stream, page_stream, stable_id
 
 
 class _Event(BaseModel):

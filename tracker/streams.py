@@ -1,5 +1,6 @@
-"""Stream names: the stream each event belongs to, without the event models (a report reads
-stream names, and decodes no event)."""
+"""Stream names and stable ids: the stream each event belongs to, and the ids of events and facts,
+without the event models (a report reads stream names and decodes no event; an interpretation
+worker names facts and never loads the models)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,9 @@ def page_stream_of(article: str) -> str:
 
 def feed_stream(feed_id: str) -> str:
     return f"feed:{feed_id}"
+
+
+def stable_id(kind: str, *parts: object) -> str:
+    """`kind:` + 32 hex digits of sha256 over the parts, joined by the unit separator."""
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return f"{kind}:{hashlib.sha256(joined.encode('utf-8')).hexdigest()[:32]}"

@@ -33,7 +33,6 @@ def serve(conn: Connection, memory_limit: int, budget: float) -> None:
     confine(memory_limit)
     # Everything extraction loads on first use is imported before "ready", so that it counts
     # neither against an article's budget nor against the pool's wall-time backstop.
-    import tracker.events
     import tracker.extract.pipeline
     import tracker.extract.text  # noqa: F401
     from tracker.extract.matching import compile_subjects

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import format_utc, parse_utc
+from tracker.streams import stable_id
 from tracker.subjects import Subject
 
 if TYPE_CHECKING:
@@ -118,7 +119,6 @@ def document_facts(
 ) -> list[Fact]:
     """The facts of one document: its claims with `provenance` (the Fact fields naming the article,
     at least `stream`), one per subject, claim and sentence."""
-    from tracker.events import stable_id
     from tracker.extract.pipeline import extract_claims  # the extractor loads on first use
     from tracker.fold.fact import Fact
 
