@@ -247,3 +247,26 @@ def test_a_report_over_an_outdated_facts_projection_says_why_it_reads_the_log(
 
 def _without_time(report: str) -> dict[str, Any]:
     return {key: value for key, value in json.loads(report).items() if key != "generated_at"}
+
+
+def test_the_command_as_a_process_keeps_its_output_and_exit_code_and_leaves_its_cycles_uncollected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run` (the installed script, `python -m tracker`) is the command group with the collector's
+    walk at exit left out: the exit code and the whole output are the group's."""
+    import gc
+
+    from tracker.cli import run
+
+    ok = tracker("--version")
+    assert ok.code == 0 and ok.out.startswith("tracker")
+    missing = tracker("report", "--db", str(tmp_path / "none.db"))
+    assert missing.code == 1 and "none.db" in missing.err
+    monkeypatch.setattr(sys, "argv", ["tracker", "--version"])
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(SystemExit) as done:
+        run()
+    try:
+        assert done.value.code == 0 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

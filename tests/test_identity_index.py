@@ -15,6 +15,7 @@ from tracker.clock import DatePrecision
 from tracker.fold import identity
 from tracker.fold.cluster import LATE_REPORT_DAYS, SAME_CHANGE_DAYS, same_period
 from tracker.fold.fact import Fact
+from tracker.fold.known_events import KnownEvent, KnownEvents
 
 START = date(2025, 1, 20)  # near a year's end and a month's, so that windows cross both
 PRECISIONS: tuple[DatePrecision, ...] = ("day", "day", "day", "month", "year")
@@ -33,12 +34,12 @@ def _coarsened(day: date, precision: DatePrecision) -> date:
 
 
 @st.composite
-def _known(draw: st.DrawFn, tally: bool, seq: int) -> identity._Known:
+def _known(draw: st.DrawFn, tally: bool, seq: int) -> KnownEvent:
     precision = draw(st.sampled_from(PRECISIONS))
     day = _coarsened(START + timedelta(days=draw(st.integers(-40, 40))), precision)
     key: object = draw(st.integers(1, 45)) if tally else draw(st.sampled_from(STATES))
     surnames = set(draw(st.lists(st.sampled_from(SURNAMES), max_size=2)))
-    return identity._Known(key, day, precision, f"fact:{seq}", seq, surnames)
+    return KnownEvent(key, day, precision, f"fact:{seq}", seq, surnames)
 
 
 @st.composite
@@ -61,7 +62,7 @@ def _mention(draw: st.DrawFn, tally: bool) -> Fact:
 
 
 @st.composite
-def _cases(draw: st.DrawFn) -> tuple[bool, list[identity._Known], list[Fact]]:
+def _cases(draw: st.DrawFn) -> tuple[bool, list[KnownEvent], list[Fact]]:
     tally = draw(st.booleans())
     events = [draw(_known(tally, seq)) for seq in range(1, draw(st.integers(0, 40)) + 1)]
     return tally, events, draw(st.lists(_mention(tally), min_size=1, max_size=10))
@@ -71,9 +72,7 @@ def _key(tally: bool) -> Callable[[Fact], object]:
     return (lambda f: f.count) if tally else (lambda f: f.state)
 
 
-def _scan_same_event(
-    fact: Fact, every: list[identity._Known], own: object, tally: bool
-) -> identity._Known | None:
+def _scan_same_event(fact: Fact, every: list[KnownEvent], own: object, tally: bool) -> KnownEvent | None:
     """The known event the mention reports, found by trying every known event in order of
     preference (one of the same count first, then the latest known)."""
     latest = identity.published_day(fact) + timedelta(days=SAME_CHANGE_DAYS)
@@ -98,9 +97,7 @@ def _scan_same_event(
     return None
 
 
-def _scan_earlier_event(
-    fact: Fact, every: list[identity._Known], own: object, tally: bool
-) -> identity._Known | None:
+def _scan_earlier_event(fact: Fact, every: list[KnownEvent], own: object, tally: bool) -> KnownEvent | None:
     published = identity.published_day(fact)
     for event in sorted(every, key=lambda e: -e.seq):
         if event.day > fact.event_date or event.day > published:
@@ -115,10 +112,10 @@ def _scan_earlier_event(
 @settings(max_examples=200, deadline=None)
 @given(_cases())
 def test_the_index_finds_what_a_scan_of_every_event_finds(
-    case: tuple[bool, list[identity._Known], list[Fact]],
+    case: tuple[bool, list[KnownEvent], list[Fact]],
 ) -> None:
     tally, every, mentions = case
-    known = identity._Events()
+    known = KnownEvents()
     for event in every:
         known.add(event)
     key = _key(tally)
@@ -133,8 +130,8 @@ def test_the_index_finds_what_a_scan_of_every_event_finds(
 
 
 def test_a_late_report_a_week_after_its_event_finds_it_across_a_month_and_a_year() -> None:
-    known = identity._Events()
-    event = identity._Known(52, date(2024, 12, 29), "day", "fact:1", 1)
+    known = KnownEvents()
+    event = KnownEvent(52, date(2024, 12, 29), "day", "fact:1", 1)
     known.add(event)
     mention = replace(
         fact(2, "prisoner-releases", count=52, day=date(2025, 1, 5), basis="published"),

@@ -4,7 +4,7 @@ event it cannot apply and goes on past it, and never holds the log or the other 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime
 from typing import ClassVar
 
@@ -12,12 +12,14 @@ import pytest
 import sqlite_utils
 
 from tests.helpers.events import article, revision
+from tests.helpers.story_facts import fact
 from tracker.bootstrap import Tracker
 from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
 from tracker.fold import Fact
 from tracker.projections import checkpoints
 from tracker.projections.articles import ArticlesProjection, count_before, count_by_feed
 from tracker.projections.facts import (
+    _INSERT,
     _MADE_OF,
     _READ,
     COLUMNS,
@@ -150,6 +152,29 @@ def test_a_fact_read_back_from_its_row_is_the_fact_written() -> None:
     db.execute(f"INSERT INTO row VALUES ({', '.join('?' * len(COLUMNS))})", fact_values(fact))  # noqa: S608
     read = ", ".join(f'"{c}"' for c in _READ)
     assert _facts_from_rows(db.execute(f"SELECT {read} FROM row"), {"wire": "Wire Co"}) == [fact]  # noqa: S608
+
+
+def test_facts_are_read_in_the_order_of_their_article_version_and_place_whatever_the_order_written() -> None:
+    """The fold reads facts by article version, then by their place in its text; facts at the same
+    place (two claims of one sentence) keep the order they were written in."""
+    db = sqlite_utils.Database(memory=True)
+    FactsProjection(load_shipped_subjects()).create(db)
+    written = [(5, 40, "a"), (2, 10, "b"), (5, 3, "c"), (2, 0, "d"), (5, 40, "e"), (9, 0, "f"), (5, 40, "g")]
+    for position, start, n in written:
+        one = replace(fact(0, "prisoner-releases", count=1), fact_id=n, position=position, start=start)
+        db.conn.execute(_INSERT, fact_values(one))
+    read = [(f.position, f.start, f.fact_id) for f in load_facts(db.conn, {}, until=9)]
+    assert read == [
+        (2, 0, "d"),
+        (2, 10, "b"),
+        (5, 3, "c"),
+        (5, 40, "a"),
+        (5, 40, "e"),
+        (5, 40, "g"),
+        (9, 0, "f"),
+    ]
+    dated = load_facts(db.conn, {}, until=9, dated_by=date(2025, 9, 11), keeping=["x"])
+    assert [f.fact_id for f in dated] == ["d", "b", "c", "a", "e", "g", "f"]
 
 
 # --- feed history and health ---------------------------------------------------------------------------

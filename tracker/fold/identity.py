@@ -27,13 +27,12 @@ event; a retrospective mention can only join one, and is background otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
-from tracker.clock import DatePrecision
 from tracker.fold.cluster import LATE_REPORT_DAYS, SAME_CHANGE_DAYS, same_period
 from tracker.fold.fact import Fact
+from tracker.fold.known_events import COUNT_TOLERANCE, KnownEvent, KnownEvents
 
 Decision = Literal["news", "retelling", "background", "ignored"]
 
@@ -42,7 +41,6 @@ LEDE_PARAGRAPH = 1  # paragraphs 0 (title) and 1 (the first of the body) are the
 LEDE_SENTENCES = 3  # …as far as the article's fourth sentence…
 LEDE_CHARS = 400  # …and its first few hundred characters (title and about two sentences)
 RECAP_DAYS = 180  # with no tense known, a lede this long after an event of that size is news
-COUNT_TOLERANCE = 0.05  # a retelling's count may differ this much from the event's (39 vs 40)
 _PAST = frozenset({"past", "pluperfect", "unknown"})
 _NOW = frozenset({"present", "perfect"})
 
@@ -59,76 +57,6 @@ class Judgement(NamedTuple):
     target: str | None = None
 
 
-class _Context(NamedTuple):
-    """What the rest of its article tells about a mention: why it may only join a known event
-    (published long after a vague date, or settling a state late), and whether the article's
-    headline speaks of the subject."""
-
-    late: str | None
-    headlined: bool
-
-
-@dataclass(slots=True)
-class _Known:
-    """An event known so far: its key, its date, and the fact that founded it."""
-
-    key: object  # the count (tally) or state of the event
-    day: date
-    precision: DatePrecision
-    founder: str  # fact id
-    seq: int  # the order it became known in: the latest known is preferred
-    surnames: set[str] = field(default_factory=set)  # of the people its news names
-
-
-class _Events:
-    """The events known so far, indexed by day, month, year and key, so that judging a mention
-    looks only at the events it could report (those of its day's window, of its month, of its
-    year, or of its count) rather than at all of them."""
-
-    def __init__(self) -> None:
-        self.by_day: dict[int, list[_Known]] = {}  # day-precision events, by the day's ordinal
-        self.by_month: dict[tuple[int, int], list[_Known]] = {}  # day- and month-precision events
-        self.month_only: dict[tuple[int, int], list[_Known]] = {}  # month-precision events
-        self.by_year: dict[int, list[_Known]] = {}  # year-precision events
-        self.by_key: dict[object, list[_Known]] = {}
-
-    def add(self, event: _Known) -> None:
-        day = event.day
-        if event.precision == "year":
-            self.by_year.setdefault(day.year, []).append(event)
-        else:
-            self.by_month.setdefault((day.year, day.month), []).append(event)
-            if event.precision == "month":
-                self.month_only.setdefault((day.year, day.month), []).append(event)
-            else:
-                self.by_day.setdefault(day.toordinal(), []).append(event)
-        self.by_key.setdefault(event.key, []).append(event)
-
-    def near(self, fact: Fact) -> list[_Known]:
-        """Events whose period the fact may share, or that it may report late: at day precision
-        those dated from a late report's reach before its day to the day after it, with the events
-        of its month known only to their month; at month precision those of its month; at year
-        precision those of its year; and at every precision the events of its year known only to
-        their year."""
-        day = fact.event_date
-        if fact.date_precision == "day":
-            ordinal = day.toordinal()
-            window = range(ordinal - LATE_REPORT_DAYS, ordinal + SAME_CHANGE_DAYS + 1)
-            found = [e for o in window for e in self.by_day.get(o, ())]
-            found += self.month_only.get((day.year, day.month), ())
-        elif fact.date_precision == "month":
-            found = list(self.by_month.get((day.year, day.month), ()))
-        else:
-            found = [e for m in range(1, 13) for e in self.by_month.get((day.year, m), ())]
-        return found + self.by_year.get(day.year, [])
-
-    def with_key(self, key: object) -> list[_Known]:
-        if isinstance(key, int):
-            tolerance = max(1, round(COUNT_TOLERANCE * key)) + 1
-            return [e for k in range(key - tolerance, key + tolerance + 1) for e in self.by_key.get(k, ())]
-        return list(self.by_key.get(key, ()))
-
-
 def in_lede(fact: Fact) -> bool:
     return (
         fact.start < LEDE_CHARS
@@ -141,8 +69,10 @@ def published_day(fact: Fact) -> date:
     return date.fromisoformat(fact.published[:10]) if fact.published else fact.event_date
 
 
-def _order(fact: Fact) -> tuple[object, ...]:
-    return (fact.published or fact.event_date.isoformat(), fact.stream, fact.sentence_index, fact.fact_id)
+_DATED = ("sentence", "analyst")  # the date bases of an explicitly dated mention
+# A day's grace: an event dated the day after an article's publication (a time zone, a weekday read
+# from another day) may still be the one it reports.
+_GRACE = timedelta(days=SAME_CHANGE_DAYS)
 
 
 def judge_mentions(
@@ -158,57 +88,83 @@ def judge_mentions(
     fact may move the subject; `key` gives its count or state; `characterisation` is True for a
     subject that takes the latest report (the tone of relations); `settles` whether a fact's state
     is a settled one."""
-    known = _Events()
-    facts = list(facts)
-    late = {f.fact_id: _late_unfit(f, settles(f)) for f in facts}
-    headlined = frozenset(f.stream for f in facts if f.sentence_index == 0)
+    known = KnownEvents()
+    every = list(facts)
+    headlined = frozenset(f.stream for f in every if f.sentence_index == 0)
     judgements: dict[str, Judgement] = {}
-    # Explicitly dated mentions that may move the subject first, then those dated by their article,
-    # each in publication order (so an article's own date never hides an event a date phrase
-    # names), counts first and named people after; then the retrospective ones, which can only
-    # join an event, against every event known.
-    judged = sorted(
-        ((may_found(f), f) for f in facts),
-        key=lambda m: (
-            not m[0] or late[m[1].fact_id] is not None,
-            m[1].date_basis not in ("sentence", "analyst"),
-            names_only(m[1]),  # a named person joins the release of that day, once it is known
-            _order(m[1]),
-        ),
-    )
-    founded: dict[str, _Known] = {}
-    for movable, fact in judged:
-        context = _Context(late[fact.fact_id], fact.stream in headlined)
-        judgement = _judge(fact, known, movable, key, tally, characterisation, context)
+    # A mention that cannot move the subject, unless an analyst's or a retrospective one, is
+    # ignored whatever else is known: judged at once, it founds nothing and joins nothing.
+    facts, movable = [], []
+    for fact in every:
+        may = may_found(fact)
+        if may or fact.analyst or fact.modality == "retrospective":
+            facts.append(fact)
+            movable.append(may)
+        else:
+            judgements[fact.fact_id] = _ignored(fact)
+    late = {f.fact_id: _late_unfit(f, settles) for f in facts}
+    founded: dict[str, KnownEvent] = {}
+    for i in _judging_order(facts, movable, late):
+        fact = facts[i]
+        judgement = _judge(
+            fact,
+            known,
+            movable[i],
+            key,
+            tally,
+            characterisation,
+            late[fact.fact_id],
+            fact.stream in headlined,
+        )
         judgements[fact.fact_id] = judgement
         if judgement.counts and judgement.target == fact.fact_id:
-            event = _Known(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
+            event = KnownEvent(key(fact), fact.event_date, fact.date_precision, fact.fact_id, len(judgements))
             founded[fact.fact_id] = event
             known.add(event)
-        if judgement.decision == "news" and judgement.target in founded:
+        if judgement.decision == "news" and fact.names and judgement.target in founded:
             founded[judgement.target].surnames |= _surnames(fact)
     return judgements
 
 
+def _judging_order(facts: list[Fact], movable: list[bool], late: dict[str, str | None]) -> list[int]:
+    """The places of `facts` in the order they are judged: explicitly dated mentions that may move
+    the subject first, then those dated by their article, each in publication order (so an article's
+    own date never hides an event a date phrase names), counts first and named people after; then
+    the retrospective ones, which can only join an event, against every event known. (The keys are
+    built in one pass and the places sorted by them: a key function's call for each fact cost a
+    fifth of the judging.)"""
+    keys = [
+        (
+            not may or late[f.fact_id] is not None,
+            f.date_basis not in _DATED,
+            names_only(f),  # a named person joins the release of that day, once it is known
+            f.published or f.event_date.isoformat(),
+            f.stream,
+            f.sentence_index,
+            f.fact_id,
+        )
+        for may, f in zip(movable, facts, strict=True)
+    ]
+    return sorted(range(len(facts)), key=keys.__getitem__)
+
+
 def _judge(
     fact: Fact,
-    known: _Events,
+    known: KnownEvents,
     movable: bool,
     key: Callable[[Fact], object],
     tally: bool,
     characterisation: bool,
-    context: _Context,
+    late: str | None,
+    headlined: bool,
 ) -> Judgement:
+    """One mention's judgement (one that may move the subject, an analyst's or a retrospective one);
+    `late` says why it may only join a known event (published long after a vague date, or settling
+    a state late), `headlined` whether its article's headline speaks of the subject."""
     if fact.analyst:
         return Judgement(
             "news", "an analyst's assertion", counts=True, target=_founder(fact, known, key, tally)
         )
-    if not movable and fact.modality != "retrospective":
-        if fact.modality == "asserted":
-            reason = "asserted, but no change by the subject's rules (a confirmation; an inexact figure)"
-        else:
-            reason = f"{fact.modality} statement: it cannot move the subject"
-        return Judgement("ignored", reason)
     same = _same_event(fact, known, key, tally)
     if same is not None:
         since = (published_day(fact) - same.day).days
@@ -219,24 +175,36 @@ def _judge(
             f"dated {fact.event_date}, as the event; published {_days(since)} after it",
             target=same.founder,
         )
-    if context.late is not None:
-        return Judgement("background", context.late)
+    if late is not None:
+        return Judgement("background", late)
     if fact.date_basis == "sentence":
         return _dated_first_report(fact, movable)
     earlier = _earlier_event(fact, known, key, tally)
-    return _undated(fact, earlier, movable, tally, characterisation, context.headlined)
+    return _undated(fact, earlier, movable, tally, characterisation, headlined)
 
 
-def _late_unfit(fact: Fact, settles: bool) -> str | None:
+def _ignored(fact: Fact) -> Judgement:
+    """A mention that cannot move the subject (see `judge_mentions`)."""
+    if fact.modality == "asserted":
+        return Judgement(
+            "ignored", "asserted, but no change by the subject's rules (a confirmation; an inexact figure)"
+        )
+    return Judgement("ignored", f"{fact.modality} statement: it cannot move the subject")
+
+
+def _late_unfit(fact: Fact, settles: Callable[[Fact], bool]) -> str | None:
     """Why a mention dated by its sentence, published well after that date, may only join an
-    event known from other reports (None when it may found one)."""
+    event known from other reports (None when it may found one). `settles`: whether a fact's
+    state is a settled one."""
+    if fact.analyst or fact.date_basis != "sentence":
+        return None
     lag = (published_day(fact) - fact.event_date).days
-    if fact.analyst or fact.date_basis != "sentence" or lag <= FRESH_DAYS:
+    if lag <= FRESH_DAYS:
         return None
     if fact.date_precision != "day":
         vague = f"dated only to its {fact.date_precision}, published {_days(lag)} later"
         return vague + ": too vague to place an event"
-    if settles:
+    if settles(fact):
         return f"published {_days(lag)} after its date: a later account never settles a state"
     return None
 
@@ -254,7 +222,12 @@ def _dated_first_report(fact: Fact, movable: bool) -> Judgement:
 
 
 def _undated(
-    fact: Fact, earlier: _Known | None, movable: bool, tally: bool, characterisation: bool, headlined: bool
+    fact: Fact,
+    earlier: KnownEvent | None,
+    movable: bool,
+    tally: bool,
+    characterisation: bool,
+    headlined: bool,
 ) -> Judgement:
     """A mention dated only by its article: new, a retelling of `earlier`, or background."""
     if fact.novelty and movable:
@@ -280,7 +253,7 @@ def _undated(
     return Judgement("background", reason)
 
 
-def _told_as_now(fact: Fact, earlier: _Known, *, tally: bool, characterisation: bool) -> bool:
+def _told_as_now(fact: Fact, earlier: KnownEvent, *, tally: bool, characterisation: bool) -> bool:
     """Whether an undated mention of an already known count or state is a statement of its own
     day: an intent, a promise or a characterisation (said when reported), a release told in the
     present in the lede ("Belarus has freed 52 prisoners"), a state restated in the present
@@ -303,20 +276,20 @@ def _said_then(fact: Fact, tally: bool, characterisation: bool) -> bool:
     return not tally and (characterisation or fact.modality != "asserted") and fact.tense != "pluperfect"
 
 
-def _founder(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> str:
+def _founder(fact: Fact, known: KnownEvents, key: Callable[[Fact], object], tally: bool) -> str:
     same = _same_event(fact, known, key, tally)
     return same.founder if same is not None else fact.fact_id
 
 
-def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
+def _same_event(
+    fact: Fact, known: KnownEvents, key: Callable[[Fact], object], tally: bool
+) -> KnownEvent | None:
     """The known event reported on the same day (or in the same month) as the fact, if any, one of
     the same count first, then the latest known; never one after the fact's article was published
     (but for a day's grace)."""
-    # A day's grace: an event dated the day after an article's publication (a time zone, a
-    # weekday read from another day) may still be the one it reports.
-    latest, own = published_day(fact) + timedelta(days=SAME_CHANGE_DAYS), key(fact)
+    latest, own = published_day(fact) + _GRACE, key(fact)
     named = tally and names_only(fact)
-    best: _Known | None = None
+    best: KnownEvent | None = None
     best_rank = (True, 0)
     for event in known.near(fact):
         if event.day > latest or not (tally or event.key == own):
@@ -330,7 +303,7 @@ def _same_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally
     return best
 
 
-def _reports(fact: Fact, event: _Known, own: object, *, close: bool, named: bool, tally: bool) -> bool:
+def _reports(fact: Fact, event: KnownEvent, own: object, *, close: bool, named: bool, tally: bool) -> bool:
     """Does the fact report the known event: in the same period, or late by its article's date?"""
     if same_period(event.day, event.precision, fact.event_date, fact.date_precision):
         coarse = "day" not in (event.precision, fact.date_precision)
@@ -345,13 +318,15 @@ def _reports(fact: Fact, event: _Known, own: object, *, close: bool, named: bool
     )
 
 
-def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], tally: bool) -> _Known | None:
+def _earlier_event(
+    fact: Fact, known: KnownEvents, key: Callable[[Fact], object], tally: bool
+) -> KnownEvent | None:
     """The latest known event before the fact with the same count (or state); for one person
     freed, the release of the same person."""
     latest, own = min(fact.event_date, published_day(fact)), key(fact)
     one_person = tally and own == 1
     surnames = _surnames(fact) if one_person else frozenset()
-    best: _Known | None = None
+    best: KnownEvent | None = None
     for event in known.with_key(own):
         if event.day > latest or (best is not None and event.seq < best.seq):
             continue
@@ -362,7 +337,7 @@ def _earlier_event(fact: Fact, known: _Events, key: Callable[[Fact], object], ta
     return best
 
 
-def _someone_else(fact: Fact, event: _Known) -> bool:
+def _someone_else(fact: Fact, event: KnownEvent) -> bool:
     """Is the person a later report says was freed not the one freed in `event`? Told apart by
     name; a report naming no one is not taken for a release of someone named."""
     surnames = _surnames(fact)

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from itertools import repeat
+from operator import call, itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from tracker.extract import EXTRACTOR_VERSION
@@ -114,20 +115,25 @@ def fact_values(fact: Fact) -> tuple[object, ...]:
 _FLAGS = tuple(_READ.index(name) for name in ("moves", "reversal", "novelty"))
 _DAY, _NAMES, _FEED = _READ.index("event_date"), _READ.index("names"), _READ.index("feed_id")
 _MADE_OF = (*_READ, "analyst", "publisher")  # every field of a fact (a test holds them to the class)
+# The order facts are read in: their article version's, then their sentence's place in it.
+_READ_ORDER = itemgetter(_READ.index("position"), _READ.index("start"))
 
 
 def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str]) -> list[Fact]:
     """`facts` rows (their `_READ` columns) back into facts; the publisher comes from the
     configuration. Dates and empty name lists are decoded once for all the rows sharing them.
 
-    Each fact's fields are set directly, as its frozen dataclass's `__init__` would set them (it has
-    no checks of its own): that `__init__` sets its 31 fields one Python call at a time, half the
-    cost of reading a fact, and an as-of report reads tens of thousands."""
+    Each fact's fields are set directly, by their slots' own setters, as its frozen dataclass's
+    `__init__` would set them (it has no checks of its own): that `__init__` sets its 31 fields one
+    Python call at a time, and `object.__setattr__` first checks, for each field, that the class's
+    own `__setattr__` (the frozen one's refusal) may be passed over; an as-of report reads tens of
+    thousands of facts."""
     from tracker.fold.fact import Fact  # the fact records load only where facts are read
 
+    setters = tuple(getattr(Fact, name).__set__ for name in _MADE_OF)  # the slots' descriptors
     days: dict[str, date] = {}
     facts = []
-    new, set_field = object.__new__, object.__setattr__
+    new = object.__new__
     for row in rows:
         values = list(row)
         for i in _FLAGS:
@@ -138,7 +144,7 @@ def _facts_from_rows(rows: Iterable[Sequence[Any]], publishers: Mapping[str, str
         feed_id = values[_FEED]
         values += (False, publishers.get(feed_id, feed_id))  # analyst, publisher
         fact = new(Fact)
-        deque(map(set_field, repeat(fact), _MADE_OF, values), maxlen=0)
+        deque(map(call, setters, repeat(fact), values), maxlen=0)
         facts.append(fact)
     return facts
 
@@ -161,11 +167,15 @@ def load_facts(
     if dated_by is not None:
         dated = " AND (event_date <= ? OR fact_id IN (SELECT value FROM json_each(?)))"
         params += [dated_by.isoformat(), json.dumps(list(keeping))]
-    cursor = db.execute(
-        f"SELECT {_QUOTED} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY position, start",  # noqa: S608 (ours)
+    # Sorted here rather than by SQLite, which builds a temporary B-tree of every row read (a fifth
+    # of the query's time): the rows come in the order they were written, the log's, so only the
+    # facts within an article may need moving. Equal keys keep the order written.
+    rows = db.execute(
+        f"SELECT {_QUOTED} FROM facts WHERE {CURRENT_AT}{dated} ORDER BY rowid",  # noqa: S608 (ours)
         params,
-    )
-    return _facts_from_rows(cursor, publishers)
+    ).fetchall()
+    rows.sort(key=_READ_ORDER)
+    return _facts_from_rows(rows, publishers)
 
 
 def facts_known_at(store: Store, publishers: Mapping[str, str], until: int, **filters: Any) -> list[Fact]:
