@@ -205,16 +205,7 @@ class InterpretPool:
                 ends = [end for end in ends if end > done]
         except (TimeoutError, EOFError, OSError, WorkerDied) as exc:
             self._workers.discard(worker)
-            if not careful:
-                return todo[done:], True
-            if done < len(todo):
-                reason = (
-                    f"interpretation stopped after {self.backstop:g} s"
-                    if isinstance(exc, TimeoutError)
-                    else "interpretation worker died"
-                )
-                results[todo[done].position] = Interpreted((), reason)
-            return todo[done + 1 :], False
+            return self._left_after(exc, todo[done:], results, careful=careful)
         except BaseException:
             self._workers.discard(worker)
             raise
@@ -224,6 +215,27 @@ class InterpretPool:
         worker.uses += done
         self._workers.checkin(worker)
         return [], False
+
+    def _left_after(
+        self,
+        exc: BaseException,
+        unanswered: list[ArticleInput],
+        results: dict[int, Interpreted],
+        *,
+        careful: bool,
+    ) -> tuple[list[ArticleInput], bool]:
+        """What is left to interpret after a worker was killed or died with `unanswered` articles:
+        all of them, carefully; or, if it was already careful, all but the first, which it was on."""
+        if not careful:
+            return unanswered, True
+        if unanswered:
+            reason = (
+                f"interpretation stopped after {self.backstop:g} s"
+                if isinstance(exc, TimeoutError)
+                else "interpretation worker died"
+            )
+            results[unanswered[0].position] = Interpreted((), reason)
+        return unanswered[1:], False
 
     @staticmethod
     def _load_rules(worker: WorkerProcess, key: str, rules: tuple[Subject, ...]) -> None:
