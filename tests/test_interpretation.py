@@ -29,8 +29,10 @@ from tracker.events import (
     FeedRecovered,
     RecordedEvent,
 )
+from tracker.interpretation import pool as pool_module
 from tracker.interpretation.pool import InterpretPool
 from tracker.projections import stepped
+from tracker.projections.facts import interpret_in_process
 from tracker.report.feeds import feed_health
 from tracker.storage.store import Store
 from tracker.streams import article_stream
@@ -213,6 +215,22 @@ def test_a_worker_that_stops_answering_is_replaced() -> None:
     assert "stopped" in (results[4].skipped or "")
     # Those before it too: answered in one list with it, they were given to the fresh worker.
     assert all(results[p].skipped is None for p in (1, 2, 3, 5, 6, 7))
+
+
+def test_a_worker_stuck_on_a_slice_sent_ahead_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slices are sent one ahead of the answers: a worker stuck with a slice unanswered and the next
+    one sent is killed, and both slices' articles but the culprit are interpreted by a fresh one."""
+    monkeypatch.setattr(pool_module, "SLICE", 2)
+    articles = [*corpus(5), article("h", HOSTILE, "bad"), *corpus(6)[3:]]
+    events = [_recorded(e, n) for n, e in enumerate(articles, 1)]
+    with InterpretPool(1, budget=60, backstop=0.3) as pool:
+        results = pool.interpret(events, default_config().subjects)
+        assert pool.started >= 2
+    assert set(results) == {e.position for e in events}
+    assert "stopped" in (results[6].skipped or "")
+    assert all(results[p].skipped is None for p in results if p != 6)
+    serial = interpret_in_process([e for e in events if e.position != 6], default_config().subjects)
+    assert {p: r.rows for p, r in results.items() if p != 6} == {p: r.rows for p, r in serial.items()}
 
 
 def test_fetch_interprets_good_feeds_beside_a_hostile_one(tmp_path: Path) -> None:

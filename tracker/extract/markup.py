@@ -67,13 +67,12 @@ def _plain_number(value: int) -> bool:
     return 0xE000 <= value <= 0x10FFFF and not (0xFDD0 <= value <= 0xFDEF or (value & 0xFFFE) == 0xFFFE)
 
 
-def plain_markup(html: str) -> bool:
-    """True when every word piece of `html_lines(html)` is a word piece of `html` itself."""
-    if (
-        html.encode("utf-8", "surrogatepass").translate(None, _NOT_CONTROLS)
-        or "\ufffe" in html
-        or "\uffff" in html
-    ):
+def plain_markup(html: str, utf8: bytes | None = None) -> bool:
+    """True when every word piece of `html_lines(html)` is a word piece of `html` itself. `utf8`:
+    the UTF-8 of `html` (lone surrogates passed), if the caller has made it."""
+    if utf8 is None:
+        utf8 = html.encode("utf-8", "surrogatepass")
+    if utf8.translate(None, _NOT_CONTROLS) or "\ufffe" in html or "\uffff" in html:
         return False
     names = _TAG.findall(html)  # each holds one "<": every "<" must start one
     if len(names) != html.count("<") or not _TAG_NAMES.issuperset(names):

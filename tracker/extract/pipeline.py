@@ -33,7 +33,7 @@ from tracker.extract.model import Claim, Document
 from tracker.extract.sentences import split_sentences
 from tracker.extract.text import blocks
 from tracker.subjects.model import Subject
-from tracker.subjects.patterns import lowered, words_of
+from tracker.subjects.patterns import lowered, lowered_utf8, words_of
 
 _HEADLINE_MAX = 200
 _CLOSING = re.compile(r"[.!?…\"'”’)\]]$")
@@ -108,10 +108,16 @@ def markup_may_speak(title: str, html: str, extra: str, subjects: Sequence[Subje
     words to hold its text's (`plain_markup`), and short enough that its text is too (tags and
     references are longer than what they become, save a line break or two per element the parser
     implies). True otherwise: the caller converts it and asks `may_speak`."""
-    text = "\n".join((title, html, extra))
-    if len(text) > MAX_TEXT_CHARS // 4 or not plain_markup(html):
+    if len(title) + len(html) + len(extra) + 2 > MAX_TEXT_CHARS // 4:
         return True
-    return may_speak(text, subjects)
+    # The markup is encoded once, for the plain-markup check and the screen, and the text screened is
+    # made of the parts' UTF-8, not joined as text first (a fifth of the cost of a dismissal).
+    utf8 = html.encode("utf-8", "surrogatepass")
+    if not plain_markup(html, utf8):
+        return True
+    parts = (title.encode("utf-8", "surrogatepass"), utf8, extra.encode("utf-8", "surrogatepass"))
+    data = lowered_utf8(b"\n".join(parts), lambda: "\n".join((title, html, extra)))
+    return compiled_for(tuple(subjects)).may_speak_of(data)  # `may_speak`: the text is short enough
 
 
 def _headline_shorthand(claims: list[Claim], lede: int | None) -> list[Claim]:

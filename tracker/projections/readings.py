@@ -31,13 +31,17 @@ def readings_of(db: Executes, events: Sequence[RecordedEvent]) -> dict[int, Read
     )
 
     wanted: dict[int, tuple[str, int]] = {}
+    pages = False  # whether a page may be read with an article: most logs have none at all
     for recorded in events:
         event = recorded.event
         if isinstance(event, ArticleTextFetched):
             wanted[recorded.position] = (article_stream(event.feed_id, event.entry_key), recorded.position)
+            pages = True
         elif isinstance(event, ArticleObserved | ArticleRevised):
             wanted[recorded.position] = (page_stream_of(recorded.stream), recorded.position)
-    latest = _latest_before(db, list(wanted.values()))
+    if wanted and not pages:
+        pages = _page_before(db, max(position for _, position in wanted.values()))
+    latest = _latest_before(db, list(wanted.values())) if pages else {}
     found: dict[int, Reading | None] = {}
     for recorded in events:
         event, before = recorded.event, latest.get(wanted.get(recorded.position, ("", 0)))
@@ -51,6 +55,12 @@ def readings_of(db: Executes, events: Sequence[RecordedEvent]) -> dict[int, Read
         else:
             found[recorded.position] = None
     return found
+
+
+def _page_before(db: Executes, position: int) -> bool:
+    """Whether the log holds an article page before `position` (one step in the index by type)."""
+    sql = "SELECT 1 FROM events WHERE type = 'ArticleTextFetched' AND position < ? LIMIT 1"
+    return db.execute(sql, [position]).fetchone() is not None
 
 
 _IN_CHUNK = 500  # streams a query: far under SQLite's variable limit

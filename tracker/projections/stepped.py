@@ -5,10 +5,17 @@ its whole duration: a daemon polling the same store would wait, and fail. So it 
 chunk. For each chunk, outside any transaction, the events are read and prepared (the articles
 interpreted, in worker processes and in parallel when the runner's facts projection has a pool);
 then one short transaction applies the prepared results, in log order, and saves the checkpoints
-with the rows. While a chunk is applied, the next one is already read and being interpreted, so
-the workers do not wait for the applying. Chunks are sized so that a transaction holds the lock
-about `target_seconds`, and the lock is left free at least about as long between two of them, so
-a waiting writer gets in.
+with the rows. Chunks are sized so that a transaction holds the lock about `target_seconds`.
+
+Between two transactions the lock is left free for GAP seconds: another writer waits in SQLite's
+busy handler, which sleeps at most 100 ms between its attempts, so a gap longer than that (with
+room for the waiting process to be scheduled) lets it in, however long the transaction before it
+held the lock; a longer gap would only idle the catch-up. Reading the next chunk fills the gap.
+
+The workers never wait for the writing or for the gap: AHEAD chunks past the one being applied
+are read and being interpreted all along, so the main process (reading, applying, writing, and the
+gaps) and the workers (interpreting) each go at their own pace, and a rebuild takes as long as the
+slower of the two, not their sum.
 
 What a reader sees meanwhile: every projection is consistent with its own checkpoint (rows and
 checkpoint commit together), but a projection may lag the log, and during a rebuild the projections
@@ -20,7 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,7 +42,12 @@ if TYPE_CHECKING:
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
 TARGET_SECONDS = 0.2  # the longest a chunk's transaction should hold the write lock
-MIN_GAP = 0.1  # the shortest time the lock is left free between two chunks
+GAP = 0.15  # the time the lock is left free between two chunks: over the busy handler's 100 ms
+AHEAD = 2  # chunks read and being interpreted past the one being applied
+# The catch-up's page cache. SQLite's default, 2 MiB, is smaller than the pages one chunk's rows
+# reach in the articles' indexes (keyed by hashed streams, so spread over the whole index): pages
+# written were spilled and read back within the transaction (a third more system CPU).
+CACHE_KIB = 64 * 1024
 
 
 def catch_up_in_steps(
@@ -57,44 +70,43 @@ def catch_up_in_steps(
     target, _ = store.head()
     if not rebuild and _caught_up(store, runner, only, target) and not _finish_pending(store, runner, only):
         return CatchUp({}, (), ())  # nothing to apply (a pass of 304s): no transaction is taken
-    chunk, committed, gap = FIRST_CHUNK, 0.0, 0.0
-    ahead: _Ahead | None = None
-    while True:
-        after = furthest_behind(store, runner, only)
-        if ahead is not None and ahead.after == after:
-            current, ahead = ahead, None
-        else:
-            current = _Ahead.start(store, runner, only, after, chunk)
-        end = current.events[-1].position if current.events else after + chunk
-        if end < target:  # the next chunk is read and interpreted while this one is applied
-            ahead = _Ahead.start(store, runner, only, end, chunk)
-        current.ready()
-        # Reading and interpreting left the lock free; leave it free long enough for a writer
-        # waiting in SQLite's busy handler (which retries every 100 ms) to get in.
-        time.sleep(max(0.0, gap - (time.monotonic() - committed)))
-        started = time.monotonic()
-        with store.transaction():
-            # Derived tables (the story) are refolded once, by the chunk that reaches the target.
-            result = runner.catch_up(
-                store,
-                only=only,
-                max_events=chunk,
-                prefetched=(after, current.events),
-                finish=end >= target,
-            )
-        committed = time.monotonic()
-        held = committed - started
-        gap = max(MIN_GAP, min(held, target_seconds))
-        for name, count in result.applied.items():
-            applied[name] = applied.get(name, 0) + count
-        rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
-        failures.extend(result.failures)
-        if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
-            if ahead is not None:  # not needed after all: let its interpretation end first
-                with contextlib.suppress(Exception):
-                    ahead.ready()
-            return CatchUp(applied, tuple(rebuilt), tuple(failures))
-        chunk = _resized(chunk, held, target_seconds)
+    chunk, committed = FIRST_CHUNK, 0.0
+    ahead: deque[_Ahead] = deque()  # the chunks after the current one, read and being interpreted
+    with _page_cache(store):
+        while True:
+            after = furthest_behind(store, runner, only)
+            if ahead and ahead[0].after == after:
+                current = ahead.popleft()
+            else:  # a projection went elsewhere (it skipped events): start again from where it is
+                _abandon(ahead)
+                current = _Ahead.start(store, runner, only, after, chunk)
+            # Keep AHEAD chunks interpreting past this one, so the workers always have work while
+            # this chunk is applied and while the lock is left free.
+            while len(ahead) < AHEAD and (ahead[-1] if ahead else current).end < target:
+                ahead.append(_Ahead.start(store, runner, only, (ahead[-1] if ahead else current).end, chunk))
+            current.ready()
+            # Reading left the lock free; leave it free long enough for a waiting writer to get in.
+            time.sleep(max(0.0, GAP - (time.monotonic() - committed)))
+            started = time.monotonic()
+            with store.transaction():
+                # Derived tables (the story) are refolded once, by the chunk that reaches the target.
+                result = runner.catch_up(
+                    store,
+                    only=only,
+                    max_events=chunk,
+                    prefetched=(after, current.events),
+                    finish=current.end >= target,
+                )
+            committed = time.monotonic()
+            held = committed - started
+            for name, count in result.applied.items():
+                applied[name] = applied.get(name, 0) + count
+            rebuilt.extend(name for name in result.rebuilt if name not in rebuilt)
+            failures.extend(result.failures)
+            if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
+                _abandon(ahead)
+                return CatchUp(applied, tuple(rebuilt), tuple(failures))
+            chunk = _resized(chunk, held, target_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +114,7 @@ class _Ahead:
     """A chunk of the log read after `after`, being prepared (in the background) by the projections."""
 
     after: int
+    end: int  # the log position the chunk reaches
     events: list[RecordedEvent]
     ready: Ready
 
@@ -110,7 +123,27 @@ class _Ahead:
         cls, store: Store, runner: ProjectionRunner, only: Sequence[str] | None, after: int, chunk: int
     ) -> _Ahead:
         events = list(store.read(after=after, until=after + chunk))
-        return cls(after, events, runner.prepare_ahead(store, events, only))
+        end = events[-1].position if events else after + chunk
+        return cls(after, end, events, runner.prepare_ahead(store, events, only))
+
+
+def _abandon(ahead: deque[_Ahead]) -> None:
+    """Forget the chunks read ahead that will not be applied as they are, once their
+    interpretation has ended (their results are not wanted, nor their failures)."""
+    while ahead:
+        with contextlib.suppress(Exception):
+            ahead.popleft().ready()
+
+
+@contextlib.contextmanager
+def _page_cache(store: Store) -> Iterator[None]:
+    """A larger page cache for the catch-up, the connection's own again after it."""
+    previous = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    store.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    try:
+        yield
+    finally:
+        store.conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def furthest_behind(store: Store, runner: ProjectionRunner, only: Sequence[str] | None) -> int:

@@ -24,8 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from tracker.subjects.inflect import VerbForm, inflect
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _TOKEN = re.compile(r"\{[^{}]*\}|\(|\)\??|\||\.{2,3}(?=\s|$)|[^\s(){}|]+")
 _DOTTED_INITIALS = re.compile(r"^(?:[A-Z]\.){2,}$")
@@ -92,12 +96,19 @@ def word_piece_list(text: str) -> list[bytes]:
 
 def lowered(text: str) -> bytes:
     """`text` lower-cased, in UTF-8: its word pieces are the runs of a-z and 0-9 in it (`pieces_of`)."""
-    data = text.encode("utf-8", "surrogatepass").lower()
+    return lowered_utf8(text.encode("utf-8", "surrogatepass"), lambda: text)
+
+
+def lowered_utf8(data: bytes, text: Callable[[], str]) -> bytes:
+    """`lowered` of the text whose UTF-8 (lone surrogates passed) is `data`, for a caller that has
+    encoded it already; `text()` gives the text itself, needed only when it holds İ or the Kelvin
+    sign. (Encoding is character by character: the UTF-8 of texts joined is their UTF-8 joined.)"""
+    data = data.lower()
     # Lower-casing the bytes (several times faster than the text, once it holds a curly quote)
     # changes only A-Z; the other characters are all bytes above 127, spaces to the split, except
     # two whose lower case holds an ASCII letter.
     if _LOWERS_TO_ASCII[0] in data or _LOWERS_TO_ASCII[1] in data:
-        data = text.lower().encode("utf-8", "surrogatepass")
+        data = text().lower().encode("utf-8", "surrogatepass")
     return data
 
 
