@@ -21,11 +21,11 @@ from pathlib import Path
 from tracker.daemon.background import StoreThread
 from tracker.daemon.storage import is_storage_failure
 from tracker.projections.runner import ProjectionRunner
-from tracker.projections.stepped import furthest_behind
+from tracker.projections.stepped import furthest_behind, resized
 from tracker.storage.store import Store
 
 INTERPRETATION = ("facts", "story")
-MIN_CHUNK, MAX_CHUNK = 10, 5000
+MAX_CHUNK = 5000  # smaller than a rebuild's: a daemon interprets one chunk at a time
 
 
 class CatchUpWorker(StoreThread):
@@ -80,7 +80,7 @@ class CatchUpWorker(StoreThread):
                 )
             elapsed = time.monotonic() - started
             self.chunks += 1
-            self._resize(elapsed)
+            self._chunk = resized(self._chunk, elapsed, self.target_seconds, largest=MAX_CHUNK)
             if self._lag(store, runner) == 0:
                 # caught up (events a projection could not apply are recorded and skipped); the
                 # alert reactor compares the story before and after
@@ -88,12 +88,6 @@ class CatchUpWorker(StoreThread):
                 return
             # Leave the write lock free about as long as it was held, so waiting polls commit.
             self._stopping.wait(max(0.02, elapsed))
-
-    def _resize(self, elapsed: float) -> None:
-        if elapsed < self.target_seconds / 2:
-            self._chunk = min(MAX_CHUNK, self._chunk * 2)
-        elif elapsed > self.target_seconds:
-            self._chunk = max(MIN_CHUNK, int(self._chunk * self.target_seconds / elapsed))
 
     def _lag(self, store: Store, runner: ProjectionRunner) -> int:
         statuses = [s for s in runner.status(store) if s.name in self.projections]

@@ -106,7 +106,7 @@ def catch_up_in_steps(
             if _caught_up(store, runner, only, target):  # events a projection fails on are skipped
                 _abandon(ahead)
                 return CatchUp(applied, tuple(rebuilt), tuple(failures))
-            chunk = _resized(chunk, held, target_seconds)
+            chunk = resized(chunk, held, target_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +163,10 @@ def _finish_pending(store: Store, runner: ProjectionRunner, only: Sequence[str] 
     return any(p.name in pending for p in runner.projections if only is None or p.name in only)
 
 
-def _resized(chunk: int, held: float, target: float) -> int:
+def resized(chunk: int, held: float, target: float, *, largest: int = MAX_CHUNK) -> int:
+    """The next chunk's size, after one that held the lock `held` seconds against `target`."""
     if held < target / 2:
-        return min(MAX_CHUNK, chunk * 2)
+        return min(largest, chunk * 2)
     if held > target:
         return max(MIN_CHUNK, int(chunk * target / held))
     return chunk
