@@ -1,4 +1,6 @@
 import dataclasses
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig, FullTextMode, load_config
 from tracker.demo.documents import demo_feeds, load_document
 from tracker.errors import ConfigError
-from tracker.extract.text import html_lines, html_to_text, text_shorter_than
+from tracker.extract.text import html_lines, html_text_shorter_than, html_to_text, text_shorter_than
 from tracker.pages.policy import SHORT_TEXT, wants_page
 from tracker.parsing.feed import parse_feed
 from tracker.storage import page_store
@@ -51,6 +53,50 @@ def test_the_length_test_stops_early_with_the_full_conversions_answer() -> None:
         length, lines = len(html_to_text(document)), html_lines(document)
         for limit in {0, 1, 2, 3, SHORT_TEXT, length - 1, length, length + 1, length + 2}:
             assert text_shorter_than(lines, limit) == (length < limit), (document[:80], limit)
+
+
+def _press_as_html() -> list[str]:
+    """The press articles' paragraphs as markup of several shapes."""
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted((Path(__file__).parent / "data" / "press").glob("*/articles.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    shapes: list[Callable[[list[str]], str]] = [
+        lambda ps: "".join(f"<p>{p}</p>" for p in ps),
+        lambda ps: "<div>" + "<br>".join(ps) + "</div>",
+        lambda ps: "".join(
+            f"<p><a href='x?a<b'>{p[:40]}</a> {p[40:]}" for p in ps
+        ),  # unclosed, "<" in values
+        lambda ps: "".join(f"<p>{p}<!-- a <p>note</p> --><script>if (a<b) {{}}</script></p>" for p in ps),
+        lambda ps: "<table>" + "".join(f"<tr><td><b><i>{p}</b></i>" for p in ps) + "</table>",
+        lambda ps: "".join(
+            f"<h2>{p[:30]}</h2><blockquote>{p.replace(' ', '&#10;', 3)}&amp;</blockquote>" for p in ps
+        ),
+    ]
+    return [shape(text.split("\n\n")) for text in texts[:40] for shape in shapes]
+
+
+def test_the_teaser_test_reads_the_start_and_answers_as_the_whole_text_would() -> None:
+    """Deciding from the markup before a cut gives the whole conversion's answer, wherever the
+    cut falls (every limit moves it): between tags, inside comments, scripts, unclosed and
+    misnested elements, attribute values holding "<", and character references."""
+    documents = [
+        entry.content or entry.summary or ""
+        for feed in demo_feeds()
+        for entry in parse_feed(load_document(feed["file"])).entries
+    ] + _press_as_html()
+    # A line the cut ends early may read otherwise than the whole line: not boilerplate, or shorter.
+    documents += ["<p>Adver<b>tisement</b></p>" * 30, "<p>Read <i>more</i></p><div>" + "word " * 300]
+    decided_early = 0
+    for document in documents:
+        lines = html_lines(document)
+        for limit in range(1, len(document) // 2 + 50, 37):
+            whole = text_shorter_than(lines, limit)
+            assert html_text_shorter_than(document, limit) == whole, (document[:80], limit)
+            decided_early += not whole and document.find("<", 2 * limit) > 0
+    assert decided_early > 1000  # the cut was taken, not only the whole document read
 
 
 def test_never_always_and_missing_links() -> None:

@@ -30,9 +30,9 @@ def wants_page(mode: FullTextMode, link: str | None, summary: str | None, conten
     if mode == "always":
         return True
     if content:
-        # Only the text's length matters: the conversion stops once it is long enough.
-        from tracker.extract.text import html_lines, text_shorter_than
+        # Only the text's length matters: the conversion reads no further than it needs.
+        from tracker.extract.text import html_text_shorter_than
 
-        return text_shorter_than(html_lines(content), SHORT_TEXT)
+        return html_text_shorter_than(content, SHORT_TEXT)
     text = entry_text(summary, content)
     return len(text) < SHORT_TEXT or _CUT_MARKS.search(text) is not None

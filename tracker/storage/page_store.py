@@ -55,9 +55,9 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
     if not modes:
         return 0
     stamp = format_utc(now)
-    queued = 0
     rechecks: list[tuple[str, str]] = []
     marks = _marks(store, modes)
+    decided: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}  # by whether the page is wanted
     for row in _candidates(store, modes, marks):
         stream, feed_id, *_, position, status, queued_for = row
         if status == "pending" and queued_for < position:
@@ -69,33 +69,42 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
             or (status == "unwanted" and modes[feed_id] == "always")
         )
         if considered:
-            queued += decide(store, modes[feed_id], row[:7], stamp)
+            wanted, values = _decision(modes[feed_id], row[:7], stamp)
+            decided[wanted].append(values)
+    for wanted, rows in decided.items():  # one row a stream: the order between them is free
+        store.conn.executemany(_QUEUED if wanted else _UNWANTED, rows)
     _advance_marks(store, modes, marks, rechecks)
-    return queued
+    return len(decided[True])
+
+
+_UNWANTED = (
+    "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, "
+    "next_attempt_at, article_position, updated_at) VALUES (?, ?, ?, ?, 'unwanted', 0, ?, ?, ?) "
+    "ON CONFLICT (stream) DO UPDATE SET article_position = excluded.article_position, "
+    "updated_at = excluded.updated_at"
+)
+_QUEUED = (
+    "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, next_attempt_at, "
+    "article_position, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
+    "ON CONFLICT (stream) DO UPDATE SET url = excluded.url, status = 'pending', attempts = 0, "
+    "next_attempt_at = excluded.next_attempt_at, article_position = excluded.article_position, "
+    "updated_at = excluded.updated_at"
+)
 
 
 def decide(store: Store, mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> bool:
     """Queue the page of one article version (stream, feed, entry key, link, summary, content,
     position), or mark the version considered; returns whether its page was queued."""
+    wanted, values = _decision(mode, article, stamp)
+    store.conn.execute(_QUEUED if wanted else _UNWANTED, values)
+    return wanted
+
+
+def _decision(mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> tuple[bool, tuple[object, ...]]:
+    """Whether the page of an article version (as `decide` takes it) is wanted, and its row."""
     stream, feed_id, entry_key, link, summary, content, position = article
-    if not wants_page(mode, link, summary, content):
-        store.conn.execute(
-            "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, "
-            "next_attempt_at, article_position, updated_at) VALUES (?, ?, ?, ?, 'unwanted', 0, ?, ?, ?) "
-            "ON CONFLICT (stream) DO UPDATE SET article_position = excluded.article_position, "
-            "updated_at = excluded.updated_at",
-            (stream, feed_id, entry_key, link or "", stamp, position, stamp),
-        )
-        return False
-    store.conn.execute(
-        "INSERT INTO page_fetches (stream, feed_id, entry_key, url, status, attempts, next_attempt_at, "
-        "article_position, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
-        "ON CONFLICT (stream) DO UPDATE SET url = excluded.url, status = 'pending', attempts = 0, "
-        "next_attempt_at = excluded.next_attempt_at, article_position = excluded.article_position, "
-        "updated_at = excluded.updated_at",
-        (stream, feed_id, entry_key, link, stamp, position, stamp),
-    )
-    return True
+    values = (stream, feed_id, entry_key, link or "", stamp, position, stamp)  # a wanted page has a link
+    return wants_page(mode, link, summary, content), values
 
 
 # Which rows can change a decision, without reading every article: the article versions the log
