@@ -63,6 +63,10 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
             '[[feeds]]\nid = "Bad_ID"\nurl = "https://x.org"\n',
             "feeds[2] (id 'Bad_ID'): id: must be lower-case",
         ),
+        (
+            '[[feeds]]\nid = "bad\\n"\nurl = "https://x.org"\n',  # a regex's "$" would take it
+            "id: must be lower-case",
+        ),
         ('[[feeds]]\nurl = "https://x.org"\n', "feeds[2]: id: required key is missing"),
         ('[[feeds]]\nid = "n"\nurl = "https://x.org"\ninterval = 5\n', "feeds[2] (id 'n'): interval:"),
         ("[fetch]\nmax_per_host = 0\n", "fetch: max_per_host:"),

@@ -144,6 +144,22 @@ class Checkpoint(_Checked):
     convert_text = staticmethod(parse_checkpoint)
 
 
+def _feed_id(text: str) -> str:
+    from tracker.config import feed_id_problem
+
+    problem = feed_id_problem(text)
+    if problem:
+        raise ValueError(f"a feed id {problem}")
+    return text
+
+
+class FeedId(_Checked):
+    """A feed's id, as feeds.toml may give one."""
+
+    name = "feed id"
+    convert_text = staticmethod(_feed_id)
+
+
 class FilePath(click.Path):
     """click.Path that refuses a NUL byte or text no file name can hold (a lone surrogate): `os.stat`
     raises ValueError or UnicodeEncodeError on them, which click lets out."""
@@ -160,6 +176,7 @@ class FilePath(click.Path):
 
 
 PERIOD = PeriodParam()
+FEED_ID = FeedId()
 CHECKPOINT = Checkpoint()
 MOMENT_BY = MomentBy()
 EVENT_TYPE = EventType()

@@ -21,7 +21,7 @@ from tracker.subjects.story_packs import DEFAULT_STORY, load_stories
 from tracker.tables import FieldError, TableError, build
 
 DEFAULT_INTERVAL = "30m"
-_FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FEED_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _TOP_LEVEL_KEYS = {"feeds", "subjects", "fetch", "stories", "alerts"}
 _T = TypeVar("_T")
 # Headers every request carries from tracker itself.
@@ -29,6 +29,15 @@ _OWN_HEADERS = ("host", "content-length", "accept-encoding", "if-none-match", "i
 
 
 FullTextMode = Literal["never", "always", "auto"]
+
+
+def feed_id_problem(text: str) -> str | None:
+    """What makes `text` no feed id (None: it is one)."""
+    if not 1 <= len(text) <= 64:
+        return "must be 1 to 64 characters"
+    if not _FEED_ID.fullmatch(text):
+        return f"must be lower-case letters, digits and '-' (got {text!r})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,9 @@ class FeedConfig:
     ignore_robots: bool = False  # fetch this feed's pages even where robots.txt disallows them
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.id) <= 64:
-            raise FieldError("id", "must be 1 to 64 characters")
-        if not _FEED_ID.match(self.id):
-            raise FieldError("id", f"must be lower-case letters, digits and '-' (got {self.id!r})")
+        problem = feed_id_problem(self.id)
+        if problem:
+            raise FieldError("id", problem)
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FieldError("url", f"must be an http:// or https:// URL (got {self.url!r})")

@@ -13,7 +13,7 @@ import click
 
 from tracker import output
 from tracker.cli.group import DATA_FORMATS, Options, check_option, handled, main, open_store, shared_options
-from tracker.cliparams import DURATION
+from tracker.cliparams import DURATION, FEED_ID
 from tracker.clock import system_clock
 from tracker.completion import complete_feed_ids, complete_tags
 from tracker.errors import ConfigError, TrackerError
@@ -268,7 +268,7 @@ def _pages_cell(counts: PageCounts | None) -> str:
 
 
 @feeds.command("reset")
-@click.argument("feed_id", shell_complete=complete_feed_ids)
+@click.argument("feed_id", type=FEED_ID, shell_complete=complete_feed_ids)
 @shared_options()
 @handled
 def feeds_reset(feed_id: str, opts: Options) -> None:
