@@ -7,6 +7,7 @@ outside 1900-01-01 … now + 2 days count as missing, so neither can fail a feed
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -107,7 +108,7 @@ def test_hostile_feeds_fail_nothing_else_through_the_cli(tmp_path: Path) -> None
 
 
 def entry(**fields: object) -> ParsedEntry:
-    base: dict[str, object] = dict.fromkeys(ParsedEntry.__slots__)
+    base: dict[str, object] = {f.name: None for f in dataclasses.fields(ParsedEntry) if f.init}
     return ParsedEntry(**{**base, **fields})  # type: ignore[arg-type]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import pickle
 import re
 
 import pytest
@@ -103,3 +105,28 @@ def test_the_content_hash_is_the_one_stores_hold(title: str, text: str, link: st
             content_hash(e)
         return
     assert content_hash(e) == expected
+
+
+def test_a_parse_worker_sends_each_entry_with_its_content_hash() -> None:
+    """Hashed where it is parsed, in a worker process: the hash arrives with the entry, is the one
+    stores hold, and a copy with other text gets its own."""
+    from tracker.demo.documents import demo_feeds, load_document
+    from tracker.parsing.pool import ParsePool
+
+    with ParsePool(workers=1) as pool:
+        entries = [e for feed in demo_feeds() for e in pool.parse(load_document(feed["file"])).entries]
+    assert len(entries) > 10
+    for e in entries:
+        assert e.content_hash == _hash_as_stored(e), e.guid
+    edited = dataclasses.replace(entries[0], summary=f"{entries[0].summary} More.")
+    assert edited.content_hash == _hash_as_stored(edited) != entries[0].content_hash
+    copied = pickle.loads(pickle.dumps(entries[0]))
+    assert copied == entries[0] and copied.content_hash == entries[0].content_hash
+
+
+def test_an_entry_whose_text_cannot_be_hashed_carries_no_hash_and_fails_when_planned() -> None:
+    broken = entry(guid="g", text="freed \ud800")
+    assert broken.content_hash is None
+    with pytest.raises(UnicodeEncodeError):
+        content_hash(broken)
+    assert plan("wire", [broken, entry("h")], {}).new == 1

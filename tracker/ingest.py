@@ -14,43 +14,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from tracker import revisions
 from tracker.events import ArticleObserved, ArticleRevised, Event, encode
-from tracker.parsing.model import ParsedEntry
+from tracker.parsing.model import ParsedEntry, fold_whitespace, hash_content
 from tracker.streams import article_stream
 from tracker.textsafe import clean_text
 
 
-def _norm(text: str | None) -> str:
-    # str.split() splits on exactly what `\s` matches: this is `re.sub(r"\s+", " ", text).strip()`,
-    # several times faster (every entry of every fetch is hashed).
-    return " ".join(text.split()) if text else ""
-
-
 def content_hash(entry: ParsedEntry) -> str:
-    """What counts as "the content changed": title, link and text, whitespace folded."""
-    texts = (_norm(entry.title), (entry.link or "").strip(), _norm(entry.summary), _norm(entry.content))
-    return hashlib.sha256(_json_array(texts)).hexdigest()
-
-
-def _json_array(texts: tuple[str, ...]) -> bytes:
-    """`json.dumps(list(texts), ensure_ascii=False)` in UTF-8, the form every stored content hash
-    was made from, written by orjson, which escapes each code point as that call does (a test
-    compares them over all of Unicode) at a tenth of its cost: every entry of every changed feed is
-    hashed. A lone surrogate, which orjson refuses, takes the json module's path and fails to
-    encode there, as it always has."""
-    try:
-        return b"[" + b", ".join(map(orjson.dumps, texts)) + b"]"
-    except orjson.JSONEncodeError:
-        return json.dumps(list(texts), ensure_ascii=False).encode("utf-8")
+    """The entry's content hash (`hash_content`), as it was computed when the entry was built; an
+    entry whose text cannot be hashed raises here, and is skipped alone."""
+    return entry.content_hash or hash_content(entry.title, entry.link, entry.summary, entry.content)
 
 
 def entry_keys(entries: Sequence[ParsedEntry]) -> list[str]:
@@ -73,7 +52,7 @@ def _base_key(entry: ParsedEntry) -> str:
         return f"guid:{entry.guid}"
     if entry.link:
         return f"link:{entry.link}"
-    text = f"{_norm(entry.title)}\x1f{_norm(entry.summary)}\x1f{_norm(entry.content)}"
+    text = "\x1f".join(map(fold_whitespace, (entry.title, entry.summary, entry.content)))
     # surrogatepass: a key is computable for any str; such an entry is refused later, alone.
     return "text:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
