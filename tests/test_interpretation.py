@@ -288,6 +288,37 @@ def test_a_rebuild_never_keeps_another_writer_waiting(tmp_path: Path) -> None:
     assert max(waits) < 1.0, sorted(waits)[-5:]
 
 
+def _retries(schedule: list[float], start: float, until: float) -> list[float]:
+    """When a writer that began waiting at `start` tries again, sleeping `schedule` in turn (its
+    last sleep repeated), up to `until`."""
+    times, t = [], start
+    for n in range(10_000):
+        t += schedule[min(n, len(schedule) - 1)]
+        times.append(t)
+        if t > until:
+            return times
+    raise AssertionError("unreachable")
+
+
+SQLITE_BUSY_SLEEPS = [d / 1000 for d in (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)]
+DAEMON_BUSY_SLEEPS = [min(0.1, 0.005 * 2**n) for n in range(8)]  # storage.lock_wait.begin_immediate
+
+
+@pytest.mark.parametrize("schedule", [SQLITE_BUSY_SLEEPS, DAEMON_BUSY_SLEEPS], ids=["sqlite", "daemon"])
+def test_after_any_transaction_a_writer_that_waited_for_it_tries_again_within_the_gap(
+    schedule: list[float],
+) -> None:
+    """Whenever during a transaction another writer began waiting, its next attempt after the
+    commit falls inside the gap that follows, with 30 ms to spare for the system to run it."""
+    for held in [n / 1000 for n in range(0, 400, 3)]:
+        gap = stepped.gap_after(held)
+        assert 0 < gap <= stepped.GAP
+        for start in [held * k / 20 for k in range(21)]:
+            after_commit = [t - held for t in _retries(schedule, start, held + 1) if t >= held]
+            assert after_commit[0] <= gap - 0.03, (held, start, after_commit[0], gap)
+    assert stepped.gap_after(0.001) < stepped.GAP / 2  # a short transaction is not followed by a long idle
+
+
 def _recorded(event: ArticleObserved, position: int) -> RecordedEvent:
     stream = f"article:{event.entry_key}"
     return RecordedEvent(position, f"id{position}", stream, 1, event, {}, None, "2025-09-11T12:00:00Z")

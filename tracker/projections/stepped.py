@@ -7,10 +7,13 @@ interpreted, in worker processes and in parallel when the runner's facts project
 then one short transaction applies the prepared results, in log order, and saves the checkpoints
 with the rows. Chunks are sized so that a transaction holds the lock about `target_seconds`.
 
-Between two transactions the lock is left free for GAP seconds: another writer waits in SQLite's
-busy handler, which sleeps at most 100 ms between its attempts, so a gap longer than that (with
-room for the waiting process to be scheduled) lets it in, however long the transaction before it
-held the lock; a longer gap would only idle the catch-up. Reading the next chunk fills the gap.
+Between two transactions the lock is left free long enough for a writer that waited for it to get
+in (`gap_after`): another writer waits in SQLite's busy handler, or in the daemon's equivalent,
+which sleep between attempts at most 100 ms and at most about twice as long as they have waited.
+So after a transaction that held the lock long, the gap is GAP, over 100 ms with room for the
+waiting process to be scheduled; after a short one (a first fetch's catch-up writes only facts), a
+writer that began waiting during it tries again sooner, and the gap is that much shorter, rather
+than idle the workers. Reading the next chunk fills the gap.
 
 The workers never wait for the writing or for the gap: AHEAD chunks past the one being applied
 are read and being interpreted all along, so the main process (reading, applying, writing, and the
@@ -45,7 +48,7 @@ FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
 # this plus a gap. At 0.4 s a 100k rebuild ran 5% faster, but another writer then waited up to 1.0 s
 # for the lock (0.63 s at 0.2 s): a daemon's poll matters more than those seconds of a rebuild.
 TARGET_SECONDS = 0.2
-GAP = 0.15  # the time the lock is left free between two chunks: over the busy handler's 100 ms
+GAP = 0.15  # the longest the lock is left free between two chunks: over the busy handler's 100 ms
 AHEAD = 2  # chunks read and being interpreted past the one being applied
 # The catch-up's page cache. SQLite's default, 2 MiB, is smaller than the pages one chunk's rows
 # reach in the articles' indexes (keyed by hashed streams, so spread over the whole index): pages
@@ -73,7 +76,7 @@ def catch_up_in_steps(
     target, _ = store.head()
     if not rebuild and _caught_up(store, runner, only, target) and not _finish_pending(store, runner, only):
         return CatchUp({}, (), ())  # nothing to apply (a pass of 304s): no transaction is taken
-    chunk, committed = FIRST_CHUNK, 0.0
+    chunk, committed, held = FIRST_CHUNK, 0.0, 0.0
     ahead: deque[_Ahead] = deque()  # the chunks after the current one, read and being interpreted
     with _page_cache(store):
         while True:
@@ -89,7 +92,7 @@ def catch_up_in_steps(
                 ahead.append(_Ahead.start(store, runner, only, (ahead[-1] if ahead else current).end, chunk))
             current.ready()
             # Reading left the lock free; leave it free long enough for a waiting writer to get in.
-            time.sleep(max(0.0, GAP - (time.monotonic() - committed)))
+            time.sleep(max(0.0, gap_after(held) - (time.monotonic() - committed)))
             started = time.monotonic()
             with store.transaction():
                 # Derived tables (the story) are refolded once, by the chunk that reaches the target.
@@ -164,6 +167,15 @@ def _finish_pending(store: Store, runner: ProjectionRunner, only: Sequence[str] 
     """Whether a projection's finish() failed or was deferred: the next catch-up must run it."""
     pending = checkpoints.failed_finish(store.conn)
     return any(p.name in pending for p in runner.projections if only is None or p.name in only)
+
+
+def gap_after(held: float) -> float:
+    """How long to leave the lock free after a transaction that held it `held` seconds. A writer
+    that began waiting during it is asleep in its busy handler for at most max(5 ms, twice as long
+    as it has waited) between attempts (SQLite's: 1, 2, 5, 10, 15 … 100 ms; the daemon's
+    `begin_immediate`: 5 ms doubling to 100), so it tries again within 5 ms + 2 × `held` of the
+    commit; 30 ms more let the system schedule it. Never more than GAP."""
+    return min(GAP, 0.035 + 2 * held)
 
 
 def resized(chunk: int, held: float, target: float, *, largest: int = MAX_CHUNK) -> int:
