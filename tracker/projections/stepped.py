@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 200, 10, 20_000
 # The longest a chunk's transaction should hold the write lock: a writer waiting for it waits about
-# this plus a gap. At 0.4 s a 100k rebuild ran 5% faster, but another writer then waited up to 1.0 s
-# for the lock (0.63 s at 0.2 s): a daemon's poll matters more than those seconds of a rebuild.
+# this plus a gap. At 0.4 s a 100k rebuild ran 5-6% faster, but another writer's longest wait passed
+# a second in two runs of four (at 0.2 s, 0.84 s at most in five): a daemon's poll matters more.
 TARGET_SECONDS = 0.2
 GAP = 0.15  # the longest the lock is left free between two chunks: over the busy handler's 100 ms
 AHEAD = 2  # chunks read and being interpreted past the one being applied
