@@ -34,6 +34,7 @@ from tracker.interpretation.pool import InterpretPool
 from tracker.projections import stepped
 from tracker.projections.facts import interpret_in_process
 from tracker.report.feeds import feed_health
+from tracker.storage import lock_wait
 from tracker.storage.store import Store
 from tracker.streams import article_stream
 
@@ -301,7 +302,7 @@ def _retries(schedule: list[float], start: float, until: float) -> list[float]:
 
 
 SQLITE_BUSY_SLEEPS = [d / 1000 for d in (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)]
-DAEMON_BUSY_SLEEPS = [min(0.1, 0.005 * 2**n) for n in range(8)]  # storage.lock_wait.begin_immediate
+DAEMON_BUSY_SLEEPS = [min(lock_wait.LONGEST_PAUSE, lock_wait.FIRST_PAUSE * 2**n) for n in range(8)]
 
 
 @pytest.mark.parametrize("schedule", [SQLITE_BUSY_SLEEPS, DAEMON_BUSY_SLEEPS], ids=["sqlite", "daemon"])

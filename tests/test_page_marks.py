@@ -59,7 +59,7 @@ def full_scan(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> int:
         [*modes, *always],
     ).fetchall()
     stamp = format_utc(now)
-    return sum(page_store.decide(store, modes[row[1]], row, stamp) for row in rows)
+    return page_store.record_decisions(store, [(modes[row[1]], row) for row in rows], stamp)
 
 
 def queue(store: Store) -> list[tuple[object, ...]]:

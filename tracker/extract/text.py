@@ -173,7 +173,7 @@ def html_text_shorter_than(html: str, limit: int) -> bool:
     `html` cut just before a tag is the whole document's up to the cut (elements still open are
     closed at the end). Every line of the cut text but the last, which the cut may end early, is
     then a line of the whole text: when those lines alone reach `limit`, so does the whole text.
-    Otherwise the whole is read. (`tests/test_text.py` compares the two ways.)"""
+    Otherwise the whole is read. (`tests/test_page_policy.py` compares the two ways.)"""
     cut = html.find("<", _PREFIX_PER_CHARACTER * limit)
     if cut > 0:
         lines = html_lines(html[:cut]).rstrip("\n")

@@ -6,6 +6,10 @@ from __future__ import annotations
 import sqlite3
 import time
 
+# The pauses between attempts: the first, doubled after each, up to the longest (SQLite's own busy
+# handler sleeps at most as long, so a writer that leaves the lock free longer lets either kind in).
+FIRST_PAUSE, LONGEST_PAUSE = 0.005, 0.1
+
 
 async def begin_immediate(
     conn: sqlite3.Connection, patience: float, busy_timeout_ms: int, *, restore: int | None = None
@@ -16,7 +20,7 @@ async def begin_immediate(
     task's transaction on this connection could run; the caller restores it after the commit."""
     import asyncio  # loaded already by whoever runs the loop; a store that only reads never needs it
 
-    deadline, pause = time.monotonic() + patience, 0.005
+    deadline, pause = time.monotonic() + patience, FIRST_PAUSE
     while True:
         if restore is not None:
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -32,4 +36,4 @@ async def begin_immediate(
         finally:
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.1)
+        pause = min(pause * 2, LONGEST_PAUSE)

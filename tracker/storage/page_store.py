@@ -57,24 +57,21 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
     stamp = format_utc(now)
     rechecks: list[tuple[str, str]] = []
     marks = _marks(store, modes)
-    decided: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}  # by whether the page is wanted
+    considered: list[tuple[FullTextMode, tuple[Any, ...]]] = []
     for row in _candidates(store, modes, marks):
         stream, feed_id, *_, position, status, queued_for = row
         if status == "pending" and queued_for < position:
             rechecks.append((stream, feed_id))  # revised while its page waits: once it no longer does
             continue
-        considered = (
+        if (
             status is None
             or (queued_for < position and status != "pending")
             or (status == "unwanted" and modes[feed_id] == "always")
-        )
-        if considered:
-            wanted, values = _decision(modes[feed_id], row[:7], stamp)
-            decided[wanted].append(values)
-    for wanted, rows in decided.items():  # one row a stream: the order between them is free
-        store.conn.executemany(_QUEUED if wanted else _UNWANTED, rows)
+        ):
+            considered.append((modes[feed_id], row[:7]))
+    queued = record_decisions(store, considered, stamp)
     _advance_marks(store, modes, marks, rechecks)
-    return len(decided[True])
+    return queued
 
 
 _UNWANTED = (
@@ -92,16 +89,23 @@ _QUEUED = (
 )
 
 
-def decide(store: Store, mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> bool:
-    """Queue the page of one article version (stream, feed, entry key, link, summary, content,
-    position), or mark the version considered; returns whether its page was queued."""
-    wanted, values = _decision(mode, article, stamp)
-    store.conn.execute(_QUEUED if wanted else _UNWANTED, values)
-    return wanted
+def record_decisions(
+    store: Store, articles: Iterable[tuple[FullTextMode, tuple[Any, ...]]], stamp: str
+) -> int:
+    """Queue the page of each article version (stream, feed, entry key, link, summary, content,
+    position) that wants one under its feed's mode, and mark the others considered, with one
+    statement for each kind; returns how many pages were queued."""
+    decided: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}  # by whether the page is wanted
+    for mode, article in articles:
+        wanted, values = _decision(mode, article, stamp)
+        decided[wanted].append(values)
+    for wanted, rows in decided.items():  # one row a stream: the order between them is free
+        store.conn.executemany(_QUEUED if wanted else _UNWANTED, rows)
+    return len(decided[True])
 
 
 def _decision(mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> tuple[bool, tuple[object, ...]]:
-    """Whether the page of an article version (as `decide` takes it) is wanted, and its row."""
+    """Whether the page of an article version (as `record_decisions` takes it) is wanted, and its row."""
     stream, feed_id, entry_key, link, summary, content, position = article
     values = (stream, feed_id, entry_key, link or "", stamp, position, stamp)  # a wanted page has a link
     return wants_page(mode, link, summary, content), values
