@@ -25,11 +25,13 @@ changes to tracker. `--cache DIR` (default
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import inspect
 import json
 import os
 import random
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -176,6 +178,14 @@ def size_on_disk(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
+def free_bytes(db: Path) -> int:
+    """Pages the file keeps free: a cached store re-projected in place keeps the pages its dropped
+    projections held, which a store projected once would not have."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        return int(free) * int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+
 def report_latency(db: Path, cwd: Path, extra: list[str], runs: int) -> dict[str, Any]:
     argv = [*tracker_command(), "report", "--format", "json", "--db", str(db), *extra]
     first = run_process(argv, cwd=cwd)
@@ -212,7 +222,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         db, meta = cached_store(
             args.cache, "scale", args.events, 0, args.relevant_share, args.fresh, project=True
         )
-        results["scale_store"] = {"events": args.events, "bytes_on_disk": size_on_disk(db), **meta}
+        results["scale_store"] = {
+            "events": args.events,
+            "bytes_on_disk": size_on_disk(db),
+            "free_bytes": free_bytes(db),
+            **meta,
+        }
         middle = corpus.BASE_TIME + timedelta(minutes=MINUTES_APART * args.events / 2)
         for name, extra in (
             ("report", []),
@@ -282,6 +297,7 @@ def show(results: dict[str, Any], args: argparse.Namespace) -> None:
     rows: list[list[object]] = [
         [f"store of {args.events:,} events: size on disk (MB)", scale["bytes_on_disk"] / 2**20, ""],
         ["  of which the log and its indexes (MB)", scale["log_bytes_on_disk"] / 2**20, ""],
+        ["  of which free pages (MB; left by earlier projections)", scale["free_bytes"] / 2**20, ""],
         ["generating it (s; through the store API)", scale["generation_s"], ""],
         [
             f"full rebuild of it (s, when it was projected, {scale.get('projected_at')})",

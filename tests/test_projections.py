@@ -14,7 +14,13 @@ import sqlite_utils
 from tests.helpers.events import article, revision
 from tests.helpers.story_facts import fact
 from tracker.bootstrap import Tracker
-from tracker.events import FeedFailed, FeedGone, FeedMoved, FeedRecovered, RecordedEvent
+from tracker.events import (
+    FeedFailed,
+    FeedGone,
+    FeedMoved,
+    FeedRecovered,
+    RecordedEvent,
+)
 from tracker.fold import Fact
 from tracker.projections import checkpoints
 from tracker.projections.articles import ArticlesProjection, count_before, count_by_feed

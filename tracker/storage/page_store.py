@@ -116,16 +116,17 @@ def _decision(mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> tuple
 # feed just switched to "always", its unwanted rows. Every other article was considered at its
 # current version under its feed's mode, and would be decided the same way again. The log's
 # article events lead (`CROSS JOIN` keeps SQLite from scanning the feeds' articles instead);
-# of those, only the rows a decision may change are read (the articles revised while their page
-# is pending among them, to be recorded as rechecks).
+# of those, only the rows a decision may change are read, with their text from the version's
+# event (the articles revised while their page is pending among them, to be recorded as rechecks).
 _CANDIDATES = """
-SELECT a.stream, a.feed_id, a.entry_key, a.link, a.summary, a.content, a.position,
-       p.status, p.article_position
+SELECT a.stream, a.feed_id, a.entry_key, a.link, json_extract(e.data, '$.summary'),
+       json_extract(e.data, '$.content'), a.position, p.status, p.article_position
 FROM (
     SELECT stream FROM events WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position > ?
     UNION SELECT stream FROM page_rechecks WHERE feed_id IN ({feeds}){switched}
 ) AS c
-CROSS JOIN articles AS a ON a.stream = c.stream
+CROSS JOIN article_rows AS a ON a.stream = c.stream
+JOIN events AS e ON e.position = a.position
 LEFT JOIN page_fetches AS p ON p.stream = a.stream
 WHERE a.feed_id IN ({feeds}) AND (p.stream IS NULL OR p.article_position < a.position
                                  OR (p.status = 'unwanted' AND a.feed_id IN ({always})))
