@@ -7,26 +7,31 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.helpers.feed_server import FeedServer, Item
-from tracker.bootstrap import projection_runner
+from tracker import app
+from tracker.bootstrap import open_tracker, projection_runner
 from tracker.config import Config, load_config
 from tracker.net.fetch import Fetcher
 from tracker.parsing.pool import ParsePool
 from tracker.pollgroups import PollGroups
 from tracker.polling import INLINE_PROJECTIONS, PollResult
+from tracker.projections.runner import CatchUp, ProjectionRunner
 from tracker.storage.store import Store
 
 FEEDS = 12
 
 
 def serve_feeds(server: FeedServer, tmp_path: Path) -> Config:
+    """FEEDS feeds of 3 articles each, whose pages are never fetched (their links lead nowhere)."""
     tables = []
     for n in range(FEEDS):
         items = [Item(f"f{n}-{i}", f"Title {n}-{i}", f"Text of article {i} of feed {n}.") for i in range(3)]
-        tables.append(f'[[feeds]]\nid = "feed-{n}"\nurl = "{server.feed(f"/{n}.xml", items)}"\n')
+        url = server.feed(f"/{n}.xml", items)
+        tables.append(f'[[feeds]]\nid = "feed-{n}"\nurl = "{url}"\nfull_text = "never"\n')
     path = tmp_path / "feeds.toml"
     path.write_text("[fetch]\nmax_per_host = 20\n\n" + "\n".join(tables))
     return load_config(path)
@@ -175,3 +180,32 @@ def test_a_pass_reads_the_feeds_states_in_one_statement(tmp_path: Path) -> None:
         assert all(isinstance(r, PollResult) and r.outcome == "not-modified" for r in again)
         reads = [s for s in statements if "FROM feed_polling" in s]
         assert len(reads) == 1 and "WHERE" not in reads[0], reads
+
+
+def test_a_pass_replays_a_new_version_of_an_inline_projection_before_its_first_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A projection the polls write, at a version the store has not projected (an upgrade), is
+    replayed in short transactions before the polls: no group's transaction carries the replay."""
+    with FeedServer() as server:
+        config = serve_feeds(server, tmp_path)
+        with open_tracker(config, tmp_path / "events.db", create=True) as tracker:
+            asyncio.run(app.fetch_feeds(tracker))
+            projected = inline_tables(tracker.store)
+            with tracker.store.transaction():
+                tracker.store.conn.execute(
+                    "UPDATE projection_checkpoints SET fingerprint = 'articles/v0' WHERE name = 'articles'"
+                )
+            in_groups: list[int] = []  # articles each group's catch-up applied
+            catch_up = ProjectionRunner.catch_up
+
+            def recording(self: ProjectionRunner, store: Store, **options: Any) -> CatchUp:
+                result = catch_up(self, store, **options)
+                if options.get("max_events") is None:  # a group's: it applies what it appended
+                    in_groups.append(result.applied.get("articles", 0))
+                return result
+
+            monkeypatch.setattr(ProjectionRunner, "catch_up", recording)
+            asyncio.run(app.fetch_feeds(tracker))
+            assert in_groups and not any(in_groups)  # every feed answered 304
+            assert inline_tables(tracker.store) == projected

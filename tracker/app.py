@@ -78,6 +78,9 @@ async def fetch_feeds(
         reactor.start(store, tracker.clock)
     candidates = tracker.config.feeds if feeds is None else feeds
     selected = [f for f in candidates if f.enabled or feeds is not None]
+    # A new version of a projection the polls write is replayed here, in short transactions, not
+    # in the first group's transaction (nothing to do, and no transaction, when they are current).
+    catch_up_in_steps(store, runner, only=INLINE_PROJECTIONS)
     parser = tracker.parser()
     polls = PollGroups(store, runner, projections=INLINE_PROJECTIONS, clock=tracker.clock)
     async with tracker.fetcher() as fetcher:
