@@ -10,6 +10,7 @@ import hashlib
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tracker.evaluation.extraction import LABELLED as LABELLED_SET
 from tracker.evaluation.extraction import load_labelled
 from tracker.events import (
     ArticleObserved,
+    ArticleTextFetched,
     FeedFailed,
     FeedGone,
     FeedMoved,
@@ -32,11 +34,12 @@ from tracker.events import (
 from tracker.interpretation import pool as pool_module
 from tracker.interpretation.pool import InterpretPool
 from tracker.projections import stepped
-from tracker.projections.facts import interpret_in_process
+from tracker.projections.facts import Interpreted, interpret_in_process
 from tracker.report.feeds import feed_health
 from tracker.storage import lock_wait
 from tracker.storage.store import Store
 from tracker.streams import article_stream
+from tracker.subjects import Subject
 
 LABELLED = load_labelled(LABELLED_SET)
 # One paragraph with no sentence break that names the subjects and their cues over and over:
@@ -87,6 +90,35 @@ def test_parallel_rebuild_gives_the_serial_tables(new_store: Store) -> None:
             assert table_digests(new_store) == expected, f"{workers} workers"
         finally:
             tracker.interpreter.close()
+
+
+def test_a_projection_replayed_alone_has_no_article_interpreted_again(new_store: Store) -> None:
+    """When one projection replays the log (a new version of `articles`), the facts projection,
+    current, is handed none of the articles it has interpreted already."""
+    with new_store.transaction():
+        new_store.append(corpus(60))
+    interpreted: list[int] = []
+
+    def counting(
+        events: Sequence[RecordedEvent],
+        subjects: Sequence[Subject],
+        pages: Mapping[int, ArticleTextFetched] | None = None,
+    ) -> dict[int, Interpreted]:
+        interpreted.extend(e.position for e in events)
+        return interpret_in_process(events, subjects, pages)
+
+    runner = projection_runner(default_config(), counting)
+    stepped.catch_up_in_steps(new_store, runner)
+    assert sorted(interpreted) == list(range(1, 61))
+    before = table_digests(new_store)
+    with new_store.transaction():
+        new_store.conn.execute(
+            "UPDATE projection_checkpoints SET fingerprint = 'articles/v0' WHERE name = 'articles'"
+        )
+    interpreted.clear()
+    stepped.catch_up_in_steps(new_store, runner)
+    assert interpreted == []
+    assert table_digests(new_store) == before
 
 
 def test_articles_read_with_their_pages_give_the_serial_tables_in_parallel(new_store: Store) -> None:

@@ -212,7 +212,16 @@ class ProjectionRunner:
         it before applying `events`; until then, the caller may apply earlier events)."""
         if not events:
             return _ready
-        waits = [p.prepare(store.db, events) for p in self.projections if only is None or p.name in only]
+        # Each projection prepares only the events it has not folded: when another is behind (a new
+        # version of it replays the log), one that is current must not interpret it all again.
+        stored = checkpoints.load(store.conn)
+        waits = []
+        for projection in self.projections:
+            if only is not None and projection.name not in only:
+                continue
+            fingerprint, position = stored.get(projection.name, ("", 0))
+            after = position if fingerprint == projection.fingerprint() else 0
+            waits.append(projection.prepare(store.db, [e for e in events if e.position > after]))
 
         def ready() -> None:
             for wait in waits:
