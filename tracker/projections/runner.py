@@ -214,13 +214,11 @@ class ProjectionRunner:
             return _ready
         # Each projection prepares only the events it has not folded: when another is behind (a new
         # version of it replays the log), one that is current must not interpret it all again.
-        stored = checkpoints.load(store.conn)
         waits = []
         for projection in self.projections:
             if only is not None and projection.name not in only:
                 continue
-            fingerprint, position = stored.get(projection.name, ("", 0))
-            after = position if fingerprint == projection.fingerprint() else 0
+            after = checkpoints.current_position(store, projection.name, projection.fingerprint())
             waits.append(projection.prepare(store.db, [e for e in events if e.position > after]))
 
         def ready() -> None:
