@@ -91,7 +91,8 @@ def test_the_views_survive_a_rebuild(demo_copy: Path) -> None:
 def test_datasette_metadata_describes_every_view_and_follows_the_file_name() -> None:
     metadata = datasette_metadata("demo")
     tables = metadata["databases"]["demo"]["tables"]
-    for view in ("current_state", "timeline_evidence", "timeline_sources", "recent_changes", "feed_health"):
+    views = ["current_state", "timeline_evidence", "timeline_sources", "recent_changes", "feed_health"]
+    for view in [*views, "articles"]:
         assert tables[view]["description"]
     assert "changes_since" in metadata["databases"]["demo"]["queries"]
 
