@@ -124,6 +124,28 @@ def test_a_parse_worker_sends_each_entry_with_its_content_hash() -> None:
     assert copied == entries[0] and copied.content_hash == entries[0].content_hash
 
 
+def test_a_parse_worker_sends_each_entry_with_whether_its_text_is_a_teaser() -> None:
+    """Judged where it is parsed, as the page decision would judge the stored text; planning
+    keeps each planned version's verdict, by entry key and content hash."""
+    from tracker.demo.documents import demo_feeds, load_document
+    from tracker.pages.policy import is_teaser
+    from tracker.parsing.pool import ParsePool
+
+    with ParsePool(workers=1) as pool:
+        entries = [e for feed in demo_feeds() for e in pool.parse(load_document(feed["file"])).entries]
+    verdicts = [e.teaser for e in entries]
+    assert verdicts == [is_teaser(e.summary, e.content) for e in entries]
+    assert True in verdicts and False in verdicts
+    shortened = dataclasses.replace(entries[verdicts.index(False)], summary="Brief.", content=None)
+    assert shortened.teaser is True
+    planned = plan("wire", entries, {})
+    assert planned.teasers == {
+        (e.entry_key, e.content_hash): t
+        for e, t in zip(planned.events, verdicts, strict=True)
+        if isinstance(e, ArticleObserved)
+    }
+
+
 def test_an_entry_whose_text_cannot_be_hashed_carries_no_hash_and_fails_when_planned() -> None:
     broken = entry(guid="g", text="freed \ud800")
     assert broken.content_hash is None

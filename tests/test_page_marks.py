@@ -22,6 +22,7 @@ from tracker.bootstrap import Tracker, assemble
 from tracker.clock import format_utc
 from tracker.config import FeedConfig, FullTextMode, default_config
 from tracker.events import ArticleObserved, ArticleRevised, Event
+from tracker.pages.policy import is_teaser
 from tracker.storage import page_store
 from tracker.storage.schema import SCHEMA_VERSION
 from tracker.storage.store import Store
@@ -89,11 +90,18 @@ def article(feed_id: str, key: str, kind: str, revision: int) -> Event:
 
 
 class Twin:
-    """A store whose queue is decided by the marks, beside one decided by the full reading."""
+    """A store whose queue is decided by the marks, beside one decided by the full reading. The
+    marks are given the verdict of every other article version appended (`is_teaser`, as a pass
+    learns it from the parse); the others' text they read."""
 
     def __init__(self, directory: Path, stack: ExitStack) -> None:
         self.sides: list[tuple[Tracker, object]] = []
-        for name, decide in (("marks", page_store.enqueue_wanted), ("full", full_scan)):
+        self.teasers: dict[int, bool] = {}
+
+        def marks(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> int:
+            return page_store.enqueue_wanted(store, feeds, now, self.teasers)
+
+        for name, decide in (("marks", marks), ("full", full_scan)):
             store = stack.enter_context(Store.open(directory / f"{name}.db", clock=lambda: NOW))
             self.sides.append((stack.enter_context(assemble(default_config(), store)), decide))
         self.append([])  # the `articles` table, empty
@@ -101,8 +109,12 @@ class Twin:
     def append(self, events: list[Event]) -> None:
         for tracker, _ in self.sides:
             with tracker.store.transaction():
-                tracker.store.append(events)
+                appended = tracker.store.append(events).appended
                 tracker.runner.catch_up(tracker.store, only=["articles"])
+        for recorded in appended:
+            event = recorded.event
+            if recorded.position % 2 and isinstance(event, ArticleObserved | ArticleRevised):
+                self.teasers[recorded.position] = is_teaser(event.summary, event.content)
 
     def rebuild_articles(self) -> None:
         for tracker, _ in self.sides:
@@ -190,6 +202,24 @@ def test_the_marks_decide_the_queue_a_full_reading_would_pass_after_pass(
 
 def feed(feed_id: str, mode: FullTextMode) -> FeedConfig:
     return FeedConfig(id=feed_id, url=f"https://{feed_id}.example/rss", full_text=mode)
+
+
+def test_a_known_verdict_decides_without_the_text(tmp_path: Path) -> None:
+    """A pass that knows a version's verdict from its parse goes by it: a long text said to be a
+    teaser has its page queued; without the verdict the same text wants none."""
+    with (
+        Store.open(tmp_path / "events.db", clock=lambda: NOW) as store,
+        assemble(default_config(), store) as app,
+    ):
+        with store.transaction():
+            [recorded] = store.append([article("a", "k", "long", 1)]).appended
+            app.runner.catch_up(store, only=["articles"])
+        with store.transaction():
+            assert page_store.enqueue_wanted(store, [feed("a", "auto")], NOW) == 0
+        store.conn.execute("DELETE FROM page_fetches")
+        store.conn.execute("DELETE FROM page_marks")
+        with store.transaction():
+            assert page_store.enqueue_wanted(store, [feed("a", "auto")], NOW, {recorded.position: True}) == 1
 
 
 def test_a_page_pending_when_its_article_is_revised_is_considered_again_once_fetched(tmp_path: Path) -> None:

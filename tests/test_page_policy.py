@@ -138,9 +138,9 @@ def test_a_version_that_wants_no_page_is_considered_once_until_revised_or_always
     auto = FeedConfig(id="a", url="https://a.example/feed")
     considered: list[str | None] = []
 
-    def counted(mode: FullTextMode, link: str | None, *texts: str | None) -> bool:
+    def counted(mode: FullTextMode, link: str | None, *texts: str | None, teaser: bool | None = None) -> bool:
         considered.append(link)
-        return wants_page(mode, link, *texts)
+        return wants_page(mode, link, *texts, teaser=teaser)
 
     monkeypatch.setattr(page_store, "wants_page", counted)
 

@@ -20,6 +20,7 @@ from tracker.parsing.pool import ParsePool
 from tracker.pollgroups import PollGroups
 from tracker.polling import INLINE_PROJECTIONS, PollResult
 from tracker.projections.runner import CatchUp, ProjectionRunner
+from tracker.storage import page_store
 from tracker.storage.store import Store
 
 FEEDS = 12
@@ -209,3 +210,29 @@ def test_a_pass_replays_a_new_version_of_an_inline_projection_before_its_first_g
             asyncio.run(app.fetch_feeds(tracker))
             assert in_groups and not any(in_groups)  # every feed answered 304
             assert inline_tables(tracker.store) == projected
+
+
+def test_a_pass_hands_its_page_decisions_the_verdict_of_every_article_it_appended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each entry is judged where it is parsed (`ParsedEntry.teaser`); the pass hands every verdict
+    of the versions its groups committed, by log position, to the page decisions."""
+    handed: list[dict[int, bool]] = []
+    enqueue = page_store.enqueue_wanted
+
+    def recording(store: Store, feeds: Any, now: Any, teasers: Any = None) -> int:
+        handed.append(dict(teasers or {}))
+        return enqueue(store, feeds, now, teasers)
+
+    monkeypatch.setattr(page_store, "enqueue_wanted", recording)
+    with FeedServer() as server:
+        config = serve_feeds(server, tmp_path)
+        with open_tracker(config, tmp_path / "events.db", create=True) as tracker:
+            asyncio.run(app.fetch_feeds(tracker))
+            asyncio.run(app.fetch_feeds(tracker))  # every feed answers 304
+            articles = tracker.store.conn.execute(
+                "SELECT position FROM events WHERE type = 'ArticleObserved'"
+            )
+            positions = {position for (position,) in articles}
+    assert len(positions) == 3 * FEEDS
+    assert handed == [dict.fromkeys(positions, True), {}]  # each article's text is one short line

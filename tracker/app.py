@@ -7,7 +7,7 @@ No argument parsing, no formatting, no SQL: each function takes the assembled ap
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -93,7 +93,7 @@ async def fetch_feeds(
 
         results = await asyncio.gather(*(one(feed) for feed in selected))
         # After every poll has committed: a slow page never delays a feed.
-        pages = await _fetch_pages(tracker, fetcher, selected)
+        pages = await _fetch_pages(tracker, fetcher, selected, polls.teasers)
     final = catch_up_in_steps(store, runner)
     errors = tuple(
         dict.fromkeys([e for r in results for e in r.projection_errors] + [str(f) for f in final.failures])
@@ -106,13 +106,16 @@ async def fetch_feeds(
     return FetchSummary(tuple(results), errors, alerts, pages)
 
 
-async def _fetch_pages(tracker: Tracker, fetcher: Fetcher, feeds: Sequence[FeedConfig]) -> PagePass | None:
-    """The article pages `feeds` want (`full_text`), fetched once the polls are done; None when
-    none is due, as after a pass that found nothing new: the page fetcher and its extraction
-    pool are then not even imported."""
+async def _fetch_pages(
+    tracker: Tracker, fetcher: Fetcher, feeds: Sequence[FeedConfig], teasers: Mapping[int, bool]
+) -> PagePass | None:
+    """The article pages `feeds` want (`full_text`), fetched once the polls are done (`teasers`:
+    what their parses found of the versions they appended); None when none is due, as after a
+    pass that found nothing new: the page fetcher and its extraction pool are then not even
+    imported."""
     store, clock = tracker.store, tracker.clock
     async with store.transaction_async():
-        page_store.enqueue_wanted(store, feeds, clock())
+        page_store.enqueue_wanted(store, feeds, clock(), teasers)
     if not page_store.due(store, [feed.id for feed in feeds], clock()):
         return None
     from tracker.pages.fetching import fetch_pages

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,8 @@ class Plan:
     unchanged: int
     skipped: tuple[str, ...] = ()  # why each unusable entry was left out
     deferred: int = 0  # changed entries not revised now: rate-limited (`tracker.revisions`)
+    # Each planned article version's `ParsedEntry.teaser`, by (entry key, content hash), where known.
+    teasers: dict[tuple[str, str], bool] = field(default_factory=dict)
 
 
 def plan(
@@ -79,6 +81,7 @@ def plan(
     to rate-limit revisions, when each stream was first and last recorded, and the time now."""
     events: list[Event] = []
     skipped: list[str] = []
+    teasers: dict[tuple[str, str], bool] = {}
     new = revised = unchanged = deferred = 0
     for key, entry in zip(entry_keys(entries), entries, strict=True):
         try:
@@ -96,11 +99,13 @@ def plan(
             deferred += 1
             continue
         events.append(event)
+        if entry.teaser is not None:
+            teasers[(key, event.content_hash)] = entry.teaser
         if isinstance(event, ArticleObserved):
             new += 1
         else:
             revised += 1
-    return Plan(tuple(events), new, revised, unchanged, tuple(skipped), deferred)
+    return Plan(tuple(events), new, revised, unchanged, tuple(skipped), deferred, teasers)
 
 
 def _revision_due(version: int, recorded: tuple[datetime, datetime] | None, now: datetime | None) -> bool:
@@ -114,7 +119,7 @@ def _revision_due(version: int, recorded: tuple[datetime, datetime] | None, now:
 
 def _entry_event(
     feed_id: str, key: str, entry: ParsedEntry, head: tuple[int, Mapping[str, Any]] | None
-) -> Event | None:
+) -> ArticleObserved | ArticleRevised | None:
     """The event one entry calls for (None: unchanged), checked to be storable."""
     digest = content_hash(entry)
     fields: dict[str, object] = {
@@ -131,7 +136,7 @@ def _entry_event(
         "content": entry.content,
         "content_hash": digest,
     }
-    event: Event
+    event: ArticleObserved | ArticleRevised
     if head is None:
         event = ArticleObserved.model_validate(fields)
     elif head[1].get("content_hash") == digest or revisions.same_content(head[1], fields):

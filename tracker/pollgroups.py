@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from tracker.storage import polling_store
 from tracker.storage.store import Store
 
 if TYPE_CHECKING:  # the pool loads once a poll has a body to parse
+    from tracker.events import RecordedEvent
     from tracker.parsing.pool import ParsePool
 
 GATHER_SECONDS = 0.05  # how long a group waits for polls still running to join it
@@ -65,6 +66,9 @@ class PollGroups:
         self._arrived = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._states: dict[str, polling_store.FeedPolling] | None = None
+        # Whether each article version the groups committed is a teaser, by log position, as its
+        # parse found (`ParsedEntry.teaser`): the pass's page decisions need not read its text.
+        self.teasers: dict[int, bool] = {}
 
     async def poll(self, feed: FeedConfig, *, fetcher: Fetcher, parser: ParsePool) -> PollResult:
         """Poll `feed` once; returns once its outcome is committed."""
@@ -120,6 +124,7 @@ class PollGroups:
     async def _write(self, group: list[_Waiting]) -> None:
         store = self._store
         written: list[tuple[_Waiting, RecordedPoll]] = []
+        teasers: dict[int, bool] = {}
         try:
             async with store.transaction_async(durable=any(w.fetched.durable for w in group)):
                 quiet: list[tuple[_Waiting, RecordedPoll]] = []  # polls that append nothing
@@ -133,6 +138,7 @@ class PollGroups:
                             recorded = append_poll(store, planned)
                             polling_store.record_many(store, [recorded.write])
                         written.append((waiting, recorded))
+                        teasers.update(_by_position(recorded.appended, planned.entries.teasers))
                     except Exception as exc:
                         if not polling_store.transaction_open(store):  # lost, and the group with it
                             raise
@@ -153,6 +159,7 @@ class PollGroups:
             if not isinstance(exc, Exception):
                 raise
             return
+        self.teasers.update(teasers)  # committed with the group
         errors = tuple(str(f) for f in caught_up.failures)
         for waiting, recorded in written:
             result = (
@@ -185,6 +192,25 @@ def _record_quiet(
                 raise
             waiting.outcome.set_exception(exc)
     return recorded_alone
+
+
+def _by_position(
+    appended: Sequence[RecordedEvent], planned: Mapping[tuple[str, str], bool]
+) -> dict[int, bool]:
+    """The verdicts planned for article versions (by entry key and content hash), by the log
+    positions those versions were appended at."""
+    if not planned:  # a pass of 304s loads no event model
+        return {}
+    from tracker.events import ArticleObserved, ArticleRevised
+
+    found = {}
+    for recorded in appended:
+        event = recorded.event
+        if isinstance(event, ArticleObserved | ArticleRevised):
+            teaser = planned.get((event.entry_key, event.content_hash))
+            if teaser is not None:
+                found[recorded.position] = teaser
+    return found
 
 
 def _group_size(waiting: Sequence[_Waiting], max_group: int) -> int:

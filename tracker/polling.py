@@ -3,8 +3,7 @@ records the poll and the feed's new HTTP state, and catches projections up (the 
 which: interpretation is slow, and belongs after the transaction, see INLINE_PROJECTIONS).
 
 Whatever goes wrong with a feed (network, HTTP status, hostile body, a parser crash) becomes a
-failed poll of that feed, recorded like any other; it never escapes to stop other feeds.
-"""
+failed poll of that feed, recorded like any other; it never escapes to stop other feeds."""
 
 from __future__ import annotations
 
@@ -263,11 +262,12 @@ async def fetch_feed(
 
 @dataclass(frozen=True, slots=True)
 class _Entries:
-    """The parsed entries as events to append, those left out (with why), and revisions deferred."""
+    """The entries as events to append, those left out (with why), revisions deferred, verdicts."""
 
     events: tuple[Event, ...] = ()
     skipped: tuple[str, ...] = ()
     deferred: int = 0
+    teasers: dict[tuple[str, str], bool] = dataclasses.field(default_factory=dict)
 
 
 def _plan_entries(store: Store, feed: FeedConfig, parsed: ParsedFeed | None, clock: Clock) -> _Entries:
@@ -280,7 +280,7 @@ def _plan_entries(store: Store, feed: FeedConfig, parsed: ParsedFeed | None, clo
     heads = store.stream_heads(streams)
     recorded = log_queries.stream_recorded(store, heads)
     plan = ingest.plan(feed.id, parsed.entries, heads, recorded=recorded, now=clock())
-    return _Entries(tuple(plan.events), parsed.unreadable + plan.skipped, plan.deferred)
+    return _Entries(tuple(plan.events), parsed.unreadable + plan.skipped, plan.deferred, plan.teasers)
 
 
 def _failures(state: polling_store.FeedPolling, fetched: Fetched) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from tracker.config import FullTextMode
+if TYPE_CHECKING:  # this module is imported where entries are parsed, which needs no configuration
+    from tracker.config import FullTextMode
 
 # Below this many characters of text an entry is a teaser, not the article.
 SHORT_TEXT = 600
@@ -19,16 +21,27 @@ def entry_text(summary: str | None, content: str | None) -> str:
     return html_to_text(content or summary or "")
 
 
-def wants_page(mode: FullTextMode, link: str | None, summary: str | None, content: str | None) -> bool:
-    """Whether an entry's page should be fetched under the feed's `full_text` mode.
-
-    "auto" fetches when the feed's text is shorter than `SHORT_TEXT` characters, or is a summary
-    that says it stops short ("…", "Read more"); an entry without an http(s) link has no page.
-    """
+def wants_page(
+    mode: FullTextMode,
+    link: str | None,
+    summary: str | None,
+    content: str | None,
+    *,
+    teaser: bool | None = None,
+) -> bool:
+    """Whether an entry's page should be fetched under the feed's `full_text` mode: "auto" fetches
+    when the feed's own text is a teaser (`is_teaser`; `teaser` when that is known already); an
+    entry without an http(s) link has no page."""
     if mode == "never" or not link or not link.lower().startswith(("http://", "https://")):
         return False
     if mode == "always":
         return True
+    return is_teaser(summary, content) if teaser is None else teaser
+
+
+def is_teaser(summary: str | None, content: str | None) -> bool:
+    """Whether the text a feed gave for an entry stops short of the article: shorter than
+    `SHORT_TEXT` characters, or a summary that says it stops short ("…", "Read more")."""
     if content:
         # Only the text's length matters: the conversion reads no further than it needs.
         from tracker.extract.text import html_text_shorter_than

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from tracker.pages.policy import is_teaser
+
 
 def fold_whitespace(text: str | None) -> str:
     # str.split() splits on exactly what `\s` matches: this is `re.sub(r"\s+", " ", text).strip()`,
@@ -54,6 +56,10 @@ class ParsedEntry:
     # with it: the process that polls, the busiest of a first fetch, never hashes an entry. None
     # when the text cannot be hashed; planning that entry then fails, for it alone.
     content_hash: str | None = field(init=False)
+    # Whether its own text stops short of the article (`tracker.pages.policy.is_teaser`), which a
+    # feed fetching pages in "auto" mode decides on: worked out here too, for the same reason.
+    # None when the text cannot be read so; the page decision then reads it from the log.
+    teaser: bool | None = field(init=False)
 
     def __post_init__(self) -> None:
         try:
@@ -61,6 +67,11 @@ class ParsedEntry:
         except UnicodeEncodeError:
             digest = None
         object.__setattr__(self, "content_hash", digest)
+        try:
+            teaser: bool | None = is_teaser(self.summary, self.content)
+        except Exception:  # hostile markup: the page decision meets it again, for this entry alone
+            teaser = None
+        object.__setattr__(self, "teaser", teaser)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Pickled as its values, the hash with them: half the cost of the slotted-dataclass default,

@@ -4,6 +4,7 @@ restarts so that a page is neither fetched twice needlessly nor forgotten."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,10 +40,14 @@ class PageCounts:
     last_error: str | None = None
 
 
-def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> int:
+def enqueue_wanted(
+    store: Store, feeds: Iterable[FeedConfig], now: datetime, teasers: Mapping[int, bool] | None = None
+) -> int:
     """Queue the page of every current article version of `feeds` that wants one and is not queued
     for that version yet. Read from the `articles` projection, so an entry a crash left unqueued is
-    queued by the next pass. Returns how many were queued.
+    queued by the next pass. Returns how many were queued. `teasers` gives, by log position, the
+    versions whose text is known to be a teaser or not (`tracker.pages.policy.is_teaser`, worked out
+    where they were parsed); the others' text is read from the log.
 
     A version that wants no page is marked as considered (a row `unwanted`, or the row it had keeps
     its status and moves to that version), so later passes do not convert its text again; a feed
@@ -68,8 +73,9 @@ def enqueue_wanted(store: Store, feeds: Iterable[FeedConfig], now: datetime) -> 
             or (queued_for < position and status != "pending")
             or (status == "unwanted" and modes[feed_id] == "always")
         ):
-            considered.append((modes[feed_id], row[:7]))
-    queued = record_decisions(store, considered, stamp)
+            considered.append((modes[feed_id], row[:5]))
+    known = teasers or {}
+    queued = record_decisions(store, _with_texts(store, considered, known), stamp, known)
     _advance_marks(store, modes, marks, rechecks)
     return queued
 
@@ -90,25 +96,51 @@ _QUEUED = (
 
 
 def record_decisions(
-    store: Store, articles: Iterable[tuple[FullTextMode, tuple[Any, ...]]], stamp: str
+    store: Store,
+    articles: Iterable[tuple[FullTextMode, tuple[Any, ...]]],
+    stamp: str,
+    teasers: Mapping[int, bool] | None = None,
 ) -> int:
     """Queue the page of each article version (stream, feed, entry key, link, summary, content,
     position) that wants one under its feed's mode, and mark the others considered, with one
-    statement for each kind; returns how many pages were queued."""
+    statement for each kind; returns how many pages were queued. A version in `teasers` is judged
+    by its verdict there, not by its text."""
     decided: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}  # by whether the page is wanted
     for mode, article in articles:
-        wanted, values = _decision(mode, article, stamp)
+        wanted, values = _decision(mode, article, stamp, teasers or {})
         decided[wanted].append(values)
     for wanted, rows in decided.items():  # one row a stream: the order between them is free
         store.conn.executemany(_QUEUED if wanted else _UNWANTED, rows)
     return len(decided[True])
 
 
-def _decision(mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> tuple[bool, tuple[object, ...]]:
+def _decision(
+    mode: FullTextMode, article: tuple[Any, ...], stamp: str, teasers: Mapping[int, bool]
+) -> tuple[bool, tuple[object, ...]]:
     """Whether the page of an article version (as `record_decisions` takes it) is wanted, and its row."""
     stream, feed_id, entry_key, link, summary, content, position = article
     values = (stream, feed_id, entry_key, link or "", stamp, position, stamp)  # a wanted page has a link
-    return wants_page(mode, link, summary, content), values
+    return wants_page(mode, link, summary, content, teaser=teasers.get(position)), values
+
+
+def _with_texts(
+    store: Store, considered: list[tuple[FullTextMode, tuple[Any, ...]]], teasers: Mapping[int, bool]
+) -> list[tuple[FullTextMode, tuple[Any, ...]]]:
+    """The candidates (stream, feed, entry key, link, position) as `record_decisions` takes them:
+    with their summary and content, read from the log for the versions judged by their text ("auto"
+    mode, a verdict not known), None for the others."""
+    unknown = [row[4] for mode, row in considered if mode == "auto" and row[4] not in teasers]
+    texts: dict[int, tuple[str | None, str | None]] = {}
+    if unknown:
+        rows = store.conn.execute(_TEXTS, [json.dumps(unknown)])
+        texts = {position: (summary, content) for position, summary, content in rows}
+    return [(mode, (*row[:4], *texts.get(row[4], (None, None)), row[4])) for mode, row in considered]
+
+
+_TEXTS = """
+SELECT position, json_extract(data, '$.summary'), json_extract(data, '$.content') FROM events
+WHERE position IN (SELECT value FROM json_each(?))
+"""
 
 
 # Which rows can change a decision, without reading every article: the article versions the log
@@ -116,17 +148,15 @@ def _decision(mode: FullTextMode, article: tuple[Any, ...], stamp: str) -> tuple
 # feed just switched to "always", its unwanted rows. Every other article was considered at its
 # current version under its feed's mode, and would be decided the same way again. The log's
 # article events lead (`CROSS JOIN` keeps SQLite from scanning the feeds' articles instead);
-# of those, only the rows a decision may change are read, with their text from the version's
-# event (the articles revised while their page is pending among them, to be recorded as rechecks).
+# of those, only the rows a decision may change are read (the articles revised while their page
+# is pending among them, to be recorded as rechecks), and the text only of those it may need.
 _CANDIDATES = """
-SELECT a.stream, a.feed_id, a.entry_key, a.link, json_extract(e.data, '$.summary'),
-       json_extract(e.data, '$.content'), a.position, p.status, p.article_position
+SELECT a.stream, a.feed_id, a.entry_key, a.link, a.position, p.status, p.article_position
 FROM (
     SELECT stream FROM events WHERE type IN ('ArticleObserved', 'ArticleRevised') AND position > ?
     UNION SELECT stream FROM page_rechecks WHERE feed_id IN ({feeds}){switched}
 ) AS c
 CROSS JOIN article_rows AS a ON a.stream = c.stream
-JOIN events AS e ON e.position = a.position
 LEFT JOIN page_fetches AS p ON p.stream = a.stream
 WHERE a.feed_id IN ({feeds}) AND (p.stream IS NULL OR p.article_position < a.position
                                  OR (p.status = 'unwanted' AND a.feed_id IN ({always})))
