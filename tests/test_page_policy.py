@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers.events import article, revision
 from tracker import app
@@ -13,7 +15,7 @@ from tracker.config import FeedConfig, FullTextMode, load_config
 from tracker.demo.documents import demo_feeds, load_document
 from tracker.errors import ConfigError
 from tracker.extract.text import html_lines, html_text_shorter_than, html_to_text, text_shorter_than
-from tracker.pages.policy import SHORT_TEXT, wants_page
+from tracker.pages.policy import _CUT_MARKS, SHORT_TEXT, is_teaser, wants_page
 from tracker.parsing.feed import parse_feed
 from tracker.storage import page_store
 
@@ -29,6 +31,28 @@ def test_auto_fetches_short_texts_and_cut_summaries_only() -> None:
         assert wants_page("auto", link, LONG.removesuffix("</p>") + cut + "</p>", None), cut
     assert not wants_page("auto", link, "A teaser.", LONG)
     assert len(LONG) > SHORT_TEXT
+
+
+_MARKUP = st.sampled_from(
+    [
+        *("<p>", "</p>", "<br>", "<li>", "</li>", "<td>", "<tr>", "<div>", "<pre>", "</pre>", "<!--", "-->"),
+        *("&amp;", "&nbsp;", "&#10;", "<a href='q'>", "</a>", "<img alt='a b c'>", "<script>", "</script>"),
+        *("<", ">", "&", "\n", " ", "…", " Read more", "x" * 300),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_MARKUP, st.text(max_size=12)), max_size=40), st.booleans())
+def test_a_teaser_is_judged_as_the_whole_conversion_would_judge_it(parts: list[str], content: bool) -> None:
+    """The text is never longer than the markup it comes from, so markup shorter than SHORT_TEXT is
+    a teaser without being read; every verdict is the one the converted text gives."""
+    markup = "".join(parts)
+    text = html_to_text(markup)
+    assert len(text) <= len(markup)
+    by_text = len(text) < SHORT_TEXT or (not content and _CUT_MARKS.search(text) is not None)
+    verdict = is_teaser(None, markup) if content else is_teaser(markup, None)
+    assert verdict == (by_text if markup else True)
 
 
 def test_the_length_test_stops_early_with_the_full_conversions_answer() -> None:

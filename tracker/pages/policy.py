@@ -42,6 +42,8 @@ def wants_page(
 def is_teaser(summary: str | None, content: str | None) -> bool:
     """Whether the text a feed gave for an entry stops short of the article: shorter than
     `SHORT_TEXT` characters, or a summary that says it stops short ("…", "Read more")."""
+    if len(content or summary or "") < SHORT_TEXT:  # text is never longer than its markup: no need to read it
+        return True
     if content:
         # Only the text's length matters: the conversion reads no further than it needs.
         from tracker.extract.text import html_text_shorter_than
