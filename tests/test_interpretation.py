@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from tracker.events import (
 )
 from tracker.interpretation import pool as pool_module
 from tracker.interpretation.pool import InterpretPool
+from tracker.interpretation.worker import NICENESS
 from tracker.projections import stepped
 from tracker.projections.facts import Interpreted, interpret_in_process
 from tracker.report.feeds import feed_health
@@ -234,6 +236,19 @@ def test_an_article_over_its_budget_is_recorded_and_the_others_interpreted() -> 
     assert list(skipped) == [7]
     assert "budget" in (skipped[7] or "")
     assert sum(len(r.rows) for r in results.values()) > 0
+
+
+def test_interpretation_workers_give_way_to_the_process_that_writes() -> None:
+    """They run NICENESS below their parent's priority, which holds the write lock as it applies
+    their results."""
+    with InterpretPool(1) as pool:
+        pool.interpret([_recorded(e, n) for n, e in enumerate(corpus(2), 1)], default_config().subjects)
+        worker = pool._workers.checkout()
+        try:
+            theirs = os.getpriority(os.PRIO_PROCESS, worker.process.pid)
+        finally:
+            pool._workers.checkin(worker)
+    assert theirs == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
 
 
 def test_a_worker_that_stops_answering_is_replaced() -> None:
