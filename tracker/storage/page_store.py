@@ -106,8 +106,9 @@ def record_decisions(
     statement for each kind; returns how many pages were queued. A version in `teasers` is judged
     by its verdict there, not by its text."""
     decided: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}  # by whether the page is wanted
+    known = teasers or {}
     for mode, article in articles:
-        wanted, values = _decision(mode, article, stamp, teasers or {})
+        wanted, values = _decision(mode, article, stamp, known)
         decided[wanted].append(values)
     for wanted, rows in decided.items():  # one row a stream: the order between them is free
         store.conn.executemany(_QUEUED if wanted else _UNWANTED, rows)
