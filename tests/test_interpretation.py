@@ -367,6 +367,30 @@ def test_after_any_transaction_a_writer_that_waited_for_it_tries_again_within_th
     assert stepped.gap_after(0.001) < stepped.GAP / 2  # a short transaction is not followed by a long idle
 
 
+def test_chunks_stop_growing_at_the_bound_however_short_their_transactions(
+    new_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catch-up whose transactions are all short doubles its chunks up to MAX_CHUNK and no
+    further: the decoded events it holds in memory stay bounded, and every event is applied."""
+    with new_store.transaction():
+        new_store.append(corpus(60))
+    monkeypatch.setattr(stepped, "FIRST_CHUNK", 2)
+    monkeypatch.setattr(stepped, "MAX_CHUNK", 8)
+    runner = projection_runner(default_config())
+    reads: list[int] = []
+    read = Store.read
+
+    def counted(store: Store, **kwargs: object) -> object:
+        events = list(read(store, **kwargs))  # type: ignore[arg-type]
+        reads.append(len(events))
+        return iter(events)
+
+    monkeypatch.setattr(Store, "read", counted)
+    result = stepped.catch_up_in_steps(new_store, runner, target_seconds=60.0)
+    assert result.failures == () and result.applied["articles"] == 60
+    assert reads[0] == 2 and max(reads) == 8 and reads.count(8) >= 5  # doubled up to the bound
+
+
 def _recorded(event: ArticleObserved, position: int) -> RecordedEvent:
     stream = f"article:{event.entry_key}"
     return RecordedEvent(position, f"id{position}", stream, 1, event, {}, None, "2025-09-11T12:00:00Z")

@@ -25,7 +25,6 @@ from tracker.projections.stepped import furthest_behind, resized
 from tracker.storage.store import Store
 
 INTERPRETATION = ("facts", "story")
-MAX_CHUNK = 5000  # smaller than a rebuild's: a daemon interprets one chunk at a time
 
 
 class CatchUpWorker(StoreThread):
@@ -80,7 +79,7 @@ class CatchUpWorker(StoreThread):
                 )
             elapsed = time.monotonic() - started
             self.chunks += 1
-            self._chunk = resized(self._chunk, elapsed, self.target_seconds, largest=MAX_CHUNK)
+            self._chunk = resized(self._chunk, elapsed, self.target_seconds)
             if self._lag(store, runner) == 0:
                 # caught up (events a projection could not apply are recorded and skipped); the
                 # alert reactor compares the story before and after
