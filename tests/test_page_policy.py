@@ -14,6 +14,7 @@ from tracker.bootstrap import Tracker
 from tracker.config import FeedConfig, FullTextMode, load_config
 from tracker.demo.documents import demo_feeds, load_document
 from tracker.errors import ConfigError
+from tracker.extract import text as text_module
 from tracker.extract.text import html_lines, html_text_shorter_than, html_to_text, text_shorter_than
 from tracker.pages.policy import _CUT_MARKS, SHORT_TEXT, is_teaser, wants_page
 from tracker.parsing.feed import parse_feed
@@ -121,6 +122,89 @@ def test_the_teaser_test_reads_the_start_and_answers_as_the_whole_text_would() -
             assert html_text_shorter_than(document, limit) == whole, (document[:80], limit)
             decided_early += not whole and document.find("<", 2 * limit) > 0
     assert decided_early > 1000  # the cut was taken, not only the whole document read
+
+
+# Paragraph markup, mostly plain: what feeds send, and the near misses a parser reads otherwise.
+_PARAGRAPH_PARTS = st.sampled_from(
+    [
+        *(
+            "<p>",
+            "</p>",
+            "<P class='lead'>",
+            "<p/>",
+            "<br>",
+            "<br/>",
+            "</br>",
+            "<b>",
+            "</b>",
+            "<em>",
+            "</em>",
+        ),
+        *('<a href="https://x.example/?a=1&amp;b=2">', "</a>", "<span title='a > b'>", "</span>", "<i>"),
+        *(
+            "</i>",
+            "<div>",
+            "<img src=x>",
+            "<sup>",
+            "</sup>",
+            "<!-- c -->",
+            "&amp;",
+            "&nbsp;",
+            "<",
+            " < ",
+            "\n",
+        ),
+        *("\r\n", "\t", "\u00a0", " ", "  ", "\x0c", "Read more", "Share", "Copyright 2025 Example", "©"),
+        *("Advertisement", "word " * 40, "The ministry said talks would resume on Monday. " * 3),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PARAGRAPH_PARTS, st.text(max_size=8)), max_size=30))
+def test_plain_paragraphs_are_read_without_a_parser_as_the_parser_reads_them(parts: list[str]) -> None:
+    """Where paragraph markup is read without a parser, each line is the parser's line and the
+    length test gives the whole conversion's answer at every bound; where it is not plain, the
+    reading stops there."""
+    markup = "".join(parts)
+    lines = html_lines(markup)
+    length = len(html_to_text(markup))
+    for limit in {1, 40, 200, SHORT_TEXT, length, length + 1}:
+        try:
+            plain = text_module._shorter_than(text_module._cleaned(text_module._plain_lines(markup)), limit)
+        except text_module._NotPlain:
+            continue
+        assert plain == text_shorter_than(lines, limit) == (length < limit), (markup[:120], limit)
+    try:
+        read = list(text_module._plain_lines(markup))
+    except text_module._NotPlain:
+        return
+    # The same lines, and the same words in each (the parser may drop spaces at the ends).
+    assert [" ".join(line.split()) for line in read if line.strip()] == [
+        " ".join(line.split()) for line in lines.split("\n") if line.strip()
+    ]
+
+
+def test_feed_paragraphs_are_judged_without_a_parser() -> None:
+    """The shapes feeds send (the demo feeds' entries, the press articles as paragraphs with
+    links and emphasis) are read without a parser, and judged as the parser's text is."""
+    documents = [
+        entry.content or entry.summary or ""
+        for feed in demo_feeds()
+        for entry in parse_feed(load_document(feed["file"])).entries
+    ]
+    documents += _press_as_html()[::6]  # the paragraphs shape
+    documents += [
+        "".join(
+            f"<p><a href='https://x.example/{n}?a=1&amp;b=2'>Lead</a> {p} <em>it said</em>.</p>\n"
+            for n, p in e
+        )
+        for e in [list(enumerate(["The talks resumed. " * 9] * 4))]
+    ]
+    for document in documents:
+        for limit in (1, 100, SHORT_TEXT, 5000):
+            plain = text_module._shorter_than(text_module._cleaned(text_module._plain_lines(document)), limit)
+            assert plain == text_shorter_than(html_lines(document), limit), (document[:80], limit)
 
 
 def test_never_always_and_missing_links() -> None:

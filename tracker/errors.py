@@ -45,6 +45,8 @@
     ├── net.netguard.Refused                a connection the address policy refuses, raised
     │                                       through either HTTP path → DestinationRefused
     ├── net.netguard.Unresolved             the host name does not resolve → ConnectFailed
+    ├── extract.text._NotPlain              markup a parser must read, past what was read
+    │                                       without one (private; never escapes the module)
     ├── pages.fetching._Failure             one article page could not be had, for now or for
     │                                       good (private; recorded in `page_fetches`)
     └── parsing.fastxml._Decline            the fast path leaves a document to feedparser

@@ -41,6 +41,9 @@ _NOT_CONTROLS = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 # makes of the characters after it (a lone surrogate becomes a "?" that would open an instruction).
 _TAG = re.compile(rf"<(?:/?([A-Za-z][A-Za-z0-9]*)(?:{_ATTRIBUTE})*{_SPACE}*/?>|(?=[\t\n\r 0-9=]|$))")
 _TAG_NAMES = _TAGS | {tag.upper() for tag in _TAGS} | {""}
+# A tag written plainly: whether it closes, and its name (`tracker.extract.text` reads paragraph
+# markup with it).
+PLAIN_TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*)(?:{_ATTRIBUTE})*{_SPACE}*/?>")
 _TAG_BEFORE_WORD = re.compile(r"<[^<>]*>(?:<[^<>]*>)*[A-Za-z0-9\u0130\u212a]")
 # A reference in its complete form (a name or number ended by ";"), or an "&" that starts none.
 _REFERENCE = re.compile(r"&(?:(\#[xX]?|)([A-Za-z0-9]{1,32});|(?![A-Za-z0-9\#]))")
