@@ -46,10 +46,10 @@ if TYPE_CHECKING:
 FIRST_CHUNK, MIN_CHUNK = 200, 10
 # The most events a chunk holds. A catch-up keeps AHEAD + 1 chunks of decoded events in memory;
 # once a chunk's transaction only writes rows (the text stays in the log), 0.2 s holds far more than
-# this: a 100,000-article rebuild capped at 20,000 peaked at 570-710 MB and took 12.4-13.7 s; at
-# 5,000, 315-325 MB and 11.4-11.7 s (1.3-1.6 s of system CPU against 2.6-3.7), and the
+# this: a 100,000-article rebuild capped at 20,000 peaked at 560-697 MiB and took 12.4-13.7 s; at
+# 5,000, 308-316 MiB and 11.4-11.7 s (1.3-1.6 s of system CPU against 2.6-3.7), and the
 # 1,000,000-event store no slower (95 s against 99); a writer committing every 50 ms beside the
-# rebuild waited 0.18-0.19 s at most, against 0.43-0.53 s. The daemon's catch-up uses the same bound.
+# rebuild waited 0.18-0.19 s at most, against 0.44-0.53 s. The daemon's catch-up uses the same bound.
 MAX_CHUNK = 5_000
 # The longest a chunk's transaction should hold the write lock: a writer waiting for it waits about
 # this plus a gap. At 0.4 s a 100k rebuild ran 5-6% faster, but another writer's longest wait passed
