@@ -148,7 +148,7 @@ def test_plain_paragraphs_are_read_without_a_parser_as_the_parser_reads_them(par
     length = len(html_to_text(markup))
     for limit in {1, 40, 200, SHORT_TEXT, length, length + 1}:
         try:
-            plain = text_module._shorter_than(text_module._cleaned(text_module._plain_lines(markup)), limit)
+            plain = text_module._plain_shorter_than(markup, limit)
         except text_module._NotPlain:
             continue
         assert plain == text_shorter_than(lines, limit) == (length < limit), (markup[:120], limit)
@@ -180,7 +180,7 @@ def test_feed_paragraphs_are_judged_without_a_parser() -> None:
     ]
     for document in documents:
         for limit in (1, 100, SHORT_TEXT, 5000):
-            plain = text_module._shorter_than(text_module._cleaned(text_module._plain_lines(document)), limit)
+            plain = text_module._plain_shorter_than(document, limit)
             assert plain == text_shorter_than(html_lines(document), limit), (document[:80], limit)
 
 

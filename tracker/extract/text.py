@@ -160,9 +160,9 @@ def text_shorter_than(lines: str, limit: int) -> bool:
     return _shorter_than(paragraphs(lines), limit)
 
 
-def _shorter_than(paragraphs: Iterable[str], limit: int) -> bool:
+def _shorter_than(cleaned: Iterable[str], limit: int) -> bool:
     length = 0
-    for paragraph in paragraphs:
+    for paragraph in cleaned:
         length += len(paragraph) + (2 if length else 0)  # a blank line before all but the first
         if length >= limit:
             return False
@@ -187,7 +187,7 @@ def html_text_shorter_than(html: str, limit: int) -> bool:
     Most feed markup is paragraphs of plain text, links and emphasis: its lines are read without a
     parser, as far as the answer needs (`_plain_lines`)."""
     try:
-        return _shorter_than(_cleaned(_plain_lines(html)), limit)
+        return _plain_shorter_than(html, limit)
     except _NotPlain:
         pass
     cut = html.find("<", _PREFIX_PER_CHARACTER * limit)
@@ -205,6 +205,11 @@ _INLINE = word_set("a abbr b cite code em i q s small span strong u")
 
 class _NotPlain(Exception):
     """The markup is no longer paragraphs of plain inline markup: a parser must read it."""
+
+
+def _plain_shorter_than(html: str, limit: int) -> bool:
+    """`html_text_shorter_than` read without a parser (`_plain_lines`); _NotPlain where it cannot be."""
+    return _shorter_than(_cleaned(_plain_lines(html)), limit)
 
 
 def _plain_lines(html: str) -> Iterator[str]:
